@@ -1,0 +1,134 @@
+// Fused scaled dot-product attention for every (batch, head):
+//   P = softmax(scale · Q Kᵀ + mask),  O = P V
+// Q rows are (b·seqQ + i) with row stride ldq floats, head h at column h·dHead; K, V, O
+// likewise. P is [batch, heads, seqQ, seqK]. Key j is visible to query i when
+// j < keyLen[b] (keyLens = 0: all keys) and, if causal, j <= i + (seqK − seqQ): the
+// last query sees every key, which also covers one-step decoding with a cache.
+// Causal rows are processed in blocks and never touch keys past the block's limit.
+import { matmul } from "./matmul";
+import { softmaxBackwardRow, softmaxRow } from "./softmax";
+import { at } from "./simd_math";
+
+const ROW_BLOCK: i32 = 16;
+
+function visibleKeys(i: i32, keyLen: i32, causal: i32, offset: i32): i32 {
+  return causal ? max(0, min(keyLen, i + offset + 1)) : keyLen;
+}
+
+function keyLenOf(keyLens: usize, b: i32, seqK: i32): i32 {
+  return keyLens ? min(seqK, max(0, load<i32>(at(keyLens, b)))) : seqK;
+}
+
+export function attentionForward(
+  q: usize,
+  k: usize,
+  v: usize,
+  out: usize,
+  probs: usize,
+  batch: i32,
+  heads: i32,
+  seqQ: i32,
+  seqK: i32,
+  dHead: i32,
+  ldq: i32,
+  ldk: i32,
+  ldv: i32,
+  ldo: i32,
+  causal: i32,
+  keyLens: usize,
+  scale: f32,
+): void {
+  const offset = seqK - seqQ;
+  for (let b = 0; b < batch; b++) {
+    const keyLen = keyLenOf(keyLens, b, seqK);
+    for (let h = 0; h < heads; h++) {
+      const qb = at(q, b * seqQ * ldq + h * dHead);
+      const kb = at(k, b * seqK * ldk + h * dHead);
+      const vb = at(v, b * seqK * ldv + h * dHead);
+      const ob = at(out, b * seqQ * ldo + h * dHead);
+      const pb = at(probs, (b * heads + h) * seqQ * seqK);
+      for (let i0 = 0; i0 < seqQ; i0 += ROW_BLOCK) {
+        const rows = min(ROW_BLOCK, seqQ - i0);
+        const nk = visibleKeys(i0 + rows - 1, keyLen, causal, offset);
+        const pRow = at(pb, i0 * seqK);
+        if (nk > 0) {
+          matmul(at(qb, i0 * ldq), kb, pRow, 0, rows, nk, dHead, ldq, ldk, seqK, 0, 1, 1, 0);
+        }
+        for (let r = 0; r < rows; r++) {
+          const pr = at(pRow, r * seqK);
+          softmaxRow(pr, pr, visibleKeys(i0 + r, keyLen, causal, offset), seqK, scale);
+        }
+        const oRow = at(ob, i0 * ldo);
+        if (nk > 0) {
+          matmul(pRow, vb, oRow, 0, rows, dHead, nk, seqK, ldv, ldo, 0, 0, 1, 0);
+        } else {
+          for (let r = 0; r < rows; r++) memory.fill(at(oRow, r * ldo), 0, <usize> dHead << 2);
+        }
+      }
+    }
+  }
+}
+
+// dQ, dK, dV (overwritten, same strides as Q, K, V) from dO and the saved P.
+// scratch holds seqQ·seqK floats for dP/dS of one (batch, head).
+//   dP = dO Vᵀ;  dS = P ⊙ (dP − rowsum(P ⊙ dP));  dQ = scale·dS K;  dK = scale·dSᵀ Q;
+//   dV = Pᵀ dO.  Masked entries have P = 0, so they get no gradient.
+export function attentionBackward(
+  q: usize,
+  k: usize,
+  v: usize,
+  probs: usize,
+  dout: usize,
+  dq: usize,
+  dk: usize,
+  dv: usize,
+  scratch: usize,
+  batch: i32,
+  heads: i32,
+  seqQ: i32,
+  seqK: i32,
+  dHead: i32,
+  ldq: i32,
+  ldk: i32,
+  ldv: i32,
+  ldo: i32,
+  causal: i32,
+  keyLens: usize,
+  scale: f32,
+): void {
+  const offset = seqK - seqQ;
+  for (let b = 0; b < batch; b++) {
+    const keyLen = keyLenOf(keyLens, b, seqK);
+    // Keys any query of this batch row can see; beyond them P is zero.
+    const nk = visibleKeys(seqQ - 1, keyLen, causal, offset);
+    for (let h = 0; h < heads; h++) {
+      const qb = at(q, b * seqQ * ldq + h * dHead);
+      const kb = at(k, b * seqK * ldk + h * dHead);
+      const vb = at(v, b * seqK * ldv + h * dHead);
+      const dqb = at(dq, b * seqQ * ldq + h * dHead);
+      const dkb = at(dk, b * seqK * ldk + h * dHead);
+      const dvb = at(dv, b * seqK * ldv + h * dHead);
+      const dob = at(dout, b * seqQ * ldo + h * dHead);
+      const pb = at(probs, (b * heads + h) * seqQ * seqK);
+      for (let j = nk; j < seqK; j++) {
+        memory.fill(at(dkb, j * ldk), 0, <usize> dHead << 2);
+        memory.fill(at(dvb, j * ldv), 0, <usize> dHead << 2);
+      }
+      if (nk == 0) {
+        for (let i = 0; i < seqQ; i++) memory.fill(at(dqb, i * ldq), 0, <usize> dHead << 2);
+        continue;
+      }
+      // dP[seqQ, nk] in scratch (row stride seqK), then dS in place.
+      matmul(dob, vb, scratch, 0, seqQ, nk, dHead, ldo, ldv, seqK, 0, 1, 1, 0);
+      for (let i = 0; i < seqQ; i++) {
+        const n = visibleKeys(i, keyLen, causal, offset);
+        const row = at(scratch, i * seqK);
+        softmaxBackwardRow(at(pb, i * seqK), row, row, n, 1);
+        if (n < nk) memory.fill(at(row, n), 0, <usize> (nk - n) << 2);
+      }
+      matmul(scratch, kb, dqb, 0, seqQ, dHead, nk, seqK, ldk, ldq, 0, 0, scale, 0);
+      matmul(scratch, qb, dkb, 0, nk, dHead, seqQ, seqK, ldq, ldk, 1, 0, scale, 0);
+      matmul(pb, dob, dvb, 0, nk, dHead, seqQ, seqK, ldo, ldv, 1, 0, 1, 0);
+    }
+  }
+}

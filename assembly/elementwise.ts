@@ -1,0 +1,83 @@
+// Element-wise helpers: residual add, scaling, column sums (bias gradients), dropout.
+import { at, hsum } from "./simd_math";
+
+// y = a + b (y may alias a or b): the residual connection.
+export function add(a: usize, b: usize, y: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128.store(at(y, i), f32x4.add(v128.load(at(a, i)), v128.load(at(b, i))));
+  }
+  for (; i < n; i++) store<f32>(at(y, i), load<f32>(at(a, i)) + load<f32>(at(b, i)));
+}
+
+// x *= alpha.
+export function scale(x: usize, n: i32, alpha: f32): void {
+  const va = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(at(x, i), f32x4.mul(v128.load(at(x, i)), va));
+  for (; i < n; i++) store<f32>(at(x, i), load<f32>(at(x, i)) * alpha);
+}
+
+// db[C] (+)= Σ_r dy[r, C]: the gradient of a bias added to every row.
+export function sumRows(dy: usize, db: usize, rows: i32, cols: i32, accumulate: i32): void {
+  if (!accumulate) memory.fill(db, 0, <usize> cols << 2);
+  for (let r = 0; r < rows; r++) {
+    const row = at(dy, r * cols);
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      v128.store(at(db, c), f32x4.add(v128.load(at(db, c)), v128.load(at(row, c))));
+    }
+    for (; c < cols; c++) store<f32>(at(db, c), load<f32>(at(db, c)) + load<f32>(at(row, c)));
+  }
+}
+
+// Σ x² over n values, in f64 across f32 vector partial sums of 4096 values each,
+// so the total of a large gradient region keeps its precision.
+export function sumSquares(x: usize, n: i32): f64 {
+  let total: f64 = 0;
+  for (let i0 = 0; i0 < n; i0 += 4096) {
+    const end = min(n, i0 + 4096);
+    let v = f32x4.splat(0);
+    let i = i0;
+    for (; i + 4 <= end; i += 4) {
+      const a = v128.load(at(x, i));
+      v = f32x4.add(v, f32x4.mul(a, a));
+    }
+    let s = <f64> hsum(v);
+    for (; i < end; i++) {
+      const a = <f64> load<f32>(at(x, i));
+      s += a * a;
+    }
+    total += s;
+  }
+  return total;
+}
+
+// Counter-based hash (SplitMix32 finalizer): the value at index i depends only on
+// (seed, i), so dropout masks are the same however the work is split.
+function hash32(seed: u32, i: u32): u32 {
+  let z = seed ^ (i * 0x9e3779b9);
+  z = (z ^ (z >> 16)) * 0x85ebca6b;
+  z = (z ^ (z >> 13)) * 0xc2b2ae35;
+  return z ^ (z >> 16);
+}
+
+// Inverted dropout: y = x·mask/(1−p); mask[i] (u8) = 1 when kept. Keep decisions come
+// from hash32(seed, i) compared with p·2³²: same seed, same mask.
+export function dropoutForward(x: usize, y: usize, mask: usize, n: i32, p: f32, seed: u32): void {
+  const threshold = <u32> min<f64>(<f64> p * 4294967296.0, 4294967295.0);
+  const s: f32 = p < 1 ? 1 / (1 - p) : 0;
+  for (let i = 0; i < n; i++) {
+    const keep = hash32(seed, <u32> i) >= threshold;
+    store<u8>(mask + <usize> i, keep ? 1 : 0);
+    store<f32>(at(y, i), keep ? load<f32>(at(x, i)) * s : 0);
+  }
+}
+
+// dx = dy·mask/(1−p) (dx may alias dy).
+export function dropoutBackward(dy: usize, mask: usize, dx: usize, n: i32, p: f32): void {
+  const s: f32 = p < 1 ? 1 / (1 - p) : 0;
+  for (let i = 0; i < n; i++) {
+    store<f32>(at(dx, i), load<u8>(mask + <usize> i) ? load<f32>(at(dy, i)) * s : 0);
+  }
+}

@@ -1,0 +1,12 @@
+// The wasm module's exports: every kernel takes byte offsets into the imported memory.
+export { heapBase, setWorkspace } from "./workspace";
+export { matmul, MATMUL_WORKSPACE_BYTES } from "./matmul";
+export { softmaxBackward, softmaxForward } from "./softmax";
+export { attentionBackward, attentionForward } from "./attention";
+export { layerNormBackward, layerNormForward } from "./layernorm";
+export { geluBackward, geluForward, reluBackward, reluForward } from "./activations";
+export { add, dropoutBackward, dropoutForward, scale, sumRows, sumSquares } from "./elementwise";
+export { embeddingBackward, embeddingForward, positionalEncoding } from "./embedding";
+export { crossEntropy } from "./cross_entropy";
+export { adamStep } from "./adam";
+export { simdPeak } from "./peak";

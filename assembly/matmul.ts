@@ -1,0 +1,287 @@
+// matmul: C[M,N] = alpha * op(A)[M,K] * op(B)[K,N] (+ bias[N]) (+ C if accumulate)
+// op(X) is X or its transpose; all matrices row-major with leading dimensions.
+//
+// Goto/BLIS structure: B is packed into KC x NR micro-panels, A into MR x KC strips,
+// and a 4x12 register-blocked micro-kernel walks them. 12 accumulators, three B
+// vectors, the A vector and its broadcast lane: 17 names, of which V8 keeps 15 in
+// registers on x86-64 (xmm15 is its scratch), measured fastest of 4x8..8x8.
+import { workspacePtr } from "./workspace";
+
+const MR: i32 = 4;
+const NR: i32 = 12;
+const KC: i32 = 256;
+const MC: i32 = 128; // 128 x 256 floats of A = 128 KiB, sits in L2
+const NC: i32 = 1032; // 256 x 1032 floats of B (86 micro-panels) = 1 MiB, in L2
+
+// a*b + c: fused where the relaxed-SIMD build allows it, two roundings otherwise.
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+// Bytes of workspace matmul needs: packed A block, packed B panel, one edge tile.
+export const MATMUL_WORKSPACE_BYTES: usize = <usize> (MC * KC + KC * NC + MR * NR) << 2;
+
+function at(p: usize, i: i32): usize {
+  return p + (<usize> i << 2);
+}
+
+// Packs rows [i0, i0+mc) x cols [p0, p0+kc) of op(A) into MR-row strips, zero padded.
+function packA(
+  a: usize,
+  lda: i32,
+  transA: i32,
+  i0: i32,
+  mc: i32,
+  p0: i32,
+  kc: i32,
+  dst: usize,
+): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const mr = min(MR, mc - ir);
+    for (let p = 0; p < kc; p++) {
+      for (let r = 0; r < MR; r++) {
+        let v: f32 = 0;
+        if (r < mr) {
+          const i = i0 + ir + r;
+          const kk = p0 + p;
+          v = transA ? load<f32>(at(a, kk * lda + i)) : load<f32>(at(a, i * lda + kk));
+        }
+        store<f32>(dst, v);
+        dst += 4;
+      }
+    }
+  }
+}
+
+// Packs rows [p0, p0+kc) x cols [j0, j0+nc) of op(B) into NR-column micro-panels.
+function packB(
+  b: usize,
+  ldb: i32,
+  transB: i32,
+  p0: i32,
+  kc: i32,
+  j0: i32,
+  nc: i32,
+  dst: usize,
+): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = min(NR, nc - jr);
+    if (!transB && nr == NR) {
+      // Contiguous rows of B: three vector copies per k.
+      let src = at(b, p0 * ldb + j0 + jr);
+      const step = <usize> ldb << 2;
+      for (let p = 0; p < kc; p++) {
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+        v128.store(dst, v128.load(src, 32), 32);
+        src += step;
+        dst += NR << 2;
+      }
+      continue;
+    }
+    for (let p = 0; p < kc; p++) {
+      const kk = p0 + p;
+      for (let c = 0; c < NR; c++) {
+        let v: f32 = 0;
+        if (c < nr) {
+          const j = j0 + jr + c;
+          v = transB ? load<f32>(at(b, j * ldb + kk)) : load<f32>(at(b, kk * ldb + j));
+        }
+        store<f32>(dst, v);
+        dst += 4;
+      }
+    }
+  }
+}
+
+// Stores one accumulator row of NR = 12: c = alpha*acc (+ c) (+ bias).
+function storeRow(
+  c: usize,
+  x0: v128,
+  x1: v128,
+  x2: v128,
+  valpha: v128,
+  add: bool,
+  bias: usize,
+): void {
+  let r0 = f32x4.mul(x0, valpha);
+  let r1 = f32x4.mul(x1, valpha);
+  let r2 = f32x4.mul(x2, valpha);
+  if (add) {
+    r0 = f32x4.add(r0, v128.load(c));
+    r1 = f32x4.add(r1, v128.load(c, 16));
+    r2 = f32x4.add(r2, v128.load(c, 32));
+  }
+  if (bias) {
+    r0 = f32x4.add(r0, v128.load(bias));
+    r1 = f32x4.add(r1, v128.load(bias, 16));
+    r2 = f32x4.add(r2, v128.load(bias, 32));
+  }
+  v128.store(c, r0);
+  v128.store(c, r1, 16);
+  v128.store(c, r2, 32);
+}
+
+// 4x12 micro-kernel over kc packed steps, unrolled by two. The four A values of a
+// step arrive in one vector load and are broadcast by shuffles: every wasm load pays
+// an explicit bounds check in Deno, so loads, not arithmetic, set the pace.
+// Writes a full tile to c (row stride ldc floats); the caller stages partial tiles.
+function kernel4x12(
+  kc: i32,
+  ap: usize,
+  bp: usize,
+  c: usize,
+  ldc: i32,
+  alpha: f32,
+  add: bool,
+  bias: usize,
+): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c02 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c12 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c22 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  let c32 = f32x4.splat(0);
+  let b0: v128, b1: v128, b2: v128, av: v128, a: v128;
+  let p = 0;
+  for (; p + 2 <= kc; p += 2) {
+    b0 = v128.load(bp, 0);
+    b1 = v128.load(bp, 16);
+    b2 = v128.load(bp, 32);
+    av = v128.load(ap, 0);
+    a = i32x4.shuffle(av, av, 0, 0, 0, 0);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    c02 = madd(a, b2, c02);
+    a = i32x4.shuffle(av, av, 1, 1, 1, 1);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    c12 = madd(a, b2, c12);
+    a = i32x4.shuffle(av, av, 2, 2, 2, 2);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    c22 = madd(a, b2, c22);
+    a = i32x4.shuffle(av, av, 3, 3, 3, 3);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    c32 = madd(a, b2, c32);
+    b0 = v128.load(bp, 48);
+    b1 = v128.load(bp, 64);
+    b2 = v128.load(bp, 80);
+    av = v128.load(ap, 16);
+    a = i32x4.shuffle(av, av, 0, 0, 0, 0);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    c02 = madd(a, b2, c02);
+    a = i32x4.shuffle(av, av, 1, 1, 1, 1);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    c12 = madd(a, b2, c12);
+    a = i32x4.shuffle(av, av, 2, 2, 2, 2);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    c22 = madd(a, b2, c22);
+    a = i32x4.shuffle(av, av, 3, 3, 3, 3);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    c32 = madd(a, b2, c32);
+    ap += MR << 3;
+    bp += NR << 3;
+  }
+  if (p < kc) {
+    b0 = v128.load(bp, 0);
+    b1 = v128.load(bp, 16);
+    b2 = v128.load(bp, 32);
+    av = v128.load(ap, 0);
+    a = i32x4.shuffle(av, av, 0, 0, 0, 0);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    c02 = madd(a, b2, c02);
+    a = i32x4.shuffle(av, av, 1, 1, 1, 1);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    c12 = madd(a, b2, c12);
+    a = i32x4.shuffle(av, av, 2, 2, 2, 2);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    c22 = madd(a, b2, c22);
+    a = i32x4.shuffle(av, av, 3, 3, 3, 3);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    c32 = madd(a, b2, c32);
+  }
+  const valpha = f32x4.splat(alpha);
+  const stride = <usize> ldc << 2;
+  storeRow(c, c00, c01, c02, valpha, add, bias);
+  c += stride;
+  storeRow(c, c10, c11, c12, valpha, add, bias);
+  c += stride;
+  storeRow(c, c20, c21, c22, valpha, add, bias);
+  c += stride;
+  storeRow(c, c30, c31, c32, valpha, add, bias);
+}
+
+export function matmul(
+  a: usize,
+  b: usize,
+  c: usize,
+  bias: usize,
+  m: i32,
+  n: i32,
+  k: i32,
+  lda: i32,
+  ldb: i32,
+  ldc: i32,
+  transA: i32,
+  transB: i32,
+  alpha: f32,
+  accumulate: i32,
+): void {
+  const packedA = workspacePtr;
+  const packedB = packedA + (<usize> (MC * KC) << 2);
+  const tile = packedB + (<usize> (KC * NC) << 2);
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      const add = accumulate != 0 || pc > 0;
+      const withBias = pc == 0 ? bias : 0;
+      packB(b, ldb, transB, pc, kc, jc, nc, packedB);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA(a, lda, transA, ic, mc, pc, kc, packedA);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bp = packedB + (<usize> (jr * kc) << 2);
+          const biasJ = withBias ? at(withBias, jc + jr) : 0;
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const ap = packedA + (<usize> (ir * kc) << 2);
+            const cij = at(c, (ic + ir) * ldc + jc + jr);
+            if (mr == MR && nr == NR) {
+              kernel4x12(kc, ap, bp, cij, ldc, alpha, add, biasJ);
+            } else {
+              kernel4x12(kc, ap, bp, tile, NR, alpha, false, 0);
+              for (let r = 0; r < mr; r++) {
+                for (let q = 0; q < nr; q++) {
+                  let v = load<f32>(at(tile, r * NR + q));
+                  const dst = at(cij, r * ldc + q);
+                  if (add) v += load<f32>(dst);
+                  if (biasJ) v += load<f32>(at(biasJ, q));
+                  store<f32>(dst, v);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,147 @@
+// Fused scaled dot-product attention over (batch, head), forward and backward.
+import type { IntBuffer, Tensor } from "../runtime/tensor.ts";
+import { ShapeError } from "../errors.ts";
+import {
+  checkContiguous,
+  checkDim,
+  checkFinite,
+  checkInMemory,
+  checkSameRuntime,
+  checkShape,
+} from "./_check.ts";
+
+/** Shape and masking of one attention call. */
+export interface AttentionShape {
+  /** Sequences in the batch. */
+  batch: number;
+  /** Attention heads; Q, K, V and the output have heads·dHead columns. */
+  heads: number;
+  /** Query positions per sequence (Q has batch·seqQ rows). */
+  seqQ: number;
+  /** Key positions per sequence (K and V have batch·seqK rows). */
+  seqK: number;
+  /** Mask key j for query i when j > i + (seqK − seqQ). */
+  causal?: boolean;
+  /** Per sequence, how many keys are real (the rest is padding, masked). */
+  keyLens?: IntBuffer;
+  /** Multiplies Q·Kᵀ: 1/√dHead in the paper, 1 for the textbook toy. */
+  scale: number;
+}
+
+function check(
+  K: string,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  out: Tensor,
+  probs: Tensor,
+  s: AttentionShape,
+): number {
+  checkDim(K, "batch", s.batch);
+  checkDim(K, "heads", s.heads);
+  checkDim(K, "seqQ", s.seqQ);
+  checkDim(K, "seqK", s.seqK);
+  checkFinite(K, "scale", s.scale);
+  if (q.cols % s.heads !== 0) {
+    throw new ShapeError(`${K}: Q has ${q.cols} columns, not a multiple of ${s.heads} heads`);
+  }
+  const dHead = q.cols / s.heads;
+  checkShape(K, "Q", q, s.batch * s.seqQ, s.heads * dHead);
+  checkShape(K, "K", k, s.batch * s.seqK, s.heads * dHead);
+  checkShape(K, "V", v, s.batch * s.seqK, s.heads * dHead);
+  checkShape(K, "out", out, s.batch * s.seqQ, s.heads * dHead);
+  checkShape(K, "probs", probs, s.batch * s.heads * s.seqQ, s.seqK);
+  checkContiguous(K, "probs", probs);
+  const ts = [q, k, v, out, probs];
+  checkSameRuntime(K, ts);
+  if (s.keyLens) {
+    if (s.keyLens.length !== s.batch) {
+      throw new ShapeError(`${K}: keyLens has ${s.keyLens.length} entries, expected ${s.batch}`);
+    }
+    if (s.keyLens.rt !== q.rt) throw new ShapeError(`${K}: keyLens is in another Runtime`);
+  }
+  return dHead;
+}
+
+/** out = softmax(scale·Q·Kᵀ + masks)·V per (batch, head); probs keeps the weights. */
+export function attentionInto(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  out: Tensor,
+  probs: Tensor,
+  s: AttentionShape,
+): void {
+  const dHead = check("attention", q, k, v, out, probs, s);
+  q.rt.kernels.attentionForward(
+    q.ptr,
+    k.ptr,
+    v.ptr,
+    out.ptr,
+    probs.ptr,
+    s.batch,
+    s.heads,
+    s.seqQ,
+    s.seqK,
+    dHead,
+    q.ld,
+    k.ld,
+    v.ld,
+    out.ld,
+    s.causal ? 1 : 0,
+    s.keyLens?.ptr ?? 0,
+    s.scale,
+  );
+}
+
+/** dQ, dK, dV (overwritten) from dOut and the forward's probs; scratch holds seqQ·seqK. */
+export function attentionBackwardInto(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  probs: Tensor,
+  dOut: Tensor,
+  dq: Tensor,
+  dk: Tensor,
+  dv: Tensor,
+  scratch: Tensor,
+  s: AttentionShape,
+): void {
+  const K = "attentionBackward";
+  const dHead = check(K, q, k, v, dOut, probs, s);
+  checkShape(K, "dQ", dq, q.rows, q.cols);
+  checkShape(K, "dK", dk, k.rows, k.cols);
+  checkShape(K, "dV", dv, v.rows, v.cols);
+  if (dq.ld !== q.ld || dk.ld !== k.ld || dv.ld !== v.ld) {
+    throw new ShapeError(`${K}: dQ, dK, dV must have the row strides of Q, K, V`);
+  }
+  checkContiguous(K, "scratch", scratch);
+  checkInMemory(K, "scratch", scratch);
+  if (scratch.size < s.seqQ * s.seqK) {
+    throw new ShapeError(`${K}: scratch holds ${scratch.size} floats, needs ${s.seqQ * s.seqK}`);
+  }
+  checkSameRuntime(K, [q, dq, dk, dv, scratch]);
+  q.rt.kernels.attentionBackward(
+    q.ptr,
+    k.ptr,
+    v.ptr,
+    probs.ptr,
+    dOut.ptr,
+    dq.ptr,
+    dk.ptr,
+    dv.ptr,
+    scratch.ptr,
+    s.batch,
+    s.heads,
+    s.seqQ,
+    s.seqK,
+    dHead,
+    q.ld,
+    k.ld,
+    v.ld,
+    dOut.ld,
+    s.causal ? 1 : 0,
+    s.keyLens?.ptr ?? 0,
+    s.scale,
+  );
+}

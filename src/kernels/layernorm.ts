@@ -1,0 +1,78 @@
+// layerNorm over the last dimension, forward and backward.
+import type { Tensor } from "../runtime/tensor.ts";
+import {
+  checkContiguous,
+  checkFinite,
+  checkSameRuntime,
+  checkSameShape,
+  checkShape,
+} from "./_check.ts";
+
+/** y = (x − mean)·rstd·gamma + beta per row; saves mean and rstd ([rows, 1] each). */
+export function layerNormInto(
+  x: Tensor,
+  y: Tensor,
+  gamma: Tensor,
+  beta: Tensor,
+  mean: Tensor,
+  rstd: Tensor,
+  eps: number,
+): void {
+  const K = "layerNorm";
+  checkSameShape(K, ["x", "y"], [x, y]);
+  checkContiguous(K, "x", x);
+  checkContiguous(K, "y", y);
+  checkShape(K, "gamma", gamma, 1, x.cols);
+  checkShape(K, "beta", beta, 1, x.cols);
+  checkShape(K, "mean", mean, x.rows, 1);
+  checkShape(K, "rstd", rstd, x.rows, 1);
+  checkFinite(K, "eps", eps);
+  checkSameRuntime(K, [x, y, gamma, beta, mean, rstd]);
+  x.rt.kernels.layerNormForward(
+    x.ptr,
+    y.ptr,
+    gamma.ptr,
+    beta.ptr,
+    mean.ptr,
+    rstd.ptr,
+    x.rows,
+    x.cols,
+    eps,
+  );
+}
+
+/** dx (= or +=), dgamma +=, dbeta += from dy and the saved mean/rstd. */
+export function layerNormBackwardInto(
+  dy: Tensor,
+  x: Tensor,
+  gamma: Tensor,
+  mean: Tensor,
+  rstd: Tensor,
+  dx: Tensor,
+  dgamma: Tensor,
+  dbeta: Tensor,
+  accumulate = false,
+): void {
+  const K = "layerNormBackward";
+  checkSameShape(K, ["x", "dy", "dx"], [x, dy, dx]);
+  for (const [n, t] of [["x", x], ["dy", dy], ["dx", dx]] as const) checkContiguous(K, n, t);
+  checkShape(K, "gamma", gamma, 1, x.cols);
+  checkShape(K, "dgamma", dgamma, 1, x.cols);
+  checkShape(K, "dbeta", dbeta, 1, x.cols);
+  checkShape(K, "mean", mean, x.rows, 1);
+  checkShape(K, "rstd", rstd, x.rows, 1);
+  checkSameRuntime(K, [dy, x, gamma, mean, rstd, dx, dgamma, dbeta]);
+  x.rt.kernels.layerNormBackward(
+    dy.ptr,
+    x.ptr,
+    gamma.ptr,
+    mean.ptr,
+    rstd.ptr,
+    dx.ptr,
+    dgamma.ptr,
+    dbeta.ptr,
+    x.rows,
+    x.cols,
+    accumulate ? 1 : 0,
+  );
+}

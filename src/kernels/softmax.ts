@@ -1,0 +1,21 @@
+// softmax over rows, and its backward.
+import type { Tensor } from "../runtime/tensor.ts";
+import { checkContiguous, checkSameRuntime, checkSameShape } from "./_check.ts";
+
+/** y = softmax(x) row by row (-inf entries get weight 0; an all -inf row gives zeros). */
+export function softmaxInto(x: Tensor, y: Tensor): void {
+  checkSameShape("softmax", ["x", "y"], [x, y]);
+  checkContiguous("softmax", "x", x);
+  checkContiguous("softmax", "y", y);
+  checkSameRuntime("softmax", [x, y]);
+  x.rt.kernels.softmaxForward(x.ptr, y.ptr, x.rows, x.cols);
+}
+
+/** dx = y ⊙ (dy − rowsum(y ⊙ dy)), from the forward output y. */
+export function softmaxBackwardInto(y: Tensor, dy: Tensor, dx: Tensor): void {
+  const K = "softmaxBackward";
+  checkSameShape(K, ["y", "dy", "dx"], [y, dy, dx]);
+  for (const [n, t] of [["y", y], ["dy", dy], ["dx", dx]] as const) checkContiguous(K, n, t);
+  checkSameRuntime(K, [y, dy, dx]);
+  y.rt.kernels.softmaxBackward(y.ptr, dy.ptr, dx.ptr, y.rows, y.cols);
+}

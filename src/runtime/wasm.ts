@@ -1,0 +1,197 @@
+/**
+ * Loads the compiled kernels and is the only file that touches the wasm exports.
+ * The module bytes are embedded in build/kernels_wasm.ts, so loading needs no file
+ * access; the relaxed-SIMD build is used where the engine validates it.
+ * @module
+ */
+import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from "../../build/kernels_wasm.ts";
+
+/** The kernels' exports: every pointer is a byte offset into the shared linear memory. */
+export interface KernelExports {
+  heapBase(): number;
+  setWorkspace(ptr: number, bytes: number): void;
+  MATMUL_WORKSPACE_BYTES: WebAssembly.Global;
+  matmul(
+    a: number,
+    b: number,
+    c: number,
+    bias: number,
+    m: number,
+    n: number,
+    k: number,
+    lda: number,
+    ldb: number,
+    ldc: number,
+    transA: number,
+    transB: number,
+    alpha: number,
+    accumulate: number,
+  ): void;
+  softmaxForward(x: number, y: number, rows: number, cols: number): void;
+  softmaxBackward(y: number, dy: number, dx: number, rows: number, cols: number): void;
+  attentionForward(
+    q: number,
+    k: number,
+    v: number,
+    out: number,
+    probs: number,
+    batch: number,
+    heads: number,
+    seqQ: number,
+    seqK: number,
+    dHead: number,
+    ldq: number,
+    ldk: number,
+    ldv: number,
+    ldo: number,
+    causal: number,
+    keyLens: number,
+    scale: number,
+  ): void;
+  attentionBackward(
+    q: number,
+    k: number,
+    v: number,
+    probs: number,
+    dout: number,
+    dq: number,
+    dk: number,
+    dv: number,
+    scratch: number,
+    batch: number,
+    heads: number,
+    seqQ: number,
+    seqK: number,
+    dHead: number,
+    ldq: number,
+    ldk: number,
+    ldv: number,
+    ldo: number,
+    causal: number,
+    keyLens: number,
+    scale: number,
+  ): void;
+  layerNormForward(
+    x: number,
+    y: number,
+    gamma: number,
+    beta: number,
+    mean: number,
+    rstd: number,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): void;
+  layerNormBackward(
+    dy: number,
+    x: number,
+    gamma: number,
+    mean: number,
+    rstd: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    rows: number,
+    cols: number,
+    accumulate: number,
+  ): void;
+  reluForward(x: number, y: number, n: number): void;
+  reluBackward(dy: number, x: number, dx: number, n: number): void;
+  geluForward(x: number, y: number, n: number): void;
+  geluBackward(dy: number, x: number, dx: number, n: number): void;
+  add(a: number, b: number, y: number, n: number): void;
+  scale(x: number, n: number, alpha: number): void;
+  sumRows(dy: number, db: number, rows: number, cols: number, accumulate: number): void;
+  sumSquares(x: number, n: number): number;
+  dropoutForward(x: number, y: number, mask: number, n: number, p: number, seed: number): void;
+  dropoutBackward(dy: number, mask: number, dx: number, n: number, p: number): void;
+  embeddingForward(
+    table: number,
+    ids: number,
+    pe: number,
+    out: number,
+    tokens: number,
+    dim: number,
+    scale: number,
+    seqLen: number,
+    posOffset: number,
+  ): void;
+  embeddingBackward(
+    dout: number,
+    ids: number,
+    dtable: number,
+    tokens: number,
+    dim: number,
+    scale: number,
+  ): void;
+  positionalEncoding(pe: number, maxLen: number, dim: number): void;
+  crossEntropy(
+    logits: number,
+    labels: number,
+    dlogits: number,
+    rows: number,
+    vocab: number,
+    smoothing: number,
+    ignoreIndex: number,
+  ): number;
+  adamStep(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    decoupled: number,
+    stepSize: number,
+    bc2Sqrt: number,
+  ): void;
+  simdPeak(iterations: number, seed: number): number;
+}
+
+/** Which build of the kernels runs: standard SIMD128, or SIMD128 plus relaxed FMA. */
+export type KernelVariant = "simd128" | "relaxed-simd";
+
+function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+let compiled: Map<KernelVariant, WebAssembly.Module> | undefined;
+
+function moduleFor(variant: KernelVariant): WebAssembly.Module {
+  compiled ??= new Map();
+  let mod = compiled.get(variant);
+  if (!mod) {
+    const bytes = decodeBase64(
+      variant === "relaxed-simd" ? KERNELS_RELAXED_WASM_BASE64 : KERNELS_WASM_BASE64,
+    );
+    mod = new WebAssembly.Module(bytes);
+    compiled.set(variant, mod);
+  }
+  return mod;
+}
+
+let relaxedSupported: boolean | undefined;
+
+/** The fastest variant this engine runs: relaxed SIMD where it validates. */
+export function bestVariant(): KernelVariant {
+  if (relaxedSupported === undefined) {
+    relaxedSupported = WebAssembly.validate(decodeBase64(KERNELS_RELAXED_WASM_BASE64));
+  }
+  return relaxedSupported ? "relaxed-simd" : "simd128";
+}
+
+/** Instantiates the kernels over `memory` (synchronously: the module is small). */
+export function instantiateKernels(
+  memory: WebAssembly.Memory,
+  variant: KernelVariant = bestVariant(),
+): KernelExports {
+  const instance = new WebAssembly.Instance(moduleFor(variant), { env: { memory } });
+  return instance.exports as unknown as KernelExports;
+}

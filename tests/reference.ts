@@ -1,0 +1,246 @@
+// Plain-TypeScript reference kernels: obviously correct, f64 accumulation, slow.
+// Every wasm kernel is tested against the function of the same name here.
+
+export function refMatmul(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  m: number,
+  k: number,
+  n: number,
+  o: { transA?: boolean; transB?: boolean; alpha?: number; bias?: ArrayLike<number> } = {},
+): Float64Array {
+  const c = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) {
+        const av = o.transA ? a[p * m + i] : a[i * k + p];
+        const bv = o.transB ? b[j * k + p] : b[p * n + j];
+        s += av * bv;
+      }
+      c[i * n + j] = (o.alpha ?? 1) * s + (o.bias ? o.bias[j] : 0);
+    }
+  }
+  return c;
+}
+
+/** Σ_p |a_ip·b_pj| for each (i, j): the scale of the rounding error of c_ij. */
+export function refMatmulAbs(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  m: number,
+  k: number,
+  n: number,
+  o: { transA?: boolean; transB?: boolean } = {},
+): Float64Array {
+  const abs = (x: ArrayLike<number>) => Float64Array.from(x, Math.abs);
+  return refMatmul(abs(a), abs(b), m, k, n, o);
+}
+
+export function refSoftmaxRow(x: ArrayLike<number>, scale = 1): Float64Array {
+  let m = -Infinity;
+  for (let i = 0; i < x.length; i++) m = Math.max(m, x[i]);
+  const y = new Float64Array(x.length);
+  if (m === -Infinity) return y;
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += y[i] = Math.exp((x[i] - m) * scale);
+  for (let i = 0; i < x.length; i++) y[i] /= s;
+  return y;
+}
+
+export function refSoftmax(x: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  const y = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    y.set(refSoftmaxRow(Array.from({ length: cols }, (_, c) => x[r * cols + c])), r * cols);
+  }
+  return y;
+}
+
+export interface RefAttentionShape {
+  batch: number;
+  heads: number;
+  seqQ: number;
+  seqK: number;
+  dHead: number;
+  causal?: boolean;
+  keyLens?: number[];
+  scale: number;
+}
+
+/** Attention by its definition: out and the weights [batch, heads, seqQ, seqK]. */
+export function refAttention(
+  q: ArrayLike<number>,
+  k: ArrayLike<number>,
+  v: ArrayLike<number>,
+  s: RefAttentionShape,
+): { out: Float64Array; probs: Float64Array } {
+  const w = s.heads * s.dHead;
+  const out = new Float64Array(s.batch * s.seqQ * w);
+  const probs = new Float64Array(s.batch * s.heads * s.seqQ * s.seqK);
+  for (let b = 0; b < s.batch; b++) {
+    const keyLen = s.keyLens ? s.keyLens[b] : s.seqK;
+    for (let h = 0; h < s.heads; h++) {
+      for (let i = 0; i < s.seqQ; i++) {
+        const scores = new Float64Array(s.seqK).fill(-Infinity);
+        for (let j = 0; j < s.seqK; j++) {
+          const visible = j < keyLen && (!s.causal || j <= i + s.seqK - s.seqQ);
+          if (!visible) continue;
+          let dot = 0;
+          for (let d = 0; d < s.dHead; d++) {
+            dot += q[(b * s.seqQ + i) * w + h * s.dHead + d] *
+              k[(b * s.seqK + j) * w + h * s.dHead + d];
+          }
+          scores[j] = dot;
+        }
+        const p = refSoftmaxRow(scores, s.scale);
+        probs.set(p, ((b * s.heads + h) * s.seqQ + i) * s.seqK);
+        for (let d = 0; d < s.dHead; d++) {
+          let acc = 0;
+          for (let j = 0; j < s.seqK; j++) acc += p[j] * v[(b * s.seqK + j) * w + h * s.dHead + d];
+          out[(b * s.seqQ + i) * w + h * s.dHead + d] = acc;
+        }
+      }
+    }
+  }
+  return { out, probs };
+}
+
+export function refLayerNorm(
+  x: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  gamma: ArrayLike<number>,
+  beta: ArrayLike<number>,
+  eps: number,
+): Float64Array {
+  const y = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    let m = 0;
+    for (let c = 0; c < cols; c++) m += x[r * cols + c];
+    m /= cols;
+    let v = 0;
+    for (let c = 0; c < cols; c++) v += (x[r * cols + c] - m) ** 2;
+    v /= cols;
+    const rs = 1 / Math.sqrt(v + eps);
+    for (let c = 0; c < cols; c++) {
+      y[r * cols + c] = (x[r * cols + c] - m) * rs * gamma[c] + beta[c];
+    }
+  }
+  return y;
+}
+
+export function refRelu(x: ArrayLike<number>): Float64Array {
+  return Float64Array.from(x, (v) => Math.max(v, 0));
+}
+
+// erf by its Maclaurin series (|x| < 3) and continued fraction of erfc beyond: exact to
+// f64 rounding for the arguments the tests use.
+export function refErf(x: number): number {
+  const ax = Math.abs(x);
+  if (ax < 3) {
+    let term = x, sum = x;
+    for (let n = 1; n < 200; n++) {
+      term *= -x * x / n;
+      const t = term / (2 * n + 1);
+      sum += t;
+      if (Math.abs(t) < 1e-17 * Math.abs(sum)) break;
+    }
+    return 2 / Math.sqrt(Math.PI) * sum;
+  }
+  // Lentz continued fraction for erfc(ax).
+  let f = ax, c = ax, d = 0;
+  for (let n = 1; n < 300; n++) {
+    const an = n / 2;
+    d = ax + an * d;
+    d = 1 / d;
+    c = ax + an / c;
+    const delta = c * d;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+  return x > 0 ? 1 - erfc : erfc - 1;
+}
+
+export function refGelu(x: ArrayLike<number>): Float64Array {
+  return Float64Array.from(x, (v) => 0.5 * v * (1 + refErf(v / Math.SQRT2)));
+}
+
+/** F.cross_entropy(logits, labels, label_smoothing, ignore_index), mean reduction. */
+export function refCrossEntropy(
+  logits: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  vocab: number,
+  smoothing: number,
+  ignoreIndex: number,
+): number {
+  let total = 0, count = 0;
+  for (let r = 0; r < labels.length; r++) {
+    if (labels[r] === ignoreIndex) continue;
+    count++;
+    let m = -Infinity;
+    for (let c = 0; c < vocab; c++) m = Math.max(m, logits[r * vocab + c]);
+    let s = 0, sx = 0;
+    for (let c = 0; c < vocab; c++) {
+      s += Math.exp(logits[r * vocab + c] - m);
+      sx += logits[r * vocab + c];
+    }
+    const lse = m + Math.log(s);
+    total += (1 - smoothing) * (lse - logits[r * vocab + labels[r]]) +
+      smoothing * (lse - sx / vocab);
+  }
+  return count ? total / count : 0;
+}
+
+/** One torch.optim.Adam(W) step in f64; returns the new params, m, v. */
+export function refAdam(
+  p: ArrayLike<number>,
+  g: ArrayLike<number>,
+  m: ArrayLike<number>,
+  v: ArrayLike<number>,
+  step: number,
+  h: { lr: number; beta1: number; beta2: number; eps: number; wd: number; decoupled: boolean },
+): { p: Float64Array; m: Float64Array; v: Float64Array } {
+  const n = p.length;
+  const P = Float64Array.from(p), M = Float64Array.from(m), V = Float64Array.from(v);
+  const bc1 = 1 - h.beta1 ** step, bc2 = 1 - h.beta2 ** step;
+  for (let i = 0; i < n; i++) {
+    let gi = g[i];
+    if (h.wd && !h.decoupled) gi += h.wd * P[i];
+    if (h.wd && h.decoupled) P[i] *= 1 - h.lr * h.wd;
+    M[i] = h.beta1 * M[i] + (1 - h.beta1) * gi;
+    V[i] = h.beta2 * V[i] + (1 - h.beta2) * gi * gi;
+    P[i] -= (h.lr / bc1) * M[i] / (Math.sqrt(V[i]) / Math.sqrt(bc2) + h.eps);
+  }
+  return { p: P, m: M, v: V };
+}
+
+export function refPositionalEncoding(maxLen: number, dim: number): Float64Array {
+  const pe = new Float64Array(maxLen * dim);
+  for (let pos = 0; pos < maxLen; pos++) {
+    for (let i = 0; i < dim; i++) {
+      const angle = pos / 10000 ** ((2 * Math.floor(i / 2)) / dim);
+      pe[pos * dim + i] = i % 2 === 0 ? Math.sin(angle) : Math.cos(angle);
+    }
+  }
+  return pe;
+}
+
+export function refEmbedding(
+  table: ArrayLike<number>,
+  ids: number[],
+  dim: number,
+  scale: number,
+  pe: ArrayLike<number> | undefined,
+  seqLen: number,
+  posOffset = 0,
+): Float64Array {
+  const out = new Float64Array(ids.length * dim);
+  ids.forEach((id, t) => {
+    for (let c = 0; c < dim; c++) {
+      out[t * dim + c] = table[id * dim + c] * scale +
+        (pe ? pe[(posOffset + (t % seqLen)) * dim + c] : 0);
+    }
+  });
+  return out;
+}

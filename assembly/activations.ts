@@ -5,7 +5,7 @@ import { at } from "./simd_math";
 export function reluForward(x: usize, y: usize, n: i32): void {
   const zero = f32x4.splat(0);
   let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(at(y, i), f32x4.max(v128.load(at(x, i)), zero));
+  for (; i + 4 <= n; i += 4) v128.store(at(y, i), f32x4.pmax(v128.load(at(x, i)), zero));
   for (; i < n; i++) store<f32>(at(y, i), max<f32>(load<f32>(at(x, i)), 0));
 }
 
@@ -33,7 +33,7 @@ function erfc(z: f64): f64 {
   return z >= 0 ? r : 2 - r;
 }
 
-function phi(x: f64): f64 {
+@inline function phi(x: f64): f64 {
   return 0.5 * erfc(-x * 0.7071067811865476);
 }
 

@@ -11,11 +11,11 @@ import { at } from "./simd_math";
 
 const ROW_BLOCK: i32 = 16;
 
-function visibleKeys(i: i32, keyLen: i32, causal: i32, offset: i32): i32 {
+@inline function visibleKeys(i: i32, keyLen: i32, causal: i32, offset: i32): i32 {
   return causal ? max(0, min(keyLen, i + offset + 1)) : keyLen;
 }
 
-function keyLenOf(keyLens: usize, b: i32, seqK: i32): i32 {
+@inline function keyLenOf(keyLens: usize, b: i32, seqK: i32): i32 {
   return keyLens ? min(seqK, max(0, load<i32>(at(keyLens, b)))) : seqK;
 }
 

@@ -55,7 +55,7 @@ export function sumSquares(x: usize, n: i32): f64 {
 
 // Counter-based hash (SplitMix32 finalizer): the value at index i depends only on
 // (seed, i), so dropout masks are the same however the work is split.
-function hash32(seed: u32, i: u32): u32 {
+@inline function hash32(seed: u32, i: u32): u32 {
   let z = seed ^ (i * 0x9e3779b9);
   z = (z ^ (z >> 16)) * 0x85ebca6b;
   z = (z ^ (z >> 13)) * 0xc2b2ae35;

@@ -6,6 +6,7 @@
 // vectors, the A vector and its broadcast lane: 17 names, of which V8 keeps 15 in
 // registers on x86-64 (xmm15 is its scratch), measured fastest of 4x8..8x8.
 import { workspacePtr } from "./workspace";
+import { madd } from "./simd_math";
 
 const MR: i32 = 4;
 const NR: i32 = 12;
@@ -13,17 +14,41 @@ const KC: i32 = 256;
 const MC: i32 = 128; // 128 x 256 floats of A = 128 KiB, sits in L2
 const NC: i32 = 1032; // 256 x 1032 floats of B (86 micro-panels) = 1 MiB, in L2
 
-// a*b + c: fused where the relaxed-SIMD build allows it, two roundings otherwise.
-function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(c, f32x4.mul(a, b));
-}
 
 // Bytes of workspace matmul needs: packed A block, packed B panel, one edge tile.
 export const MATMUL_WORKSPACE_BYTES: usize = <usize> (MC * KC + KC * NC + MR * NR) << 2;
 
-function at(p: usize, i: i32): usize {
+@inline function at(p: usize, i: i32): usize {
   return p + (<usize> i << 2);
+}
+
+// Transposes 4 source rows (row stride ld floats) over kc columns: for each column p,
+// the 4 values go to dst + p·dstStride as one vector. 4x4 blocks by shuffles.
+@inline function transpose4Rows(src: usize, ld: i32, kc: i32, dst: usize, dstStride: usize): void {
+  const rs = <usize> ld << 2;
+  let p = 0;
+  for (; p + 4 <= kc; p += 4) {
+    const s = src + (<usize> p << 2);
+    const r0 = v128.load(s), r1 = v128.load(s + rs);
+    const r2 = v128.load(s + 2 * rs), r3 = v128.load(s + 3 * rs);
+    const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+    const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+    const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+    const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+    const d = dst + <usize> p * dstStride;
+    v128.store(d, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+    v128.store(d + dstStride, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+    v128.store(d + 2 * dstStride, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
+    v128.store(d + 3 * dstStride, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
+  }
+  for (; p < kc; p++) {
+    const s = src + (<usize> p << 2);
+    const d = dst + <usize> p * dstStride;
+    store<f32>(d, load<f32>(s));
+    store<f32>(d, load<f32>(s + rs), 4);
+    store<f32>(d, load<f32>(s + 2 * rs), 8);
+    store<f32>(d, load<f32>(s + 3 * rs), 12);
+  }
 }
 
 // Packs rows [i0, i0+mc) x cols [p0, p0+kc) of op(A) into MR-row strips, zero padded.
@@ -39,6 +64,21 @@ function packA(
 ): void {
   for (let ir = 0; ir < mc; ir += MR) {
     const mr = min(MR, mc - ir);
+    if (mr == MR) {
+      if (transA) {
+        // Aᵀ stored: the MR values of one k are contiguous.
+        let src = at(a, p0 * lda + i0 + ir);
+        const step = <usize> lda << 2;
+        for (let p = 0; p < kc; p++) {
+          v128.store(dst + (<usize> p << 4), v128.load(src));
+          src += step;
+        }
+      } else {
+        transpose4Rows(at(a, (i0 + ir) * lda + p0), lda, kc, dst, 16);
+      }
+      dst += <usize> kc << 4;
+      continue;
+    }
     for (let p = 0; p < kc; p++) {
       for (let r = 0; r < MR; r++) {
         let v: f32 = 0;
@@ -65,38 +105,39 @@ function packB(
   nc: i32,
   dst: usize,
 ): void {
+  const panel = <usize> NR << 2;
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
-    if (!transB && nr == NR) {
-      // Contiguous rows of B: three vector copies per k.
+    if (transB) {
+      // Bᵀ stored: transpose 4 rows of it at a time; a partial group goes scalar.
+      let g = 0;
+      for (; g + 4 <= nr; g += 4) {
+        transpose4Rows(at(b, (j0 + jr + g) * ldb + p0), ldb, kc, dst + (<usize> g << 2), panel);
+      }
+      for (let p = 0; p < kc; p++) {
+        const d = dst + <usize> p * panel;
+        for (let c = g; c < NR; c++) {
+          store<f32>(at(d, c), c < nr ? load<f32>(at(b, (j0 + jr + c) * ldb + p0 + p)) : 0);
+        }
+      }
+    } else {
+      // Rows of B are contiguous: vector copies, then the tail of a partial panel.
       let src = at(b, p0 * ldb + j0 + jr);
       const step = <usize> ldb << 2;
       for (let p = 0; p < kc; p++) {
-        v128.store(dst, v128.load(src));
-        v128.store(dst, v128.load(src, 16), 16);
-        v128.store(dst, v128.load(src, 32), 32);
+        const d = dst + <usize> p * panel;
+        let c = 0;
+        for (; c + 4 <= nr; c += 4) v128.store(at(d, c), v128.load(at(src, c)));
+        for (; c < NR; c++) store<f32>(at(d, c), c < nr ? load<f32>(at(src, c)) : 0);
         src += step;
-        dst += NR << 2;
-      }
-      continue;
-    }
-    for (let p = 0; p < kc; p++) {
-      const kk = p0 + p;
-      for (let c = 0; c < NR; c++) {
-        let v: f32 = 0;
-        if (c < nr) {
-          const j = j0 + jr + c;
-          v = transB ? load<f32>(at(b, j * ldb + kk)) : load<f32>(at(b, kk * ldb + j));
-        }
-        store<f32>(dst, v);
-        dst += 4;
       }
     }
+    dst += <usize> kc * panel;
   }
 }
 
 // Stores one accumulator row of NR = 12: c = alpha*acc (+ c) (+ bias).
-function storeRow(
+@inline function storeRow(
   c: usize,
   x0: v128,
   x1: v128,
@@ -270,12 +311,20 @@ export function matmul(
             } else {
               kernel4x12(kc, ap, bp, tile, NR, alpha, false, 0);
               for (let r = 0; r < mr; r++) {
-                for (let q = 0; q < nr; q++) {
-                  let v = load<f32>(at(tile, r * NR + q));
-                  const dst = at(cij, r * ldc + q);
-                  if (add) v += load<f32>(dst);
+                const src = at(tile, r * NR);
+                const dst = at(cij, r * ldc);
+                let q = 0;
+                for (; q + 4 <= nr; q += 4) {
+                  let v = v128.load(at(src, q));
+                  if (add) v = f32x4.add(v, v128.load(at(dst, q)));
+                  if (biasJ) v = f32x4.add(v, v128.load(at(biasJ, q)));
+                  v128.store(at(dst, q), v);
+                }
+                for (; q < nr; q++) {
+                  let v = load<f32>(at(src, q));
+                  if (add) v += load<f32>(at(dst, q));
                   if (biasJ) v += load<f32>(at(biasJ, q));
-                  store<f32>(dst, v);
+                  store<f32>(at(dst, q), v);
                 }
               }
             }

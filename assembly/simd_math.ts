@@ -2,40 +2,17 @@
 
 // exp(x) for 4 lanes: x = n·ln2 + r with |r| <= ln2/2 (Cody-Waite split of ln2),
 // exp(r) by a degree-5 minimax polynomial (max relative error 9.2e-8 on that range,
-// coefficients as in XNNPACK's f32 rr2-p5), 2^n built in the exponent bits.
-// Inputs below -87.33 (including -inf) give exactly 0; inputs are assumed <= 88.
-// The constants come from the caller's locals (see EXP_* and expConstants usage):
-// a splat constant inside a hot loop is rebuilt by V8 on every use.
-export function expV(
-  x: v128,
-  minX: v128,
-  log2e: v128,
-  ln2Hi: v128,
-  ln2Lo: v128,
-  c5: v128,
-  c4: v128,
-  c3: v128,
-  c2: v128,
-  c1: v128,
-  one: v128,
-  bias: v128,
-): v128 {
-  const tooSmall = f32x4.lt(x, minX);
-  const xc = f32x4.max(x, minX);
-  const n = f32x4.nearest(f32x4.mul(xc, log2e));
-  let r = f32x4.sub(xc, f32x4.mul(n, ln2Hi));
-  r = f32x4.sub(r, f32x4.mul(n, ln2Lo));
-  let p = f32x4.add(f32x4.mul(c5, r), c4);
-  p = f32x4.add(f32x4.mul(p, r), c3);
-  p = f32x4.add(f32x4.mul(p, r), c2);
-  p = f32x4.add(f32x4.mul(p, r), c1);
-  p = f32x4.add(f32x4.mul(p, r), one);
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), bias), 23);
-  return v128.andnot(f32x4.mul(p, scale), tooSmall);
-}
-
+// coefficients as in XNNPACK's f32 rr2-p5), 2^n built in the exponent bits. n is
+// rounded by adding a magic bias (1.5·2²³ + 127) whose low mantissa bits then hold
+// n + 127: cheaper in V8 than nearest + trunc_sat. Inputs below -87.33 (including
+// -inf) give exactly 0; inputs are assumed <= 88.
+//
+// The constants live in a static table and are loaded into locals by ExpConstants
+// once per kernel call: a compile-time splat would be folded into the loop as a
+// v128.const, which V8 rebuilds on every use.
 export const EXP_MIN_X: f32 = -87.33654;
 export const EXP_LOG2E: f32 = 1.4426950216293335;
+export const EXP_MAGIC: f32 = 12583039.0; // 1.5·2²³ + 127
 export const EXP_LN2_HI: f32 = 0.693359375;
 export const EXP_LN2_LO: f32 = -2.12194440e-4;
 export const EXP_C1: f32 = 0.9999997019767761;
@@ -44,9 +21,33 @@ export const EXP_C3: f32 = 0.16667652130126953;
 export const EXP_C4: f32 = 0.04189782217144966;
 export const EXP_C5: f32 = 0.008289290592074394;
 
+export const EXP_TABLE: usize = memory.data<f32>([
+  EXP_MIN_X, EXP_LOG2E, EXP_MAGIC, EXP_LN2_HI, EXP_LN2_LO, EXP_C1, EXP_C2, EXP_C3, EXP_C4, EXP_C5,
+]);
+
+@inline export function expV(
+  x: v128, minX: v128, log2e: v128, magic: v128, ln2Hi: v128, ln2Lo: v128,
+  c5: v128, c4: v128, c3: v128, c2: v128, c1: v128,
+): v128 {
+  const tooSmall = f32x4.lt(x, minX);
+  const xc = f32x4.pmax(x, minX); // one maxps; f32x4.max's NaN rules cost ~8
+  let n = f32x4.add(f32x4.mul(xc, log2e), magic);
+  const scale = i32x4.shl(n, 23);
+  n = f32x4.sub(n, magic);
+  let r = f32x4.sub(xc, f32x4.mul(n, ln2Hi));
+  r = f32x4.sub(r, f32x4.mul(n, ln2Lo));
+  let p = f32x4.add(f32x4.mul(c5, r), c4);
+  p = f32x4.add(f32x4.mul(p, r), c3);
+  p = f32x4.add(f32x4.mul(p, r), c2);
+  p = f32x4.add(f32x4.mul(p, r), c1);
+  // exp(r)·2ⁿ = 2ⁿ + (r·p)·2ⁿ, one rounding less than (1 + r·p)·2ⁿ
+  const t = f32x4.mul(r, scale);
+  return v128.andnot(f32x4.add(f32x4.mul(t, p), scale), tooSmall);
+}
+
 // Scalar twin of expV for row tails, same constants and steps, so a value's exp does
 // not depend on whether it fell in a vector or in the tail.
-export function expS(x: f32): f32 {
+@inline export function expS(x: f32): f32 {
   if (x < EXP_MIN_X) return 0;
   const n = nearest<f32>(x * EXP_LOG2E);
   let r = x - n * EXP_LN2_HI;
@@ -59,18 +60,42 @@ export function expS(x: f32): f32 {
   return p * reinterpret<f32>((<i32> n + 127) << 23);
 }
 
-export function hsum(v: v128): f32 {
+@inline export function hsum(v: v128): f32 {
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) +
     (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
-export function hmax(v: v128): f32 {
+@inline export function hmax(v: v128): f32 {
   return max(
     max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)),
     max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)),
   );
 }
 
-export function at(p: usize, i: i32): usize {
+@inline export function at(p: usize, i: i32): usize {
   return p + (<usize> i << 2);
+}
+
+// Largest of x[0..n) (-inf for n = 0). pmax is a single maxps where f32x4.max costs a
+// NaN-propagating sequence; two accumulators break the dependency chain. A NaN input
+// may be skipped here, but it still poisons the exp pass that follows.
+export function rowMax(x: usize, n: i32): f32 {
+  let m: f32 = -Infinity;
+  let i = 0;
+  if (n >= 8) {
+    let m0 = v128.load(x), m1 = v128.load(x, 16);
+    for (i = 8; i + 8 <= n; i += 8) {
+      m0 = f32x4.pmax(m0, v128.load(at(x, i)));
+      m1 = f32x4.pmax(m1, v128.load(at(x, i), 16));
+    }
+    m = hmax(f32x4.pmax(m0, m1));
+  }
+  for (; i < n; i++) m = max(m, load<f32>(at(x, i)));
+  return m;
+}
+
+// a*b + c: fused where the relaxed-SIMD build allows it, two roundings otherwise.
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
 }

@@ -1,49 +1,56 @@
 // softmax over rows: y[r, :] = exp(s·x[r, :] - max) / sum, for rows of `cols` values.
 // -inf entries are masked (weight 0); a row with no finite entry gives zeros, not NaN.
-import {
-  at,
-  EXP_C1,
-  EXP_C2,
-  EXP_C3,
-  EXP_C4,
-  EXP_C5,
-  EXP_LN2_HI,
-  EXP_LN2_LO,
-  EXP_LOG2E,
-  EXP_MIN_X,
-  expS,
-  expV,
-  hmax,
-  hsum,
-} from "./simd_math";
+import { at, EXP_TABLE, expS, expV, hsum, rowMax } from "./simd_math";
 
 // One row: y[0..n) = softmax(scale * x[0..n)), y[n..total) = 0. x and y may alias.
 export function softmaxRow(x: usize, y: usize, n: i32, total: i32, scale: f32): void {
-  let m: f32 = -Infinity;
+  const m = rowMax(x, n);
   let i = 0;
-  if (n >= 4) {
-    let vm = v128.load(x);
-    for (i = 4; i + 4 <= n; i += 4) vm = f32x4.max(vm, v128.load(at(x, i)));
-    m = hmax(vm);
-  }
-  for (; i < n; i++) m = max(m, load<f32>(at(x, i)));
   if (m == -Infinity || isNaN(m)) {
     memory.fill(y, 0, <usize> total << 2);
     return;
   }
-  const minX = f32x4.splat(EXP_MIN_X), log2e = f32x4.splat(EXP_LOG2E);
-  const ln2Hi = f32x4.splat(EXP_LN2_HI), ln2Lo = f32x4.splat(EXP_LN2_LO);
-  const c1 = f32x4.splat(EXP_C1), c2 = f32x4.splat(EXP_C2), c3 = f32x4.splat(EXP_C3);
-  const c4 = f32x4.splat(EXP_C4), c5 = f32x4.splat(EXP_C5);
-  const one = f32x4.splat(1), bias = i32x4.splat(127);
+  const minX = v128.load32_splat(EXP_TABLE), log2e = v128.load32_splat(EXP_TABLE, 4);
+  const magic = v128.load32_splat(EXP_TABLE, 8), ln2Hi = v128.load32_splat(EXP_TABLE, 12);
+  const ln2Lo = v128.load32_splat(EXP_TABLE, 16), c1 = v128.load32_splat(EXP_TABLE, 20);
+  const c2 = v128.load32_splat(EXP_TABLE, 24), c3 = v128.load32_splat(EXP_TABLE, 28);
+  const c4 = v128.load32_splat(EXP_TABLE, 32), c5 = v128.load32_splat(EXP_TABLE, 36);
   const vmax = f32x4.splat(m), vscale = f32x4.splat(scale);
-  let vsum = f32x4.splat(0);
-  for (i = 0; i + 4 <= n; i += 4) {
+  let vsum = f32x4.splat(0), vsum2 = f32x4.splat(0);
+  // Two vectors a step, two partial sums: the exp chains of both overlap. The common
+  // scale = 1 (plain softmax) skips the multiply.
+  if (scale == 1) {
+    for (i = 0; i + 8 <= n; i += 8) {
+      const e0 = expV(
+        f32x4.sub(v128.load(at(x, i)), vmax), minX, log2e, magic, ln2Hi, ln2Lo, c5, c4, c3, c2, c1,
+      );
+      const e1 = expV(
+        f32x4.sub(v128.load(at(x, i), 16), vmax), minX, log2e, magic, ln2Hi, ln2Lo, c5, c4, c3, c2, c1,
+      );
+      v128.store(at(y, i), e0);
+      v128.store(at(y, i), e1, 16);
+      vsum = f32x4.add(vsum, e0);
+      vsum2 = f32x4.add(vsum2, e1);
+    }
+  } else {
+    for (i = 0; i + 8 <= n; i += 8) {
+      const t0 = f32x4.mul(f32x4.sub(v128.load(at(x, i)), vmax), vscale);
+      const t1 = f32x4.mul(f32x4.sub(v128.load(at(x, i), 16), vmax), vscale);
+      const e0 = expV(t0, minX, log2e, magic, ln2Hi, ln2Lo, c5, c4, c3, c2, c1);
+      const e1 = expV(t1, minX, log2e, magic, ln2Hi, ln2Lo, c5, c4, c3, c2, c1);
+      v128.store(at(y, i), e0);
+      v128.store(at(y, i), e1, 16);
+      vsum = f32x4.add(vsum, e0);
+      vsum2 = f32x4.add(vsum2, e1);
+    }
+  }
+  for (; i + 4 <= n; i += 4) {
     const t = f32x4.mul(f32x4.sub(v128.load(at(x, i)), vmax), vscale);
-    const e = expV(t, minX, log2e, ln2Hi, ln2Lo, c5, c4, c3, c2, c1, one, bias);
+    const e = expV(t, minX, log2e, magic, ln2Hi, ln2Lo, c5, c4, c3, c2, c1);
     v128.store(at(y, i), e);
     vsum = f32x4.add(vsum, e);
   }
+  vsum = f32x4.add(vsum, vsum2);
   let sum = hsum(vsum);
   for (; i < n; i++) {
     const e = expS((load<f32>(at(x, i)) - m) * scale);

@@ -1,0 +1,32 @@
+// Timing helpers for bench/compare.ts: the best mean over several timed runs, each
+// long enough (>= 0.2 s) that timer resolution does not matter.
+
+export function bestSeconds(fn: () => void, minSeconds = 0.2, runs = 5): number {
+  for (let i = 0; i < 3; i++) fn(); // warm up, let the JIT tier up
+  let reps = 1;
+  for (;;) {
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) fn();
+    if ((performance.now() - t0) / 1000 >= minSeconds / 4) break;
+    reps *= 2;
+  }
+  reps *= 4;
+  let best = Infinity;
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) fn();
+    best = Math.min(best, (performance.now() - t0) / 1000 / reps);
+  }
+  return best;
+}
+
+export function machine(): string {
+  let cpu = "unknown CPU";
+  try {
+    const info = Deno.readTextFileSync("/proc/cpuinfo");
+    cpu = info.match(/model name\s*:\s*(.*)/)?.[1] ?? cpu;
+  } catch {
+    // not Linux, or no read permission: the CPU name is informative only
+  }
+  return `${cpu}, ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno} (V8 ${Deno.version.v8})`;
+}

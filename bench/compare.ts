@@ -1,0 +1,115 @@
+// deno task bench:compare — one table, one run: our matmul against tfjs-backend-wasm
+// (XNNPACK) on the same shapes, as a share of the measured SIMD multiply-add peak; then
+// softmax throughput and fused causal attention latency. Single thread.
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-wasm";
+import { Runtime } from "../src/runtime/runtime.ts";
+import { matmulInto } from "../src/kernels/matmul.ts";
+import { softmaxInto } from "../src/kernels/softmax.ts";
+import { attentionInto } from "../src/kernels/attention.ts";
+import { bestVariant } from "../src/runtime/wasm.ts";
+import { bestSeconds, machine } from "./_timing.ts";
+
+const SHAPES: [number, number, number][] = [
+  [64, 64, 64],
+  [128, 128, 128],
+  [256, 256, 256],
+  [512, 512, 512],
+  [1024, 1024, 1024],
+  [256, 512, 2048],
+  [256, 2048, 512],
+  [32, 128, 128],
+];
+
+function fill(t: { set(v: ArrayLike<number>): unknown; size: number }) {
+  const v = new Float32Array(t.size);
+  for (let i = 0; i < v.length; i++) v[i] = Math.sin(i * 0.37);
+  t.set(v);
+}
+
+const variant = bestVariant();
+const rt = new Runtime({ variant });
+const plain = new Runtime({ variant: "simd128" });
+
+// 12 independent chains of f32x4 multiply-add: 96 flops per iteration (fused
+// relaxed_madd in the relaxed build, mul + add in the SIMD128 one).
+const PEAK_ITERS = 2_000_000;
+const peak = (r: Runtime) =>
+  96 * PEAK_ITERS / bestSeconds(() => r.kernels.simdPeak(PEAK_ITERS, 0.999)) / 1e9;
+const peakBest = peak(rt), peakPlain = peak(plain);
+
+await tf.setBackend("wasm");
+await tf.ready();
+
+console.log(`# bench:compare — ${new Date().toISOString().slice(0, 10)}`);
+console.log(`machine: ${machine()}`);
+console.log(`kernels: ${variant} (fastest build this engine validates); 1 thread`);
+console.log(
+  `multiply-add peak, 12 independent chains: ${peakBest.toFixed(1)} GFLOP/s (${variant}), ` +
+    `${peakPlain.toFixed(1)} GFLOP/s (simd128: f32x4.mul + f32x4.add)\n`,
+);
+console.log(
+  `| M×K×N | ours GFLOP/s | % of ${variant} peak | ours simd128-only | tfjs-wasm GFLOP/s | ours / tfjs |`,
+);
+console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+for (const [m, k, n] of SHAPES) {
+  const flops = 2 * m * k * n;
+  const ours = (r: Runtime) => {
+    const mark = r.mark();
+    const a = r.tensor(m, k), b = r.tensor(k, n), c = r.tensor(m, n);
+    fill(a);
+    fill(b);
+    const g = flops / bestSeconds(() => matmulInto(a, b, c)) / 1e9;
+    r.release(mark);
+    return g;
+  };
+  const g = ours(rt), gPlain = ours(plain);
+  const ta = tf.randomUniform([m, k]), tb = tf.randomUniform([k, n]);
+  const gtf = flops / bestSeconds(() => tf.matMul(ta, tb).dispose()) / 1e9;
+  ta.dispose();
+  tb.dispose();
+  console.log(
+    `| ${m}×${k}×${n} | ${g.toFixed(1)} | ${(100 * g / peakBest).toFixed(0)}% | ${
+      gPlain.toFixed(1)
+    } | ${gtf.toFixed(1)} | ${(g / gtf).toFixed(2)}× |`,
+  );
+}
+
+console.log("\n| softmax rows×cols | ours Melem/s | tfjs-wasm Melem/s |");
+console.log("| --- | ---: | ---: |");
+for (const [rows, cols] of [[4096, 128], [4096, 1024]]) {
+  const mark = rt.mark();
+  const x = rt.tensor(rows, cols), y = rt.tensor(rows, cols);
+  fill(x);
+  const ours = rows * cols / bestSeconds(() => softmaxInto(x, y)) / 1e6;
+  rt.release(mark);
+  const tx = tf.randomUniform([rows, cols]);
+  const theirs = rows * cols / bestSeconds(() => tf.softmax(tx).dispose()) / 1e6;
+  tx.dispose();
+  console.log(`| ${rows}×${cols} | ${ours.toFixed(0)} | ${theirs.toFixed(0)} |`);
+}
+
+{
+  const bh = 32, seq = 64, dHead = 32;
+  const mark = rt.mark();
+  const q = rt.tensor(bh * seq, dHead),
+    k = rt.tensor(bh * seq, dHead),
+    v = rt.tensor(bh * seq, dHead);
+  [q, k, v].forEach(fill);
+  const out = rt.tensor(bh * seq, dHead), probs = rt.tensor(bh * seq, seq);
+  const shape = {
+    batch: bh,
+    heads: 1,
+    seqQ: seq,
+    seqK: seq,
+    causal: true,
+    scale: 1 / Math.sqrt(dHead),
+  };
+  const ms = bestSeconds(() => attentionInto(q, k, v, out, probs, shape)) * 1000;
+  rt.release(mark);
+  console.log(
+    `\nfused causal attention, (batch·heads, seq, head_dim) = (${bh}, ${seq}, ${dHead}): ${
+      ms.toFixed(3)
+    } ms/call`,
+  );
+}

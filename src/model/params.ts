@@ -1,0 +1,109 @@
+/**
+ * All parameters of a model in one contiguous region of wasm memory, gradients in a
+ * second region of the same layout, and Adam's moments in two more (as llm.c): a layer
+ * holds views, saving is writing the region out, one Adam call updates everything.
+ * @module
+ */
+import type { Runtime } from "../runtime/runtime.ts";
+import type { Tensor } from "../runtime/tensor.ts";
+import type { ParamSpec } from "./config.ts";
+import { VamosError } from "../errors.ts";
+
+/** Where one parameter lives in the region. */
+export interface ParamEntry extends ParamSpec {
+  /** Offset in floats from the start of the region. */
+  offset: number;
+  size: number;
+}
+
+/** The parameter, gradient and optimizer-moment regions of a model. */
+export class ParamStore {
+  /** All parameters, [1, count]. */
+  readonly values: Tensor;
+  /** All gradients, same layout. */
+  readonly grads: Tensor;
+  /** Adam's first and second moments, allocated on first use. */
+  #m?: Tensor;
+  #v?: Tensor;
+  readonly entries: ParamEntry[];
+  readonly #byName = new Map<string, ParamEntry>();
+
+  /** Lays out `specs` in a fresh region of `rt`. */
+  constructor(readonly rt: Runtime, specs: ParamSpec[]) {
+    let offset = 0;
+    this.entries = specs.map((s) => {
+      const size = s.shape.reduce((a, b) => a * b, 1);
+      // Keep every tensor 16-byte aligned so vector loads of a row start aligned.
+      const e = { ...s, offset, size };
+      offset += Math.ceil(size / 4) * 4;
+      return e;
+    });
+    for (const e of this.entries) this.#byName.set(e.name, e);
+    this.values = rt.tensor(1, offset);
+    this.grads = rt.tensor(1, offset);
+  }
+
+  /** Number of floats in the region (parameters plus alignment padding). */
+  get count(): number {
+    return this.values.cols;
+  }
+
+  /** Number of trainable parameters. */
+  get parameterCount(): number {
+    return this.entries.reduce((n, e) => n + e.size, 0);
+  }
+
+  /** Adam's moment regions (zeroed when first asked for). */
+  moments(): { m: Tensor; v: Tensor } {
+    this.#m ??= this.rt.tensor(1, this.count);
+    this.#v ??= this.rt.tensor(1, this.count);
+    return { m: this.#m, v: this.#v };
+  }
+
+  has(name: string): boolean {
+    return this.#byName.has(name);
+  }
+
+  entry(name: string): ParamEntry {
+    const e = this.#byName.get(name);
+    if (!e) throw new VamosError(`No parameter named "${name}"`);
+    return e;
+  }
+
+  #view(region: Tensor, name: string): Tensor {
+    const e = this.entry(name);
+    const [rows, cols] = e.shape.length === 1 ? [1, e.shape[0]] : [e.shape[0], e.shape[1]];
+    return region.colSlice(e.offset, e.offset + e.size).reshape(rows, cols);
+  }
+
+  /** The parameter as a matrix view ([1, n] for vectors). */
+  get(name: string): Tensor {
+    return this.#view(this.values, name);
+  }
+
+  /** Its gradient, same shape. */
+  grad(name: string): Tensor {
+    return this.#view(this.grads, name);
+  }
+
+  /** Initializes every parameter: Xavier-uniform matrices, zero biases, unit norms. */
+  initialize(random: () => number): void {
+    const f = this.rt.f32;
+    const base = this.values.ptr >> 2;
+    for (const e of this.entries) {
+      const at = base + e.offset;
+      if (e.init === "zeros") f.fill(0, at, at + e.size);
+      else if (e.init === "ones") f.fill(1, at, at + e.size);
+      else {
+        const [fanOut, fanIn] = e.shape;
+        const limit = Math.sqrt(6 / (fanIn + fanOut)); // Glorot & Bengio 2010
+        for (let i = 0; i < e.size; i++) f[at + i] = (random() * 2 - 1) * limit;
+      }
+    }
+  }
+
+  /** Sets every gradient to zero. */
+  zeroGrads(): void {
+    this.grads.zero();
+  }
+}

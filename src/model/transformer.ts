@@ -1,0 +1,291 @@
+/**
+ * The Transformer encoder-decoder: embeddings with sinusoidal positions, encoder and
+ * decoder stacks, the generator, the loss and its exact backward pass, all on the wasm
+ * kernels. TypeScript here only orchestrates.
+ * @module
+ */
+import { Runtime } from "../runtime/runtime.ts";
+import type { IntBuffer, Tensor } from "../runtime/tensor.ts";
+import { type TransformerConfig, parameterSpecs, validateConfig } from "./config.ts";
+import { ParamStore } from "./params.ts";
+import { seededRandom } from "./random.ts";
+import { type Backward, linear, linearBackward, multiHeadAttention, norm, Pass, residual, type SeqShape } from "./layers.ts";
+import { embeddingBackwardInto, embeddingInto, positionalEncodingInto } from "../kernels/embedding.ts";
+import { crossEntropyInto } from "../kernels/cross_entropy.ts";
+import { feedForward } from "./layers.ts";
+import { VamosError } from "../errors.ts";
+
+/** Padded id sequences in wasm memory, with their real lengths. */
+export interface PaddedIds {
+  ids: IntBuffer;
+  shape: SeqShape;
+}
+
+/** Attention weights of one attention sublayer: [batch, heads, seqQ, seqK] row-major. */
+export interface AttentionMaps {
+  encoderSelf: Float32Array[];
+  decoderSelf: Float32Array[];
+  decoderCross: Float32Array[];
+}
+
+/** Options for a loss evaluation. */
+export interface LossOptions {
+  /** Apply dropout (training) or not. */
+  train?: boolean;
+  /** Label smoothing ε. */
+  smoothing?: number;
+  /** Seed of this step's dropout masks. */
+  seed?: number;
+  /** Also compute gradients (into the parameter store's gradient region). */
+  backward?: boolean;
+}
+
+/** The numeric model: parameters, positions table and the passes over them. */
+export class TransformerCore {
+  /** The runtime holding this model's memory. */
+  readonly rt: Runtime;
+  /** Parameters, gradients and optimizer moments. */
+  readonly params: ParamStore;
+  /** The sinusoidal positions, [maxLen, dModel]. */
+  readonly pe: Tensor;
+
+  /** Creates a model with Xavier-initialized weights from `seed`. */
+  constructor(readonly config: TransformerConfig, opts: { seed?: number; runtime?: Runtime } = {}) {
+    validateConfig(config);
+    this.rt = opts.runtime ?? new Runtime();
+    this.params = new ParamStore(this.rt, parameterSpecs(config));
+    this.params.initialize(seededRandom(opts.seed ?? 0));
+    this.pe = this.rt.tensor(config.maxLen, config.dModel);
+    positionalEncodingInto(this.pe);
+  }
+
+  get srcTable(): string {
+    return "src_embed.weight";
+  }
+
+  get tgtTable(): string {
+    return this.config.shareEmbeddings ? "src_embed.weight" : "tgt_embed.weight";
+  }
+
+  get generatorWeight(): string {
+    return this.config.tieOutput ? this.tgtTable : "generator.weight";
+  }
+
+  /** Copies sequences into wasm memory, padded with `pad` to the longest. */
+  pad(seqs: readonly (readonly number[])[], vocab: number, what: string, pad = 0): PaddedIds {
+    if (seqs.length === 0) throw new VamosError(`No ${what} sequences given`);
+    const len = Math.max(...seqs.map((s) => s.length));
+    if (len === 0) throw new VamosError(`Every ${what} sequence is empty`);
+    if (len > this.config.maxLen) {
+      throw new VamosError(
+        `A ${what} sequence has ${len} tokens; this model takes at most ${this.config.maxLen}`,
+      );
+    }
+    const flat = new Int32Array(seqs.length * len).fill(pad);
+    seqs.forEach((s, b) => {
+      s.forEach((id, t) => {
+        if (!Number.isInteger(id) || id < 0 || id >= vocab) {
+          throw new VamosError(`${what} token id ${id} is outside the vocabulary of ${vocab}`);
+        }
+        flat[b * len + t] = id;
+      });
+    });
+    const ids = this.rt.ints(flat.length).set(flat);
+    const lens = this.rt.ints(seqs.length).set(seqs.map((s) => s.length));
+    return { ids, shape: { batch: seqs.length, len, lens } };
+  }
+
+  #embed(pass: Pass, table: string, x: PaddedIds): [Tensor, Backward] {
+    const c = this.config;
+    const scale = c.scaleEmbedding ? Math.sqrt(c.dModel) : 1;
+    const out = pass.alloc(x.shape.batch * x.shape.len, c.dModel);
+    embeddingInto(this.params.get(table), x.ids, out, { scale, pe: this.pe, seqLen: x.shape.len });
+    const [y, dropBack] = pass.drop(out);
+    return [y, (dy) => {
+      embeddingBackwardInto(dropBack(dy), x.ids, this.params.grad(table), scale);
+      return dy;
+    }];
+  }
+
+  #finalNorm(pass: Pass, prefix: string, x: Tensor): [Tensor, Backward] {
+    const c = this.config;
+    if (c.norm === "none" || !c.finalNorm) return [x, (dy) => dy];
+    return norm(pass, prefix, x);
+  }
+
+  /** Encoder: memory [batch·srcLen, dModel] and its backward. */
+  encode(pass: Pass, src: PaddedIds, maps?: Float32Array[]): [Tensor, Backward] {
+    const backs: Backward[] = [];
+    let [x, back] = this.#embed(pass, this.srcTable, src);
+    backs.push(back);
+    for (let i = 0; i < this.config.encoderLayers; i++) {
+      const p = `encoder.layers.${i}`;
+      [x, back] = residual(pass, `${p}.norm1`, x, (h) => {
+        const a = multiHeadAttention(pass, `${p}.self_attn`, h, src.shape, h, src.shape, false);
+        maps?.push(a.probs.toArray());
+        return [a.out, a.backward];
+      });
+      backs.push(back);
+      if (this.config.dFF) {
+        [x, back] = residual(pass, `${p}.norm2`, x, (h) => feedForward(pass, p, h));
+        backs.push(back);
+      }
+    }
+    [x, back] = this.#finalNorm(pass, "encoder.norm", x);
+    backs.push(back);
+    return [x, (dy) => backs.reduceRight((g, b) => b(g), dy)];
+  }
+
+  /**
+   * Decoder and generator: logits [batch·tgtLen, tgtVocab]. The backward adds the
+   * gradient of the memory into `dMemory`.
+   */
+  decode(
+    pass: Pass,
+    tgtIn: PaddedIds,
+    memory: Tensor,
+    src: PaddedIds,
+    dMemory?: Tensor,
+    maps?: { self: Float32Array[]; cross: Float32Array[] },
+  ): [Tensor, Backward] {
+    const c = this.config;
+    const backs: Backward[] = [];
+    let [x, back] = this.#embed(pass, this.tgtTable, tgtIn);
+    backs.push(back);
+    for (let i = 0; i < c.decoderLayers; i++) {
+      const p = `decoder.layers.${i}`;
+      [x, back] = residual(pass, `${p}.norm1`, x, (h) => {
+        const a = multiHeadAttention(pass, `${p}.self_attn`, h, tgtIn.shape, h, tgtIn.shape, true);
+        maps?.self.push(a.probs.toArray());
+        return [a.out, a.backward];
+      });
+      backs.push(back);
+      [x, back] = residual(pass, `${p}.norm2`, x, (h) => {
+        const a = multiHeadAttention(
+          pass,
+          `${p}.multihead_attn`,
+          h,
+          tgtIn.shape,
+          memory,
+          src.shape,
+          false,
+          dMemory,
+        );
+        maps?.cross.push(a.probs.toArray());
+        return [a.out, a.backward];
+      });
+      backs.push(back);
+      if (c.dFF) {
+        [x, back] = residual(pass, `${p}.norm3`, x, (h) => feedForward(pass, p, h));
+        backs.push(back);
+      }
+    }
+    [x, back] = this.#finalNorm(pass, "decoder.norm", x);
+    backs.push(back);
+    const h = x;
+    const logits = pass.alloc(h.rows, c.tgtVocab);
+    const w = this.params.get(this.generatorWeight);
+    linear(h, w, this.params.get("generator.bias"), logits);
+    backs.push((dlogits) => {
+      const dh = pass.alloc(h.rows, c.dModel);
+      linearBackward(
+        dlogits,
+        h,
+        w,
+        this.params.grad(this.generatorWeight),
+        this.params.grad("generator.bias"),
+        dh,
+      );
+      return dh;
+    });
+    return [logits, (dy) => backs.reduceRight((g, b) => b(g), dy)];
+  }
+
+  /**
+   * Mean cross-entropy of `labels` (-1 = ignored) given source and decoder-input
+   * sequences; with `backward`, gradients are zeroed and then computed.
+   */
+  loss(
+    src: readonly (readonly number[])[],
+    tgtIn: readonly (readonly number[])[],
+    labels: readonly (readonly number[])[],
+    opts: LossOptions = {},
+  ): number {
+    const c = this.config;
+    if (src.length !== tgtIn.length || tgtIn.length !== labels.length) {
+      throw new VamosError(
+        `Batch sizes differ: ${src.length} sources, ${tgtIn.length} decoder inputs, ${labels.length} label rows`,
+      );
+    }
+    const mark = this.rt.mark();
+    try {
+      const pass = new Pass(this.rt, this.params, c, opts.train ?? false, opts.seed ?? 0);
+      const s = this.pad(src, c.srcVocab, "source");
+      const t = this.pad(tgtIn, c.tgtVocab, "target");
+      labels.forEach((l, b) => {
+        if (l.length !== tgtIn[b].length) {
+          throw new VamosError(`Labels of sequence ${b} have ${l.length} tokens, its decoder input ${tgtIn[b].length}`);
+        }
+      });
+      const lab = this.rt.ints(t.shape.batch * t.shape.len).set(
+        new Int32Array(t.shape.batch * t.shape.len).fill(-1).map((_, i) =>
+          labels[Math.floor(i / t.shape.len)][i % t.shape.len] ?? -1
+        ),
+      );
+      const [memory, encBack] = this.encode(pass, s);
+      const dMemory = opts.backward ? pass.alloc(memory.rows, memory.cols) : undefined;
+      const [logits, decBack] = this.decode(pass, t, memory, s, dMemory);
+      const dlogits = opts.backward ? pass.alloc(logits.rows, logits.cols) : undefined;
+      const loss = crossEntropyInto(logits, lab, dlogits, {
+        smoothing: opts.smoothing ?? 0,
+        ignoreIndex: -1,
+      });
+      if (opts.backward && dlogits && dMemory) {
+        this.params.zeroGrads();
+        decBack(dlogits);
+        encBack(dMemory);
+      }
+      return loss;
+    } finally {
+      this.rt.release(mark);
+    }
+  }
+
+  /**
+   * Logits [batch, tgtLen, tgtVocab] (row-major, tgtLen the longest decoder input) for
+   * source and decoder-input sequences of any lengths; no dropout.
+   */
+  logits(src: readonly (readonly number[])[], tgtIn: readonly (readonly number[])[]): Float32Array {
+    if (src.length !== tgtIn.length) {
+      throw new VamosError(`Batch sizes differ: ${src.length} sources, ${tgtIn.length} decoder inputs`);
+    }
+    const mark = this.rt.mark();
+    try {
+      const pass = new Pass(this.rt, this.params, this.config, false, 0);
+      const s = this.pad(src, this.config.srcVocab, "source");
+      const t = this.pad(tgtIn, this.config.tgtVocab, "target");
+      const [memory] = this.encode(pass, s);
+      const [logits] = this.decode(pass, t, memory, s);
+      return logits.toArray();
+    } finally {
+      this.rt.release(mark);
+    }
+  }
+
+  /** The attention weights of every layer for one source and decoder-input sequence. */
+  attentionMaps(src: readonly number[], tgtIn: readonly number[]): AttentionMaps {
+    const mark = this.rt.mark();
+    try {
+      const pass = new Pass(this.rt, this.params, this.config, false, 0);
+      const s = this.pad([src], this.config.srcVocab, "source");
+      const t = this.pad([tgtIn], this.config.tgtVocab, "target");
+      const encoderSelf: Float32Array[] = [];
+      const dec = { self: [] as Float32Array[], cross: [] as Float32Array[] };
+      const [memory] = this.encode(pass, s, encoderSelf);
+      this.decode(pass, t, memory, s, undefined, dec);
+      return { encoderSelf, decoderSelf: dec.self, decoderCross: dec.cross };
+    } finally {
+      this.rt.release(mark);
+    }
+  }
+}

@@ -2,11 +2,19 @@
  * @vamos/transformer: the Transformer encoder-decoder (Vaswani et al. 2017) in Deno and
  * browsers, with every floating-point loop in WebAssembly SIMD.
  *
- * The kernels work on plain Float32Arrays:
+ * Translate with the textbook toy, or create, train, save and load your own model:
  *
  * ```ts
- * import { ok as assert } from "node:assert/strict";
+ * import { statquestModel } from "@vamos/transformer";
+ * import { equal } from "node:assert/strict";
+ * equal(statquestModel().translate("let's go"), "vamos");
+ * ```
+ *
+ * The kernels also work on plain Float32Arrays:
+ *
+ * ```ts
  * import { matmul, softmax } from "@vamos/transformer";
+ * import { ok as assert } from "node:assert/strict";
  * const c = matmul(new Float32Array([1, 2]), new Float32Array([3, 4]), 1, 2, 1);
  * assert(c[0] === 11);
  * const p = softmax(new Float32Array([1, 1]), 1, 2);
@@ -24,3 +32,39 @@ export {
   softmax,
 } from "./src/kernels/arrays.ts";
 export { ShapeError, VamosError } from "./src/errors.ts";
+export type { Activation } from "./src/kernels/activations.ts";
+export type { AttentionMaps } from "./src/model/transformer.ts";
+export type { Example } from "./src/train/batches.ts";
+export {
+  configFromPreset,
+  type NormPlacement,
+  type PresetName,
+  PRESETS,
+  type TransformerConfig,
+} from "./src/model/config.ts";
+export {
+  createModel,
+  type CreateModelOptions,
+  type SentenceAttention,
+  Transformer,
+} from "./src/model/model.ts";
+export { statquestModel } from "./src/model/statquest.ts";
+export { EOS, SOS, UNK, UnknownTokenError, Vocabulary } from "./src/text/vocabulary.ts";
+export { detokenizeWords, tokenizeWords } from "./src/text/word_tokenizer.ts";
+export { type TextCodec, WordCodec } from "./src/text/codec.ts";
+export {
+  type SentencePair,
+  type StepInfo,
+  train,
+  TrainingDivergedError,
+  type TrainOptions,
+} from "./src/train/train.ts";
+export { Adam, type OptimizerOptions } from "./src/train/optimizer.ts";
+export {
+  CheckpointError,
+  loadCheckpoint,
+  type LoadedCheckpoint,
+  loadModel,
+  saveModel,
+  type SaveOptions,
+} from "./src/train/checkpoint.ts";

@@ -23,8 +23,11 @@ export interface PaddedIds {
 
 /** Attention weights of one attention sublayer: [batch, heads, seqQ, seqK] row-major. */
 export interface AttentionMaps {
+  /** Per encoder layer, [1, heads, srcLen, srcLen]. */
   encoderSelf: Float32Array[];
+  /** Per decoder layer, masked self-attention, [1, heads, tgtLen, tgtLen]. */
   decoderSelf: Float32Array[];
+  /** Per decoder layer, encoder-decoder attention, [1, heads, tgtLen, srcLen]. */
   decoderCross: Float32Array[];
 }
 

@@ -1,0 +1,176 @@
+/**
+ * The public model: a Transformer with its vocabularies and tokenizer, translating
+ * text to text.
+ * @module
+ */
+import { type PresetName, PRESETS, type TransformerConfig, configFromPreset, validateConfig } from "./config.ts";
+import { type AttentionMaps, TransformerCore } from "./transformer.ts";
+import { greedyDecode } from "./decode.ts";
+import { UnknownTokenError, Vocabulary } from "../text/vocabulary.ts";
+import { type TextCodec, WordCodec } from "../text/codec.ts";
+import { VamosError } from "../errors.ts";
+
+/** Options of {@linkcode createModel}. */
+export interface CreateModelOptions {
+  /** Source-language vocabulary. */
+  srcVocab: Vocabulary;
+  /** Target-language vocabulary. */
+  tgtVocab: Vocabulary;
+  /** Seed of the initial weights (default 0). */
+  seed?: number;
+  /** Fields that replace the preset's. */
+  overrides?: Partial<TransformerConfig>;
+  /** Tokenizer (default: word-level). */
+  codec?: TextCodec;
+}
+
+/** Attention weights of one sentence, with the tokens they refer to. */
+export interface SentenceAttention extends AttentionMaps {
+  /** Source tokens, `<EOS>` included: the keys of encoder and cross attention. */
+  sourceTokens: string[];
+  /** Decoder input tokens (start token, then the translation). */
+  targetTokens: string[];
+  /** Heads per layer. */
+  heads: number;
+}
+
+/**
+ * A Transformer that translates: configuration, weights, vocabularies and tokenizer.
+ *
+ * @example
+ * ```ts
+ * import { createModel, Vocabulary } from "@vamos/transformer";
+ * import { equal } from "node:assert/strict";
+ * const model = createModel("statquest", {
+ *   srcVocab: new Vocabulary(["let's", "to", "go", "<EOS>"]),
+ *   tgtVocab: new Vocabulary(["ir", "vamos", "y", "<EOS>"]),
+ * });
+ * equal(model.config.dModel, 2);
+ * equal(typeof model.translate("let's go"), "string"); // untrained: any Spanish words
+ * ```
+ */
+export class Transformer {
+  /**
+   * The numeric model (parameters, passes) behind the text interface.
+   * @ignore
+   */
+  readonly core: TransformerCore;
+
+  /** Wraps a numeric model with its vocabularies and tokenizer. */
+  constructor(
+    core: TransformerCore,
+    readonly srcVocab: Vocabulary,
+    readonly tgtVocab: Vocabulary,
+    readonly codec: TextCodec = new WordCodec(),
+  ) {
+    this.core = core;
+    const c = core.config;
+    if (srcVocab.size !== c.srcVocab || tgtVocab.size !== c.tgtVocab) {
+      throw new VamosError(
+        `Vocabulary sizes ${srcVocab.size}/${tgtVocab.size} do not match the config's ${c.srcVocab}/${c.tgtVocab}`,
+      );
+    }
+    if (c.startToken === "sos" && tgtVocab.sos === undefined) {
+      throw new VamosError('The config starts decoding with <SOS>, but the target vocabulary has no "<SOS>"');
+    }
+  }
+
+  /** The configuration. */
+  get config(): TransformerConfig {
+    return this.core.config;
+  }
+
+  /** The id the decoder starts from. */
+  get startId(): number {
+    return this.config.startToken === "eos" ? this.tgtVocab.eos : this.tgtVocab.sos!;
+  }
+
+  /** Number of trainable parameters. */
+  get parameterCount(): number {
+    return this.core.params.parameterCount;
+  }
+
+  /** Source token ids of a sentence, `<EOS>` appended. Throws for unknown words without `<unk>`. */
+  encodeSource(text: string): number[] {
+    const tokens = this.codec.tokenize(text);
+    if (tokens.length === 0) throw new VamosError("Nothing to translate: the text is empty");
+    const ids = [...this.srcVocab.encode(tokens), this.srcVocab.eos];
+    if (ids.length > this.config.maxLen) {
+      throw new VamosError(
+        `The text has ${tokens.length} tokens; this model takes at most ${this.config.maxLen - 1}`,
+      );
+    }
+    return ids;
+  }
+
+  /** Source words of `text` the model does not know (empty if all are known). */
+  unknownWords(text: string): string[] {
+    if (this.srcVocab.unk !== undefined) return [];
+    return this.srcVocab.unknown(this.codec.tokenize(text));
+  }
+
+  /** Greedy translations of token-id sequences (each without start and `<EOS>`). */
+  translateIds(src: readonly (readonly number[])[], maxTokens?: number): number[][] {
+    return greedyDecode(this.core, src, { start: this.startId, eos: this.tgtVocab.eos, maxTokens });
+  }
+
+  /** Translates one sentence. */
+  translate(text: string): string;
+  /** Translates several sentences as one batch. */
+  translate(texts: readonly string[]): string[];
+  translate(input: string | readonly string[]): string | string[] {
+    const texts = typeof input === "string" ? [input] : input;
+    if (texts.length === 0) return [];
+    const unknown = texts.flatMap((t) => this.unknownWords(t));
+    if (unknown.length) throw new UnknownTokenError([...new Set(unknown)], this.srcVocab.tokens);
+    const out = this.translateIds(texts.map((t) => this.encodeSource(t)))
+      .map((ids) => this.codec.detokenize(this.tgtVocab.decode(ids)));
+    return typeof input === "string" ? out[0] : out;
+  }
+
+  /** Logits [batch, tgtLen, tgtVocab] for id sequences, padded to the longest. */
+  logits(src: readonly (readonly number[])[], tgtIn: readonly (readonly number[])[]): Float32Array {
+    return this.core.logits(src, tgtIn);
+  }
+
+  /**
+   * Attention weights of every layer and head for a sentence and its translation (the
+   * model's own greedy translation when none is given).
+   */
+  attention(text: string, translation?: string): SentenceAttention {
+    const src = this.encodeSource(text);
+    const tgt = translation === undefined
+      ? this.translateIds([src])[0]
+      : this.tgtVocab.encode(this.codec.tokenize(translation));
+    const tgtIn = [this.startId, ...tgt];
+    return {
+      ...this.core.attentionMaps(src, tgtIn),
+      sourceTokens: this.srcVocab.decode(src),
+      targetTokens: this.tgtVocab.decode(tgtIn),
+      heads: this.config.heads,
+    };
+  }
+}
+
+/**
+ * Creates a model from a preset name or a full configuration, with fresh weights.
+ *
+ * @example
+ * ```ts
+ * import { createModel, Vocabulary } from "@vamos/transformer";
+ * import { equal } from "node:assert/strict";
+ * const vocab = new Vocabulary(["a", "b", "<SOS>", "<EOS>"]);
+ * const model = createModel("small", { srcVocab: vocab, tgtVocab: vocab, overrides: { dModel: 32 } });
+ * equal(model.config.heads, 4);
+ * ```
+ */
+export function createModel(preset: PresetName | TransformerConfig, opts: CreateModelOptions): Transformer {
+  const sizes = { srcVocab: opts.srcVocab.size, tgtVocab: opts.tgtVocab.size };
+  const config = typeof preset === "string"
+    ? configFromPreset(preset, sizes, opts.overrides)
+    : validateConfig({ ...preset, ...sizes, ...opts.overrides });
+  const core = new TransformerCore(config, { seed: opts.seed ?? 0 });
+  return new Transformer(core, opts.srcVocab, opts.tgtVocab, opts.codec);
+}
+
+export { PRESETS };

@@ -1,3 +1,4 @@
+import { Runtime } from "../src/runtime/runtime.ts";
 import { TransformerCore } from "../src/model/transformer.ts";
 import { configFromPreset, type TransformerConfig } from "../src/model/config.ts";
 import { greedyDecode } from "../src/model/decode.ts";
@@ -6,7 +7,13 @@ import { deepEqual } from "node:assert/strict";
 
 // Greedy decoding by recomputing the whole prefix at every step: the definition the
 // cached decoder must reproduce.
-function recomputeGreedy(m: TransformerCore, src: number[], start: number, eos: number, steps: number) {
+function recomputeGreedy(
+  m: TransformerCore,
+  src: number[],
+  start: number,
+  eos: number,
+  steps: number,
+) {
   const prefix = [start];
   const out: number[] = [];
   const allLogits: Float32Array[] = [];
@@ -27,7 +34,15 @@ function recomputeGreedy(m: TransformerCore, src: number[], start: number, eos: 
 const CONFIGS: [string, Partial<TransformerConfig>][] = [
   ["post-norm", {}],
   ["pre-norm gelu", { norm: "pre", activation: "gelu" }],
-  ["textbook-like", { norm: "none", finalNorm: false, dFF: 0, heads: 1, scaleAttention: false, attentionBias: false, attentionOutProj: false }],
+  ["textbook-like", {
+    norm: "none",
+    finalNorm: false,
+    dFF: 0,
+    heads: 1,
+    scaleAttention: false,
+    attentionBias: false,
+    attentionOutProj: false,
+  }],
 ];
 
 for (const [name, o] of CONFIGS) {
@@ -42,7 +57,7 @@ for (const [name, o] of CONFIGS) {
       maxLen: 12,
       ...o,
     });
-    const m = new TransformerCore(config, { seed: 11 });
+    const m = new TransformerCore(config, { seed: 11, runtime: new Runtime({ poison: true }) });
     const srcs = [[1, 2, 3, 4, 10], [5, 6], [7, 8, 9, 0, 1, 2, 3]];
     const steps = 8;
     const cachedLogits: Float32Array[][] = srcs.map(() => []);
@@ -51,16 +66,24 @@ for (const [name, o] of CONFIGS) {
       eos: 8,
       maxTokens: steps,
       onStep: (_t, logits) => {
-        srcs.forEach((_, b) => cachedLogits[b].push(Float32Array.from(logits.subarray(b * 9, (b + 1) * 9))));
+        srcs.forEach((_, b) =>
+          cachedLogits[b].push(Float32Array.from(logits.subarray(b * 9, (b + 1) * 9)))
+        );
       },
     });
     // The comparison must cover several steps, not an immediate EOS.
-    if (Math.max(...cached.map((t) => t.length)) < 3) throw new Error(`too short: ${JSON.stringify(cached)}`);
+    if (Math.max(...cached.map((t) => t.length)) < 3) {
+      throw new Error(`too short: ${JSON.stringify(cached)}`);
+    }
     srcs.forEach((src, b) => {
       const ref = recomputeGreedy(m, src, 0, 8, steps);
       deepEqual(cached[b], ref.out, `tokens of sentence ${b}`);
       ref.allLogits.forEach((l, t) => {
-        assertClose(cachedLogits[b][t], l, { atol: 1e-5, rtol: 1e-5, label: `logits of sentence ${b}, step ${t}` });
+        assertClose(cachedLogits[b][t], l, {
+          atol: 1e-5,
+          rtol: 1e-5,
+          label: `logits of sentence ${b}, step ${t}`,
+        });
       });
     });
   });

@@ -7,7 +7,15 @@ import { refCrossEntropy, refErf } from "./reference.ts";
 export type Params = Map<string, Float64Array>;
 type Mat = Float64Array; // row-major [rows, cols]
 
-function linear(x: Mat, rows: number, inDim: number, w: Mat, b: Mat | undefined, outDim: number, wRow0 = 0): Mat {
+function linear(
+  x: Mat,
+  rows: number,
+  inDim: number,
+  w: Mat,
+  b: Mat | undefined,
+  outDim: number,
+  wRow0 = 0,
+): Mat {
   const y = new Float64Array(rows * outDim);
   for (let r = 0; r < rows; r++) {
     for (let o = 0; o < outDim; o++) {
@@ -67,7 +75,9 @@ function attention(
             continue;
           }
           let dot = 0;
-          for (let e = 0; e < dh; e++) dot += q[(bb * qLen + i) * d + h * dh + e] * k[(bb * kLen + j) * d + h * dh + e];
+          for (let e = 0; e < dh; e++) {
+            dot += q[(bb * qLen + i) * d + h * dh + e] * k[(bb * kLen + j) * d + h * dh + e];
+          }
           s.push(dot * scale);
         }
         const m = Math.max(...s);
@@ -75,7 +85,9 @@ function attention(
         const sum = ex.reduce((a, x) => a + x, 0);
         for (let e = 0; e < dh; e++) {
           let acc = 0;
-          for (let j = 0; j < kLen; j++) acc += (sum ? ex[j] / sum : 0) * v[(bb * kLen + j) * d + h * dh + e];
+          for (let j = 0; j < kLen; j++) {
+            acc += (sum ? ex[j] / sum : 0) * v[(bb * kLen + j) * d + h * dh + e];
+          }
           ctx[(bb * qLen + i) * d + h * dh + e] = acc;
         }
       }
@@ -93,13 +105,44 @@ function attention(
 }
 
 function feedForward(c: TransformerConfig, p: Params, prefix: string, x: Mat, rows: number): Mat {
-  const h = linear(x, rows, c.dModel, p.get(`${prefix}.linear1.weight`)!, p.get(`${prefix}.linear1.bias`), c.dFF);
-  const a = h.map((v) => c.activation === "relu" ? Math.max(v, 0) : 0.5 * v * (1 + refErf(v / Math.SQRT2)));
-  return linear(a, rows, c.dFF, p.get(`${prefix}.linear2.weight`)!, p.get(`${prefix}.linear2.bias`), c.dModel);
+  const h = linear(
+    x,
+    rows,
+    c.dModel,
+    p.get(`${prefix}.linear1.weight`)!,
+    p.get(`${prefix}.linear1.bias`),
+    c.dFF,
+  );
+  const a = h.map((v) =>
+    c.activation === "relu" ? Math.max(v, 0) : 0.5 * v * (1 + refErf(v / Math.SQRT2))
+  );
+  return linear(
+    a,
+    rows,
+    c.dFF,
+    p.get(`${prefix}.linear2.weight`)!,
+    p.get(`${prefix}.linear2.bias`),
+    c.dModel,
+  );
 }
 
-function sublayer(c: TransformerConfig, p: Params, normPrefix: string, x: Mat, rows: number, f: (h: Mat) => Mat): Mat {
-  const ln = (y: Mat) => layerNorm(y, rows, c.dModel, p.get(`${normPrefix}.weight`)!, p.get(`${normPrefix}.bias`)!, c.normEps);
+function sublayer(
+  c: TransformerConfig,
+  p: Params,
+  normPrefix: string,
+  x: Mat,
+  rows: number,
+  f: (h: Mat) => Mat,
+): Mat {
+  const ln = (y: Mat) =>
+    layerNorm(
+      y,
+      rows,
+      c.dModel,
+      p.get(`${normPrefix}.weight`)!,
+      p.get(`${normPrefix}.bias`)!,
+      c.normEps,
+    );
   if (c.norm === "pre") return add(x, f(ln(x)));
   const r = add(x, f(x));
   return c.norm === "post" ? ln(r) : r;
@@ -123,27 +166,77 @@ function embed(c: TransformerConfig, table: Mat, seqs: number[][], len: number):
 }
 
 /** Logits [batch·tgtLen, tgtVocab] (padded to the longest sequences) in f64. */
-export function refLogits(c: TransformerConfig, p: Params, src: number[][], tgtIn: number[][]): Float64Array {
-  const B = src.length, S = Math.max(...src.map((s) => s.length)), T = Math.max(...tgtIn.map((s) => s.length));
+export function refLogits(
+  c: TransformerConfig,
+  p: Params,
+  src: number[][],
+  tgtIn: number[][],
+): Float64Array {
+  const B = src.length,
+    S = Math.max(...src.map((s) => s.length)),
+    T = Math.max(...tgtIn.map((s) => s.length));
   const sLens = src.map((s) => s.length), tLens = tgtIn.map((s) => s.length);
   const hasNorm = c.norm !== "none";
   let x = embed(c, p.get("src_embed.weight")!, src, S);
   for (let i = 0; i < c.encoderLayers; i++) {
     const pre = `encoder.layers.${i}`;
-    x = sublayer(c, p, `${pre}.norm1`, x, B * S, (h) => attention(c, p, `${pre}.self_attn`, h, B, S, h, S, sLens, false));
-    if (c.dFF) x = sublayer(c, p, `${pre}.norm2`, x, B * S, (h) => feedForward(c, p, pre, h, B * S));
+    x = sublayer(
+      c,
+      p,
+      `${pre}.norm1`,
+      x,
+      B * S,
+      (h) => attention(c, p, `${pre}.self_attn`, h, B, S, h, S, sLens, false),
+    );
+    if (c.dFF) {
+      x = sublayer(c, p, `${pre}.norm2`, x, B * S, (h) => feedForward(c, p, pre, h, B * S));
+    }
   }
-  if (hasNorm && c.finalNorm) x = layerNorm(x, B * S, c.dModel, p.get("encoder.norm.weight")!, p.get("encoder.norm.bias")!, c.normEps);
+  if (hasNorm && c.finalNorm) {
+    x = layerNorm(
+      x,
+      B * S,
+      c.dModel,
+      p.get("encoder.norm.weight")!,
+      p.get("encoder.norm.bias")!,
+      c.normEps,
+    );
+  }
   const memory = x;
   const tgtTable = c.shareEmbeddings ? "src_embed.weight" : "tgt_embed.weight";
   let y = embed(c, p.get(tgtTable)!, tgtIn, T);
   for (let i = 0; i < c.decoderLayers; i++) {
     const pre = `decoder.layers.${i}`;
-    y = sublayer(c, p, `${pre}.norm1`, y, B * T, (h) => attention(c, p, `${pre}.self_attn`, h, B, T, h, T, tLens, true));
-    y = sublayer(c, p, `${pre}.norm2`, y, B * T, (h) => attention(c, p, `${pre}.multihead_attn`, h, B, T, memory, S, sLens, false));
-    if (c.dFF) y = sublayer(c, p, `${pre}.norm3`, y, B * T, (h) => feedForward(c, p, pre, h, B * T));
+    y = sublayer(
+      c,
+      p,
+      `${pre}.norm1`,
+      y,
+      B * T,
+      (h) => attention(c, p, `${pre}.self_attn`, h, B, T, h, T, tLens, true),
+    );
+    y = sublayer(
+      c,
+      p,
+      `${pre}.norm2`,
+      y,
+      B * T,
+      (h) => attention(c, p, `${pre}.multihead_attn`, h, B, T, memory, S, sLens, false),
+    );
+    if (c.dFF) {
+      y = sublayer(c, p, `${pre}.norm3`, y, B * T, (h) => feedForward(c, p, pre, h, B * T));
+    }
   }
-  if (hasNorm && c.finalNorm) y = layerNorm(y, B * T, c.dModel, p.get("decoder.norm.weight")!, p.get("decoder.norm.bias")!, c.normEps);
+  if (hasNorm && c.finalNorm) {
+    y = layerNorm(
+      y,
+      B * T,
+      c.dModel,
+      p.get("decoder.norm.weight")!,
+      p.get("decoder.norm.bias")!,
+      c.normEps,
+    );
+  }
   const w = c.tieOutput ? p.get(tgtTable)! : p.get("generator.weight")!;
   return linear(y, B * T, c.dModel, w, p.get("generator.bias"), c.tgtVocab);
 }

@@ -29,7 +29,7 @@ async function sourceFiles(): Promise<string[]> {
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", bytes);
+  const d = await crypto.subtle.digest("SHA-256", new Uint8Array(bytes));
   return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
@@ -64,8 +64,8 @@ async function compile(features: string): Promise<Uint8Array> {
         return null;
       }
     },
-    writeFile: (name: string, contents: Uint8Array) => {
-      if (name.endsWith(".wasm")) wasm = contents;
+    writeFile: (name: string, contents: string | Uint8Array) => {
+      if (name.endsWith(".wasm") && typeof contents !== "string") wasm = contents;
     },
     listFiles: () => [],
   });

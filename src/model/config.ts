@@ -143,10 +143,14 @@ export function validateConfig(c: TransformerConfig): TransformerConfig {
   positiveInt("dFF", c.dFF, 0);
   positiveInt("maxLen", c.maxLen, 2);
   if (c.dModel % c.heads !== 0) {
-    throw new VamosError(`Invalid config: dModel ${c.dModel} is not a multiple of heads ${c.heads}`);
+    throw new VamosError(
+      `Invalid config: dModel ${c.dModel} is not a multiple of heads ${c.heads}`,
+    );
   }
   if (c.activation !== "relu" && c.activation !== "gelu") {
-    throw new VamosError(`Invalid config: activation must be "relu" or "gelu", got ${c.activation}`);
+    throw new VamosError(
+      `Invalid config: activation must be "relu" or "gelu", got ${c.activation}`,
+    );
   }
   if (!["post", "pre", "none"].includes(c.norm)) {
     throw new VamosError(`Invalid config: norm must be "post", "pre" or "none", got ${c.norm}`);
@@ -166,8 +170,20 @@ export function validateConfig(c: TransformerConfig): TransformerConfig {
   if (c.heads > 1 && !c.attentionOutProj) {
     throw new VamosError("Invalid config: several heads need attentionOutProj to combine them");
   }
-  for (const k of ["finalNorm", "scaleAttention", "scaleEmbedding", "shareEmbeddings", "tieOutput", "attentionBias", "attentionOutProj"] as const) {
-    if (typeof c[k] !== "boolean") throw new VamosError(`Invalid config: ${k} must be true or false`);
+  for (
+    const k of [
+      "finalNorm",
+      "scaleAttention",
+      "scaleEmbedding",
+      "shareEmbeddings",
+      "tieOutput",
+      "attentionBias",
+      "attentionOutProj",
+    ] as const
+  ) {
+    if (typeof c[k] !== "boolean") {
+      throw new VamosError(`Invalid config: ${k} must be true or false`);
+    }
   }
   return c;
 }

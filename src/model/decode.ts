@@ -130,11 +130,21 @@ export function greedyDecode(
             f.copyWithin(dstAt, srcAt, srcAt + 2 * d);
           }
           const k = cache[i].colSlice(0, d), v = cache[i].colSlice(d, 2 * d);
-          return [attend(`${p}.self_attn`, h, k, v, steps, stepLens, qkv.colSlice(0, d)), noBackward];
+          return [
+            attend(`${p}.self_attn`, h, k, v, steps, stepLens, qkv.colSlice(0, d)),
+            noBackward,
+          ];
         });
         [x] = residual(pass, `${p}.norm2`, x, (h) => {
           const kv = cross[i];
-          const o = attend(`${p}.multihead_attn`, h, kv.colSlice(0, d), kv.colSlice(d, 2 * d), s.shape.len, s.shape.lens);
+          const o = attend(
+            `${p}.multihead_attn`,
+            h,
+            kv.colSlice(0, d),
+            kv.colSlice(d, 2 * d),
+            s.shape.len,
+            s.shape.lens,
+          );
           return [o, noBackward];
         });
         if (c.dFF) [x] = residual(pass, `${p}.norm3`, x, (h) => feedForward(pass, p, h));
@@ -147,7 +157,9 @@ export function greedyDecode(
       const next: number[] = [];
       for (let b = 0; b < B; b++) {
         let best = 0;
-        for (let v = 1; v < c.tgtVocab; v++) if (lv[b * c.tgtVocab + v] > lv[b * c.tgtVocab + best]) best = v;
+        for (let v = 1; v < c.tgtVocab; v++) {
+          if (lv[b * c.tgtVocab + v] > lv[b * c.tgtVocab + best]) best = v;
+        }
         next.push(best);
         if (!done[b]) {
           if (best === opts.eos) done[b] = true;

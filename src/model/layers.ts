@@ -28,11 +28,13 @@ export class Pass {
     readonly config: TransformerConfig,
     readonly train: boolean,
     readonly seed: number,
+    /** Receives named intermediate tensors (for --explain); valid until the pass ends. */
+    readonly trace?: (name: string, t: Tensor) => void,
   ) {}
 
-  /** A fresh activation tensor from the arena. */
+  /** A fresh activation tensor from the arena, not cleared: kernels overwrite it. */
   alloc(rows: number, cols: number): Tensor {
-    return this.rt.tensor(rows, cols);
+    return this.rt.scratch(rows, cols);
   }
 
   get dropout(): number {
@@ -44,9 +46,10 @@ export class Pass {
     const p = this.dropout;
     if (p === 0) return [x, (dy) => dy];
     const site = this.#dropoutSite++;
-    const seed = (Math.imul(this.seed ^ 0x5bd1e995, 0x27d4eb2d) + Math.imul(site, 0x9e3779b9)) >>> 0;
+    const seed = (Math.imul(this.seed ^ 0x5bd1e995, 0x27d4eb2d) + Math.imul(site, 0x9e3779b9)) >>>
+      0;
     const y = this.alloc(x.rows, x.cols);
-    const mask = this.rt.allocBytes(x.size);
+    const mask = this.rt.allocBytes(x.size, false);
     dropoutInto(x, y, mask, p, seed);
     return [y, (dy) => {
       dropoutBackwardInto(dy, mask, dy, p);
@@ -152,6 +155,13 @@ export function multiHeadAttention(
     scale: config.scaleAttention ? 1 / Math.sqrt(d / heads) : 1,
   };
   attentionInto(qt, kt, vt, ctx, probs, shape);
+  if (pass.trace) {
+    for (
+      const [n, t] of [["q", qt], ["k", kt], ["v", vt], ["probs", probs], ["context", ctx]] as const
+    ) {
+      pass.trace(`${prefix}.${n}`, t);
+    }
+  }
   let out = ctx;
   const outProj = config.attentionOutProj;
   if (outProj) {
@@ -163,6 +173,7 @@ export function multiHeadAttention(
       out,
     );
   }
+  pass.trace?.(`${prefix}.out`, out);
   const backward: Backward = (dout) => {
     let dctx = dout;
     if (outProj) {
@@ -180,14 +191,37 @@ export function multiHeadAttention(
     const dxq = pass.alloc(xq.rows, d);
     if (self) {
       const dqkv = pass.alloc(xq.rows, 3 * d);
-      const [dq, dk, dv] = [dqkv.colSlice(0, d), dqkv.colSlice(d, 2 * d), dqkv.colSlice(2 * d, 3 * d)];
+      const [dq, dk, dv] = [
+        dqkv.colSlice(0, d),
+        dqkv.colSlice(d, 2 * d),
+        dqkv.colSlice(2 * d, 3 * d),
+      ];
       attentionBackwardInto(qt, kt, vt, probs, dctx, dq, dk, dv, scratch, shape);
       linearBackward(dqkv, xq, w, gw, gb, dxq);
     } else {
       const dq = pass.alloc(xq.rows, d), dkv = pass.alloc(xkv.rows, 2 * d);
-      attentionBackwardInto(qt, kt, vt, probs, dctx, dq, dkv.colSlice(0, d), dkv.colSlice(d, 2 * d), scratch, shape);
+      attentionBackwardInto(
+        qt,
+        kt,
+        vt,
+        probs,
+        dctx,
+        dq,
+        dkv.colSlice(0, d),
+        dkv.colSlice(d, 2 * d),
+        scratch,
+        shape,
+      );
       linearBackward(dq, xq, w.rowSlice(0, d), gw.rowSlice(0, d), gb?.colSlice(0, d), dxq);
-      linearBackward(dkv, xkv, w.rowSlice(d, 3 * d), gw.rowSlice(d, 3 * d), gb?.colSlice(d, 3 * d), dxkv, true);
+      linearBackward(
+        dkv,
+        xkv,
+        w.rowSlice(d, 3 * d),
+        gw.rowSlice(d, 3 * d),
+        gb?.colSlice(d, 3 * d),
+        dxkv,
+        true,
+      );
     }
     return dxq;
   };
@@ -206,13 +240,28 @@ export function feedForward(pass: Pass, prefix: string, x: Tensor): [Tensor, Bac
   const [ad, dropBack] = pass.drop(a);
   const out = pass.alloc(x.rows, config.dModel);
   linear(ad, w2, b2, out);
+  pass.trace?.(`${prefix}.feed_forward`, out);
   return [out, (dout) => {
     const dad = pass.alloc(x.rows, config.dFF);
-    linearBackward(dout, ad, w2, params.grad(`${prefix}.linear2.weight`), params.grad(`${prefix}.linear2.bias`), dad);
+    linearBackward(
+      dout,
+      ad,
+      w2,
+      params.grad(`${prefix}.linear2.weight`),
+      params.grad(`${prefix}.linear2.bias`),
+      dad,
+    );
     const da = dropBack(dad);
     activationBackwardInto(config.activation, da, h, da);
     const dx = pass.alloc(x.rows, config.dModel);
-    linearBackward(da, x, w1, params.grad(`${prefix}.linear1.weight`), params.grad(`${prefix}.linear1.bias`), dx);
+    linearBackward(
+      da,
+      x,
+      w1,
+      params.grad(`${prefix}.linear1.weight`),
+      params.grad(`${prefix}.linear1.bias`),
+      dx,
+    );
     return dx;
   }];
 }
@@ -234,6 +283,7 @@ export function residual(
     const [sd, dropBack] = pass.drop(s);
     const y = pass.alloc(x.rows, x.cols);
     addInto(x, sd, y);
+    pass.trace?.(`${normPrefix}.residual`, y);
     return [y, (dy) => {
       const dn = fBack(dropBack(copyOf(pass, dy)));
       const dx = normBack(dn);
@@ -245,6 +295,7 @@ export function residual(
   const [sd, dropBack] = pass.drop(s);
   const r = pass.alloc(x.rows, x.cols);
   addInto(x, sd, r);
+  pass.trace?.(`${normPrefix}.residual`, r);
   if (placement === "none") {
     return [r, (dy) => {
       const dx = fBack(dropBack(copyOf(pass, dy)));
@@ -253,6 +304,7 @@ export function residual(
     }];
   }
   const [y, normBack] = norm(pass, normPrefix, r);
+  pass.trace?.(`${normPrefix}.normalized`, y);
   return [y, (dy) => {
     const dr = normBack(dy);
     const dx = fBack(dropBack(copyOf(pass, dr)));

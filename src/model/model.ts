@@ -3,10 +3,16 @@
  * text to text.
  * @module
  */
-import { type PresetName, PRESETS, type TransformerConfig, configFromPreset, validateConfig } from "./config.ts";
+import {
+  configFromPreset,
+  type PresetName,
+  PRESETS,
+  type TransformerConfig,
+  validateConfig,
+} from "./config.ts";
 import { type AttentionMaps, TransformerCore } from "./transformer.ts";
 import { greedyDecode } from "./decode.ts";
-import { UnknownTokenError, Vocabulary } from "../text/vocabulary.ts";
+import { UnknownTokenError, type Vocabulary } from "../text/vocabulary.ts";
 import { type TextCodec, WordCodec } from "../text/codec.ts";
 import { VamosError } from "../errors.ts";
 
@@ -71,7 +77,9 @@ export class Transformer {
       );
     }
     if (c.startToken === "sos" && tgtVocab.sos === undefined) {
-      throw new VamosError('The config starts decoding with <SOS>, but the target vocabulary has no "<SOS>"');
+      throw new VamosError(
+        'The config starts decoding with <SOS>, but the target vocabulary has no "<SOS>"',
+      );
     }
   }
 
@@ -164,7 +172,10 @@ export class Transformer {
  * equal(model.config.heads, 4);
  * ```
  */
-export function createModel(preset: PresetName | TransformerConfig, opts: CreateModelOptions): Transformer {
+export function createModel(
+  preset: PresetName | TransformerConfig,
+  opts: CreateModelOptions,
+): Transformer {
   const sizes = { srcVocab: opts.srcVocab.size, tgtVocab: opts.tgtVocab.size };
   const config = typeof preset === "string"
     ? configFromPreset(preset, sizes, opts.overrides)

@@ -39,6 +39,12 @@ export function statquestModel(): Transformer {
     tgtVocab: new Vocabulary(STATQUEST_SPANISH),
     seed: 0,
   });
-  train(model, STATQUEST_PAIRS, { epochs: 100, schedule: "constant", lr: 0.1, smoothing: 0, seed: 0 });
+  train(model, STATQUEST_PAIRS, {
+    epochs: 100,
+    schedule: "constant",
+    lr: 0.1,
+    smoothing: 0,
+    seed: 0,
+  });
   return model;
 }

@@ -6,11 +6,24 @@
  */
 import { Runtime } from "../runtime/runtime.ts";
 import type { IntBuffer, Tensor } from "../runtime/tensor.ts";
-import { type TransformerConfig, parameterSpecs, validateConfig } from "./config.ts";
+import { parameterSpecs, type TransformerConfig, validateConfig } from "./config.ts";
 import { ParamStore } from "./params.ts";
 import { seededRandom } from "./random.ts";
-import { type Backward, linear, linearBackward, multiHeadAttention, norm, Pass, residual, type SeqShape } from "./layers.ts";
-import { embeddingBackwardInto, embeddingInto, positionalEncodingInto } from "../kernels/embedding.ts";
+import {
+  type Backward,
+  linear,
+  linearBackward,
+  multiHeadAttention,
+  norm,
+  Pass,
+  residual,
+  type SeqShape,
+} from "./layers.ts";
+import {
+  embeddingBackwardInto,
+  embeddingInto,
+  positionalEncodingInto,
+} from "../kernels/embedding.ts";
 import { crossEntropyInto } from "../kernels/cross_entropy.ts";
 import { feedForward } from "./layers.ts";
 import { VamosError } from "../errors.ts";
@@ -53,7 +66,10 @@ export class TransformerCore {
   readonly pe: Tensor;
 
   /** Creates a model with Xavier-initialized weights from `seed`. */
-  constructor(readonly config: TransformerConfig, opts: { seed?: number; runtime?: Runtime } = {}) {
+  constructor(
+    readonly config: TransformerConfig,
+    opts: { seed?: number; runtime?: Runtime } = {},
+  ) {
     validateConfig(config);
     this.rt = opts.runtime ?? new Runtime();
     this.params = new ParamStore(this.rt, parameterSpecs(config));
@@ -103,6 +119,7 @@ export class TransformerCore {
     const scale = c.scaleEmbedding ? Math.sqrt(c.dModel) : 1;
     const out = pass.alloc(x.shape.batch * x.shape.len, c.dModel);
     embeddingInto(this.params.get(table), x.ids, out, { scale, pe: this.pe, seqLen: x.shape.len });
+    pass.trace?.(`${table}.input`, out);
     const [y, dropBack] = pass.drop(out);
     return [y, (dy) => {
       embeddingBackwardInto(dropBack(dy), x.ids, this.params.grad(table), scale);
@@ -189,6 +206,7 @@ export class TransformerCore {
     const logits = pass.alloc(h.rows, c.tgtVocab);
     const w = this.params.get(this.generatorWeight);
     linear(h, w, this.params.get("generator.bias"), logits);
+    pass.trace?.("logits", logits);
     backs.push((dlogits) => {
       const dh = pass.alloc(h.rows, c.dModel);
       linearBackward(
@@ -227,7 +245,9 @@ export class TransformerCore {
       const t = this.pad(tgtIn, c.tgtVocab, "target");
       labels.forEach((l, b) => {
         if (l.length !== tgtIn[b].length) {
-          throw new VamosError(`Labels of sequence ${b} have ${l.length} tokens, its decoder input ${tgtIn[b].length}`);
+          throw new VamosError(
+            `Labels of sequence ${b} have ${l.length} tokens, its decoder input ${tgtIn[b].length}`,
+          );
         }
       });
       const lab = this.rt.ints(t.shape.batch * t.shape.len).set(
@@ -236,7 +256,8 @@ export class TransformerCore {
         ),
       );
       const [memory, encBack] = this.encode(pass, s);
-      const dMemory = opts.backward ? pass.alloc(memory.rows, memory.cols) : undefined;
+      // Cross-attention in every decoder layer adds into dMemory: it starts at zero.
+      const dMemory = opts.backward ? this.rt.tensor(memory.rows, memory.cols) : undefined;
       const [logits, decBack] = this.decode(pass, t, memory, s, dMemory);
       const dlogits = opts.backward ? pass.alloc(logits.rows, logits.cols) : undefined;
       const loss = crossEntropyInto(logits, lab, dlogits, {
@@ -260,7 +281,9 @@ export class TransformerCore {
    */
   logits(src: readonly (readonly number[])[], tgtIn: readonly (readonly number[])[]): Float32Array {
     if (src.length !== tgtIn.length) {
-      throw new VamosError(`Batch sizes differ: ${src.length} sources, ${tgtIn.length} decoder inputs`);
+      throw new VamosError(
+        `Batch sizes differ: ${src.length} sources, ${tgtIn.length} decoder inputs`,
+      );
     }
     const mark = this.rt.mark();
     try {
@@ -270,6 +293,35 @@ export class TransformerCore {
       const [memory] = this.encode(pass, s);
       const [logits] = this.decode(pass, t, memory, s);
       return logits.toArray();
+    } finally {
+      this.rt.release(mark);
+    }
+  }
+
+  /**
+   * Runs one sentence pair forward, handing every named intermediate tensor to
+   * `trace` (as a copy), for showing the computation to people.
+   */
+  traceForward(
+    src: readonly number[],
+    tgtIn: readonly number[],
+    trace: (name: string, values: Float32Array, cols: number) => void,
+  ): void {
+    const mark = this.rt.mark();
+    try {
+      const pass = new Pass(
+        this.rt,
+        this.params,
+        this.config,
+        false,
+        0,
+        (n, t) => trace(n, t.toArray(), t.cols),
+      );
+      const s = this.pad([src], this.config.srcVocab, "source");
+      const t = this.pad([tgtIn], this.config.tgtVocab, "target");
+      const [memory] = this.encode(pass, s);
+      trace("memory", memory.toArray(), memory.cols);
+      this.decode(pass, t, memory, s);
     } finally {
       this.rt.release(mark);
     }

@@ -18,6 +18,11 @@ export interface RuntimeOptions {
   variant?: KernelVariant;
   /** Initial memory in bytes (grows on demand). */
   initialBytes?: number;
+  /**
+   * Fill uninitialized allocations with NaN instead of leaving old values, so a kernel
+   * that reads memory it was supposed to write shows up in tests.
+   */
+  poison?: boolean;
 }
 
 /** One wasm memory, its kernels and its allocator. */
@@ -27,6 +32,7 @@ export class Runtime {
   /** The kernels, bound to this memory. */
   readonly kernels: KernelExports;
   #top: number;
+  readonly #poison: boolean;
   #f32?: Float32Array;
   #i32?: Int32Array;
   #u8?: Uint8Array;
@@ -36,14 +42,19 @@ export class Runtime {
     const pages = Math.max(1, Math.ceil((options.initialBytes ?? 4 * 1024 * 1024) / PAGE));
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES });
     this.kernels = instantiateKernels(this.memory, options.variant);
+    this.#poison = options.poison ?? false;
     this.#top = align(this.kernels.heapBase());
     const wsBytes = Number(this.kernels.MATMUL_WORKSPACE_BYTES.value);
     const ws = this.allocBytes(wsBytes);
     this.kernels.setWorkspace(ws, wsBytes);
   }
 
-  /** Reserves `bytes` (64-byte aligned, zero-filled) and returns the byte offset. */
-  allocBytes(bytes: number): number {
+  /**
+   * Reserves `bytes` (64-byte aligned) and returns the byte offset. The memory is
+   * zero-filled unless `zero` is false, when it holds whatever was there (NaN with
+   * the poison option): for outputs a kernel overwrites completely.
+   */
+  allocBytes(bytes: number, zero = true): number {
     const ptr = this.#top;
     const end = align(ptr + Math.max(0, bytes));
     const have = this.memory.buffer.byteLength;
@@ -57,13 +68,19 @@ export class Runtime {
       this.memory.grow(pages);
     }
     this.#top = end;
-    this.u8.fill(0, ptr, end);
+    if (zero) this.u8.fill(0, ptr, end);
+    else if (this.#poison) this.f32.fill(NaN, ptr >> 2, end >> 2);
     return ptr;
   }
 
   /** Allocates a zeroed f32 matrix of `rows` × `cols`. */
   tensor(rows: number, cols: number): Tensor {
     return new Tensor(this, this.allocBytes(rows * cols * 4), rows, cols, cols);
+  }
+
+  /** Allocates an f32 matrix without clearing it, for a kernel to overwrite. */
+  scratch(rows: number, cols: number): Tensor {
+    return new Tensor(this, this.allocBytes(rows * cols * 4, false), rows, cols, cols);
   }
 
   /** Allocates `n` zeroed i32 values. */

@@ -39,7 +39,10 @@ export function makeBatches(
     const e = examples[i];
     const len = Math.max(e.src.length, e.tgt.length + 1);
     const l = Math.max(longest, len);
-    if (cur.length && (l * (cur.length + 1) > opts.maxTokens || cur.length >= (opts.maxSentences ?? Infinity))) {
+    if (
+      cur.length &&
+      (l * (cur.length + 1) > opts.maxTokens || cur.length >= (opts.maxSentences ?? Infinity))
+    ) {
       batches.push(cur);
       cur = [];
       longest = 0;

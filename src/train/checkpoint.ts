@@ -36,7 +36,10 @@ export interface SaveOptions {
 const codecs: Record<string, () => TextCodec> = { word: () => new WordCodec() };
 
 /** Registers a tokenizer kind so checkpoints naming it can be loaded. */
-export function registerCodec(kind: string, make: (metadata: Record<string, string>) => TextCodec): void {
+export function registerCodec(
+  kind: string,
+  make: (metadata: Record<string, string>) => TextCodec,
+): void {
   codecs[kind] = make as () => TextCodec;
 }
 
@@ -56,10 +59,12 @@ export function registerCodec(kind: string, make: (metadata: Record<string, stri
 export function saveModel(model: Transformer, opts: SaveOptions = {}): Uint8Array {
   const params = model.core.params;
   const f32 = model.core.rt.f32;
-  const tensors: { name: string; shape: number[]; data: Float32Array }[] = params.entries.map((e) => {
-    const at = (params.values.ptr >> 2) + e.offset;
-    return { name: e.name, shape: e.shape, data: f32.subarray(at, at + e.size) };
-  });
+  const tensors: { name: string; shape: number[]; data: Float32Array }[] = params.entries.map(
+    (e) => {
+      const at = (params.values.ptr >> 2) + e.offset;
+      return { name: e.name, shape: e.shape, data: f32.subarray(at, at + e.size) };
+    },
+  );
   const metadata: Record<string, string> = {
     format: CHECKPOINT_FORMAT,
     config: JSON.stringify(model.config),
@@ -71,14 +76,21 @@ export function saveModel(model: Transformer, opts: SaveOptions = {}): Uint8Arra
   };
   if (opts.optimizer) {
     const { m, v } = params.moments();
-    metadata.optimizer = JSON.stringify({ step: opts.optimizer.step, options: opts.optimizer.options });
+    metadata.optimizer = JSON.stringify({
+      step: opts.optimizer.step,
+      options: opts.optimizer.options,
+    });
     tensors.push({ name: "optimizer.exp_avg", shape: [params.count], data: m.view() });
     tensors.push({ name: "optimizer.exp_avg_sq", shape: [params.count], data: v.view() });
   }
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const t of tensors) {
-    header[t.name] = { dtype: "F32", shape: t.shape, data_offsets: [offset, offset + t.data.length * 4] };
+    header[t.name] = {
+      dtype: "F32",
+      shape: t.shape,
+      data_offsets: [offset, offset + t.data.length * 4],
+    };
     offset += t.data.length * 4;
   }
   const jsonBytes = new TextEncoder().encode(JSON.stringify(header));
@@ -106,21 +118,31 @@ function fail(msg: string): never {
 }
 
 /** The parsed header of a safetensors file, checked for consistency. */
-export function readHeader(bytes: Uint8Array): { header: Record<string, TensorInfo>; metadata: Record<string, string>; dataStart: number } {
+export function readHeader(
+  bytes: Uint8Array,
+): { header: Record<string, TensorInfo>; metadata: Record<string, string>; dataStart: number } {
   if (!(bytes instanceof Uint8Array)) fail("expected the file's bytes as a Uint8Array");
   if (bytes.length < 8) fail(`the file has ${bytes.length} bytes, too short to be safetensors`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = dv.getBigUint64(0, true);
   if (n > BigInt(bytes.length - 8)) {
-    fail(`the header claims ${n} bytes but the file has ${bytes.length - 8} after its length; the file is truncated or not safetensors`);
+    fail(
+      `the header claims ${n} bytes but the file has ${
+        bytes.length - 8
+      } after its length; the file is truncated or not safetensors`,
+    );
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + Number(n))));
+    parsed = JSON.parse(
+      new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + Number(n))),
+    );
   } catch {
     fail("the header is not valid JSON; the file is corrupt or not safetensors");
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) fail("the header is not a JSON object");
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    fail("the header is not a JSON object");
+  }
   const { __metadata__: meta, ...rest } = parsed as Record<string, unknown>;
   const dataStart = 8 + Number(n);
   const dataLen = bytes.length - dataStart;
@@ -128,14 +150,17 @@ export function readHeader(bytes: Uint8Array): { header: Record<string, TensorIn
   for (const [name, info] of Object.entries(rest)) {
     const t = info as TensorInfo;
     if (
-      typeof t !== "object" || t === null || typeof t.dtype !== "string" || !Array.isArray(t.shape) ||
+      typeof t !== "object" || t === null || typeof t.dtype !== "string" ||
+      !Array.isArray(t.shape) ||
       !Array.isArray(t.data_offsets) || t.data_offsets.length !== 2
     ) {
       fail(`tensor "${name}" has a malformed entry`);
     }
     const [a, b] = t.data_offsets;
     if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < a || b > dataLen) {
-      fail(`tensor "${name}" has bytes ${a}..${b} but the data section has ${dataLen} bytes; the file is truncated or corrupt`);
+      fail(
+        `tensor "${name}" has bytes ${a}..${b} but the data section has ${dataLen} bytes; the file is truncated or corrupt`,
+      );
     }
     header[name] = t;
   }
@@ -172,9 +197,10 @@ function halfToFloat(h: number): number {
 function readTensor(bytes: Uint8Array, dataStart: number, t: TensorInfo, dst: Float32Array): void {
   const dv = new DataView(bytes.buffer, bytes.byteOffset + dataStart + t.data_offsets[0]);
   const n = dst.length;
-  if (t.dtype === "F32") for (let i = 0; i < n; i++) dst[i] = dv.getFloat32(4 * i, true);
-  else if (t.dtype === "F16") for (let i = 0; i < n; i++) dst[i] = halfToFloat(dv.getUint16(2 * i, true));
-  else {
+  if (t.dtype === "F32") { for (let i = 0; i < n; i++) dst[i] = dv.getFloat32(4 * i, true); }
+  else if (t.dtype === "F16") {
+    for (let i = 0; i < n; i++) dst[i] = halfToFloat(dv.getUint16(2 * i, true));
+  } else {
     const u = new Uint32Array(1), f = new Float32Array(u.buffer);
     for (let i = 0; i < n; i++) {
       u[0] = dv.getUint16(2 * i, true) << 16;
@@ -198,7 +224,9 @@ export function loadCheckpoint(bytes: Uint8Array): LoadedCheckpoint {
   const { header, metadata, dataStart } = readHeader(bytes);
   if (metadata.format !== CHECKPOINT_FORMAT) {
     fail(
-      `the metadata says format "${metadata.format ?? "(none)"}", expected "${CHECKPOINT_FORMAT}"; ` +
+      `the metadata says format "${
+        metadata.format ?? "(none)"
+      }", expected "${CHECKPOINT_FORMAT}"; ` +
         "convert PyTorch weights with tools/torch_to_safetensors.py",
     );
   }
@@ -212,10 +240,14 @@ export function loadCheckpoint(bytes: Uint8Array): LoadedCheckpoint {
   const srcTokens = parseJson<string[]>(metadata, "src_vocab");
   const tgtTokens = parseJson<string[]>(metadata, "tgt_vocab");
   if (!Array.isArray(srcTokens) || srcTokens.length !== config.srcVocab) {
-    fail(`the source vocabulary has ${srcTokens?.length} tokens, the config says ${config.srcVocab}`);
+    fail(
+      `the source vocabulary has ${srcTokens?.length} tokens, the config says ${config.srcVocab}`,
+    );
   }
   if (!Array.isArray(tgtTokens) || tgtTokens.length !== config.tgtVocab) {
-    fail(`the target vocabulary has ${tgtTokens?.length} tokens, the config says ${config.tgtVocab}`);
+    fail(
+      `the target vocabulary has ${tgtTokens?.length} tokens, the config says ${config.tgtVocab}`,
+    );
   }
   const kind = metadata.tokenizer ?? "word";
   const makeCodec = codecs[kind];
@@ -241,11 +273,15 @@ export function loadCheckpoint(bytes: Uint8Array): LoadedCheckpoint {
     const t = header[e.name];
     if (!t) fail(`tensor "${e.name}" is missing`);
     if (t.shape.length !== e.shape.length || t.shape.some((s, i) => s !== e.shape[i])) {
-      fail(`tensor "${e.name}" has shape [${t.shape.join(", ")}], expected [${e.shape.join(", ")}]`);
+      fail(
+        `tensor "${e.name}" has shape [${t.shape.join(", ")}], expected [${e.shape.join(", ")}]`,
+      );
     }
     const need = e.size * bytesPerElement(t.dtype);
     if (t.data_offsets[1] - t.data_offsets[0] !== need) {
-      fail(`tensor "${e.name}" has ${t.data_offsets[1] - t.data_offsets[0]} bytes, expected ${need}`);
+      fail(
+        `tensor "${e.name}" has ${t.data_offsets[1] - t.data_offsets[0]} bytes, expected ${need}`,
+      );
     }
     const at = (params.values.ptr >> 2) + e.offset;
     readTensor(bytes, dataStart, t, f32.subarray(at, at + e.size));
@@ -257,7 +293,10 @@ export function loadCheckpoint(bytes: Uint8Array): LoadedCheckpoint {
     const m = header["optimizer.exp_avg"], v = header["optimizer.exp_avg_sq"];
     if (!m || !v) fail("the optimizer state is incomplete (exp_avg or exp_avg_sq missing)");
     for (const [name, t] of [["optimizer.exp_avg", m], ["optimizer.exp_avg_sq", v]] as const) {
-      if (t.dtype !== "F32" || t.shape[0] !== params.count || t.data_offsets[1] - t.data_offsets[0] !== params.count * 4) {
+      if (
+        t.dtype !== "F32" || t.shape[0] !== params.count ||
+        t.data_offsets[1] - t.data_offsets[0] !== params.count * 4
+      ) {
         fail(`tensor "${name}" does not match this model's parameter region`);
       }
     }

@@ -72,9 +72,12 @@ export class Adam {
     return Math.sqrt(sumSquares(this.#params.grads));
   }
 
-  /** Clips, then applies one Adam step; returns the norm before clipping and the rate. */
-  update(): { gradNorm: number; lr: number } {
-    const norm = this.gradNorm();
+  /**
+   * Clips, then applies one Adam step; returns the norm before clipping and the rate.
+   * Pass the gradient norm if it is already known.
+   */
+  update(gradNorm?: number): { gradNorm: number; lr: number } {
+    const norm = gradNorm ?? this.gradNorm();
     const clip = this.options.clipNorm;
     if (clip > 0 && norm > clip) scaleInPlace(this.#params.grads, clip / (norm + 1e-6));
     this.step++;

@@ -54,7 +54,12 @@ export interface TrainOptions extends OptimizerOptions {
   seed?: number;
   /** Called after each step; return false to stop. */
   onStep?: (info: StepInfo) => void | boolean;
-  /** Continue from this optimizer (its step count and moments). */
+  /**
+   * Continue from this optimizer (its step count and moments): with the same data and
+   * options, the batches already taken are skipped, so an interrupted and resumed run
+   * ends with the same weights as an uninterrupted one. `epochs` and `maxSteps` count
+   * from the start of the whole run.
+   */
   optimizer?: Adam;
 }
 
@@ -62,13 +67,18 @@ export interface TrainOptions extends OptimizerOptions {
 export class TrainingDivergedError extends VamosError {}
 
 /** Turns sentence pairs into id examples, skipping pairs longer than the model takes. */
-export function toExamples(model: Transformer, pairs: readonly SentencePair[]): { examples: Example[]; skipped: number } {
+export function toExamples(
+  model: Transformer,
+  pairs: readonly SentencePair[],
+): { examples: Example[]; skipped: number } {
   const examples: Example[] = [];
   let skipped = 0;
   for (const p of pairs) {
     const src = [...model.srcVocab.encode(model.codec.tokenize(p.source)), model.srcVocab.eos];
     const tgt = model.tgtVocab.encode(model.codec.tokenize(p.target));
-    if (src.length > model.config.maxLen || tgt.length + 1 > model.config.maxLen || tgt.length === 0) {
+    if (
+      src.length > model.config.maxLen || tgt.length + 1 > model.config.maxLen || tgt.length === 0
+    ) {
       skipped++;
       continue;
     }
@@ -78,7 +88,12 @@ export function toExamples(model: Transformer, pairs: readonly SentencePair[]): 
 }
 
 /** Mean loss of examples (no dropout, no gradient), in batches. */
-export function evaluateLoss(model: Transformer, examples: readonly Example[], smoothing = 0, batchTokens = 4000): number {
+export function evaluateLoss(
+  model: Transformer,
+  examples: readonly Example[],
+  smoothing = 0,
+  batchTokens = 4000,
+): number {
   let total = 0, count = 0;
   for (const batch of makeBatches(examples, { maxTokens: batchTokens, seed: 0 })) {
     const n = batch.reduce((s, e) => s + e.tgt.length + 1, 0);
@@ -134,10 +149,13 @@ export function train(
   const seed = opts.seed ?? 0;
   const smoothing = opts.smoothing ?? 0.1;
   const batchTokens = opts.batchTokens ?? 2000;
-  const perEpoch = makeBatches(examples, { maxTokens: batchTokens, maxSentences: opts.batchSentences, seed }).length;
+  const perEpoch =
+    makeBatches(examples, { maxTokens: batchTokens, maxSentences: opts.batchSentences, seed })
+      .length;
   const totalSteps = Math.min(opts.maxSteps ?? Infinity, perEpoch * epochs);
   const t0 = performance.now();
-  let tokensSeen = 0, steps = 0;
+  const alreadyTaken = adam.step;
+  let tokensSeen = 0, position = 0;
   for (let epoch = 0; epoch < epochs; epoch++) {
     const batches = makeBatches(examples, {
       maxTokens: batchTokens,
@@ -145,22 +163,26 @@ export function train(
       seed: seed + epoch * 7919,
     });
     for (const batch of batches) {
-      if (steps >= totalSteps) return adam;
+      if (position++ < alreadyTaken) continue;
+      if (adam.step >= totalSteps) return adam;
       const stepSeed = (seed * 1_000_003 + adam.step + 1) >>> 0;
       const loss = lossOf(model, batch, { smoothing, backward: true, train: true, seed: stepSeed });
       if (!Number.isFinite(loss)) {
         throw new TrainingDivergedError(
-          `The loss became ${loss} at step ${adam.step + 1}; the weights were not updated. Lower the learning rate or clip gradients (clipNorm).`,
+          `The loss became ${loss} at step ${
+            adam.step + 1
+          }; the weights were not updated. Lower the learning rate or clip gradients (clipNorm).`,
         );
       }
       const gradNorm = adam.gradNorm();
       if (!Number.isFinite(gradNorm)) {
         throw new TrainingDivergedError(
-          `The gradients became ${gradNorm} at step ${adam.step + 1}; the weights were not updated. Lower the learning rate.`,
+          `The gradients became ${gradNorm} at step ${
+            adam.step + 1
+          }; the weights were not updated. Lower the learning rate.`,
         );
       }
-      const { lr } = adam.update();
-      steps++;
+      const { lr } = adam.update(gradNorm);
       const tokens = batch.reduce((s, e) => s + e.tgt.length + 1, 0);
       tokensSeen += tokens;
       const elapsed = (performance.now() - t0) / 1000;

@@ -1,0 +1,53 @@
+/**
+ * Parallel text: tab-separated `english<TAB>spanish` lines (extra columns ignored, as in
+ * the Tatoeba/Anki export), and a seeded split into train/dev/test by source sentence,
+ * so all translations of one sentence land on the same side.
+ * @module
+ */
+import type { SentencePair } from "./train.ts";
+import { seededRandom } from "../model/random.ts";
+import { VamosError } from "../errors.ts";
+
+/** Parses TSV text into sentence pairs; a line without a tab is an error naming it. */
+export function parseTsv(text: string, name = "the data"): SentencePair[] {
+  const pairs: SentencePair[] = [];
+  const lines = text.split(/\r?\n/);
+  lines.forEach((line, i) => {
+    if (line.trim() === "") return;
+    const cols = line.split("\t");
+    if (cols.length < 2 || cols[0].trim() === "" || cols[1].trim() === "") {
+      throw new VamosError(
+        `${name}, line ${i + 1}: expected "english<TAB>spanish", got "${line.slice(0, 60)}"`,
+      );
+    }
+    pairs.push({ source: cols[0].trim(), target: cols[1].trim() });
+  });
+  if (pairs.length === 0) throw new VamosError(`${name} has no sentence pairs`);
+  return pairs;
+}
+
+/** Splits pairs by source sentence into train, dev and test with a fixed seed. */
+export function splitBySource(
+  pairs: readonly SentencePair[],
+  opts: { dev: number; test: number; seed: number },
+): { train: SentencePair[]; dev: SentencePair[]; test: SentencePair[] } {
+  const groups = new Map<string, SentencePair[]>();
+  for (const p of pairs) {
+    const g = groups.get(p.source);
+    if (g) g.push(p);
+    else groups.set(p.source, [p]);
+  }
+  const keys = [...groups.keys()];
+  const random = seededRandom(opts.seed);
+  for (let i = keys.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [keys[i], keys[j]] = [keys[j], keys[i]];
+  }
+  const nDev = Math.round(keys.length * opts.dev), nTest = Math.round(keys.length * opts.test);
+  const take = (ks: string[]) => ks.flatMap((k) => groups.get(k)!);
+  return {
+    dev: take(keys.slice(0, nDev)),
+    test: take(keys.slice(nDev, nDev + nTest)),
+    train: take(keys.slice(nDev + nTest)),
+  };
+}

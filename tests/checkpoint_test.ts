@@ -1,0 +1,89 @@
+import { deepEqual, equal, notDeepEqual, rejects } from "node:assert/strict";
+import { createModel } from "../src/model/model.ts";
+import { Vocabulary } from "../src/text/vocabulary.ts";
+import { train } from "../src/train/train.ts";
+import { CheckpointError, loadCheckpoint, loadModel, saveModel } from "../src/train/checkpoint.ts";
+import { assertThrows } from "./_helpers.ts";
+
+const vocab = new Vocabulary(["a", "b", "c", "d", "<SOS>", "<EOS>"]);
+function tinyModel(seed = 1, dropout = 0.1) {
+  return createModel("small", {
+    srcVocab: vocab,
+    tgtVocab: vocab,
+    seed,
+    overrides: { dModel: 16, heads: 2, dFF: 24, dropout, maxLen: 8 },
+  });
+}
+const DATA = [
+  { src: [0, 1, 2, 5], tgt: [2, 1, 0] },
+  { src: [3, 3, 5], tgt: [3, 3] },
+  { src: [1, 5], tgt: [1] },
+  { src: [2, 0, 3, 1, 5], tgt: [1, 3, 0, 2] },
+];
+const OPTS = { epochs: 5, batchTokens: 12, warmup: 10, seed: 9 };
+
+Deno.test("same seed and data give bit-identical weights (dropout on)", () => {
+  const a = tinyModel(), b = tinyModel();
+  train(a, DATA, OPTS);
+  train(b, DATA, OPTS);
+  deepEqual(saveModel(a), saveModel(b));
+  const c = tinyModel();
+  train(c, DATA, { ...OPTS, seed: 10 });
+  notDeepEqual(saveModel(a), saveModel(c));
+});
+
+Deno.test("checkpoint round trip gives identical logits and translations", async () => {
+  const m = tinyModel();
+  train(m, DATA, OPTS);
+  const copy = await loadModel(saveModel(m));
+  deepEqual(copy.config, m.config);
+  deepEqual(
+    copy.logits([[0, 1, 5], [2, 5]], [[4, 2], [4]]),
+    m.logits([[0, 1, 5], [2, 5]], [[4, 2], [4]]),
+  );
+  deepEqual(copy.translateIds([[0, 1, 2, 5]]), m.translateIds([[0, 1, 2, 5]]));
+});
+
+Deno.test("an interrupted run resumed from its checkpoint ends bit-identical", () => {
+  const straight = tinyModel();
+  train(straight, DATA, { ...OPTS, epochs: 6 });
+  const interrupted = tinyModel();
+  const opt = train(interrupted, DATA, { ...OPTS, epochs: 6, maxSteps: 7 }); // stops mid-epoch
+  equal(opt.step, 7);
+  const resumed = loadCheckpoint(saveModel(interrupted, { optimizer: opt }));
+  equal(resumed.optimizer?.step, 7);
+  train(resumed.model, DATA, { ...OPTS, epochs: 6, optimizer: resumed.optimizer });
+  deepEqual(saveModel(resumed.model), saveModel(straight));
+});
+
+Deno.test("corrupt, truncated and mismatched checkpoints give a clear error", async () => {
+  const bytes = saveModel(tinyModel());
+  await rejects(loadModel(new Uint8Array(3)), CheckpointError);
+  await rejects(loadModel(bytes.subarray(0, 100)), /truncated/);
+  await rejects(loadModel(bytes.subarray(0, bytes.length - 10)), /truncated or corrupt/);
+  const garbled = bytes.slice();
+  garbled[8] = 0x78; // "x" where the header's "{" was
+  await rejects(loadModel(garbled), /not valid JSON/);
+  // A header that renames a tensor.
+  const text = new TextDecoder().decode(bytes);
+  const renamed = new TextEncoder().encode(text.replace("generator.bias", "generator.bias_"));
+  await rejects(loadModel(renamed), /tensor "generator.bias_" is not a parameter/);
+  // A shape that disagrees with the config.
+  const headerLen = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)));
+  header["generator.weight"].shape = [6, 15];
+  let json = JSON.stringify(header);
+  json += " ".repeat(headerLen - json.length);
+  const reshaped = bytes.slice();
+  reshaped.set(new TextEncoder().encode(json), 8);
+  await rejects(
+    loadModel(reshaped),
+    /tensor "generator.weight" has shape \[6, 15\], expected \[6, 16\]/,
+  );
+  // A valid safetensors file from elsewhere (a raw PyTorch export) is named as such.
+  const foreign = new TextEncoder().encode('{"__metadata__":{"format":"pt"}}');
+  const file = new Uint8Array(8 + foreign.length);
+  new DataView(file.buffer).setBigUint64(0, BigInt(foreign.length), true);
+  file.set(foreign, 8);
+  assertThrows(() => loadCheckpoint(file), CheckpointError, 'format "pt"');
+});

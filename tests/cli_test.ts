@@ -1,0 +1,122 @@
+// The command-line tools, run as a user runs them: subprocesses, no permission flags
+// for translate.ts with the default model.
+import { equal, match } from "node:assert/strict";
+
+const root = new URL("../", import.meta.url);
+
+async function run(args: string[], stdin?: string) {
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: root,
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  });
+  const child = cmd.spawn();
+  if (stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("deno run translate.ts prints vamos and ir, with no permission flags", async () => {
+  const a = await run(["run", "translate.ts", "let's go"]);
+  equal(a.stderr, "");
+  equal(a.stdout, "vamos\n");
+  equal(a.code, 0);
+  const b = await run(["run", "translate.ts", "to go"]);
+  equal(b.stdout, "ir\n");
+  const both = await run(["run", "translate.ts", "to go", "let's go"]);
+  equal(both.stdout, "ir\nvamos\n");
+});
+
+Deno.test("translate.ts reads one sentence per line from stdin", async () => {
+  const r = await run(["run", "translate.ts"], "let's go\n\nto go\n");
+  equal(r.stdout, "vamos\nir\n");
+  equal(r.code, 0);
+});
+
+Deno.test("translate.ts: unknown words, usage errors and help", async () => {
+  const unknown = await run(["run", "translate.ts", "let's dance"]);
+  equal(unknown.code, 1);
+  equal(unknown.stdout, "");
+  match(unknown.stderr, /^translate: Unknown word: "dance"\. The model knows: let's, to, go\n$/);
+  const bad = await run(["run", "translate.ts", "--frobnicate"]);
+  equal(bad.code, 2);
+  equal(bad.stderr.trim().split("\n").length, 1);
+  const empty = await run(["run", "translate.ts", "   "]);
+  equal(empty.code, 2);
+  match(empty.stderr, /Nothing to translate/);
+  const help = await run(["run", "translate.ts", "--help"]);
+  equal(help.code, 0);
+  match(help.stdout, /Usage: deno run translate.ts/);
+  const noPerm = await run(["run", "translate.ts", "--model", "nowhere.safetensors", "go"]);
+  equal(noPerm.code, 2);
+  match(noPerm.stderr, /needs permission: run deno run --allow-read=nowhere.safetensors/);
+  const missing = await run([
+    "run",
+    "--allow-read",
+    "translate.ts",
+    "--model",
+    "nowhere.safetensors",
+    "go",
+  ]);
+  equal(missing.code, 1);
+  match(missing.stderr, /No such model file: nowhere.safetensors/);
+});
+
+Deno.test("translate.ts --explain shows the textbook's steps", async () => {
+  const r = await run(["run", "translate.ts", "--explain", "let's go"]);
+  equal(r.code, 0);
+  match(r.stdout, /Similarity scores/);
+  match(r.stdout, /→ "vamos"/);
+});
+
+Deno.test("train.ts --preset statquest writes a checkpoint translate.ts --model reads", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = `${dir}/toy.safetensors`;
+    const t = await run(["run", "-A", "train.ts", "--preset", "statquest", "--out", out]);
+    equal(t.code, 0, t.stderr);
+    equal(t.stdout, "let's go -> vamos\nto go -> ir\n");
+    const r = await run([
+      "run",
+      `--allow-read=${out}`,
+      "translate.ts",
+      "--model",
+      out,
+      "to go",
+      "let's go",
+    ]);
+    equal(r.stdout, "ir\nvamos\n");
+    // A damaged file is reported on one line, exit code 1.
+    const bytes = await Deno.readFile(out);
+    await Deno.writeFile(out, bytes.subarray(0, bytes.length / 2));
+    const bad = await run(["run", `--allow-read=${out}`, "translate.ts", "--model", out, "to go"]);
+    equal(bad.code, 1);
+    match(bad.stderr, /^translate: Cannot load the checkpoint: .*truncated.*\n$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("train.ts reports a data file's bad line and a bad flag", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const data = `${dir}/pairs.tsv`;
+    await Deno.writeTextFile(data, "go\tve\nno tab here\n");
+    const r = await run(["run", "-A", "train.ts", "--data", data, "--out", `${dir}/m.safetensors`]);
+    equal(r.code, 1);
+    match(r.stderr, /line 2: expected "english<TAB>spanish"/);
+    const flag = await run(["run", "-A", "train.ts", "--epochs", "many"]);
+    equal(flag.code, 2);
+    match(flag.stderr, /--epochs must be a non-negative integer/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

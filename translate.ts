@@ -1,0 +1,135 @@
+/**
+ * Translates English to Spanish from the command line.
+ *
+ *   deno run translate.ts "let's go"            → vamos
+ *   deno run translate.ts --explain "to go"     the computation, step by step
+ *   echo "to go" | deno run translate.ts         one sentence per line on stdin
+ *   deno run --allow-read translate.ts --model my.safetensors "hello"
+ *
+ * Exit codes: 0 success, 1 failure (unknown words, bad checkpoint), 2 usage error.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { statquestModel } from "./src/model/statquest.ts";
+import { explain } from "./src/model/explain.ts";
+import type { Transformer } from "./src/model/model.ts";
+import { loadModel } from "./src/train/checkpoint.ts";
+import { VamosError } from "./src/errors.ts";
+import { UnknownTokenError } from "./src/text/vocabulary.ts";
+
+const HELP = `Usage: deno run translate.ts [options] "sentence" ["sentence" ...]
+       echo "sentence" | deno run translate.ts [options]
+
+Translates English sentences to Spanish, one line of output per sentence.
+
+Options:
+  --model NAME|FILE  "statquest" (the textbook toy, the default) or a .safetensors
+                     checkpoint written by train.ts (reading a file needs --allow-read)
+  --explain          show the computation step by step, with the model's numbers
+  --max-tokens N     longest translation, in tokens (default: the model's limit)
+  -h, --help         this help
+
+Examples:
+  deno run translate.ts "let's go"
+  deno run translate.ts --explain "to go"
+  deno run --allow-read translate.ts --model model.safetensors "I am hungry."`;
+
+class UsageError extends Error {}
+
+async function readStdinLines(): Promise<string[]> {
+  const text = await new Response(Deno.stdin.readable).text();
+  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+}
+
+async function openModel(name: string): Promise<Transformer> {
+  if (name === "statquest") return statquestModel();
+  const status = await Deno.permissions.query({ name: "read", path: name });
+  if (status.state !== "granted") {
+    throw new UsageError(
+      `Reading "${name}" needs permission: run deno run --allow-read=${name} translate.ts --model ${name} ...`,
+    );
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(name);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new VamosError(`No such model file: ${name}`);
+    throw new VamosError(`Cannot read ${name}: ${(e as Error).message}`);
+  }
+  return await loadModel(bytes);
+}
+
+async function main(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        model: { type: "string", default: "statquest" },
+        explain: { type: "boolean", default: false },
+        "max-tokens": { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}. Run with --help for usage.`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  let maxTokens: number | undefined;
+  if (values["max-tokens"] !== undefined) {
+    maxTokens = Number(values["max-tokens"]);
+    if (!Number.isInteger(maxTokens) || maxTokens < 1) {
+      throw new UsageError(
+        `--max-tokens must be a positive integer, got "${values["max-tokens"]}"`,
+      );
+    }
+  }
+  let sentences = positionals;
+  if (sentences.length === 0) {
+    if (Deno.stdin.isTerminal()) {
+      throw new UsageError(
+        'Nothing to translate: give a sentence, e.g. deno run translate.ts "let\'s go"',
+      );
+    }
+    sentences = await readStdinLines();
+    if (sentences.length === 0) throw new UsageError("Nothing to translate: stdin was empty");
+  }
+  for (const s of sentences) {
+    if (s.trim() === "") throw new UsageError("Nothing to translate: a sentence is empty");
+  }
+  const model = await openModel(values.model!);
+  if (values.explain) {
+    sentences.forEach((s, i) => {
+      if (i) console.log();
+      console.log(explain(model, s));
+    });
+    return 0;
+  }
+  const unknown = [...new Set(sentences.flatMap((s) => model.unknownWords(s)))];
+  if (unknown.length) throw new UnknownTokenError(unknown, model.srcVocab.tokens);
+  const ids = sentences.map((s) => model.encodeSource(s));
+  const out = model.translateIds(ids, maxTokens);
+  for (const t of out) console.log(model.codec.detokenize(model.tgtVocab.decode(t)));
+  return 0;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exitCode = await main(Deno.args);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`translate: ${e.message}`);
+      Deno.exitCode = 2;
+    } else if (e instanceof VamosError) {
+      console.error(`translate: ${e.message}`);
+      Deno.exitCode = 1;
+    } else {
+      throw e;
+    }
+  }
+}

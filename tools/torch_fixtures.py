@@ -20,62 +20,18 @@ Only the standard library and torch are used; the output is byte-for-byte reprod
 import json
 import math
 import os
-import struct
 import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_model import Seq2Seq, positional_encoding, write_safetensors  # noqa: E402
+
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "torch")
 SMOOTHING = 0.1
 ADAM = dict(lr=1e-3, betas=(0.9, 0.98), eps=1e-9)
-
-
-def positional_encoding(max_len, d):
-    pe = torch.zeros(max_len, d, dtype=torch.float64)
-    for pos in range(max_len):
-        for i in range(d):
-            angle = pos / 10000 ** ((2 * (i // 2)) / d)
-            pe[pos, i] = math.sin(angle) if i % 2 == 0 else math.cos(angle)
-    return pe.float()
-
-
-class Seq2Seq(nn.Module):
-    """Embeddings + positions + nn.Transformer + generator, batch first."""
-
-    def __init__(self, c):
-        super().__init__()
-        self.c = c
-        d = c["dModel"]
-        self.src_embed = nn.Embedding(c["srcVocab"], d)
-        self.tgt_embed = nn.Embedding(c["tgtVocab"], d)
-        self.transformer = nn.Transformer(
-            d_model=d, nhead=c["heads"], num_encoder_layers=c["encoderLayers"],
-            num_decoder_layers=c["decoderLayers"], dim_feedforward=c["dFF"], dropout=0.0,
-            activation=c["activation"], batch_first=True, norm_first=c["norm"] == "pre",
-            layer_norm_eps=c["normEps"],
-        )
-        self.generator = nn.Linear(d, c["tgtVocab"])
-        self.register_buffer("pe", positional_encoding(c["maxLen"], d))
-
-    def embed(self, table, ids):
-        return table(ids) * math.sqrt(self.c["dModel"]) + self.pe[: ids.shape[1]]
-
-    def encode(self, src, src_pad):
-        return self.transformer.encoder(self.embed(self.src_embed, src), src_key_padding_mask=src_pad)
-
-    def decode(self, tgt, memory, tgt_pad, src_pad):
-        t = tgt.shape[1]
-        causal = torch.triu(torch.full((t, t), float("-inf")), diagonal=1)
-        h = self.transformer.decoder(
-            self.embed(self.tgt_embed, tgt), memory, tgt_mask=causal,
-            tgt_key_padding_mask=tgt_pad, memory_key_padding_mask=src_pad,
-        )
-        return self.generator(h)
-
-    def state(self):
-        return {k.replace("transformer.", "", 1): v for k, v in self.state_dict().items() if k != "pe"}
 
 
 class Toy(nn.Module):
@@ -151,24 +107,6 @@ def greedy(model, src, src_pad, start, eos, max_tokens):
             if all(done):
                 break
         return out
-
-
-def write_safetensors(path, tensors, metadata):
-    header = {"__metadata__": metadata}
-    offset = 0
-    blobs = []
-    for name, t in tensors:
-        data = t.detach().contiguous().float().numpy().astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        offset += len(data)
-        blobs.append(data)
-    j = json.dumps(header, separators=(",", ":")).encode()
-    j += b" " * ((8 - len(j) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(j)))
-        f.write(j)
-        for b in blobs:
-            f.write(b)
 
 
 def config(**over):

@@ -52,6 +52,8 @@ export { statquestModel } from "./src/model/statquest.ts";
 export { EOS, SOS, UNK, UnknownTokenError, Vocabulary } from "./src/text/vocabulary.ts";
 export { detokenizeWords, tokenizeWords } from "./src/text/word_tokenizer.ts";
 export { type TextCodec, WordCodec } from "./src/text/codec.ts";
+export { BpeCodec, type BpeTrainOptions } from "./src/text/bpe.ts";
+export { type BleuScore, corpusBleu, corpusChrf, exactMatch } from "./src/train/metrics.ts";
 export {
   type SentencePair,
   type StepInfo,

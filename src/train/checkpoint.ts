@@ -10,6 +10,7 @@ import { TransformerCore } from "../model/transformer.ts";
 import { parameterSpecs, type TransformerConfig, validateConfig } from "../model/config.ts";
 import { Vocabulary } from "../text/vocabulary.ts";
 import { type TextCodec, WordCodec } from "../text/codec.ts";
+import { BpeCodec } from "../text/bpe.ts";
 import { Adam, type OptimizerOptions } from "./optimizer.ts";
 import { VamosError } from "../errors.ts";
 
@@ -33,14 +34,17 @@ export interface SaveOptions {
   metadata?: Record<string, string>;
 }
 
-const codecs: Record<string, () => TextCodec> = { word: () => new WordCodec() };
+const codecs: Record<string, (metadata: Record<string, string>) => TextCodec> = {
+  word: () => new WordCodec(),
+  bpe: (m) => BpeCodec.fromMetadata(m),
+};
 
 /** Registers a tokenizer kind so checkpoints naming it can be loaded. */
 export function registerCodec(
   kind: string,
   make: (metadata: Record<string, string>) => TextCodec,
 ): void {
-  codecs[kind] = make as () => TextCodec;
+  codecs[kind] = make;
 }
 
 /**
@@ -254,7 +258,7 @@ export function loadCheckpoint(bytes: Uint8Array): LoadedCheckpoint {
   if (!makeCodec) fail(`tokenizer "${kind}" is unknown to this version`);
   let codec: TextCodec, srcVocab: Vocabulary, tgtVocab: Vocabulary;
   try {
-    codec = (makeCodec as (m: Record<string, string>) => TextCodec)(metadata);
+    codec = makeCodec(metadata);
     srcVocab = new Vocabulary(srcTokens);
     tgtVocab = new Vocabulary(tgtTokens);
   } catch (e) {

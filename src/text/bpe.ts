@@ -1,0 +1,276 @@
+/**
+ * Byte-pair encoding (Sennrich et al. 2016) learned from the training text, one
+ * vocabulary shared by both languages as in the paper. Case and punctuation are kept;
+ * a word's leading space is part of its first token ("▁"), so detokenization restores
+ * the spacing; characters never seen in training fall back to UTF-8 byte tokens, so no
+ * input is ever unknown.
+ * @module
+ */
+import { EOS, SOS, Vocabulary } from "./vocabulary.ts";
+import type { TextCodec } from "./codec.ts";
+import { VamosError } from "../errors.ts";
+
+/** The marker of a space before a word. */
+export const SPACE = "▁";
+
+// A piece: optional spaces, then a run of letters/digits (apostrophes inside), or one
+// other character. Spaces become one leading "▁".
+const PIECE = /\s*(?:[\p{L}\p{N}\p{M}]+(?:['’][\p{L}\p{N}\p{M}]+)*|[^\s\p{L}\p{N}\p{M}])/gu;
+
+/** Splits normalized text into pieces, each with "▁" for a preceding space. */
+export function pretokenize(text: string): string[] {
+  const pieces = text.normalize("NFC").match(PIECE) ?? [];
+  return pieces.map((p) => (/^\s/.test(p) ? SPACE + p.trimStart() : p));
+}
+
+function byteToken(b: number): string {
+  return `<0x${b.toString(16).toUpperCase().padStart(2, "0")}>`;
+}
+
+/** Options of {@linkcode BpeCodec.train}. */
+export interface BpeTrainOptions {
+  /** Vocabulary size to reach, special and byte tokens included (default 8000). */
+  vocabSize?: number;
+  /** Characters seen fewer times are left to the byte fallback (default 2). */
+  minCharCount?: number;
+}
+
+/**
+ * A byte-pair-encoding tokenizer: its merge list defines it.
+ *
+ * @example
+ * ```ts
+ * import { BpeCodec } from "@vamos/transformer";
+ * import { equal } from "node:assert/strict";
+ * const bpe = BpeCodec.train(["Let's go.", "¿Dónde está el baño?", "Vamos."], { vocabSize: 300 });
+ * const tokens = bpe.tokenize("¿Dónde está?");
+ * equal(bpe.detokenize(tokens), "¿Dónde está?");
+ * equal(bpe.detokenize(bpe.tokenize("日本")), "日本"); // unseen characters: byte tokens
+ * ```
+ */
+export class BpeCodec implements TextCodec {
+  /** Always "bpe". */
+  readonly kind = "bpe";
+  /** The vocabulary: specials, bytes, characters, then merged tokens in merge order. */
+  readonly vocabulary: Vocabulary;
+  readonly #rank = new Map<string, number>();
+  readonly #cache = new Map<string, string[]>();
+
+  /** A codec from its base characters and merges (pairs of tokens, in order). */
+  constructor(
+    readonly chars: readonly string[],
+    readonly merges: readonly (readonly [string, string])[],
+  ) {
+    const tokens = [EOS, SOS];
+    for (let b = 0; b < 256; b++) tokens.push(byteToken(b));
+    tokens.push(...chars);
+    merges.forEach(([a, b], i) => {
+      this.#rank.set(`${a}\u0000${b}`, i);
+      tokens.push(a + b);
+    });
+    this.vocabulary = new Vocabulary([...new Set(tokens)]);
+  }
+
+  /** Learns merges from sentences of both languages until the vocabulary has vocabSize tokens. */
+  static train(sentences: Iterable<string>, opts: BpeTrainOptions = {}): BpeCodec {
+    const vocabSize = opts.vocabSize ?? 8000;
+    const wordCounts = new Map<string, number>();
+    for (const s of sentences) {
+      for (const p of pretokenize(s)) wordCounts.set(p, (wordCounts.get(p) ?? 0) + 1);
+    }
+    const charCounts = new Map<string, number>();
+    for (const [w, n] of wordCounts) {
+      for (const ch of w) charCounts.set(ch, (charCounts.get(ch) ?? 0) + n);
+    }
+    const chars = [...charCounts].filter(([, n]) => n >= (opts.minCharCount ?? 2)).map(([c]) => c)
+      .sort();
+    const symbolOf = new Map<string, number>();
+    const symbols: string[] = [];
+    const intern = (s: string) => {
+      let id = symbolOf.get(s);
+      if (id === undefined) {
+        id = symbols.length;
+        symbols.push(s);
+        symbolOf.set(s, id);
+      }
+      return id;
+    };
+    chars.forEach(intern);
+    // Words as symbol sequences; rare characters split the word (they become bytes later).
+    const words: number[][] = [];
+    const freqs: number[] = [];
+    for (const [w, n] of [...wordCounts].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      let part: number[] = [];
+      for (const ch of w) {
+        const id = symbolOf.get(ch);
+        if (id === undefined) {
+          if (part.length > 1) {
+            words.push(part);
+            freqs.push(n);
+          }
+          part = [];
+        } else part.push(id);
+      }
+      if (part.length > 1) {
+        words.push(part);
+        freqs.push(n);
+      }
+    }
+    const key = (a: number, b: number) => a * 1048576 + b;
+    const counts = new Map<number, number>();
+    const where = new Map<number, Set<number>>();
+    const addPairs = (wi: number, sign: number) => {
+      const w = words[wi];
+      for (let i = 0; i + 1 < w.length; i++) {
+        const k = key(w[i], w[i + 1]);
+        counts.set(k, (counts.get(k) ?? 0) + sign * freqs[wi]);
+        if (sign > 0) {
+          let s = where.get(k);
+          if (!s) where.set(k, s = new Set());
+          s.add(wi);
+        }
+      }
+    };
+    words.forEach((_, wi) => addPairs(wi, 1));
+    // A max-heap of (count, key) with lazy deletion: stale entries are skipped on pop.
+    const heap: [number, number][] = [];
+    const better = (x: [number, number], y: [number, number]) =>
+      x[0] > y[0] || (x[0] === y[0] && x[1] < y[1]);
+    const push = (e: [number, number]) => {
+      heap.push(e);
+      let i = heap.length - 1;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if (!better(heap[i], heap[p])) break;
+        [heap[i], heap[p]] = [heap[p], heap[i]];
+        i = p;
+      }
+    };
+    const pop = () => {
+      const top = heap[0];
+      const last = heap.pop()!;
+      if (heap.length) {
+        heap[0] = last;
+        let i = 0;
+        for (;;) {
+          const l = 2 * i + 1, r = l + 1;
+          let m = i;
+          if (l < heap.length && better(heap[l], heap[m])) m = l;
+          if (r < heap.length && better(heap[r], heap[m])) m = r;
+          if (m === i) break;
+          [heap[i], heap[m]] = [heap[m], heap[i]];
+          i = m;
+        }
+      }
+      return top;
+    };
+    for (const [k, n] of counts) push([n, k]);
+    const merges: [string, string][] = [];
+    const budget = vocabSize - 2 - 256 - chars.length;
+    while (merges.length < budget && heap.length) {
+      const [n, k] = pop();
+      if (counts.get(k) !== n || n < 2) continue;
+      const a = Math.floor(k / 1048576), b = k % 1048576;
+      const merged = intern(symbols[a] + symbols[b]);
+      merges.push([symbols[a], symbols[b]]);
+      const touched = new Map<number, number>();
+      for (const wi of where.get(k) ?? []) {
+        const w = words[wi];
+        // Remove this word's pairs, merge, add them back; remember changed counts.
+        for (let i = 0; i + 1 < w.length; i++) touched.set(key(w[i], w[i + 1]), 0);
+        addPairs(wi, -1);
+        const out: number[] = [];
+        for (let i = 0; i < w.length; i++) {
+          if (i + 1 < w.length && w[i] === a && w[i + 1] === b) {
+            out.push(merged);
+            i++;
+          } else out.push(w[i]);
+        }
+        words[wi] = out;
+        addPairs(wi, 1);
+        for (let i = 0; i + 1 < out.length; i++) touched.set(key(out[i], out[i + 1]), 0);
+      }
+      where.delete(k);
+      counts.delete(k);
+      for (const t of touched.keys()) {
+        const c = counts.get(t);
+        if (c !== undefined && c > 0) push([c, t]);
+      }
+    }
+    return new BpeCodec(chars, merges);
+  }
+
+  #encodePiece(piece: string): string[] {
+    const cached = this.#cache.get(piece);
+    if (cached) return cached;
+    // Start from characters; unknown ones become their UTF-8 bytes.
+    let parts: string[] = [];
+    for (const ch of piece) {
+      if (this.vocabulary.id(ch) !== undefined) parts.push(ch);
+      else for (const b of new TextEncoder().encode(ch)) parts.push(byteToken(b));
+    }
+    for (;;) {
+      let best = -1, bestRank = Infinity;
+      for (let i = 0; i + 1 < parts.length; i++) {
+        const r = this.#rank.get(`${parts[i]}\u0000${parts[i + 1]}`);
+        if (r !== undefined && r < bestRank) {
+          bestRank = r;
+          best = i;
+        }
+      }
+      if (best < 0) break;
+      const [a, b] = this.merges[bestRank];
+      const next: string[] = [];
+      for (let i = 0; i < parts.length; i++) {
+        if (i + 1 < parts.length && parts[i] === a && parts[i + 1] === b) {
+          next.push(a + b);
+          i++;
+        } else next.push(parts[i]);
+      }
+      parts = next;
+    }
+    if (this.#cache.size < 200_000) this.#cache.set(piece, parts);
+    return parts;
+  }
+
+  /** Text to subword tokens. */
+  tokenize(text: string): string[] {
+    return pretokenize(text).flatMap((p) => this.#encodePiece(p));
+  }
+
+  /** Subword tokens to text: "▁" becomes a space, byte tokens are decoded as UTF-8. */
+  detokenize(tokens: readonly string[]): string {
+    let out = "";
+    let bytes: number[] = [];
+    const flush = () => {
+      if (bytes.length) out += new TextDecoder().decode(new Uint8Array(bytes));
+      bytes = [];
+    };
+    for (const t of tokens) {
+      const m = /^<0x([0-9A-F]{2})>$/.exec(t);
+      if (m) bytes.push(parseInt(m[1], 16));
+      else {
+        flush();
+        if (t !== EOS && t !== SOS) out += t;
+      }
+    }
+    flush();
+    return out.replaceAll(SPACE, " ").replace(/^ /, "");
+  }
+
+  /** What a checkpoint stores to rebuild this codec. */
+  metadata(): Record<string, string> {
+    return { bpe_chars: JSON.stringify(this.chars), bpe_merges: JSON.stringify(this.merges) };
+  }
+
+  /** Rebuilds a codec from checkpoint metadata. */
+  static fromMetadata(m: Record<string, string>): BpeCodec {
+    try {
+      return new BpeCodec(JSON.parse(m.bpe_chars), JSON.parse(m.bpe_merges));
+    } catch {
+      throw new VamosError(
+        "The checkpoint's BPE tokenizer (bpe_chars, bpe_merges) is missing or corrupt",
+      );
+    }
+  }
+}

@@ -50,7 +50,7 @@ export interface BleuScore {
  * ```ts
  * import { corpusBleu } from "@vamos/transformer";
  * import { equal } from "node:assert/strict";
- * equal(corpusBleu(["Tengo hambre."], [["Tengo hambre."]]).score, 100);
+ * equal(Math.round(corpusBleu(["Tengo hambre."], [["Tengo hambre."]]).score), 100);
  * ```
  */
 export function corpusBleu(

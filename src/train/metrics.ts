@@ -50,7 +50,8 @@ export interface BleuScore {
  * ```ts
  * import { corpusBleu } from "@vamos/transformer";
  * import { equal } from "node:assert/strict";
- * equal(Math.round(corpusBleu(["Tengo hambre."], [["Tengo hambre."]]).score), 100);
+ * const hyp = "¿Dónde está el baño?";
+ * equal(Math.round(corpusBleu([hyp], [[hyp, "¿Dónde queda el baño?"]]).score), 100);
  * ```
  */
 export function corpusBleu(

@@ -67,6 +67,7 @@ export {
   loadCheckpoint,
   type LoadedCheckpoint,
   loadModel,
+  type LoadOptions,
   saveModel,
   type SaveOptions,
 } from "./src/train/checkpoint.ts";

@@ -39,6 +39,7 @@ Options:
   --dev X              fraction of source sentences held out for validation (default 0.02)
   --min-count N        words seen fewer times become <unk> (default 2)
   --seed N             seed of the split, the weights, batches and dropout (default 0)
+  --threads N          threads for the kernels (default: every core; results do not depend on it)
   -h, --help           this help`;
 
 class UsageError extends Error {}
@@ -87,6 +88,7 @@ async function main(args: string[]): Promise<number> {
         dev: { type: "string" },
         "min-count": { type: "string" },
         seed: { type: "string" },
+        threads: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -115,7 +117,9 @@ async function main(args: string[]): Promise<number> {
     smoothing: num(v, "smoothing", false),
     dev: num(v, "dev", false),
     minCount: num(v, "min-count", true),
+    threads: num(v, "threads", true),
   };
+  if (flags.threads === 0) throw new UsageError("--threads must be at least 1");
   const toy = preset === "statquest" && !v.data;
   const seed = num(v, "seed", true) ?? 0;
   const out = v.out ?? `${preset}.safetensors`;
@@ -139,7 +143,7 @@ async function main(args: string[]): Promise<number> {
   let model: Transformer;
   let optimizer: Adam | undefined;
   if (v.resume) {
-    const loaded = loadCheckpoint(await Deno.readFile(v.resume));
+    const loaded = loadCheckpoint(await Deno.readFile(v.resume), { threads: flags.threads });
     model = loaded.model;
     optimizer = loaded.optimizer;
     console.error(`Resuming from ${v.resume} at step ${optimizer?.step ?? 0}.`);
@@ -148,6 +152,7 @@ async function main(args: string[]): Promise<number> {
       srcVocab: new Vocabulary(STATQUEST_ENGLISH),
       tgtVocab: new Vocabulary(STATQUEST_SPANISH),
       seed,
+      threads: 1,
     });
   } else {
     const minCount = flags.minCount ?? 2;
@@ -161,7 +166,7 @@ async function main(args: string[]): Promise<number> {
       unk: true,
       sos: true,
     });
-    model = createModel(preset, { srcVocab, tgtVocab, seed });
+    model = createModel(preset, { srcVocab, tgtVocab, seed, threads: flags.threads });
   }
   const { examples, skipped } = toExamples(model, split.train);
   const dev = toExamples(model, split.dev).examples;

@@ -27,6 +27,7 @@ Options:
                      checkpoint written by train.ts (reading a file needs --allow-read)
   --explain          show the computation step by step, with the model's numbers
   --max-tokens N     longest translation, in tokens (default: the model's limit)
+  --threads N        threads for the kernels (default: every core)
   -h, --help         this help
 
 Examples:
@@ -41,8 +42,8 @@ async function readStdinLines(): Promise<string[]> {
   return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
 }
 
-async function openModel(name: string): Promise<Transformer> {
-  if (name === "statquest") return statquestModel();
+async function openModel(name: string, threads?: number): Promise<Transformer> {
+  if (name === "statquest") return statquestModel(threads);
   const status = await Deno.permissions.query({ name: "read", path: name });
   if (status.state !== "granted") {
     throw new UsageError(
@@ -56,7 +57,7 @@ async function openModel(name: string): Promise<Transformer> {
     if (e instanceof Deno.errors.NotFound) throw new VamosError(`No such model file: ${name}`);
     throw new VamosError(`Cannot read ${name}: ${(e as Error).message}`);
   }
-  return await loadModel(bytes);
+  return await loadModel(bytes, { threads });
 }
 
 async function main(args: string[]): Promise<number> {
@@ -69,6 +70,7 @@ async function main(args: string[]): Promise<number> {
         model: { type: "string", default: "statquest" },
         explain: { type: "boolean", default: false },
         "max-tokens": { type: "string" },
+        threads: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -89,6 +91,13 @@ async function main(args: string[]): Promise<number> {
       );
     }
   }
+  let threads: number | undefined;
+  if (values.threads !== undefined) {
+    threads = Number(values.threads);
+    if (!Number.isInteger(threads) || threads < 1) {
+      throw new UsageError(`--threads must be a positive integer, got "${values.threads}"`);
+    }
+  }
   let sentences = positionals;
   if (sentences.length === 0) {
     if (Deno.stdin.isTerminal()) {
@@ -102,7 +111,7 @@ async function main(args: string[]): Promise<number> {
   for (const s of sentences) {
     if (s.trim() === "") throw new UsageError("Nothing to translate: a sentence is empty");
   }
-  const model = await openModel(values.model!);
+  const model = await openModel(values.model!, threads);
   if (values.explain) {
     sentences.forEach((s, i) => {
       if (i) console.log();

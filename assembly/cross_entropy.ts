@@ -13,9 +13,16 @@ export function crossEntropy(
   vocab: i32,
   smoothing: f32,
   ignoreIndex: i32,
+  countAll: i32,
+  rowLoss: usize,
 ): f64 {
-  let count = 0;
-  for (let r = 0; r < rows; r++) if (load<i32>(at(labels, r)) != ignoreIndex) count++;
+  // countAll > 0: the number of counted rows in the whole batch (this call may be one
+  // thread's share of it); rowLoss ≠ 0: each row's loss is stored there as f64.
+  let count = countAll;
+  if (count <= 0) {
+    count = 0;
+    for (let r = 0; r < rows; r++) if (load<i32>(at(labels, r)) != ignoreIndex) count++;
+  }
   const minX = v128.load32_splat(EXP_TABLE), log2e = v128.load32_splat(EXP_TABLE, 4);
   const magic = v128.load32_splat(EXP_TABLE, 8), ln2Hi = v128.load32_splat(EXP_TABLE, 12);
   const ln2Lo = v128.load32_splat(EXP_TABLE, 16), c1 = v128.load32_splat(EXP_TABLE, 20);
@@ -30,6 +37,7 @@ export function crossEntropy(
     const label = load<i32>(at(labels, r));
     if (label == ignoreIndex) {
       if (g) memory.fill(g, 0, <usize> vocab << 2);
+      if (rowLoss) store<f64>(rowLoss + (<usize> r << 3), 0);
       continue;
     }
     const m = rowMax(x, vocab);
@@ -53,7 +61,9 @@ export function crossEntropy(
     const lse = <f64> m + Math.log(sum);
     const nll = lse - <f64> load<f32>(at(x, label));
     const smooth = lse - sx / <f64> vocab;
-    total += (1 - <f64> smoothing) * nll + <f64> smoothing * smooth;
+    const loss = (1 - <f64> smoothing) * nll + <f64> smoothing * smooth;
+    if (rowLoss) store<f64>(rowLoss + (<usize> r << 3), loss);
+    total += loss;
     if (g) {
       const vinv = f32x4.splat(<f32> (1 / sum) * invCount);
       const voff = f32x4.splat(offValue * invCount);

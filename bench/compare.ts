@@ -1,6 +1,7 @@
 // deno task bench:compare — one table, one run: our matmul against tfjs-backend-wasm
 // (XNNPACK) on the same shapes, as a share of the measured SIMD multiply-add peak; then
-// softmax throughput and fused causal attention latency. Single thread.
+// softmax throughput and fused causal attention latency; then, at 1 and 2 threads, the
+// training step and batch translation of the reference configuration.
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-wasm";
 import { Runtime } from "../src/runtime/runtime.ts";
@@ -9,6 +10,8 @@ import { softmaxInto } from "../src/kernels/softmax.ts";
 import { attentionInto } from "../src/kernels/attention.ts";
 import { bestVariant } from "../src/runtime/wasm.ts";
 import { bestSeconds, machine } from "./_timing.ts";
+import { referenceBatch, referenceModel } from "./train_bench.ts";
+import { train } from "../src/train/train.ts";
 
 const SHAPES: [number, number, number][] = [
   [64, 64, 64],
@@ -29,6 +32,7 @@ function fill(t: { set(v: ArrayLike<number>): unknown; size: number }) {
 
 const variant = bestVariant();
 const rt = new Runtime({ variant });
+const rt2 = new Runtime({ variant, threads: 2 });
 const plain = new Runtime({ variant: "simd128" });
 
 // 12 independent chains of f32x4 multiply-add: 96 flops per iteration (fused
@@ -49,9 +53,9 @@ console.log(
     `${peakPlain.toFixed(1)} GFLOP/s (simd128: f32x4.mul + f32x4.add)\n`,
 );
 console.log(
-  `| M×K×N | ours GFLOP/s | % of ${variant} peak | ours simd128-only | tfjs-wasm GFLOP/s | ours / tfjs |`,
+  `| M×K×N | ours GFLOP/s | % of ${variant} peak | ours simd128-only | tfjs-wasm GFLOP/s | ours / tfjs | ours, 2 threads | 2 threads / 1 |`,
 );
-console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const [m, k, n] of SHAPES) {
   const flops = 2 * m * k * n;
   const ours = (r: Runtime) => {
@@ -63,7 +67,7 @@ for (const [m, k, n] of SHAPES) {
     r.release(mark);
     return g;
   };
-  const g = ours(rt), gPlain = ours(plain);
+  const g = ours(rt), gPlain = ours(plain), g2 = ours(rt2);
   const ta = tf.randomUniform([m, k]), tb = tf.randomUniform([k, n]);
   const gtf = flops / bestSeconds(() => tf.matMul(ta, tb).dispose()) / 1e9;
   ta.dispose();
@@ -71,7 +75,9 @@ for (const [m, k, n] of SHAPES) {
   console.log(
     `| ${m}×${k}×${n} | ${g.toFixed(1)} | ${(100 * g / peakBest).toFixed(0)}% | ${
       gPlain.toFixed(1)
-    } | ${gtf.toFixed(1)} | ${(g / gtf).toFixed(2)}× |`,
+    } | ${gtf.toFixed(1)} | ${(g / gtf).toFixed(2)}× | ${g2.toFixed(1)} | ${
+      (g2 / g).toFixed(2)
+    }× |`,
   );
 }
 
@@ -113,3 +119,46 @@ for (const [rows, cols] of [[4096, 128], [4096, 1024]]) {
     } ms/call`,
   );
 }
+
+{
+  // Reference configuration (bench/train_bench.ts): d_model 128, 4 heads, 2+2 layers,
+  // feed-forward 512, vocabularies 1000, batch 32 × length 20.
+  console.log("\n| reference configuration | 1 thread | 2 threads | 2 threads / 1 |");
+  console.log("| --- | ---: | ---: | ---: |");
+  const rates: number[][] = [];
+  for (const threads of [1, 2]) {
+    const model = referenceModel(threads);
+    const batch = referenceBatch(7);
+    const opts = { batchTokens: 100000, schedule: "constant" as const, lr: 1e-4, smoothing: 0.1 };
+    let optimizer = train(model, batch, { ...opts, epochs: 1 });
+    const step = bestSeconds(
+      () => {
+        optimizer = train(model, batch, { ...opts, epochs: optimizer.step + 1, optimizer });
+      },
+      1,
+      3,
+    );
+    const fresh = referenceModel(threads);
+    const sentences = Array.from({ length: 100 }, (_, i) => referenceBatch(100 + i)[0].src);
+    let produced = 0;
+    const hundred = bestSeconds(
+      () => {
+        produced = fresh.translateIds(sentences, 20).reduce((n, t) => n + t.length, 0);
+      },
+      1,
+      3,
+    );
+    rates.push([640 / step, 100 / hundred, produced]);
+    model.close();
+    fresh.close();
+  }
+  const row = (name: string, i: number, unit: string) =>
+    console.log(
+      `| ${name} | ${rates[0][i].toFixed(0)} ${unit} | ${rates[1][i].toFixed(0)} ${unit} | ${
+        (rates[1][i] / rates[0][i]).toFixed(2)
+      }× |`,
+    );
+  row("training step (batch 32×20, Adam)", 0, "target tokens/s");
+  row(`translating 100 sentences as one batch (${rates[0][2]} tokens out)`, 1, "sentences/s");
+}
+rt2.close();

@@ -1,19 +1,21 @@
 // deno bench: one training step and greedy decoding on the reference configuration used
 // for comparisons (d_model 128, 4 heads, 2+2 layers, feed-forward 512, post-norm relu,
 // vocabularies of 1000, batch 32, source and target length 20, Adam), 1 thread.
-// Rates: target tokens per second (32·20 per step); sentences per second.
+// Rates: target tokens per second (32·20 per step); sentences per second. THREADS=n sets
+// the thread count (default 1).
 import { createModel } from "../src/model/model.ts";
 import { Vocabulary } from "../src/text/vocabulary.ts";
 import { train } from "../src/train/train.ts";
 import type { Example } from "../src/train/batches.ts";
 
-export function referenceModel() {
+export function referenceModel(threads = 1) {
   const words = Array.from({ length: 997 }, (_, i) => `w${i}`);
   const vocab = new Vocabulary([...words, "<SOS>", "<EOS>", "<unk>"]);
   return createModel("small", {
     srcVocab: vocab,
     tgtVocab: vocab,
     seed: 1,
+    threads,
     overrides: { dropout: 0.1, maxLen: 32 },
   });
 }
@@ -28,7 +30,8 @@ export function referenceBatch(seed: number): Example[] {
   }));
 }
 
-const model = referenceModel();
+const threads = Number(Deno.env.get("THREADS") ?? 1);
+const model = referenceModel(threads);
 const batch = referenceBatch(7);
 const opts = {
   epochs: 1,
@@ -39,7 +42,8 @@ const opts = {
 };
 let optimizer = train(model, batch, opts); // warm-up and Adam moments
 Deno.bench("training step, batch 32×20 (640 target tokens)", { group: "train" }, () => {
-  optimizer = train(model, batch, { ...opts, optimizer });
+  // One epoch is one batch; continuing an optimizer skips the steps it has taken.
+  optimizer = train(model, batch, { ...opts, epochs: optimizer.step + 1, optimizer });
 });
 
 const sentences = referenceBatch(11).map((e) => e.src);

@@ -35,16 +35,32 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
 
 // The default build uses standard SIMD128 only; the relaxed build adds fused
 // multiply-add and is chosen at load time where WebAssembly.validate accepts it.
+// Each also comes with a shared memory (threads), for the worker pool.
 const VARIANTS = [
-  { name: "kernels", features: "simd", constant: "KERNELS_WASM_BASE64" },
+  { name: "kernels", features: "simd", constant: "KERNELS_WASM_BASE64", shared: false },
   {
     name: "kernels_relaxed",
     features: "simd,relaxed-simd",
     constant: "KERNELS_RELAXED_WASM_BASE64",
+    shared: false,
+  },
+  {
+    name: "kernels_shared",
+    features: "simd,threads",
+    constant: "KERNELS_SHARED_WASM_BASE64",
+    shared: true,
+  },
+  {
+    name: "kernels_relaxed_shared",
+    features: "simd,relaxed-simd,threads",
+    constant: "KERNELS_RELAXED_SHARED_WASM_BASE64",
+    shared: true,
   },
 ];
+// A shared memory must declare its maximum: the whole 4 GiB of wasm32.
+const SHARED_FLAGS = ["--sharedMemory", "--maximumMemory", "65536"];
 
-async function compile(features: string): Promise<Uint8Array> {
+async function compile(features: string, shared: boolean): Promise<Uint8Array> {
   let wasm: Uint8Array | undefined;
   const out = asc.createMemoryStream();
   const { error } = await asc.main([
@@ -54,6 +70,7 @@ async function compile(features: string): Promise<Uint8Array> {
     "--enable",
     features,
     ...ASC_FLAGS,
+    ...(shared ? SHARED_FLAGS : []),
   ], {
     stdout: out,
     stderr: out,
@@ -90,7 +107,7 @@ async function generate(): Promise<{ wasm: Uint8Array[]; module: string }> {
   for (const name of names) {
     parts.push(enc.encode(`${name}\n`), await Deno.readFile(new URL(`assembly/${name}`, root)));
   }
-  parts.push(enc.encode(ASC_FLAGS.join(" ")));
+  parts.push(enc.encode([...ASC_FLAGS, ...SHARED_FLAGS].join(" ")));
   const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) {
@@ -103,7 +120,7 @@ async function generate(): Promise<{ wasm: Uint8Array[]; module: string }> {
 `;
   let body = "";
   for (const v of VARIANTS) {
-    const bytes = await compile(v.features);
+    const bytes = await compile(v.features, v.shared);
     wasm.push(bytes);
     header += `// ${v.name}.wasm sha256: ${await sha256Hex(bytes)} (${bytes.length} bytes)\n`;
     const b64 = base64(bytes);

@@ -2,6 +2,7 @@
 import type { Tensor } from "../runtime/tensor.ts";
 import { ShapeError } from "../errors.ts";
 import { checkContiguous, checkFinite, checkSameRuntime, checkSameShape } from "./_check.ts";
+import { splitRange, threadsFor } from "./_split.ts";
 
 /** Hyper-parameters of Adam (defaults: the paper's β 0.9/0.98, ε 1e-9). */
 export interface AdamHyper {
@@ -41,19 +42,24 @@ export function adamStepInto(
   // As torch.optim.Adam: bias corrections in double precision.
   const bc1 = 1 - beta1 ** step;
   const bc2 = 1 - beta2 ** step;
-  params.rt.kernels.adamStep(
-    params.ptr,
-    grads.ptr,
-    m.ptr,
-    v.ptr,
-    params.size,
-    h.lr,
-    beta1,
-    beta2,
-    eps,
-    wd,
-    h.decoupled ? 1 : 0,
-    h.lr / bc1,
-    Math.sqrt(bc2),
+  // Element-wise, so split in ranges: any split gives the same values.
+  const threads = threadsFor(params.rt, 10 * params.size);
+  params.rt.parallel(
+    "adamStep",
+    splitRange(params.size, threads, 16).map(([i0, i1]) => [
+      params.ptr + 4 * i0,
+      grads.ptr + 4 * i0,
+      m.ptr + 4 * i0,
+      v.ptr + 4 * i0,
+      i1 - i0,
+      h.lr,
+      beta1,
+      beta2,
+      eps,
+      wd,
+      h.decoupled ? 1 : 0,
+      h.lr / bc1,
+      Math.sqrt(bc2),
+    ]),
   );
 }

@@ -9,6 +9,7 @@ import {
   checkSameRuntime,
   checkShape,
 } from "./_check.ts";
+import { splitRange, threadsFor } from "./_split.ts";
 
 /** Shape and masking of one attention call. */
 export interface AttentionShape {
@@ -73,24 +74,29 @@ export function attentionInto(
   s: AttentionShape,
 ): void {
   const dHead = check("attention", q, k, v, out, probs, s);
-  q.rt.kernels.attentionForward(
-    q.ptr,
-    k.ptr,
-    v.ptr,
-    out.ptr,
-    probs.ptr,
-    s.batch,
-    s.heads,
-    s.seqQ,
-    s.seqK,
-    dHead,
-    q.ld,
-    k.ld,
-    v.ld,
-    out.ld,
-    s.causal ? 1 : 0,
-    s.keyLens?.ptr ?? 0,
-    s.scale,
+  // By sequences: each thread takes whole (batch, head) blocks.
+  const threads = Math.min(s.batch, threadsFor(q.rt, s.batch * s.heads * s.seqQ * s.seqK * dHead));
+  q.rt.parallel(
+    "attentionForward",
+    splitRange(s.batch, threads).map(([b0, b1]) => [
+      q.ptr + 4 * b0 * s.seqQ * q.ld,
+      k.ptr + 4 * b0 * s.seqK * k.ld,
+      v.ptr + 4 * b0 * s.seqK * v.ld,
+      out.ptr + 4 * b0 * s.seqQ * out.ld,
+      probs.ptr + 4 * b0 * s.heads * s.seqQ * s.seqK,
+      b1 - b0,
+      s.heads,
+      s.seqQ,
+      s.seqK,
+      dHead,
+      q.ld,
+      k.ld,
+      v.ld,
+      out.ld,
+      s.causal ? 1 : 0,
+      s.keyLens ? s.keyLens.ptr + 4 * b0 : 0,
+      s.scale,
+    ]),
   );
 }
 
@@ -121,27 +127,43 @@ export function attentionBackwardInto(
     throw new ShapeError(`${K}: scratch holds ${scratch.size} floats, needs ${s.seqQ * s.seqK}`);
   }
   checkSameRuntime(K, [q, dq, dk, dv, scratch]);
-  q.rt.kernels.attentionBackward(
-    q.ptr,
-    k.ptr,
-    v.ptr,
-    probs.ptr,
-    dOut.ptr,
-    dq.ptr,
-    dk.ptr,
-    dv.ptr,
-    scratch.ptr,
+  const rt = q.rt;
+  const threads = Math.min(
     s.batch,
-    s.heads,
-    s.seqQ,
-    s.seqK,
-    dHead,
-    q.ld,
-    k.ld,
-    v.ld,
-    dOut.ld,
-    s.causal ? 1 : 0,
-    s.keyLens?.ptr ?? 0,
-    s.scale,
+    threadsFor(rt, 2 * s.batch * s.heads * s.seqQ * s.seqK * dHead),
   );
+  // Each thread needs its own dP/dS scratch; the caller's is the first.
+  const mark = rt.mark();
+  const scratches = [scratch.ptr];
+  for (let t = 1; t < threads; t++) scratches.push(rt.allocBytes(4 * s.seqQ * s.seqK, false));
+  try {
+    rt.parallel(
+      "attentionBackward",
+      splitRange(s.batch, threads).map(([b0, b1], t) => [
+        q.ptr + 4 * b0 * s.seqQ * q.ld,
+        k.ptr + 4 * b0 * s.seqK * k.ld,
+        v.ptr + 4 * b0 * s.seqK * v.ld,
+        probs.ptr + 4 * b0 * s.heads * s.seqQ * s.seqK,
+        dOut.ptr + 4 * b0 * s.seqQ * dOut.ld,
+        dq.ptr + 4 * b0 * s.seqQ * q.ld,
+        dk.ptr + 4 * b0 * s.seqK * k.ld,
+        dv.ptr + 4 * b0 * s.seqK * v.ld,
+        scratches[t],
+        b1 - b0,
+        s.heads,
+        s.seqQ,
+        s.seqK,
+        dHead,
+        q.ld,
+        k.ld,
+        v.ld,
+        dOut.ld,
+        s.causal ? 1 : 0,
+        s.keyLens ? s.keyLens.ptr + 4 * b0 : 0,
+        s.scale,
+      ]),
+    );
+  } finally {
+    rt.release(mark);
+  }
 }

@@ -7,6 +7,7 @@ import {
   checkSameShape,
   checkShape,
 } from "./_check.ts";
+import { splitRange, threadsFor } from "./_split.ts";
 
 /** y = (x − mean)·rstd·gamma + beta per row; saves mean and rstd ([rows, 1] each). */
 export function layerNormInto(
@@ -28,16 +29,20 @@ export function layerNormInto(
   checkShape(K, "rstd", rstd, x.rows, 1);
   checkFinite(K, "eps", eps);
   checkSameRuntime(K, [x, y, gamma, beta, mean, rstd]);
-  x.rt.kernels.layerNormForward(
-    x.ptr,
-    y.ptr,
-    gamma.ptr,
-    beta.ptr,
-    mean.ptr,
-    rstd.ptr,
-    x.rows,
-    x.cols,
-    eps,
+  const threads = threadsFor(x.rt, 4 * x.size);
+  x.rt.parallel(
+    "layerNormForward",
+    splitRange(x.rows, threads).map(([r0, r1]) => [
+      x.ptr + 4 * r0 * x.cols,
+      y.ptr + 4 * r0 * x.cols,
+      gamma.ptr,
+      beta.ptr,
+      mean.ptr + 4 * r0,
+      rstd.ptr + 4 * r0,
+      r1 - r0,
+      x.cols,
+      eps,
+    ]),
   );
 }
 

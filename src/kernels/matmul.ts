@@ -2,6 +2,7 @@
 import type { Tensor } from "../runtime/tensor.ts";
 import { ShapeError } from "../errors.ts";
 import { checkFinite, checkInMemory, checkSameRuntime, checkShape, shapeOf } from "./_check.ts";
+import { splitRange, threadsFor } from "./_split.ts";
 
 /** Options of {@linkcode matmulInto}. */
 export interface MatmulOptions {
@@ -42,20 +43,49 @@ export function matmulInto(a: Tensor, b: Tensor, c: Tensor, opts: MatmulOptions 
   checkSameRuntime(K, ts);
   const alpha = opts.alpha ?? 1;
   checkFinite(K, "alpha", alpha);
-  a.rt.kernels.matmul(
-    a.ptr,
-    b.ptr,
-    c.ptr,
-    opts.bias?.ptr ?? 0,
-    m,
-    n,
+  const ta = opts.transA ? 1 : 0, tb = opts.transB ? 1 : 0, acc = opts.accumulate ? 1 : 0;
+  const bias = opts.bias?.ptr ?? 0;
+  const job = (ap: number, bp: number, cp: number, biasp: number, mm: number, nn: number) => [
+    ap,
+    bp,
+    cp,
+    biasp,
+    mm,
+    nn,
     k,
     a.ld,
     b.ld,
     c.ld,
-    opts.transA ? 1 : 0,
-    opts.transB ? 1 : 0,
+    ta,
+    tb,
     alpha,
-    opts.accumulate ? 1 : 0,
-  );
+    acc,
+  ];
+  const threads = threadsFor(a.rt, m * n * k);
+  if (threads > 1 && m >= 8 * threads) {
+    // By rows of C: rows of op(A) are rows of A, or columns of A stored transposed.
+    a.rt.parallel(
+      "matmul",
+      splitRange(m, threads, 4).map(([i0, i1]) =>
+        job(a.ptr + 4 * (ta ? i0 : i0 * a.ld), b.ptr, c.ptr + 4 * i0 * c.ld, bias, i1 - i0, n)
+      ),
+    );
+  } else if (threads > 1 && n >= 24 * threads) {
+    // By columns of C (few rows, as in decoding): columns of op(B) and of the bias.
+    a.rt.parallel(
+      "matmul",
+      splitRange(n, threads, 12).map(([j0, j1]) =>
+        job(
+          a.ptr,
+          b.ptr + 4 * (tb ? j0 * b.ld : j0),
+          c.ptr + 4 * j0,
+          bias && bias + 4 * j0,
+          m,
+          j1 - j0,
+        )
+      ),
+    );
+  } else {
+    a.rt.kernels.matmul(a.ptr, b.ptr, c.ptr, bias, m, n, k, a.ld, b.ld, c.ld, ta, tb, alpha, acc);
+  }
 }

@@ -1,6 +1,7 @@
 // softmax over rows, and its backward.
 import type { Tensor } from "../runtime/tensor.ts";
 import { checkContiguous, checkSameRuntime, checkSameShape } from "./_check.ts";
+import { splitRange, threadsFor } from "./_split.ts";
 
 /** y = softmax(x) row by row (-inf entries get weight 0; an all -inf row gives zeros). */
 export function softmaxInto(x: Tensor, y: Tensor): void {
@@ -8,7 +9,16 @@ export function softmaxInto(x: Tensor, y: Tensor): void {
   checkContiguous("softmax", "x", x);
   checkContiguous("softmax", "y", y);
   checkSameRuntime("softmax", [x, y]);
-  x.rt.kernels.softmaxForward(x.ptr, y.ptr, x.rows, x.cols);
+  const threads = threadsFor(x.rt, 8 * x.size); // an exp is worth about 8 multiply-adds
+  x.rt.parallel(
+    "softmaxForward",
+    splitRange(x.rows, threads).map(([r0, r1]) => [
+      x.ptr + 4 * r0 * x.cols,
+      y.ptr + 4 * r0 * x.cols,
+      r1 - r0,
+      x.cols,
+    ]),
+  );
 }
 
 /** dx = y ⊙ (dy − rowsum(y ⊙ dy)), from the forward output y. */

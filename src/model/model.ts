@@ -28,6 +28,8 @@ export interface CreateModelOptions {
   overrides?: Partial<TransformerConfig>;
   /** Tokenizer (default: word-level). */
   codec?: TextCodec;
+  /** Threads for the kernels (default: every core). */
+  threads?: number;
 }
 
 /** Attention weights of one sentence, with the tokens they refer to. */
@@ -91,6 +93,19 @@ export class Transformer {
   /** The id the decoder starts from. */
   get startId(): number {
     return this.config.startToken === "eos" ? this.tgtVocab.eos : this.tgtVocab.sos!;
+  }
+
+  /** Threads the kernels use, the caller's included. */
+  get threads(): number {
+    return this.core.rt.threads;
+  }
+
+  /**
+   * Stops this model's worker threads now. Optional: idle workers stop by themselves
+   * after a quarter second, so a finished program exits either way.
+   */
+  close(): void {
+    this.core.rt.close();
   }
 
   /** Number of trainable parameters. */
@@ -180,7 +195,7 @@ export function createModel(
   const config = typeof preset === "string"
     ? configFromPreset(preset, sizes, opts.overrides)
     : validateConfig({ ...preset, ...sizes, ...opts.overrides });
-  const core = new TransformerCore(config, { seed: opts.seed ?? 0 });
+  const core = new TransformerCore(config, { seed: opts.seed ?? 0, threads: opts.threads });
   return new Transformer(core, opts.srcVocab, opts.tgtVocab, opts.codec);
 }
 

@@ -33,11 +33,13 @@ export const STATQUEST_PAIRS: readonly { source: string; target: string }[] = [
  * equal(model.translate("to go"), "ir");
  * ```
  */
-export function statquestModel(): Transformer {
+export function statquestModel(threads = 1): Transformer {
+  // Two values per token: one thread is all this model can use.
   const model = createModel("statquest", {
     srcVocab: new Vocabulary(STATQUEST_ENGLISH),
     tgtVocab: new Vocabulary(STATQUEST_SPANISH),
     seed: 0,
+    threads,
   });
   train(model, STATQUEST_PAIRS, {
     epochs: 100,

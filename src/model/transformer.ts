@@ -28,6 +28,11 @@ import { crossEntropyInto } from "../kernels/cross_entropy.ts";
 import { feedForward } from "./layers.ts";
 import { VamosError } from "../errors.ts";
 
+/** The default thread count: every core. */
+export function defaultThreads(): number {
+  return Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 1);
+}
+
 /** Padded id sequences in wasm memory, with their real lengths. */
 export interface PaddedIds {
   ids: IntBuffer;
@@ -68,10 +73,10 @@ export class TransformerCore {
   /** Creates a model with Xavier-initialized weights from `seed`. */
   constructor(
     readonly config: TransformerConfig,
-    opts: { seed?: number; runtime?: Runtime } = {},
+    opts: { seed?: number; runtime?: Runtime; threads?: number } = {},
   ) {
     validateConfig(config);
-    this.rt = opts.runtime ?? new Runtime();
+    this.rt = opts.runtime ?? new Runtime({ threads: opts.threads ?? defaultThreads() });
     this.params = new ParamStore(this.rt, parameterSpecs(config));
     this.params.initialize(seededRandom(opts.seed ?? 0));
     this.pe = this.rt.tensor(config.maxLen, config.dModel);

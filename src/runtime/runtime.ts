@@ -5,7 +5,14 @@
  * memory has grown, so no stale view survives a growth.
  * @module
  */
-import { instantiateKernels, type KernelExports, type KernelVariant } from "./wasm.ts";
+import {
+  bestVariant,
+  instantiateKernels,
+  type KernelExports,
+  kernelModule,
+  type KernelVariant,
+} from "./wasm.ts";
+import { SLOT_BYTES, WorkerPool } from "./pool.ts";
 import { IntBuffer, Tensor } from "./tensor.ts";
 
 const PAGE = 65536;
@@ -23,7 +30,40 @@ export interface RuntimeOptions {
    * that reads memory it was supposed to write shows up in tests.
    */
   poison?: boolean;
+  /**
+   * Threads to run kernels on, the caller's included (default 1). More than one needs
+   * shared wasm memory; where it is unavailable (a browser page that is not
+   * cross-origin isolated) the runtime falls back to one thread with a notice.
+   */
+  threads?: number;
 }
+
+let warnedNoSharedMemory = false;
+
+/** True where a shared WebAssembly.Memory can be created and handed to workers. */
+export function sharedMemoryAvailable(): boolean {
+  if (typeof SharedArrayBuffer === "undefined" || typeof Worker === "undefined") return false;
+  const g = globalThis as { crossOriginIsolated?: boolean };
+  return g.crossOriginIsolated !== false;
+}
+
+/** The kernel exports, in the order the worker pool numbers them. */
+export const PARALLEL_OPS = [
+  "matmul",
+  "attentionForward",
+  "attentionBackward",
+  "softmaxForward",
+  "layerNormForward",
+  "reluForward",
+  "reluBackward",
+  "geluForward",
+  "geluBackward",
+  "adamStep",
+  "add",
+  "crossEntropy",
+] as const;
+/** A kernel the pool can run. */
+export type ParallelOp = typeof PARALLEL_OPS[number];
 
 /** One wasm memory, its kernels and its allocator. */
 export class Runtime {
@@ -33,6 +73,7 @@ export class Runtime {
   readonly kernels: KernelExports;
   #top: number;
   readonly #poison: boolean;
+  readonly #pool?: WorkerPool;
   #f32?: Float32Array;
   #i32?: Int32Array;
   #u8?: Uint8Array;
@@ -40,13 +81,62 @@ export class Runtime {
   /** Creates a runtime with its own memory. */
   constructor(options: RuntimeOptions = {}) {
     const pages = Math.max(1, Math.ceil((options.initialBytes ?? 4 * 1024 * 1024) / PAGE));
-    this.memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES });
-    this.kernels = instantiateKernels(this.memory, options.variant);
+    let threads = Math.max(1, Math.floor(options.threads ?? 1));
+    if (threads > 1 && !sharedMemoryAvailable()) {
+      if (!warnedNoSharedMemory) {
+        console.warn(
+          "@vamos/transformer: shared memory is unavailable here (is the page cross-origin isolated?); running on one thread.",
+        );
+        warnedNoSharedMemory = true;
+      }
+      threads = 1;
+    }
+    const shared = threads > 1;
+    const variant = options.variant ?? bestVariant();
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared });
+    this.kernels = instantiateKernels(this.memory, variant, shared);
     this.#poison = options.poison ?? false;
     this.#top = align(this.kernels.heapBase());
     const wsBytes = Number(this.kernels.MATMUL_WORKSPACE_BYTES.value);
     const ws = this.allocBytes(wsBytes);
     this.kernels.setWorkspace(ws, wsBytes);
+    if (shared) {
+      const workers = threads - 1;
+      const commandBlock = this.allocBytes(workers * SLOT_BYTES);
+      const workspaces = Array.from({ length: workers }, () => this.allocBytes(wsBytes));
+      this.#pool = new WorkerPool(
+        {
+          memory: this.memory,
+          module: kernelModule(variant, true),
+          commandBlock,
+          workspaces,
+          workspaceBytes: wsBytes,
+        },
+        workers,
+        [...PARALLEL_OPS],
+      );
+    }
+  }
+
+  /** Threads kernels may use, the caller's included. */
+  get threads(): number {
+    return (this.#pool?.size ?? 0) + 1;
+  }
+
+  /**
+   * Runs a kernel once per argument list in parallel (the first on this thread) and
+   * returns the results. With one thread, runs them in turn.
+   */
+  parallel(op: ParallelOp, jobs: number[][]): number[] {
+    // deno-lint-ignore no-explicit-any
+    const fn = (this.kernels as any)[op] as (...a: number[]) => number;
+    if (!this.#pool || jobs.length === 1) return jobs.map((a) => fn(...a));
+    return this.#pool.run(PARALLEL_OPS.indexOf(op), jobs, (a) => fn(...a));
+  }
+
+  /** Stops the worker threads now (they also stop by themselves when idle). */
+  close(): void {
+    this.#pool?.close();
   }
 
   /**

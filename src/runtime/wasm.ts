@@ -4,7 +4,12 @@
  * access; the relaxed-SIMD build is used where the engine validates it.
  * @module
  */
-import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from "../../build/kernels_wasm.ts";
+import {
+  KERNELS_RELAXED_SHARED_WASM_BASE64,
+  KERNELS_RELAXED_WASM_BASE64,
+  KERNELS_SHARED_WASM_BASE64,
+  KERNELS_WASM_BASE64,
+} from "../../build/kernels_wasm.ts";
 
 /** The kernels' exports: every pointer is a byte offset into the shared linear memory. */
 export interface KernelExports {
@@ -133,6 +138,8 @@ export interface KernelExports {
     vocab: number,
     smoothing: number,
     ignoreIndex: number,
+    countAll: number,
+    rowLoss: number,
   ): number;
   adamStep(
     p: number,
@@ -162,17 +169,18 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-let compiled: Map<KernelVariant, WebAssembly.Module> | undefined;
+const compiled = new Map<string, WebAssembly.Module>();
 
-function moduleFor(variant: KernelVariant): WebAssembly.Module {
-  compiled ??= new Map();
-  let mod = compiled.get(variant);
+/** The compiled module of a variant, for a shared (threads) or private memory. */
+export function kernelModule(variant: KernelVariant, shared: boolean): WebAssembly.Module {
+  const key = `${variant}/${shared}`;
+  let mod = compiled.get(key);
   if (!mod) {
-    const bytes = decodeBase64(
-      variant === "relaxed-simd" ? KERNELS_RELAXED_WASM_BASE64 : KERNELS_WASM_BASE64,
-    );
-    mod = new WebAssembly.Module(bytes);
-    compiled.set(variant, mod);
+    const b64 = variant === "relaxed-simd"
+      ? (shared ? KERNELS_RELAXED_SHARED_WASM_BASE64 : KERNELS_RELAXED_WASM_BASE64)
+      : (shared ? KERNELS_SHARED_WASM_BASE64 : KERNELS_WASM_BASE64);
+    mod = new WebAssembly.Module(decodeBase64(b64));
+    compiled.set(key, mod);
   }
   return mod;
 }
@@ -191,7 +199,8 @@ export function bestVariant(): KernelVariant {
 export function instantiateKernels(
   memory: WebAssembly.Memory,
   variant: KernelVariant = bestVariant(),
+  shared = false,
 ): KernelExports {
-  const instance = new WebAssembly.Instance(moduleFor(variant), { env: { memory } });
+  const instance = new WebAssembly.Instance(kernelModule(variant, shared), { env: { memory } });
   return instance.exports as unknown as KernelExports;
 }

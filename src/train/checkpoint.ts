@@ -223,8 +223,14 @@ export interface LoadedCheckpoint {
   metadata: Record<string, string>;
 }
 
+/** Options of {@linkcode loadModel} and {@linkcode loadCheckpoint}. */
+export interface LoadOptions {
+  /** Threads for the kernels (default: every core). */
+  threads?: number;
+}
+
 /** Loads a checkpoint with everything in it; see {@linkcode loadModel}. */
-export function loadCheckpoint(bytes: Uint8Array): LoadedCheckpoint {
+export function loadCheckpoint(bytes: Uint8Array, opts: LoadOptions = {}): LoadedCheckpoint {
   const { header, metadata, dataStart } = readHeader(bytes);
   if (metadata.format !== CHECKPOINT_FORMAT) {
     fail(
@@ -264,7 +270,7 @@ export function loadCheckpoint(bytes: Uint8Array): LoadedCheckpoint {
   } catch (e) {
     fail((e as Error).message);
   }
-  const core = new TransformerCore(config);
+  const core = new TransformerCore(config, { threads: opts.threads });
   const params = core.params;
   const expected = new Set(parameterSpecs(config).map((s) => s.name));
   for (const name of Object.keys(header)) {
@@ -325,9 +331,9 @@ export function loadCheckpoint(bytes: Uint8Array): LoadedCheckpoint {
  * await rejects(loadModel(new Uint8Array([1, 2, 3])), CheckpointError);
  * ```
  */
-export function loadModel(bytes: Uint8Array): Promise<Transformer> {
+export function loadModel(bytes: Uint8Array, opts: LoadOptions = {}): Promise<Transformer> {
   try {
-    return Promise.resolve(loadCheckpoint(bytes).model);
+    return Promise.resolve(loadCheckpoint(bytes, opts).model);
   } catch (e) {
     return Promise.reject(e);
   }

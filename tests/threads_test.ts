@@ -1,0 +1,107 @@
+// Threads: results must not depend on the thread count, the pool must fall back to one
+// thread where shared memory is missing, and a finished program must exit by itself.
+import { deepEqual, equal, match } from "node:assert/strict";
+import { Runtime } from "../src/runtime/runtime.ts";
+import { matmulInto } from "../src/kernels/matmul.ts";
+import { createModel } from "../src/model/model.ts";
+import { Vocabulary } from "../src/text/vocabulary.ts";
+import { train } from "../src/train/train.ts";
+import { saveModel } from "../src/train/checkpoint.ts";
+import { seededRandom } from "../src/model/random.ts";
+
+const words = Array.from({ length: 60 }, (_, i) => `w${i}`);
+const vocab = new Vocabulary([...words, "<SOS>", "<EOS>"]);
+const random = seededRandom(5);
+const DATA = Array.from({ length: 96 }, () => {
+  const n = 4 + Math.floor(random() * 12);
+  const s = Array.from({ length: n }, () => Math.floor(random() * 60));
+  return { src: [...s, vocab.eos], tgt: s.slice().reverse() };
+});
+
+function trained(threads: number) {
+  // Large enough that matmuls, attention, softmax, layer norm and Adam are split.
+  const model = createModel("small", {
+    srcVocab: vocab,
+    tgtVocab: vocab,
+    seed: 2,
+    threads,
+    overrides: { dModel: 64, heads: 4, dFF: 256, maxLen: 20 },
+  });
+  train(model, DATA, { epochs: 2, batchTokens: 400, warmup: 20, seed: 7 });
+  return model;
+}
+
+Deno.test("training and translating are bit-identical at 1, 2 and 3 threads", () => {
+  const one = trained(1);
+  equal(one.threads, 1);
+  const weights = saveModel(one);
+  const translations = one.translateIds(DATA.slice(0, 24).map((e) => e.src));
+  for (const threads of [2, 3]) {
+    const m = trained(threads);
+    equal(m.threads, threads);
+    deepEqual(saveModel(m), weights, `weights after training with ${threads} threads`);
+    deepEqual(m.translateIds(DATA.slice(0, 24).map((e) => e.src)), translations);
+    m.close();
+  }
+});
+
+Deno.test("matmul split by rows and by columns gives the same bits", () => {
+  const results: Float32Array[] = [];
+  for (const threads of [1, 2, 3]) {
+    const rt = new Runtime({ threads });
+    for (const [m, k, n] of [[300, 70, 90], [2, 300, 2000], [1, 129, 1001]]) {
+      const a = rt.tensor(m, k).set(Float32Array.from({ length: m * k }, (_, i) => Math.sin(i)));
+      const b = rt.tensor(n, k).set(Float32Array.from({ length: n * k }, (_, i) => Math.cos(i)));
+      const c = rt.tensor(m, n);
+      matmulInto(a, b, c, { transB: true });
+      results.push(c.toArray());
+    }
+    rt.close();
+  }
+  for (let i = 3; i < results.length; i++) deepEqual(results[i], results[i % 3]);
+});
+
+Deno.test("without shared memory the runtime falls back to one thread with a notice", () => {
+  const g = globalThis as { SharedArrayBuffer?: unknown };
+  const saved = g.SharedArrayBuffer;
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (msg: string) => warnings.push(msg);
+  try {
+    delete g.SharedArrayBuffer;
+    const rt = new Runtime({ threads: 4 });
+    equal(rt.threads, 1);
+    new Runtime({ threads: 4 }); // the notice is given once
+    const a = rt.tensor(64, 64), c = rt.tensor(64, 64);
+    matmulInto(a, a, c); // and it works
+  } finally {
+    g.SharedArrayBuffer = saved;
+    console.warn = warn;
+  }
+  equal(warnings.length, 1);
+  match(warnings[0], /running on one thread/);
+});
+
+Deno.test("a program that used worker threads exits by itself", async () => {
+  const code = `
+    import { Runtime } from "${new URL("../src/runtime/runtime.ts", import.meta.url)}";
+    import { matmulInto } from "${new URL("../src/kernels/matmul.ts", import.meta.url)}";
+    const rt = new Runtime({ threads: 2 });
+    const a = rt.tensor(256, 256), c = rt.tensor(256, 256);
+    matmulInto(a, a, c);
+    console.log("done");
+  `;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode(code));
+  await w.close();
+  // If a worker kept it alive, this would never resolve and the test would time out.
+  const out = await child.output();
+  equal(new TextDecoder().decode(out.stdout), "done\n");
+  equal(out.code, 0);
+});

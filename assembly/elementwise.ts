@@ -19,10 +19,13 @@ export function scale(x: usize, n: i32, alpha: f32): void {
 }
 
 // db[C] (+)= Σ_r dy[r, C]: the gradient of a bias added to every row.
-export function sumRows(dy: usize, db: usize, rows: i32, cols: i32, accumulate: i32): void {
+// (cols may be a slice of rows ld floats long, so threads can take column ranges.)
+export function sumRows(
+  dy: usize, db: usize, rows: i32, cols: i32, ld: i32, accumulate: i32,
+): void {
   if (!accumulate) memory.fill(db, 0, <usize> cols << 2);
   for (let r = 0; r < rows; r++) {
-    const row = at(dy, r * cols);
+    const row = at(dy, r * ld);
     let c = 0;
     for (; c + 4 <= cols; c += 4) {
       v128.store(at(db, c), f32x4.add(v128.load(at(db, c)), v128.load(at(row, c))));
@@ -32,8 +35,9 @@ export function sumRows(dy: usize, db: usize, rows: i32, cols: i32, accumulate: 
 }
 
 // Σ x² over n values, in f64 across f32 vector partial sums of 4096 values each,
-// so the total of a large gradient region keeps its precision.
-export function sumSquares(x: usize, n: i32): f64 {
+// so the total of a large gradient region keeps its precision. With partials ≠ 0 each
+// chunk's sum is also stored there (f64), for a caller adding chunks in a fixed order.
+export function sumSquares(x: usize, n: i32, partials: usize): f64 {
   let total: f64 = 0;
   for (let i0 = 0; i0 < n; i0 += 4096) {
     const end = min(n, i0 + 4096);
@@ -48,6 +52,7 @@ export function sumSquares(x: usize, n: i32): f64 {
       const a = <f64> load<f32>(at(x, i));
       s += a * a;
     }
+    if (partials) store<f64>(partials + (<usize> (i0 >> 12) << 3), s);
     total += s;
   }
   return total;
@@ -64,11 +69,14 @@ export function sumSquares(x: usize, n: i32): f64 {
 
 // Inverted dropout: y = x·mask/(1−p); mask[i] (u8) = 1 when kept. Keep decisions come
 // from hash32(seed, i) compared with p·2³²: same seed, same mask.
-export function dropoutForward(x: usize, y: usize, mask: usize, n: i32, p: f32, seed: u32): void {
+// (offset: the index of x[0] in the whole tensor, when threads take ranges of it.)
+export function dropoutForward(
+  x: usize, y: usize, mask: usize, n: i32, p: f32, seed: u32, offset: i32,
+): void {
   const threshold = <u32> min<f64>(<f64> p * 4294967296.0, 4294967295.0);
   const s: f32 = p < 1 ? 1 / (1 - p) : 0;
   for (let i = 0; i < n; i++) {
-    const keep = hash32(seed, <u32> i) >= threshold;
+    const keep = hash32(seed, <u32> (i + offset)) >= threshold;
     store<u8>(mask + <usize> i, keep ? 1 : 0);
     store<f32>(at(y, i), keep ? load<f32>(at(x, i)) * s : 0);
   }

@@ -40,12 +40,15 @@ export function embeddingBackward(
   dtable: usize,
   tokens: i32,
   dim: i32,
+  ld: i32,
   scale: f32,
 ): void {
+  // dim columns of rows ld floats long: threads take column ranges, so no two write
+  // the same row of the table at once, and each element adds its tokens in order.
   const vs = f32x4.splat(scale);
   for (let t = 0; t < tokens; t++) {
-    const dst = at(dtable, load<i32>(at(ids, t)) * dim);
-    const src = at(dout, t * dim);
+    const dst = at(dtable, load<i32>(at(ids, t)) * ld);
+    const src = at(dout, t * ld);
     let c = 0;
     for (; c + 4 <= dim; c += 4) {
       v128.store(

@@ -3,7 +3,7 @@ export { heapBase, setWorkspace } from "./workspace";
 export { matmul, MATMUL_WORKSPACE_BYTES } from "./matmul";
 export { softmaxBackward, softmaxForward } from "./softmax";
 export { attentionBackward, attentionForward } from "./attention";
-export { layerNormBackward, layerNormForward } from "./layernorm";
+export { layerNormBackward, layerNormForward, layerNormParamGrads } from "./layernorm";
 export { geluBackward, geluForward, reluBackward, reluForward } from "./activations";
 export { add, dropoutBackward, dropoutForward, scale, sumRows, sumSquares } from "./elementwise";
 export { embeddingBackward, embeddingForward, positionalEncoding } from "./embedding";

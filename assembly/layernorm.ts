@@ -65,7 +65,10 @@ export function layerNormBackward(
   rows: i32,
   cols: i32,
   accumulate: i32,
+  paramGrads: i32,
 ): void {
+  // paramGrads = 0 leaves dgamma and dbeta to layerNormParamGrads, so threads can
+  // split this by rows and that by columns.
   const inv: f32 = 1 / <f32> cols;
   for (let r = 0; r < rows; r++) {
     const xr = at(x, r * cols);
@@ -82,8 +85,10 @@ export function layerNormBackward(
       const g = f32x4.mul(d, v128.load(at(gamma, c)));
       vg = f32x4.add(vg, g);
       vgx = f32x4.add(vgx, f32x4.mul(g, xh));
-      v128.store(at(dbeta, c), f32x4.add(v128.load(at(dbeta, c)), d));
-      v128.store(at(dgamma, c), f32x4.add(v128.load(at(dgamma, c)), f32x4.mul(d, xh)));
+      if (paramGrads) {
+        v128.store(at(dbeta, c), f32x4.add(v128.load(at(dbeta, c)), d));
+        v128.store(at(dgamma, c), f32x4.add(v128.load(at(dgamma, c)), f32x4.mul(d, xh)));
+      }
     }
     let sg = hsum(vg), sgx = hsum(vgx);
     const m = load<f32>(at(mean, r));
@@ -93,8 +98,10 @@ export function layerNormBackward(
       const g = d * load<f32>(at(gamma, c));
       sg += g;
       sgx += g * xh;
-      store<f32>(at(dbeta, c), load<f32>(at(dbeta, c)) + d);
-      store<f32>(at(dgamma, c), load<f32>(at(dgamma, c)) + d * xh);
+      if (paramGrads) {
+        store<f32>(at(dbeta, c), load<f32>(at(dbeta, c)) + d);
+        store<f32>(at(dgamma, c), load<f32>(at(dgamma, c)) + d * xh);
+      }
     }
     const mg = sg * inv, mgx = sgx * inv;
     const vmg = f32x4.splat(mg), vmgx = f32x4.splat(mgx);
@@ -111,6 +118,34 @@ export function layerNormBackward(
       let d = (g - mg - xh * mgx) * rs;
       if (accumulate) d += load<f32>(at(dxr, c));
       store<f32>(at(dxr, c), d);
+    }
+  }
+}
+
+// dgamma[C] += Σ_r dy·xh, dbeta[C] += Σ_r dy over `cols` columns of rows `ld` floats
+// long, rows in order: the same sums layerNormBackward accumulates, for a column range.
+export function layerNormParamGrads(
+  dy: usize, x: usize, mean: usize, rstd: usize, dgamma: usize, dbeta: usize,
+  rows: i32, cols: i32, ld: i32,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = at(x, r * ld);
+    const dyr = at(dy, r * ld);
+    const m = load<f32>(at(mean, r));
+    const rs = load<f32>(at(rstd, r));
+    const vm = f32x4.splat(m), vr = f32x4.splat(rs);
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const xh = f32x4.mul(f32x4.sub(v128.load(at(xr, c)), vm), vr);
+      const d = v128.load(at(dyr, c));
+      v128.store(at(dbeta, c), f32x4.add(v128.load(at(dbeta, c)), d));
+      v128.store(at(dgamma, c), f32x4.add(v128.load(at(dgamma, c)), f32x4.mul(d, xh)));
+    }
+    for (; c < cols; c++) {
+      const xh = (load<f32>(at(xr, c)) - m) * rs;
+      const d = load<f32>(at(dyr, c));
+      store<f32>(at(dbeta, c), load<f32>(at(dbeta, c)) + d);
+      store<f32>(at(dgamma, c), load<f32>(at(dgamma, c)) + d * xh);
     }
   }
 }

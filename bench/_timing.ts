@@ -21,12 +21,7 @@ export function bestSeconds(fn: () => void, minSeconds = 0.2, runs = 5): number 
 }
 
 export function machine(): string {
-  let cpu = "unknown CPU";
-  try {
-    const info = Deno.readTextFileSync("/proc/cpuinfo");
-    cpu = info.match(/model name\s*:\s*(.*)/)?.[1] ?? cpu;
-  } catch {
-    // not Linux, or no read permission: the CPU name is informative only
-  }
-  return `${cpu}, ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno} (V8 ${Deno.version.v8})`;
+  // Deno gives no CPU model without --allow-all (/proc): name the platform instead.
+  return `${Deno.build.os} ${Deno.build.arch}, ${navigator.hardwareConcurrency} cores, ` +
+    `Deno ${Deno.version.deno} (V8 ${Deno.version.v8})`;
 }

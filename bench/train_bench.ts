@@ -46,10 +46,15 @@ Deno.bench("training step, batch 32×20 (640 target tokens)", { group: "train" }
   optimizer = train(model, batch, { ...opts, epochs: optimizer.step + 1, optimizer });
 });
 
+// Decoding uses a fresh model: an untrained one does not stop early, so every
+// sentence produces its 20 tokens.
+const decoder = referenceModel(threads);
 const sentences = referenceBatch(11).map((e) => e.src);
+const lengths = decoder.translateIds(sentences, 20).map((t) => t.length);
+if (lengths.some((n) => n !== 20)) console.warn(`decoding stopped early: ${lengths}`);
 Deno.bench("greedy decoding, 1 sentence at a time (20 tokens out)", { group: "decode" }, () => {
-  model.translateIds([sentences[0]], 20);
+  decoder.translateIds([sentences[0]], 20);
 });
 Deno.bench("greedy decoding, batch of 32 (20 tokens out each)", { group: "decode" }, () => {
-  model.translateIds(sentences, 20);
+  decoder.translateIds(sentences, 20);
 });

@@ -3,6 +3,10 @@
 import { deepEqual, equal, match } from "node:assert/strict";
 import { Runtime } from "../src/runtime/runtime.ts";
 import { matmulInto } from "../src/kernels/matmul.ts";
+import { layerNormBackwardInto, layerNormInto } from "../src/kernels/layernorm.ts";
+import { dropoutInto, sumRowsInto, sumSquares } from "../src/kernels/elementwise.ts";
+import { embeddingBackwardInto } from "../src/kernels/embedding.ts";
+import { crossEntropyInto } from "../src/kernels/cross_entropy.ts";
 import { createModel } from "../src/model/model.ts";
 import { Vocabulary } from "../src/text/vocabulary.ts";
 import { train } from "../src/train/train.ts";
@@ -104,4 +108,50 @@ Deno.test("a program that used worker threads exits by itself", async () => {
   const out = await child.output();
   equal(new TextDecoder().decode(out.stdout), "done\n");
   equal(out.code, 0);
+});
+
+Deno.test("every split kernel gives the same bits at 1, 2 and 3 threads", () => {
+  const outputs: number[][][] = [];
+  for (const threads of [1, 2, 3]) {
+    const rt = new Runtime({ threads });
+    const fill = (rows: number, cols: number, seed: number) =>
+      rt.tensor(rows, cols).set(
+        Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(i * 0.37 + seed)),
+      );
+    const out: number[][] = [];
+    // Sizes above the split threshold (3 × 250k), so every kernel is really split.
+    // layer norm backward: dx by rows, dgamma/dbeta by columns
+    const x = fill(12000, 67, 1), dy = fill(12000, 67, 2), g = fill(1, 67, 3);
+    const mean = rt.tensor(12000, 1), rstd = rt.tensor(12000, 1), y = rt.tensor(12000, 67);
+    layerNormInto(x, y, g, g, mean, rstd, 1e-5);
+    const dx = rt.tensor(12000, 67), dg = rt.tensor(1, 67), db = rt.tensor(1, 67);
+    layerNormBackwardInto(dy, x, g, mean, rstd, dx, dg, db, false);
+    out.push([...y.toArray(), ...dx.toArray(), ...dg.toArray(), ...db.toArray()]);
+    // bias gradient, squared norm, dropout, embedding backward, cross-entropy
+    const sr = rt.tensor(1, 67);
+    sumRowsInto(dy, sr, false);
+    out.push([...sr.toArray(), sumSquares(dy)]);
+    const dout = rt.tensor(12000, 67), mask = rt.allocBytes(12000 * 67);
+    dropoutInto(dy, dout, mask, 0.1, 99);
+    out.push([...dout.toArray(), ...rt.u8.slice(mask, mask + 12000 * 67)]);
+    const ids = rt.ints(12000).set(Array.from({ length: 12000 }, (_, i) => (i * 7) % 50));
+    const table = rt.tensor(50, 67);
+    embeddingBackwardInto(dy, ids, table, 2);
+    out.push([...table.toArray()]);
+    const logits = fill(700, 1000, 4), dlogits = rt.tensor(700, 1000);
+    const labels = rt.ints(700).set(
+      Array.from({ length: 700 }, (_, i) => (i % 9 === 0 ? -1 : (i * 13) % 1000)),
+    );
+    const loss = crossEntropyInto(logits, labels, dlogits, { smoothing: 0.1, ignoreIndex: -1 });
+    out.push([loss, ...dlogits.toArray()]);
+    outputs.push(out);
+    rt.close();
+  }
+  for (const t of [1, 2]) {
+    outputs[t].forEach((o, k) => {
+      const ref = outputs[0][k];
+      const same = o.length === ref.length && o.every((v, i) => Object.is(v, ref[i]));
+      if (!same) throw new Error(`output ${k} differs at ${t + 1} threads`);
+    });
+  }
 });

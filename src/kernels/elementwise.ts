@@ -9,13 +9,20 @@ import {
   checkSameShape,
   checkShape,
 } from "./_check.ts";
+import { splitRange, threadsFor } from "./_split.ts";
 
 /** y = a + b (y may be a or b). */
 export function addInto(a: Tensor, b: Tensor, y: Tensor): void {
   checkSameShape("add", ["a", "b", "y"], [a, b, y]);
   for (const [n, t] of [["a", a], ["b", b], ["y", y]] as const) checkContiguous("add", n, t);
   checkSameRuntime("add", [a, b, y]);
-  a.rt.kernels.add(a.ptr, b.ptr, y.ptr, a.size);
+  const threads = threadsFor(a.rt, a.size);
+  a.rt.parallel(
+    "add",
+    splitRange(a.size, threads, 16).map((
+      [i0, i1],
+    ) => [a.ptr + 4 * i0, b.ptr + 4 * i0, y.ptr + 4 * i0, i1 - i0]),
+  );
 }
 
 /** x *= alpha. */
@@ -32,14 +39,49 @@ export function sumRowsInto(dy: Tensor, db: Tensor, accumulate = false): void {
   checkInMemory("sumRows", "dy", dy);
   checkShape("sumRows", "db", db, 1, dy.cols);
   checkSameRuntime("sumRows", [dy, db]);
-  dy.rt.kernels.sumRows(dy.ptr, db.ptr, dy.rows, dy.cols, accumulate ? 1 : 0);
+  // By columns: each thread sums whole columns, rows in order.
+  const threads = threadsFor(dy.rt, dy.size);
+  dy.rt.parallel(
+    "sumRows",
+    splitRange(dy.cols, threads, 4).map(([c0, c1]) => [
+      dy.ptr + 4 * c0,
+      db.ptr + 4 * c0,
+      dy.rows,
+      c1 - c0,
+      dy.cols,
+      accumulate ? 1 : 0,
+    ]),
+  );
 }
 
-/** Σ x², accumulated in f64 over f32 partial sums. */
+/** Σ x², accumulated in f64 over f32 partial sums of 4096 values. */
 export function sumSquares(x: Tensor): number {
   checkContiguous("sumSquares", "x", x);
   checkInMemory("sumSquares", "x", x);
-  return x.rt.kernels.sumSquares(x.ptr, x.size);
+  const rt = x.rt;
+  const threads = threadsFor(rt, x.size);
+  if (threads === 1) return rt.kernels.sumSquares(x.ptr, x.size, 0);
+  // Threads take whole 4096-value chunks and store each chunk's sum; the chunks are
+  // added here in order, exactly as the one-thread kernel adds them.
+  const chunks = Math.ceil(x.size / 4096);
+  const mark = rt.mark();
+  try {
+    const partials = rt.allocBytes(8 * chunks, false);
+    rt.parallel(
+      "sumSquares",
+      splitRange(chunks, threads).map(([c0, c1]) => [
+        x.ptr + 4 * 4096 * c0,
+        Math.min(x.size, 4096 * c1) - 4096 * c0,
+        partials + 8 * c0,
+      ]),
+    );
+    const p = new Float64Array(rt.memory.buffer, partials, chunks);
+    let total = 0;
+    for (let i = 0; i < chunks; i++) total += p[i];
+    return total;
+  } finally {
+    rt.release(mark);
+  }
 }
 
 function checkDropout(K: string, x: Tensor, y: Tensor, mask: number, p: number): void {
@@ -56,11 +98,29 @@ function checkDropout(K: string, x: Tensor, y: Tensor, mask: number, p: number):
 /** Inverted dropout with a mask of x.size bytes at `mask`; same seed, same mask. */
 export function dropoutInto(x: Tensor, y: Tensor, mask: number, p: number, seed: number): void {
   checkDropout("dropout", x, y, mask, p);
-  x.rt.kernels.dropoutForward(x.ptr, y.ptr, mask, x.size, p, seed >>> 0);
+  const threads = threadsFor(x.rt, 4 * x.size);
+  x.rt.parallel(
+    "dropoutForward",
+    splitRange(x.size, threads, 16).map(([i0, i1]) => [
+      x.ptr + 4 * i0,
+      y.ptr + 4 * i0,
+      mask + i0,
+      i1 - i0,
+      p,
+      seed >>> 0,
+      i0,
+    ]),
+  );
 }
 
 /** dx = dy·mask/(1 − p). */
 export function dropoutBackwardInto(dy: Tensor, mask: number, dx: Tensor, p: number): void {
   checkDropout("dropoutBackward", dy, dx, mask, p);
-  dy.rt.kernels.dropoutBackward(dy.ptr, mask, dx.ptr, dy.size, p);
+  const threads = threadsFor(dy.rt, dy.size);
+  dy.rt.parallel(
+    "dropoutBackward",
+    splitRange(dy.size, threads, 16).map((
+      [i0, i1],
+    ) => [dy.ptr + 4 * i0, mask + i0, dx.ptr + 4 * i0, i1 - i0, p]),
+  );
 }

@@ -2,6 +2,7 @@
 import type { IntBuffer, Tensor } from "../runtime/tensor.ts";
 import { ShapeError } from "../errors.ts";
 import { checkContiguous, checkDim, checkFinite, checkInMemory, checkShape } from "./_check.ts";
+import { splitRange, threadsFor } from "./_split.ts";
 
 function checkIds(K: string, ids: IntBuffer, table: Tensor, tokens: number): void {
   if (ids.length < tokens) {
@@ -71,7 +72,21 @@ export function embeddingBackwardInto(
   checkShape(K, "dout", dout, dout.rows, dtable.cols);
   checkInMemory(K, "dtable", dtable);
   checkIds(K, ids, dtable, dout.rows);
-  dout.rt.kernels.embeddingBackward(dout.ptr, ids.ptr, dtable.ptr, dout.rows, dtable.cols, scale);
+  // By columns: threads never write the same table row at once, and every element
+  // adds its tokens' gradients in token order.
+  const threads = threadsFor(dout.rt, dout.size);
+  dout.rt.parallel(
+    "embeddingBackward",
+    splitRange(dtable.cols, threads, 4).map(([c0, c1]) => [
+      dout.ptr + 4 * c0,
+      ids.ptr,
+      dtable.ptr + 4 * c0,
+      dout.rows,
+      c1 - c0,
+      dtable.cols,
+      scale,
+    ]),
+  );
 }
 
 /** Fills pe [maxLen, dim] with the sinusoidal encoding of Vaswani et al. 2017, §3.5. */

@@ -67,17 +67,55 @@ export function layerNormBackwardInto(
   checkShape(K, "mean", mean, x.rows, 1);
   checkShape(K, "rstd", rstd, x.rows, 1);
   checkSameRuntime(K, [dy, x, gamma, mean, rstd, dx, dgamma, dbeta]);
-  x.rt.kernels.layerNormBackward(
-    dy.ptr,
-    x.ptr,
-    gamma.ptr,
-    mean.ptr,
-    rstd.ptr,
-    dx.ptr,
-    dgamma.ptr,
-    dbeta.ptr,
-    x.rows,
-    x.cols,
-    accumulate ? 1 : 0,
+  const rt = x.rt;
+  const threads = threadsFor(rt, 8 * x.size);
+  if (threads === 1) {
+    rt.kernels.layerNormBackward(
+      dy.ptr,
+      x.ptr,
+      gamma.ptr,
+      mean.ptr,
+      rstd.ptr,
+      dx.ptr,
+      dgamma.ptr,
+      dbeta.ptr,
+      x.rows,
+      x.cols,
+      accumulate ? 1 : 0,
+      1,
+    );
+    return;
+  }
+  // dx by rows; dgamma and dbeta (sums over rows) by columns, rows in order.
+  rt.parallel(
+    "layerNormBackward",
+    splitRange(x.rows, threads).map(([r0, r1]) => [
+      dy.ptr + 4 * r0 * x.cols,
+      x.ptr + 4 * r0 * x.cols,
+      gamma.ptr,
+      mean.ptr + 4 * r0,
+      rstd.ptr + 4 * r0,
+      dx.ptr + 4 * r0 * x.cols,
+      dgamma.ptr,
+      dbeta.ptr,
+      r1 - r0,
+      x.cols,
+      accumulate ? 1 : 0,
+      0,
+    ]),
+  );
+  rt.parallel(
+    "layerNormParamGrads",
+    splitRange(x.cols, threads, 4).map(([c0, c1]) => [
+      dy.ptr + 4 * c0,
+      x.ptr + 4 * c0,
+      mean.ptr,
+      rstd.ptr,
+      dgamma.ptr + 4 * c0,
+      dbeta.ptr + 4 * c0,
+      x.rows,
+      c1 - c0,
+      x.cols,
+    ]),
   );
 }

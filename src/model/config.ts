@@ -55,7 +55,7 @@ export interface TransformerConfig {
 }
 
 /** The names of the presets. */
-export type PresetName = "statquest" | "small" | "base";
+export type PresetName = "statquest" | "small" | "base" | "translator";
 
 const COMMON: Omit<TransformerConfig, "srcVocab" | "tgtVocab"> = {
   dModel: 512,
@@ -79,7 +79,8 @@ const COMMON: Omit<TransformerConfig, "srcVocab" | "tgtVocab"> = {
 };
 
 /** The presets: `statquest` (the textbook toy), `small` (trains in minutes on 2 cores),
- * `base` (Vaswani et al. 2017, Table 3). */
+ * `base` (Vaswani et al. 2017, Table 3), `translator` (the shipped English→Spanish
+ * model: shared subword vocabulary, tied embeddings). */
 export const PRESETS: Record<PresetName, Omit<TransformerConfig, "srcVocab" | "tgtVocab">> = {
   statquest: {
     ...COMMON,
@@ -108,6 +109,17 @@ export const PRESETS: Record<PresetName, Omit<TransformerConfig, "srcVocab" | "t
     maxLen: 64,
   },
   base: { ...COMMON },
+  translator: {
+    ...COMMON,
+    dModel: 256,
+    heads: 4,
+    encoderLayers: 3,
+    decoderLayers: 3,
+    dFF: 1024,
+    shareEmbeddings: true,
+    tieOutput: true,
+    maxLen: 64,
+  },
 };
 
 /** A full configuration from a preset, with vocabulary sizes and any overrides. */

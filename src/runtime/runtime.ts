@@ -61,6 +61,13 @@ export const PARALLEL_OPS = [
   "adamStep",
   "add",
   "crossEntropy",
+  "layerNormBackward",
+  "layerNormParamGrads",
+  "sumRows",
+  "sumSquares",
+  "dropoutForward",
+  "dropoutBackward",
+  "embeddingBackward",
 ] as const;
 /** A kernel the pool can run. */
 export type ParallelOp = typeof PARALLEL_OPS[number];

@@ -99,6 +99,18 @@ export interface KernelExports {
     rows: number,
     cols: number,
     accumulate: number,
+    paramGrads: number,
+  ): void;
+  layerNormParamGrads(
+    dy: number,
+    x: number,
+    mean: number,
+    rstd: number,
+    dgamma: number,
+    dbeta: number,
+    rows: number,
+    cols: number,
+    ld: number,
   ): void;
   reluForward(x: number, y: number, n: number): void;
   reluBackward(dy: number, x: number, dx: number, n: number): void;
@@ -106,9 +118,17 @@ export interface KernelExports {
   geluBackward(dy: number, x: number, dx: number, n: number): void;
   add(a: number, b: number, y: number, n: number): void;
   scale(x: number, n: number, alpha: number): void;
-  sumRows(dy: number, db: number, rows: number, cols: number, accumulate: number): void;
-  sumSquares(x: number, n: number): number;
-  dropoutForward(x: number, y: number, mask: number, n: number, p: number, seed: number): void;
+  sumRows(dy: number, db: number, rows: number, cols: number, ld: number, accumulate: number): void;
+  sumSquares(x: number, n: number, partials: number): number;
+  dropoutForward(
+    x: number,
+    y: number,
+    mask: number,
+    n: number,
+    p: number,
+    seed: number,
+    offset: number,
+  ): void;
   dropoutBackward(dy: number, mask: number, dx: number, n: number, p: number): void;
   embeddingForward(
     table: number,
@@ -127,6 +147,7 @@ export interface KernelExports {
     dtable: number,
     tokens: number,
     dim: number,
+    ld: number,
     scale: number,
   ): void;
   positionalEncoding(pe: number, maxLen: number, dim: number): void;

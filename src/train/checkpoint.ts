@@ -32,6 +32,33 @@ export interface SaveOptions {
   optimizer?: Adam;
   /** Extra metadata strings (training data checksum, seed, ...). */
   metadata?: Record<string, string>;
+  /** Store weights as 32-bit floats (default) or 16-bit (half the size, for shipping). */
+  dtype?: "F32" | "F16";
+}
+
+// f32 → IEEE half, round to nearest even (overflow to ±inf, subnormals kept).
+function floatToHalf(x: number): number {
+  const f = new Float32Array([x]);
+  const u = new Uint32Array(f.buffer)[0];
+  const sign = (u >>> 16) & 0x8000;
+  const exp = (u >>> 23) & 0xff;
+  let mant = u & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 31) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let h = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1), half = 1 << (shift - 1);
+    if (rem > half || (rem === half && (h & 1))) h++;
+    return sign | h;
+  }
+  let h = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && (h & 1))) h++;
+  return sign | h;
 }
 
 const codecs: Record<string, (metadata: Record<string, string>) => TextCodec> = {
@@ -89,13 +116,17 @@ export function saveModel(model: Transformer, opts: SaveOptions = {}): Uint8Arra
   }
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
+  const half = opts.dtype === "F16";
+  // Optimizer moments always stay f32: resuming must be exact.
+  const bytesOf = (name: string) => (half && !name.startsWith("optimizer.") ? 2 : 4);
   for (const t of tensors) {
+    const n = t.data.length * bytesOf(t.name);
     header[t.name] = {
-      dtype: "F32",
+      dtype: bytesOf(t.name) === 2 ? "F16" : "F32",
       shape: t.shape,
-      data_offsets: [offset, offset + t.data.length * 4],
+      data_offsets: [offset, offset + n],
     };
-    offset += t.data.length * 4;
+    offset += n;
   }
   const jsonBytes = new TextEncoder().encode(JSON.stringify(header));
   const pad = (8 - (jsonBytes.length % 8)) % 8; // spaces, so the data starts 8-aligned
@@ -107,6 +138,13 @@ export function saveModel(model: Transformer, opts: SaveOptions = {}): Uint8Arra
   out.fill(0x20, 8 + jsonBytes.length, 8 + headerLen);
   let at = 8 + headerLen;
   for (const t of tensors) {
+    if (bytesOf(t.name) === 2) {
+      for (let i = 0; i < t.data.length; i++) {
+        dv.setUint16(at + 2 * i, floatToHalf(t.data[i]), true);
+      }
+      at += 2 * t.data.length;
+      continue;
+    }
     const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
     if (isLittleEndian) out.set(bytes, at);
     else for (let i = 0; i < t.data.length; i++) dv.setFloat32(at + 4 * i, t.data[i], true);

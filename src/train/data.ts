@@ -51,3 +51,42 @@ export function splitBySource(
     train: take(keys.slice(nDev + nTest)),
   };
 }
+
+/**
+ * Sentences typed the way people type: lowercase, no final period, exclamation or
+ * question mark. Adds such a variant (same translation) for a `fraction` of the pairs,
+ * chosen with `seed`, so "let's go" translates as well as "Let's go.".
+ */
+export function addCasualVariants(
+  pairs: readonly SentencePair[],
+  fraction: number,
+  seed: number,
+): SentencePair[] {
+  const random = seededRandom(seed);
+  const out = [...pairs];
+  for (const p of pairs) {
+    if (random() >= fraction) continue;
+    const casual = p.source.toLowerCase().replace(/[.!?]+$/u, "").trim();
+    if (casual && casual !== p.source) out.push({ source: casual, target: p.target });
+  }
+  return out;
+}
+
+/** SHA-256 of bytes, as lowercase hex. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", new Uint8Array(bytes));
+  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Groups pairs by source sentence: each source with all its reference translations. */
+export function groupBySource(
+  pairs: readonly SentencePair[],
+): { source: string; references: string[] }[] {
+  const m = new Map<string, string[]>();
+  for (const p of pairs) {
+    const r = m.get(p.source);
+    if (r) r.push(p.target);
+    else m.set(p.source, [p.target]);
+  }
+  return [...m].map(([source, references]) => ({ source, references }));
+}

@@ -11,6 +11,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { runCli, UsageError } from "./src/cli/run.ts";
 import { loadCheckpoint } from "./src/train/checkpoint.ts";
 import { groupBySource, parseTsv, sha256Hex, splitBySource } from "./src/train/data.ts";
 import { corpusBleu, corpusChrf, exactMatch } from "./src/train/metrics.ts";
@@ -26,8 +27,6 @@ Options:
   --out FILE         also write "source<TAB>translation<TAB>references" lines
   --threads N        threads for the kernels (default: every core)
   -h, --help         this help`;
-
-class UsageError extends Error {}
 
 async function main(args: string[]): Promise<number> {
   let parsed;
@@ -113,18 +112,4 @@ async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exitCode = await main(Deno.args);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`eval: ${e.message}`);
-      Deno.exitCode = 2;
-    } else if (e instanceof VamosError) {
-      console.error(`eval: ${e.message}`);
-      Deno.exitCode = 1;
-    } else {
-      throw e;
-    }
-  }
-}
+if (import.meta.main) await runCli("eval", main);

@@ -58,6 +58,7 @@ export {
   type SentencePair,
   type StepInfo,
   train,
+  trainAsync,
   TrainingDivergedError,
   type TrainOptions,
 } from "./src/train/train.ts";

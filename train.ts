@@ -12,6 +12,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { numberFlag as num, runCli, UsageError } from "./src/cli/run.ts";
 import { createModel, type Transformer } from "./src/model/model.ts";
 import { type PresetName, PRESETS } from "./src/model/config.ts";
 import { STATQUEST_ENGLISH, STATQUEST_PAIRS, STATQUEST_SPANISH } from "./src/model/statquest.ts";
@@ -22,7 +23,7 @@ import {
   evaluateLoss,
   type SentencePair,
   toExamples,
-  train,
+  trainAsync,
   TrainingDivergedError,
 } from "./src/train/train.ts";
 import { loadCheckpoint, saveModel } from "./src/train/checkpoint.ts";
@@ -73,20 +74,6 @@ Output:
   --f16                store the final weights as 16-bit floats, without the optimizer
                        state (for shipping; the periodic checkpoints stay resumable)
   -h, --help           this help`;
-
-class UsageError extends Error {}
-
-function num(values: Record<string, unknown>, name: string, integer: boolean): number | undefined {
-  const v = values[name];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < 0) {
-    throw new UsageError(
-      `--${name} must be a ${integer ? "non-negative integer" : "non-negative number"}, got "${v}"`,
-    );
-  }
-  return n;
-}
 
 // Write to a temporary file, then rename: a reader never sees half a checkpoint.
 function writeAtomic(path: string, bytes: Uint8Array | string): void {
@@ -349,7 +336,7 @@ async function main(args: string[]): Promise<number> {
     } else console.error(line);
   };
   try {
-    train(model, examples, {
+    await trainAsync(model, examples, {
       optimizer: adam,
       epochs: flags.epochs ?? (toy ? 100 : 10),
       maxSteps: flags.maxSteps,
@@ -419,18 +406,4 @@ async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exitCode = await main(Deno.args);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`train: ${e.message}`);
-      Deno.exitCode = 2;
-    } else if (e instanceof VamosError) {
-      console.error(`train: ${e.message}`);
-      Deno.exitCode = 1;
-    } else {
-      throw e;
-    }
-  }
-}
+if (import.meta.main) await runCli("train", main);

@@ -10,6 +10,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { runCli, UsageError } from "./src/cli/run.ts";
 import { statquestModel } from "./src/model/statquest.ts";
 import { explain } from "./src/model/explain.ts";
 import type { Transformer } from "./src/model/model.ts";
@@ -34,8 +35,6 @@ Examples:
   deno run translate.ts "let's go"
   deno run translate.ts --explain "to go"
   deno run --allow-read translate.ts --model model.safetensors "I am hungry."`;
-
-class UsageError extends Error {}
 
 async function readStdinLines(): Promise<string[]> {
   const text = await new Response(Deno.stdin.readable).text();
@@ -127,18 +126,4 @@ async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exitCode = await main(Deno.args);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`translate: ${e.message}`);
-      Deno.exitCode = 2;
-    } else if (e instanceof VamosError) {
-      console.error(`translate: ${e.message}`);
-      Deno.exitCode = 1;
-    } else {
-      throw e;
-    }
-  }
-}
+if (import.meta.main) await runCli("translate", main);

@@ -1,6 +1,6 @@
 // The command-line tools, run as a user runs them: subprocesses, no permission flags
 // for translate.ts with the default model.
-import { equal, match } from "node:assert/strict";
+import { deepEqual, equal, match } from "node:assert/strict";
 
 const root = new URL("../", import.meta.url);
 
@@ -116,6 +116,141 @@ Deno.test("train.ts reports a data file's bad line and a bad flag", async () => 
     const flag = await run(["run", "-A", "train.ts", "--epochs", "many"]);
     equal(flag.code, 2);
     match(flag.stderr, /--epochs must be a non-negative integer/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+// A small parallel corpus for the training CLI: numbers spelled out.
+const EN = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
+const ES = ["uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez"];
+function corpus(): string {
+  const lines: string[] = [];
+  for (let i = 0; i < 10; i++) {
+    for (let j = 0; j < 10; j++) lines.push(`${EN[i]} and ${EN[j]}.\t${ES[i]} y ${ES[j]}.`);
+  }
+  return lines.join("\n") + "\n";
+}
+const SMALL = [
+  "--preset",
+  "small",
+  "--vocab-size",
+  "300",
+  "--batch-tokens",
+  "300",
+  "--warmup",
+  "20",
+  "--threads",
+  "1",
+];
+
+Deno.test("train.ts: checksum check, held-out evaluation, loss curve, eval.ts on the test split", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const data = `${dir}/numbers.tsv`;
+    await Deno.writeTextFile(data, corpus());
+    const bad = await run(["run", "-A", "train.ts", "--data", data, "--sha256", "00", ...SMALL]);
+    equal(bad.code, 1);
+    match(bad.stderr, /has sha256 [0-9a-f]{64}, expected 00/);
+    const out = `${dir}/m.safetensors`;
+    const t = await run([
+      "run",
+      "-A",
+      "train.ts",
+      "--data",
+      data,
+      ...SMALL,
+      "--dev",
+      "0.1",
+      "--test",
+      "0.1",
+      "--max-steps",
+      "6",
+      "--eval-every",
+      "3",
+      "--casual",
+      "0.5",
+      "--out",
+      out,
+    ]);
+    equal(t.code, 0, t.stderr);
+    match(t.stderr, /step 3: validation loss [0-9.]+, dev BLEU [0-9.]+/);
+    match(await Deno.readTextFile(`${out}.loss.svg`), /<svg[^>]*>[\s\S]*validation loss/);
+    const e = await run([
+      "run",
+      "-A",
+      "eval.ts",
+      "--model",
+      out,
+      "--data",
+      data,
+      "--split",
+      "test",
+    ]);
+    equal(e.code, 0, e.stderr);
+    match(e.stdout, /^10 sentences .*\nBLEU [0-9.]+ .*\nchrF [0-9.]+\nexact match [0-9.]+%\n$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("train.ts: Ctrl-C saves a checkpoint, and --resume ends where an uninterrupted run ends", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const data = `${dir}/numbers.tsv`;
+    await Deno.writeTextFile(data, corpus());
+    const args = [
+      "run",
+      "-A",
+      "train.ts",
+      "--data",
+      data,
+      ...SMALL,
+      "--epochs",
+      "400",
+      "--max-steps",
+      "150",
+    ];
+    const straight = await run([...args, "--out", `${dir}/straight.safetensors`]);
+    equal(straight.code, 0, straight.stderr);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [...args, "--out", `${dir}/cut.safetensors`],
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // Interrupt once training is under way.
+    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    while (!/step \d+\/150/.test(seen)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += value;
+    }
+    child.kill("SIGINT");
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += value;
+    }
+    const status = await child.status;
+    await child.stdout.cancel();
+    equal(status.code, 0, seen);
+    match(seen, /Interrupted: saved .*cut.safetensors at step \d+; continue with --resume/);
+    const resumed = await run([
+      ...args,
+      "--resume",
+      `${dir}/cut.safetensors`,
+      "--out",
+      `${dir}/cut.safetensors`,
+    ]);
+    equal(resumed.code, 0, resumed.stderr);
+    // Same weights (the metadata differs only in the recorded training time).
+    const { loadCheckpoint } = await import("../src/train/checkpoint.ts");
+    const a = loadCheckpoint(await Deno.readFile(`${dir}/straight.safetensors`), { threads: 1 });
+    const b = loadCheckpoint(await Deno.readFile(`${dir}/cut.safetensors`), { threads: 1 });
+    deepEqual(b.model.core.params.values.toArray(), a.model.core.params.values.toArray());
+    equal(b.optimizer?.step, 150);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

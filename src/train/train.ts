@@ -117,29 +117,11 @@ function lossOf(
   );
 }
 
-/**
- * Trains `model` in place on sentence pairs (or prepared examples) and returns the
- * optimizer, whose state a later call can continue from.
- *
- * @example
- * ```ts
- * import { createModel, train, Vocabulary } from "@vamos/transformer";
- * import { equal } from "node:assert/strict";
- * const model = createModel("statquest", {
- *   srcVocab: new Vocabulary(["let's", "to", "go", "<EOS>"]),
- *   tgtVocab: new Vocabulary(["ir", "vamos", "y", "<EOS>"]),
- * });
- * const pairs = [{ source: "let's go", target: "vamos" }, { source: "to go", target: "ir" }];
- * train(model, pairs, { epochs: 100, schedule: "constant", lr: 0.1, smoothing: 0 });
- * equal(model.translate("let's go"), "vamos");
- * equal(model.translate("to go"), "ir");
- * ```
- */
-export function train(
+function* trainSteps(
   model: Transformer,
   data: readonly SentencePair[] | readonly Example[],
-  opts: TrainOptions = {},
-): Adam {
+  opts: TrainOptions,
+): Generator<void, Adam> {
   const examples = data.length && "source" in data[0]
     ? toExamples(model, data as SentencePair[]).examples
     : data as Example[];
@@ -157,6 +139,11 @@ export function train(
   const alreadyTaken = adam.step;
   let tokensSeen = 0, position = 0;
   for (let epoch = 0; epoch < epochs; epoch++) {
+    // Whole epochs a resumed optimizer has already done need no batches.
+    if (position + perEpoch <= alreadyTaken) {
+      position += perEpoch;
+      continue;
+    }
     const batches = makeBatches(examples, {
       maxTokens: batchTokens,
       maxSentences: opts.batchSentences,
@@ -198,7 +185,72 @@ export function train(
         totalSteps,
       });
       if (go === false) return adam;
+      yield;
     }
   }
   return adam;
+}
+
+/**
+ * Trains `model` in place on sentence pairs (or prepared examples) and returns the
+ * optimizer, whose state a later call can continue from.
+ *
+ * @example
+ * ```ts
+ * import { createModel, train, Vocabulary } from "@vamos/transformer";
+ * import { equal } from "node:assert/strict";
+ * const model = createModel("statquest", {
+ *   srcVocab: new Vocabulary(["let's", "to", "go", "<EOS>"]),
+ *   tgtVocab: new Vocabulary(["ir", "vamos", "y", "<EOS>"]),
+ * });
+ * const pairs = [{ source: "let's go", target: "vamos" }, { source: "to go", target: "ir" }];
+ * train(model, pairs, { epochs: 100, schedule: "constant", lr: 0.1, smoothing: 0 });
+ * equal(model.translate("let's go"), "vamos");
+ * equal(model.translate("to go"), "ir");
+ * ```
+ */
+export function train(
+  model: Transformer,
+  data: readonly SentencePair[] | readonly Example[],
+  opts: TrainOptions = {},
+): Adam {
+  const steps = trainSteps(model, data, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * {@linkcode train}, giving the event loop a turn every tenth of a second, so that
+ * timers, I/O and signal handlers (Ctrl-C) run while it trains. Same steps, same weights.
+ *
+ * @example
+ * ```ts
+ * import { createModel, trainAsync, Vocabulary } from "@vamos/transformer";
+ * import { equal } from "node:assert/strict";
+ * const model = createModel("statquest", {
+ *   srcVocab: new Vocabulary(["let's", "to", "go", "<EOS>"]),
+ *   tgtVocab: new Vocabulary(["ir", "vamos", "y", "<EOS>"]),
+ * });
+ * const pairs = [{ source: "let's go", target: "vamos" }, { source: "to go", target: "ir" }];
+ * await trainAsync(model, pairs, { epochs: 100, schedule: "constant", lr: 0.1, smoothing: 0 });
+ * equal(model.translate("to go"), "ir");
+ * ```
+ */
+export async function trainAsync(
+  model: Transformer,
+  data: readonly SentencePair[] | readonly Example[],
+  opts: TrainOptions = {},
+): Promise<Adam> {
+  const steps = trainSteps(model, data, opts);
+  let last = performance.now();
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    if (performance.now() - last > 100) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      last = performance.now();
+    }
+  }
 }

@@ -1,0 +1,49 @@
+/**
+ * What the command-line tools share: usage errors, the one-line error report and the
+ * exit codes (0 success, 1 failure, 2 usage error).
+ * @module
+ */
+import { VamosError } from "../errors.ts";
+
+/** A mistake in the command line: reported on one line, exit code 2. */
+export class UsageError extends Error {}
+
+/** Parses a flag as a non-negative number (or integer); undefined when absent. */
+export function numberFlag(
+  values: Record<string, unknown>,
+  name: string,
+  integer: boolean,
+): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < 0) {
+    throw new UsageError(
+      `--${name} must be a ${integer ? "non-negative integer" : "non-negative number"}, got "${v}"`,
+    );
+  }
+  return n;
+}
+
+/**
+ * Runs a tool's main function: usage errors exit 2, the package's errors exit 1, each
+ * on one line prefixed with the tool's name; anything else is a bug and shows its stack.
+ */
+export async function runCli(
+  name: string,
+  main: (args: string[]) => Promise<number>,
+): Promise<void> {
+  try {
+    Deno.exitCode = await main(Deno.args);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`${name}: ${e.message}`);
+      Deno.exitCode = 2;
+    } else if (e instanceof VamosError) {
+      console.error(`${name}: ${e.message}`);
+      Deno.exitCode = 1;
+    } else {
+      throw e;
+    }
+  }
+}

@@ -87,3 +87,27 @@ Deno.test("corrupt, truncated and mismatched checkpoints give a clear error", as
   file.set(foreign, 8);
   assertThrows(() => loadCheckpoint(file), CheckpointError, 'format "pt"');
 });
+
+Deno.test("16-bit checkpoints: half the size, weights rounded to the nearest half", async () => {
+  const m = tinyModel();
+  train(m, DATA, OPTS);
+  const full = saveModel(m), half = saveModel(m, { dtype: "F16" });
+  if (!(half.length < full.length * 0.6)) throw new Error(`${half.length} vs ${full.length} bytes`);
+  const copy = await loadModel(half);
+  const a = m.core.params.values.toArray(), b = copy.core.params.values.toArray();
+  for (let i = 0; i < a.length; i++) {
+    // f16 has 11 significant bits: relative rounding error at most 2^-11.
+    if (Math.abs(a[i] - b[i]) > Math.abs(a[i]) * 2 ** -11 + 6e-8) {
+      throw new Error(`weight ${i}: ${a[i]} → ${b[i]}`);
+    }
+  }
+  // Exact for values a half represents.
+  const exact = createModel("statquest", { srcVocab: vocab, tgtVocab: vocab });
+  for (const e of exact.core.params.entries) {
+    exact.core.params.get(e.name).set(new Float32Array(e.size).map((_, i) => (i % 7) * 0.25 - 1));
+  }
+  const back = await loadModel(saveModel(exact, { dtype: "F16" }));
+  for (const e of exact.core.params.entries) {
+    deepEqual(back.core.params.get(e.name).toArray(), exact.core.params.get(e.name).toArray());
+  }
+});

@@ -73,12 +73,13 @@ export class TransformerCore {
   /** Creates a model with Xavier-initialized weights from `seed`. */
   constructor(
     readonly config: TransformerConfig,
-    opts: { seed?: number; runtime?: Runtime; threads?: number } = {},
+    opts: { seed?: number; runtime?: Runtime; threads?: number; initialize?: boolean } = {},
   ) {
     validateConfig(config);
     this.rt = opts.runtime ?? new Runtime({ threads: opts.threads ?? defaultThreads() });
     this.params = new ParamStore(this.rt, parameterSpecs(config));
-    this.params.initialize(seededRandom(opts.seed ?? 0));
+    // A model about to be loaded from a checkpoint skips the random initialization.
+    if (opts.initialize !== false) this.params.initialize(seededRandom(opts.seed ?? 0));
     this.pe = this.rt.tensor(config.maxLen, config.dModel);
     positionalEncodingInto(this.pe);
   }

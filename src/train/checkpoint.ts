@@ -228,6 +228,18 @@ function bytesPerElement(dtype: string): number {
   fail(`dtype ${dtype} is not supported (use F32, F16 or BF16)`);
 }
 
+let halfTable: Float32Array | undefined;
+
+// All 65536 half-precision values, decoded once: converting a 16-bit checkpoint is
+// then one lookup per weight.
+function halfToFloatTable(): Float32Array {
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halfTable[h] = halfToFloat(h);
+  }
+  return halfTable;
+}
+
 function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, f = h & 0x3ff;
   if (e === 0) return s * f * 2 ** -24;
@@ -237,11 +249,15 @@ function halfToFloat(h: number): number {
 
 /** Copies a tensor's values (any supported dtype) into `dst` as f32. */
 function readTensor(bytes: Uint8Array, dataStart: number, t: TensorInfo, dst: Float32Array): void {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset + dataStart + t.data_offsets[0]);
+  const at = bytes.byteOffset + dataStart + t.data_offsets[0];
+  const dv = new DataView(bytes.buffer, at);
   const n = dst.length;
-  if (t.dtype === "F32") { for (let i = 0; i < n; i++) dst[i] = dv.getFloat32(4 * i, true); }
-  else if (t.dtype === "F16") {
-    for (let i = 0; i < n; i++) dst[i] = halfToFloat(dv.getUint16(2 * i, true));
+  if (t.dtype === "F32") {
+    if (isLittleEndian && at % 4 === 0) dst.set(new Float32Array(bytes.buffer, at, n));
+    else for (let i = 0; i < n; i++) dst[i] = dv.getFloat32(4 * i, true);
+  } else if (t.dtype === "F16") {
+    const table = halfToFloatTable();
+    for (let i = 0; i < n; i++) dst[i] = table[dv.getUint16(2 * i, true)];
   } else {
     const u = new Uint32Array(1), f = new Float32Array(u.buffer);
     for (let i = 0; i < n; i++) {
@@ -308,7 +324,7 @@ export function loadCheckpoint(bytes: Uint8Array, opts: LoadOptions = {}): Loade
   } catch (e) {
     fail((e as Error).message);
   }
-  const core = new TransformerCore(config, { threads: opts.threads });
+  const core = new TransformerCore(config, { threads: opts.threads, initialize: false });
   const params = core.params;
   const expected = new Set(parameterSpecs(config).map((s) => s.name));
   for (const name of Object.keys(header)) {

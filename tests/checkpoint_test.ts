@@ -1,7 +1,7 @@
 import { deepEqual, equal, notDeepEqual, rejects } from "node:assert/strict";
 import { createModel } from "../src/model/model.ts";
 import { Vocabulary } from "../src/text/vocabulary.ts";
-import { train } from "../src/train/train.ts";
+import { train, TrainingDivergedError } from "../src/train/train.ts";
 import { CheckpointError, loadCheckpoint, loadModel, saveModel } from "../src/train/checkpoint.ts";
 import { assertThrows } from "./_helpers.ts";
 
@@ -110,4 +110,16 @@ Deno.test("16-bit checkpoints: half the size, weights rounded to the nearest hal
   for (const e of exact.core.params.entries) {
     deepEqual(back.core.params.get(e.name).toArray(), exact.core.params.get(e.name).toArray());
   }
+});
+
+Deno.test("a non-finite loss stops training with a clear error and the weights untouched", () => {
+  const m = tinyModel();
+  const name = m.core.params.entries[3].name;
+  const w = m.core.params.get(name);
+  const values = w.toArray();
+  values[0] = NaN;
+  w.set(values);
+  const before = saveModel(m);
+  assertThrows(() => train(m, DATA, OPTS), TrainingDivergedError, "the weights were not updated");
+  deepEqual(saveModel(m), before);
 });

@@ -72,7 +72,7 @@ Output:
   --eval-every N       validation loss and dev BLEU every N steps (default 500)
   --save-minutes M     write a checkpoint every M minutes (default 5)
   --f16                store the final weights as 16-bit floats, without the optimizer
-                       state (for shipping; the periodic checkpoints stay resumable)
+                       state (for shipping); the full checkpoint goes to <out>.f32.safetensors
   -h, --help           this help`;
 
 // Write to a temporary file, then rename: a reader never sees half a checkpoint.
@@ -300,8 +300,15 @@ async function main(args: string[]): Promise<number> {
       Math.round(trainedSeconds + (performance.now() - t0) / 1000),
     );
     metadata.steps = String(adam.step);
-    // A final 16-bit checkpoint is for shipping: it leaves the optimizer state out.
+    // A final 16-bit checkpoint is for shipping: it leaves the optimizer state out, and
+    // the full-precision weights with it go beside it, for checks and for resuming.
     const ship = final && v.f16;
+    if (ship) {
+      writeAtomic(
+        out.replace(/(\.safetensors)?$/, ".f32.safetensors"),
+        saveModel(model, { optimizer: adam, metadata }),
+      );
+    }
     writeAtomic(
       out,
       saveModel(model, {

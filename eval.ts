@@ -13,6 +13,7 @@
 import { parseArgs } from "node:util";
 import { runCli, UsageError } from "./src/cli/run.ts";
 import { loadCheckpoint } from "./src/train/checkpoint.ts";
+import { defaultModelBytes } from "./models/default.ts";
 import { groupBySource, parseTsv, sha256Hex, splitBySource } from "./src/train/data.ts";
 import { corpusBleu, corpusChrf, exactMatch } from "./src/train/metrics.ts";
 import { VamosError } from "./src/errors.ts";
@@ -20,7 +21,7 @@ import { VamosError } from "./src/errors.ts";
 const HELP = `Usage: deno run -A eval.ts --model FILE --data FILE [options]
 
 Options:
-  --model FILE       checkpoint to score
+  --model FILE       checkpoint to score, or "default" for the shipped model
   --data FILE        tab-separated english<TAB>spanish pairs
   --split NAME       test | dev: score the held-out part the model was trained without
   --limit N          score only the first N source sentences
@@ -59,7 +60,10 @@ async function main(args: string[]): Promise<number> {
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
     throw new UsageError(`--threads must be a positive integer, got "${v.threads}"`);
   }
-  const { model, metadata } = loadCheckpoint(await Deno.readFile(v.model), { threads });
+  const checkpoint = v.model === "default"
+    ? await defaultModelBytes()
+    : await Deno.readFile(v.model);
+  const { model, metadata } = loadCheckpoint(checkpoint, { threads });
   const bytes = await Deno.readFile(v.data);
   let pairs = parseTsv(new TextDecoder().decode(bytes), v.data);
   if (v.split) {

@@ -49,6 +49,7 @@ export {
   Transformer,
 } from "./src/model/model.ts";
 export { statquestModel } from "./src/model/statquest.ts";
+export { defaultModelBytes, loadDefaultModel } from "./models/default.ts";
 export { EOS, SOS, UNK, UnknownTokenError, Vocabulary } from "./src/text/vocabulary.ts";
 export { detokenizeWords, tokenizeWords } from "./src/text/word_tokenizer.ts";
 export { type TextCodec, WordCodec } from "./src/text/codec.ts";

@@ -1,8 +1,9 @@
 /**
  * Translates English to Spanish from the command line.
  *
- *   deno run translate.ts "let's go"            → vamos
- *   deno run translate.ts --explain "to go"     the computation, step by step
+ *   deno run translate.ts "let's go"                    → Vamos.
+ *   deno run translate.ts --model statquest "to go"    → ir (the textbook toy)
+ *   deno run translate.ts --explain "to go"             the computation, step by step
  *   echo "to go" | deno run translate.ts         one sentence per line on stdin
  *   deno run --allow-read translate.ts --model my.safetensors "hello"
  *
@@ -13,6 +14,7 @@ import { parseArgs } from "node:util";
 import { runCli, UsageError } from "./src/cli/run.ts";
 import { statquestModel } from "./src/model/statquest.ts";
 import { explain } from "./src/model/explain.ts";
+import { loadDefaultModel } from "./models/default.ts";
 import type { Transformer } from "./src/model/model.ts";
 import { loadModel } from "./src/train/checkpoint.ts";
 import { VamosError } from "./src/errors.ts";
@@ -24,16 +26,17 @@ const HELP = `Usage: deno run translate.ts [options] "sentence" ["sentence" ...]
 Translates English sentences to Spanish, one line of output per sentence.
 
 Options:
-  --model NAME|FILE  "statquest" (the textbook toy, the default) or a .safetensors
-                     checkpoint written by train.ts (reading a file needs --allow-read)
+  --model NAME|FILE  "default" (the shipped English→Spanish model), "statquest" (the
+                     textbook toy) or a .safetensors checkpoint written by train.ts
+                     (reading a file needs --allow-read)
   --explain          show the computation step by step, with the model's numbers
   --max-tokens N     longest translation, in tokens (default: the model's limit)
   --threads N        threads for the kernels (default: every core)
   -h, --help         this help
 
 Examples:
-  deno run translate.ts "let's go"
-  deno run translate.ts --explain "to go"
+  deno run translate.ts "Where is the bathroom?"
+  deno run translate.ts --model statquest --explain "to go"
   deno run --allow-read translate.ts --model model.safetensors "I am hungry."`;
 
 async function readStdinLines(): Promise<string[]> {
@@ -43,6 +46,7 @@ async function readStdinLines(): Promise<string[]> {
 
 async function openModel(name: string, threads?: number): Promise<Transformer> {
   if (name === "statquest") return statquestModel(threads);
+  if (name === "default") return await loadDefaultModel({ threads });
   const status = await Deno.permissions.query({ name: "read", path: name });
   if (status.state !== "granted") {
     throw new UsageError(
@@ -66,7 +70,7 @@ async function main(args: string[]): Promise<number> {
       args,
       allowPositionals: true,
       options: {
-        model: { type: "string", default: "statquest" },
+        model: { type: "string", default: "default" },
         explain: { type: "boolean", default: false },
         "max-tokens": { type: "string" },
         threads: { type: "string" },

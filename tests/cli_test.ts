@@ -24,25 +24,32 @@ async function run(args: string[], stdin?: string) {
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
-Deno.test("deno run translate.ts prints vamos and ir, with no permission flags", async () => {
-  const a = await run(["run", "translate.ts", "let's go"]);
+Deno.test("deno run translate.ts translates with the shipped model, no permission flags", async () => {
+  const r = await run(["run", "translate.ts", "I am hungry.", "Where is the bathroom?"]);
+  equal(r.stderr, "");
+  equal(r.stdout, "Tengo hambre.\n¿Dónde está el baño?\n");
+  equal(r.code, 0);
+});
+
+Deno.test("translate.ts --model statquest prints vamos and ir, with no permission flags", async () => {
+  const a = await run(["run", "translate.ts", "--model", "statquest", "let's go"]);
   equal(a.stderr, "");
   equal(a.stdout, "vamos\n");
   equal(a.code, 0);
-  const b = await run(["run", "translate.ts", "to go"]);
+  const b = await run(["run", "translate.ts", "--model", "statquest", "to go"]);
   equal(b.stdout, "ir\n");
-  const both = await run(["run", "translate.ts", "to go", "let's go"]);
+  const both = await run(["run", "translate.ts", "--model", "statquest", "to go", "let's go"]);
   equal(both.stdout, "ir\nvamos\n");
 });
 
 Deno.test("translate.ts reads one sentence per line from stdin", async () => {
-  const r = await run(["run", "translate.ts"], "let's go\n\nto go\n");
+  const r = await run(["run", "translate.ts", "--model", "statquest"], "let's go\n\nto go\n");
   equal(r.stdout, "vamos\nir\n");
   equal(r.code, 0);
 });
 
 Deno.test("translate.ts: unknown words, usage errors and help", async () => {
-  const unknown = await run(["run", "translate.ts", "let's dance"]);
+  const unknown = await run(["run", "translate.ts", "--model", "statquest", "let's dance"]);
   equal(unknown.code, 1);
   equal(unknown.stdout, "");
   match(unknown.stderr, /^translate: Unknown word: "dance"\. The model knows: let's, to, go\n$/);
@@ -70,8 +77,16 @@ Deno.test("translate.ts: unknown words, usage errors and help", async () => {
   match(missing.stderr, /No such model file: nowhere.safetensors/);
 });
 
+Deno.test("translate.ts --explain summarizes the shipped model's computation", async () => {
+  const r = await run(["run", "translate.ts", "--explain", "I am hungry."]);
+  equal(r.code, 0);
+  match(r.stdout, /Translating "I am hungry\." → "Tengo hambre\."/);
+  match(r.stdout, /average over heads/);
+  match(r.stdout, /the five most likely next tokens/);
+});
+
 Deno.test("translate.ts --explain shows the textbook's steps", async () => {
-  const r = await run(["run", "translate.ts", "--explain", "let's go"]);
+  const r = await run(["run", "translate.ts", "--model", "statquest", "--explain", "let's go"]);
   equal(r.code, 0);
   match(r.stdout, /Similarity scores/);
   match(r.stdout, /→ "vamos"/);

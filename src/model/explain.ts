@@ -100,7 +100,7 @@ export function explain(model: Transformer, text: string): string {
     say(`      ${pad(`${i} (${t})`, width)}${vec(pe.subarray(i * d, (i + 1) * d))}`)
   );
   say("  3. Embedding + positional encoding");
-  const srcIn = get(`${model.core.srcTable}.input`);
+  const srcIn = get("encoder.input");
   srcTok.forEach((t, i) => say(`      ${pad(t, width)}${vec(row(srcIn, i))}`));
   for (let l = 0; l < c.encoderLayers; l++) {
     const p = `encoder.layers.${l}`;
@@ -162,7 +162,7 @@ export function explain(model: Transformer, text: string): string {
   srcTok.forEach((t, i) => say(`      ${pad(t, width)}${vec(row(memory, i))}`));
 
   const logits = get("logits");
-  const tgtIn0 = get(`${model.core.tgtTable}.input`);
+  const tgtIn0 = get("decoder.input");
   const V = c.tgtVocab;
   for (let step = 0; step < tgtIn.length; step++) {
     say();

@@ -120,12 +120,12 @@ export class TransformerCore {
     return { ids, shape: { batch: seqs.length, len, lens } };
   }
 
-  #embed(pass: Pass, table: string, x: PaddedIds): [Tensor, Backward] {
+  #embed(pass: Pass, side: "encoder" | "decoder", table: string, x: PaddedIds): [Tensor, Backward] {
     const c = this.config;
     const scale = c.scaleEmbedding ? Math.sqrt(c.dModel) : 1;
     const out = pass.alloc(x.shape.batch * x.shape.len, c.dModel);
     embeddingInto(this.params.get(table), x.ids, out, { scale, pe: this.pe, seqLen: x.shape.len });
-    pass.trace?.(`${table}.input`, out);
+    pass.trace?.(`${side}.input`, out);
     const [y, dropBack] = pass.drop(out);
     return [y, (dy) => {
       embeddingBackwardInto(dropBack(dy), x.ids, this.params.grad(table), scale);
@@ -142,7 +142,7 @@ export class TransformerCore {
   /** Encoder: memory [batch·srcLen, dModel] and its backward. */
   encode(pass: Pass, src: PaddedIds, maps?: Float32Array[]): [Tensor, Backward] {
     const backs: Backward[] = [];
-    let [x, back] = this.#embed(pass, this.srcTable, src);
+    let [x, back] = this.#embed(pass, "encoder", this.srcTable, src);
     backs.push(back);
     for (let i = 0; i < this.config.encoderLayers; i++) {
       const p = `encoder.layers.${i}`;
@@ -176,7 +176,7 @@ export class TransformerCore {
   ): [Tensor, Backward] {
     const c = this.config;
     const backs: Backward[] = [];
-    let [x, back] = this.#embed(pass, this.tgtTable, tgtIn);
+    let [x, back] = this.#embed(pass, "decoder", this.tgtTable, tgtIn);
     backs.push(back);
     for (let i = 0; i < c.decoderLayers; i++) {
       const p = `decoder.layers.${i}`;

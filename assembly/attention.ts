@@ -5,7 +5,10 @@
 // j < keyLen[b] (keyLens = 0: all keys) and, if causal, j <= i + (seqK − seqQ): the
 // last query sees every key, which also covers one-step decoding with a cache.
 // Causal rows are processed in blocks and never touch keys past the block's limit.
-import { matmul } from "./matmul";
+import {
+  gemmPacked, matmul, PACK_B_FLOATS, PACK_B_OFFSET, PACK_K_MAX, packPanelsB, packRowsA,
+} from "./matmul";
+import { workspacePtr } from "./workspace";
 import { softmaxBackwardRow, softmaxRow } from "./softmax";
 import { at } from "./simd_math";
 
@@ -47,12 +50,28 @@ export function attentionForward(
       const vb = at(v, b * seqK * ldv + h * dHead);
       const ob = at(out, b * seqQ * ldo + h * dHead);
       const pb = at(probs, (b * heads + h) * seqQ * seqK);
+      // Pack K (as Kᵀ panels) and V once for all row blocks when they fit the workspace.
+      const kPanels = (keyLen + 11) / 12 * 12, vPanels = (dHead + 11) / 12 * 12;
+      const packed = dHead <= PACK_K_MAX && keyLen <= PACK_K_MAX &&
+        kPanels * dHead + vPanels * keyLen <= PACK_B_FLOATS && keyLen > 0;
+      const pa = workspacePtr;
+      const pk = workspacePtr + PACK_B_OFFSET;
+      const pv = pk + (<usize> (kPanels * dHead) << 2);
+      if (packed) {
+        packPanelsB(kb, ldk, 1, dHead, keyLen, pk);
+        packPanelsB(vb, ldv, 0, keyLen, dHead, pv);
+      }
       for (let i0 = 0; i0 < seqQ; i0 += ROW_BLOCK) {
         const rows = min(ROW_BLOCK, seqQ - i0);
         const nk = visibleKeys(i0 + rows - 1, keyLen, causal, offset);
         const pRow = at(pb, i0 * seqK);
         if (nk > 0) {
-          matmul(at(qb, i0 * ldq), kb, pRow, 0, rows, nk, dHead, ldq, ldk, seqK, 0, 1, 1, 0);
+          if (packed) {
+            packRowsA(at(qb, i0 * ldq), ldq, rows, dHead, pa);
+            gemmPacked(pa, pk, dHead, dHead, rows, nk, pRow, seqK);
+          } else {
+            matmul(at(qb, i0 * ldq), kb, pRow, 0, rows, nk, dHead, ldq, ldk, seqK, 0, 1, 1, 0);
+          }
         }
         for (let r = 0; r < rows; r++) {
           const pr = at(pRow, r * seqK);
@@ -60,7 +79,12 @@ export function attentionForward(
         }
         const oRow = at(ob, i0 * ldo);
         if (nk > 0) {
-          matmul(pRow, vb, oRow, 0, rows, dHead, nk, seqK, ldv, ldo, 0, 0, 1, 0);
+          if (packed) {
+            packRowsA(pRow, seqK, rows, nk, pa);
+            gemmPacked(pa, pv, keyLen, nk, rows, dHead, oRow, ldo);
+          } else {
+            matmul(pRow, vb, oRow, 0, rows, dHead, nk, seqK, ldv, ldo, 0, 0, 1, 0);
+          }
         } else {
           for (let r = 0; r < rows; r++) memory.fill(at(oRow, r * ldo), 0, <usize> dHead << 2);
         }

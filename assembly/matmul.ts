@@ -431,3 +431,43 @@ export function matmul(
     }
   }
 }
+
+// For attention: C[rows, n] = A·B with A packed as MR-row strips of kc steps and B as
+// NR-column panels holding `panelK` steps each, of which the first kc are used. Packing
+// K and V once per (batch, head) and reusing them for every row block is what the
+// plain matmul cannot do.
+export function gemmPacked(
+  ap: usize, bp: usize, panelK: i32, kc: i32, rows: i32, n: i32, c: usize, ldc: i32,
+): void {
+  const tile = workspacePtr + (<usize> (MC * KC + KC * NC) << 2);
+  for (let jr = 0; jr < n; jr += NR) {
+    const nr = min(NR, n - jr);
+    const b = bp + (<usize> (jr * panelK) << 2);
+    for (let ir = 0; ir < rows; ir += MR) {
+      const mr = min(MR, rows - ir);
+      const a = ap + (<usize> (ir * kc) << 2);
+      const cij = at(c, ir * ldc + jr);
+      if (mr == MR && nr == NR) {
+        kernel4x12(kc, a, b, cij, ldc, 1, false, 0);
+      } else {
+        kernel4x12(kc, a, b, tile, NR, 1, false, 0);
+        for (let r = 0; r < mr; r++) memory.copy(at(cij, r * ldc), at(tile, r * NR), <usize> nr << 2);
+      }
+    }
+  }
+}
+
+// Packing entry points for attention (same layouts as matmul's).
+export function packRowsA(a: usize, lda: i32, rows: i32, kc: i32, dst: usize): void {
+  packA(a, lda, 0, 0, rows, 0, kc, dst);
+}
+
+export function packPanelsB(b: usize, ldb: i32, transB: i32, kc: i32, n: i32, dst: usize): void {
+  packB(b, ldb, transB, 0, kc, 0, n, dst);
+}
+
+export const PACK_A_OFFSET: usize = 0;
+export const PACK_B_OFFSET: usize = <usize> (MC * KC) << 2;
+export const PACK_B_FLOATS: i32 = KC * NC;
+export const PACK_A_ROWS: i32 = MC;
+export const PACK_K_MAX: i32 = KC;

@@ -64,6 +64,30 @@ function check(
   return dHead;
 }
 
+// Sequences [b0, b1) of one call: where their rows start, and the kernel's shape and
+// mask arguments that follow the pointers (forward and backward take the same ones).
+function batchRange(s: AttentionShape, dHead: number, q: Tensor, k: Tensor, v: Tensor, o: Tensor) {
+  return {
+    queries: (t: Tensor, b0: number) => t.ptr + 4 * b0 * s.seqQ * t.ld,
+    keys: (t: Tensor, b0: number) => t.ptr + 4 * b0 * s.seqK * t.ld,
+    probs: (t: Tensor, b0: number) => t.ptr + 4 * b0 * s.heads * s.seqQ * s.seqK,
+    tail: (b0: number, b1: number) => [
+      b1 - b0,
+      s.heads,
+      s.seqQ,
+      s.seqK,
+      dHead,
+      q.ld,
+      k.ld,
+      v.ld,
+      o.ld,
+      s.causal ? 1 : 0,
+      s.keyLens ? s.keyLens.ptr + 4 * b0 : 0,
+      s.scale,
+    ],
+  };
+}
+
 /** out = softmax(scale·Q·Kᵀ + masks)·V per (batch, head); probs keeps the weights. */
 export function attentionInto(
   q: Tensor,
@@ -76,26 +100,16 @@ export function attentionInto(
   const dHead = check("attention", q, k, v, out, probs, s);
   // By sequences: each thread takes whole (batch, head) blocks.
   const threads = Math.min(s.batch, threadsFor(q.rt, s.batch * s.heads * s.seqQ * s.seqK * dHead));
+  const r = batchRange(s, dHead, q, k, v, out);
   q.rt.parallel(
     "attentionForward",
     splitRange(s.batch, threads).map(([b0, b1]) => [
-      q.ptr + 4 * b0 * s.seqQ * q.ld,
-      k.ptr + 4 * b0 * s.seqK * k.ld,
-      v.ptr + 4 * b0 * s.seqK * v.ld,
-      out.ptr + 4 * b0 * s.seqQ * out.ld,
-      probs.ptr + 4 * b0 * s.heads * s.seqQ * s.seqK,
-      b1 - b0,
-      s.heads,
-      s.seqQ,
-      s.seqK,
-      dHead,
-      q.ld,
-      k.ld,
-      v.ld,
-      out.ld,
-      s.causal ? 1 : 0,
-      s.keyLens ? s.keyLens.ptr + 4 * b0 : 0,
-      s.scale,
+      r.queries(q, b0),
+      r.keys(k, b0),
+      r.keys(v, b0),
+      r.queries(out, b0),
+      r.probs(probs, b0),
+      ...r.tail(b0, b1),
     ]),
   );
 }
@@ -136,31 +150,21 @@ export function attentionBackwardInto(
   const mark = rt.mark();
   const scratches = [scratch.ptr];
   for (let t = 1; t < threads; t++) scratches.push(rt.allocBytes(4 * s.seqQ * s.seqK, false));
+  const r = batchRange(s, dHead, q, k, v, dOut);
   try {
     rt.parallel(
       "attentionBackward",
       splitRange(s.batch, threads).map(([b0, b1], t) => [
-        q.ptr + 4 * b0 * s.seqQ * q.ld,
-        k.ptr + 4 * b0 * s.seqK * k.ld,
-        v.ptr + 4 * b0 * s.seqK * v.ld,
-        probs.ptr + 4 * b0 * s.heads * s.seqQ * s.seqK,
-        dOut.ptr + 4 * b0 * s.seqQ * dOut.ld,
-        dq.ptr + 4 * b0 * s.seqQ * q.ld,
-        dk.ptr + 4 * b0 * s.seqK * k.ld,
-        dv.ptr + 4 * b0 * s.seqK * v.ld,
+        r.queries(q, b0),
+        r.keys(k, b0),
+        r.keys(v, b0),
+        r.probs(probs, b0),
+        r.queries(dOut, b0),
+        r.queries(dq, b0),
+        r.keys(dk, b0),
+        r.keys(dv, b0),
         scratches[t],
-        b1 - b0,
-        s.heads,
-        s.seqQ,
-        s.seqK,
-        dHead,
-        q.ld,
-        k.ld,
-        v.ld,
-        dOut.ld,
-        s.causal ? 1 : 0,
-        s.keyLens ? s.keyLens.ptr + 4 * b0 : 0,
-        s.scale,
+        ...r.tail(b0, b1),
       ]),
     );
   } finally {

@@ -34,6 +34,7 @@ import {
   parseTsv,
   sha256Hex,
   splitBySource,
+  textbookPairs,
 } from "./src/train/data.ts";
 import { corpusBleu } from "./src/train/metrics.ts";
 import { type CurvePoint, lossCurveSvg } from "./src/train/loss_curve.ts";
@@ -53,7 +54,9 @@ Model and data:
   --min-count N        word tokenizer: words seen fewer times become <unk> (default 2)
   --casual X           also train on a lowercase, unpunctuated copy of this fraction of
                        the pairs, so text typed casually translates well (default 0)
-  --textbook           add the textbook's pairs (let's go → Vamos., to go → Ir.)
+  --textbook           add the textbook's pairs (let's go → Vamos., to go → Ir.), as typed
+                       and as written (Let's go. → Vamos.)
+  --textbook-copies N  add them N times, so two pairs weigh something among 100,000 (default 1)
   --dev X, --test X    fractions of source sentences held out (default 0.02 and 0)
   --seed N             seed of the split, the weights, batches and dropout (default 0)
 Training:
@@ -71,8 +74,9 @@ Output:
   --resume FILE        continue an interrupted run (same data and options)
   --eval-every N       validation loss and dev BLEU every N steps (default 500)
   --save-minutes M     write a checkpoint every M minutes (default 5)
-  --f16                store the final weights as 16-bit floats, without the optimizer
-                       state (for shipping); the full checkpoint goes to <out>.f32.safetensors
+  --ship               write the final weights without the optimizer state (for shipping);
+                       the full checkpoint, for checks and resuming, goes to <out>.full.safetensors
+  --f16                like --ship, and store the final weights as 16-bit floats
   -h, --help           this help`;
 
 // Write to a temporary file, then rename: a reader never sees half a checkpoint.
@@ -126,6 +130,7 @@ async function main(args: string[]): Promise<number> {
         "min-count": { type: "string" },
         casual: { type: "string" },
         textbook: { type: "boolean", default: false },
+        "textbook-copies": { type: "string" },
         dev: { type: "string" },
         test: { type: "string" },
         seed: { type: "string" },
@@ -143,6 +148,7 @@ async function main(args: string[]): Promise<number> {
         "eval-every": { type: "string" },
         "save-minutes": { type: "string" },
         f16: { type: "boolean", default: false },
+        ship: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -176,6 +182,7 @@ async function main(args: string[]): Promise<number> {
     dev: num(v, "dev", false),
     test: num(v, "test", false),
     casual: num(v, "casual", false),
+    textbookCopies: num(v, "textbook-copies", true),
     vocabSize: num(v, "vocab-size", true),
     minCount: num(v, "min-count", true),
     threads: num(v, "threads", true),
@@ -214,10 +221,7 @@ async function main(args: string[]): Promise<number> {
   let trainPairs = split.train;
   if (flags.casual) trainPairs = addCasualVariants(trainPairs, flags.casual, seed + 1);
   if (v.textbook) {
-    trainPairs = [...trainPairs, { source: "let's go", target: "Vamos." }, {
-      source: "to go",
-      target: "Ir.",
-    }];
+    trainPairs = [...trainPairs, ...textbookPairs(flags.textbookCopies ?? 1)];
   }
 
   let model: Transformer;
@@ -285,6 +289,7 @@ async function main(args: string[]): Promise<number> {
     split: JSON.stringify({ dev: flags.dev ?? 0.02, test: flags.test ?? 0, seed }),
     casual: String(flags.casual ?? 0),
     textbook: String(v.textbook),
+    ...(v.textbook ? { textbook_copies: String(flags.textbookCopies ?? 1) } : {}),
   };
   const curve: CurvePoint[] = [];
   let lossSum = 0, lossCount = 0;
@@ -300,12 +305,12 @@ async function main(args: string[]): Promise<number> {
       Math.round(trainedSeconds + (performance.now() - t0) / 1000),
     );
     metadata.steps = String(adam.step);
-    // A final 16-bit checkpoint is for shipping: it leaves the optimizer state out, and
-    // the full-precision weights with it go beside it, for checks and for resuming.
-    const ship = final && v.f16;
+    // A final shipping checkpoint leaves the optimizer state out; the full checkpoint
+    // (32-bit weights and Adam's moments) goes beside it, for checks and for resuming.
+    const ship = final && (v.ship || v.f16);
     if (ship) {
       writeAtomic(
-        out.replace(/(\.safetensors)?$/, ".f32.safetensors"),
+        out.replace(/(\.safetensors)?$/, ".full.safetensors"),
         saveModel(model, { optimizer: adam, metadata }),
       );
     }
@@ -314,7 +319,7 @@ async function main(args: string[]): Promise<number> {
       saveModel(model, {
         optimizer: ship ? undefined : adam,
         metadata,
-        dtype: ship ? "F16" : "F32",
+        dtype: ship && v.f16 ? "F16" : "F32",
       }),
     );
     if (curve.length) {

@@ -1,6 +1,7 @@
 // The command-line tools, run as a user runs them: subprocesses, no permission flags
 // for translate.ts with the default model.
 import { deepEqual, equal, match } from "node:assert/strict";
+import { loadCheckpoint } from "../src/train/checkpoint.ts";
 
 const root = new URL("../", import.meta.url);
 
@@ -185,11 +186,25 @@ Deno.test("train.ts: checksum check, held-out evaluation, loss curve, eval.ts on
       "3",
       "--casual",
       "0.5",
+      "--textbook",
+      "--textbook-copies",
+      "2",
+      "--ship",
       "--out",
       out,
     ]);
     equal(t.code, 0, t.stderr);
     match(t.stderr, /step 3: validation loss [0-9.]+, dev BLEU [0-9.]+/);
+    match(t.stderr, / training pairs, 10 dev and 10 test pairs held out/);
+    // --ship: the weights alone, and the full checkpoint (Adam's moments too) beside them.
+    const shipped = loadCheckpoint(await Deno.readFile(out));
+    equal(shipped.optimizer, undefined);
+    equal(shipped.metadata.textbook_copies, "2");
+    const full = loadCheckpoint(await Deno.readFile(`${dir}/m.full.safetensors`));
+    equal(full.optimizer?.step, 6);
+    deepEqual(shipped.model.translate("one and two."), full.model.translate("one and two."));
+    shipped.model.close();
+    full.model.close();
     match(await Deno.readTextFile(`${out}.loss.svg`), /<svg[^>]*>[\s\S]*validation loss/);
     const e = await run([
       "run",

@@ -80,7 +80,8 @@ const COMMON: Omit<TransformerConfig, "srcVocab" | "tgtVocab"> = {
 
 /** The presets: `statquest` (the textbook toy), `small` (trains in minutes on 2 cores),
  * `base` (Vaswani et al. 2017, Table 3), `translator` (the shipped English→Spanish
- * model: shared subword vocabulary, tied embeddings). */
+ * model: shared subword vocabulary, tied embeddings, sized so that its 32-bit weights
+ * with 8,000 tokens stay under 16 MB). */
 export const PRESETS: Record<PresetName, Omit<TransformerConfig, "srcVocab" | "tgtVocab">> = {
   statquest: {
     ...COMMON,
@@ -111,11 +112,11 @@ export const PRESETS: Record<PresetName, Omit<TransformerConfig, "srcVocab" | "t
   base: { ...COMMON },
   translator: {
     ...COMMON,
-    dModel: 256,
+    dModel: 192,
     heads: 4,
-    encoderLayers: 3,
-    decoderLayers: 3,
-    dFF: 1024,
+    encoderLayers: 2,
+    decoderLayers: 2,
+    dFF: 768,
     shareEmbeddings: true,
     tieOutput: true,
     maxLen: 64,

@@ -6,6 +6,7 @@
  */
 import type { SentencePair } from "./train.ts";
 import { seededRandom } from "../model/random.ts";
+import { STATQUEST_PAIRS } from "../model/statquest.ts";
 import { VamosError } from "../errors.ts";
 
 /** Parses TSV text into sentence pairs; a line without a tab is an error naming it. */
@@ -70,6 +71,21 @@ export function addCasualVariants(
     if (casual && casual !== p.source) out.push({ source: casual, target: p.target });
   }
   return out;
+}
+
+/**
+ * The textbook's two pairs (let's go → vamos, to go → ir) as training data for a real
+ * model: each as typed ("let's go" → "Vamos.") and as written ("Let's go." → "Vamos."),
+ * the whole set repeated `copies` times. Repetition is the only way two pairs weigh
+ * anything among 100,000: Tatoeba itself mostly renders "Let's go ..." as "Vayamos ...".
+ */
+export function textbookPairs(copies = 1): SentencePair[] {
+  const sentence = (s: string) => s[0].toUpperCase() + s.slice(1) + ".";
+  const once = STATQUEST_PAIRS.flatMap((p) => [
+    { source: p.source, target: sentence(p.target) },
+    { source: sentence(p.source), target: sentence(p.target) },
+  ]);
+  return Array.from({ length: copies }, () => once).flat();
 }
 
 /** SHA-256 of bytes, as lowercase hex. */

@@ -2,9 +2,9 @@
 // translation, with the shipped model (a subprocess per run; needs --allow-run).
 const root = new URL("../", import.meta.url);
 
-async function translateOnce(model: string) {
+async function translateOnce(model: string, sentence: string) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "translate.ts", "--model", model, "Where is the bathroom?"],
+    args: ["run", "translate.ts", "--model", model, sentence],
     cwd: root,
     stdout: "piped",
     stderr: "piped",
@@ -16,10 +16,10 @@ Deno.bench("deno run translate.ts (shipped model), start to translation", {
   group: "startup",
   baseline: true,
 }, async () => {
-  await translateOnce("default");
+  await translateOnce("default", "Where is the bathroom?");
 });
 Deno.bench("deno run translate.ts --model statquest (toy, trained at start-up)", {
   group: "startup",
 }, async () => {
-  await translateOnce("statquest");
+  await translateOnce("statquest", "let's go");
 });

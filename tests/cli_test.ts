@@ -26,9 +26,15 @@ async function run(args: string[], stdin?: string) {
 }
 
 Deno.test("deno run translate.ts translates with the shipped model, no permission flags", async () => {
-  const r = await run(["run", "translate.ts", "I am hungry.", "Where is the bathroom?"]);
+  const r = await run([
+    "run",
+    "translate.ts",
+    "I am hungry.",
+    "Where is the bathroom?",
+    "let's go",
+  ]);
   equal(r.stderr, "");
-  equal(r.stdout, "Tengo hambre.\n¿Dónde está el baño?\n");
+  equal(r.stdout, "Tengo hambre.\n¿Dónde está el baño?\nVamos.\n");
   equal(r.code, 0);
 });
 

@@ -11,7 +11,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { runCli, UsageError } from "./src/cli/run.ts";
+import { readFileForCli, runCli, UsageError } from "./src/cli/run.ts";
 import { loadCheckpoint } from "./src/train/checkpoint.ts";
 import { defaultModelBytes } from "./models/default.ts";
 import { groupBySource, parseTsv, sha256Hex, splitBySource } from "./src/train/data.ts";
@@ -62,9 +62,9 @@ async function main(args: string[]): Promise<number> {
   }
   const checkpoint = v.model === "default"
     ? await defaultModelBytes()
-    : await Deno.readFile(v.model);
+    : await readFileForCli(v.model, "model file");
   const { model, metadata } = loadCheckpoint(checkpoint, { threads });
-  const bytes = await Deno.readFile(v.data);
+  const bytes = await readFileForCli(v.data, "data file");
   let pairs = parseTsv(new TextDecoder().decode(bytes), v.data);
   if (v.split) {
     if (!metadata.split) {

@@ -12,7 +12,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { numberFlag as num, runCli, UsageError } from "./src/cli/run.ts";
+import { numberFlag as num, readFileForCli, runCli, UsageError } from "./src/cli/run.ts";
 import { createModel, type Transformer } from "./src/model/model.ts";
 import { type PresetName, PRESETS } from "./src/model/config.ts";
 import { STATQUEST_ENGLISH, STATQUEST_PAIRS, STATQUEST_SPANISH } from "./src/model/statquest.ts";
@@ -201,12 +201,7 @@ async function main(args: string[]): Promise<number> {
   if (toy) pairs = [...STATQUEST_PAIRS];
   else {
     if (!v.data) throw new UsageError("--data FILE is required for this preset");
-    let bytes: Uint8Array;
-    try {
-      bytes = await Deno.readFile(v.data);
-    } catch (e) {
-      throw new VamosError(`Cannot read ${v.data}: ${(e as Error).message}`);
-    }
+    const bytes = await readFileForCli(v.data, "data file");
     dataSha = await sha256Hex(bytes);
     if (v.sha256 && v.sha256.toLowerCase() !== dataSha) {
       throw new VamosError(
@@ -228,7 +223,9 @@ async function main(args: string[]): Promise<number> {
   let optimizer: Adam | undefined;
   let loadedSeconds = 0;
   if (v.resume) {
-    const loaded = loadCheckpoint(await Deno.readFile(v.resume), { threads: flags.threads });
+    const loaded = loadCheckpoint(await readFileForCli(v.resume, "checkpoint"), {
+      threads: flags.threads,
+    });
     model = loaded.model;
     optimizer = loaded.optimizer;
     loadedSeconds = Number(loaded.metadata.training_seconds ?? 0);

@@ -11,13 +11,12 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { runCli, UsageError } from "./src/cli/run.ts";
+import { readFileForCli, runCli, UsageError } from "./src/cli/run.ts";
 import { statquestModel } from "./src/model/statquest.ts";
 import { explain } from "./src/model/explain.ts";
 import { loadDefaultModel } from "./models/default.ts";
 import type { Transformer } from "./src/model/model.ts";
 import { loadModel } from "./src/train/checkpoint.ts";
-import { VamosError } from "./src/errors.ts";
 import { UnknownTokenError } from "./src/text/vocabulary.ts";
 
 const HELP = `Usage: deno run translate.ts [options] "sentence" ["sentence" ...]
@@ -53,14 +52,7 @@ async function openModel(name: string, threads?: number): Promise<Transformer> {
       `Reading "${name}" needs permission: run deno run --allow-read=${name} translate.ts --model ${name} ...`,
     );
   }
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(name);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) throw new VamosError(`No such model file: ${name}`);
-    throw new VamosError(`Cannot read ${name}: ${(e as Error).message}`);
-  }
-  return await loadModel(bytes, { threads });
+  return await loadModel(await readFileForCli(name, "model file"), { threads });
 }
 
 async function main(args: string[]): Promise<number> {

@@ -138,6 +138,32 @@ Deno.test("train.ts reports a data file's bad line and a bad flag", async () => 
     const flag = await run(["run", "-A", "train.ts", "--epochs", "many"]);
     equal(flag.code, 2);
     match(flag.stderr, /--epochs must be a non-negative integer/);
+    // A missing file is one line naming it, from every tool.
+    const noData = await run(["run", "-A", "train.ts", "--data", `${dir}/none.tsv`]);
+    equal(noData.code, 1);
+    equal(noData.stderr, `train: No such data file: ${dir}/none.tsv\n`);
+    await Deno.writeTextFile(`${dir}/good.tsv`, "go\tve\n");
+    const noResume = await run([
+      "run",
+      "-A",
+      "train.ts",
+      "--data",
+      `${dir}/good.tsv`,
+      "--resume",
+      `${dir}/none.st`,
+    ]);
+    equal(noResume.stderr, `train: No such checkpoint: ${dir}/none.st\n`);
+    const evalNoData = await run([
+      "run",
+      "-A",
+      "eval.ts",
+      "--model",
+      "default",
+      "--data",
+      `${dir}/none.tsv`,
+    ]);
+    equal(evalNoData.code, 1);
+    equal(evalNoData.stderr, `eval: No such data file: ${dir}/none.tsv\n`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -26,6 +26,22 @@ export function numberFlag(
 }
 
 /**
+ * Reads a file named on the command line; a missing or unreadable file is a one-line
+ * error naming it and `what` it was meant to be, not a stack trace.
+ */
+export async function readFileForCli(path: string, what: string): Promise<Uint8Array> {
+  try {
+    return await Deno.readFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new VamosError(`No such ${what}: ${path}`);
+    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+      throw new UsageError(`Reading ${what} "${path}" needs permission: add --allow-read`);
+    }
+    throw new VamosError(`Cannot read ${what} ${path}: ${(e as Error).message}`);
+  }
+}
+
+/**
  * Runs a tool's main function: usage errors exit 2, the package's errors exit 1, each
  * on one line prefixed with the tool's name; anything else is a bug and shows its stack.
  */

@@ -11,7 +11,13 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { readFileForCli, runCli, UsageError } from "./src/cli/run.ts";
+import {
+  parseFlags,
+  positiveIntegerFlag,
+  readFileForCli,
+  runCli,
+  UsageError,
+} from "./src/cli/run.ts";
 import { loadCheckpoint } from "./src/train/checkpoint.ts";
 import { defaultModelBytes } from "./models/default.ts";
 import { groupBySource, parseTsv, sha256Hex, splitBySource } from "./src/train/data.ts";
@@ -30,9 +36,8 @@ Options:
   -h, --help         this help`;
 
 async function main(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseFlags(() =>
+    parseArgs({
       args,
       options: {
         model: { type: "string" },
@@ -43,10 +48,8 @@ async function main(args: string[]): Promise<number> {
         threads: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}. Run with --help for usage.`);
-  }
+    })
+  );
   const v = parsed.values;
   if (v.help) {
     console.log(HELP);
@@ -56,10 +59,7 @@ async function main(args: string[]): Promise<number> {
   if (v.split && v.split !== "test" && v.split !== "dev") {
     throw new UsageError(`--split must be test or dev, got "${v.split}"`);
   }
-  const threads = v.threads === undefined ? undefined : Number(v.threads);
-  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
-    throw new UsageError(`--threads must be a positive integer, got "${v.threads}"`);
-  }
+  const threads = positiveIntegerFlag(v, "threads");
   const checkpoint = v.model === "default"
     ? await defaultModelBytes()
     : await readFileForCli(v.model, "model file");

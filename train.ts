@@ -12,7 +12,13 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { numberFlag as num, readFileForCli, runCli, UsageError } from "./src/cli/run.ts";
+import {
+  numberFlag as num,
+  parseFlags,
+  readFileForCli,
+  runCli,
+  UsageError,
+} from "./src/cli/run.ts";
 import { createModel, type Transformer } from "./src/model/model.ts";
 import { type PresetName, PRESETS } from "./src/model/config.ts";
 import { STATQUEST_ENGLISH, STATQUEST_PAIRS, STATQUEST_SPANISH } from "./src/model/statquest.ts";
@@ -117,9 +123,8 @@ function devBleu(model: Transformer, dev: SentencePair[], n: number): number {
 }
 
 async function main(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseFlags(() =>
+    parseArgs({
       args,
       options: {
         preset: { type: "string", default: "small" },
@@ -151,10 +156,8 @@ async function main(args: string[]): Promise<number> {
         ship: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}. Run with --help for usage.`);
-  }
+    })
+  );
   const v = parsed.values;
   if (v.help) {
     console.log(HELP);

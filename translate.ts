@@ -11,7 +11,13 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { readFileForCli, runCli, UsageError } from "./src/cli/run.ts";
+import {
+  parseFlags,
+  positiveIntegerFlag,
+  readFileForCli,
+  runCli,
+  UsageError,
+} from "./src/cli/run.ts";
 import { statquestModel } from "./src/model/statquest.ts";
 import { explain } from "./src/model/explain.ts";
 import { loadDefaultModel } from "./models/default.ts";
@@ -56,9 +62,8 @@ async function openModel(name: string, threads?: number): Promise<Transformer> {
 }
 
 async function main(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseFlags(() =>
+    parseArgs({
       args,
       allowPositionals: true,
       options: {
@@ -68,31 +73,15 @@ async function main(args: string[]): Promise<number> {
         threads: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}. Run with --help for usage.`);
-  }
+    })
+  );
   const { values, positionals } = parsed;
   if (values.help) {
     console.log(HELP);
     return 0;
   }
-  let maxTokens: number | undefined;
-  if (values["max-tokens"] !== undefined) {
-    maxTokens = Number(values["max-tokens"]);
-    if (!Number.isInteger(maxTokens) || maxTokens < 1) {
-      throw new UsageError(
-        `--max-tokens must be a positive integer, got "${values["max-tokens"]}"`,
-      );
-    }
-  }
-  let threads: number | undefined;
-  if (values.threads !== undefined) {
-    threads = Number(values.threads);
-    if (!Number.isInteger(threads) || threads < 1) {
-      throw new UsageError(`--threads must be a positive integer, got "${values.threads}"`);
-    }
-  }
+  const maxTokens = positiveIntegerFlag(values, "max-tokens");
+  const threads = positiveIntegerFlag(values, "threads");
   let sentences = positionals;
   if (sentences.length === 0) {
     if (Deno.stdin.isTerminal()) {

@@ -25,6 +25,29 @@ export function numberFlag(
   return n;
 }
 
+/** Parses a flag as a positive integer (threads, token limits); undefined when absent. */
+export function positiveIntegerFlag(
+  values: Record<string, unknown>,
+  name: string,
+): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UsageError(`--${name} must be a positive integer, got "${v}"`);
+  }
+  return n;
+}
+
+/** Runs a flag parser (node:util's parseArgs); what it rejects becomes a usage error. */
+export function parseFlags<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}. Run with --help for usage.`);
+  }
+}
+
 /**
  * Reads a file named on the command line; a missing or unreadable file is a one-line
  * error naming it and `what` it was meant to be, not a stack trace.

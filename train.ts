@@ -194,6 +194,9 @@ async function main(args: string[]): Promise<number> {
     seed: num(v, "seed", true),
   };
   if (flags.threads === 0) throw new UsageError("--threads must be at least 1");
+  if (flags.textbookCopies !== undefined && !v.textbook) {
+    throw new UsageError("--textbook-copies needs --textbook");
+  }
   const toy = preset === "statquest" && !v.data;
   const seed = flags.seed ?? 0;
   const out = v.out ?? `${preset}.safetensors`;

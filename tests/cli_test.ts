@@ -138,6 +138,9 @@ Deno.test("train.ts reports a data file's bad line and a bad flag", async () => 
     const flag = await run(["run", "-A", "train.ts", "--epochs", "many"]);
     equal(flag.code, 2);
     match(flag.stderr, /--epochs must be a non-negative integer/);
+    const copies = await run(["run", "-A", "train.ts", "--textbook-copies", "3"]);
+    equal(copies.code, 2);
+    match(copies.stderr, /--textbook-copies needs --textbook/);
     // A missing file is one line naming it, from every tool.
     const noData = await run(["run", "-A", "train.ts", "--data", `${dir}/none.tsv`]);
     equal(noData.code, 1);

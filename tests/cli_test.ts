@@ -25,6 +25,18 @@ async function run(args: string[], stdin?: string) {
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
+// A test with a temporary directory of its own, removed afterwards whatever happens.
+function testInTempDir(name: string, fn: (dir: string) => Promise<void>): void {
+  Deno.test(name, async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await fn(dir);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
 Deno.test("deno run translate.ts translates with the shipped model, no permission flags", async () => {
   const r = await run([
     "run",
@@ -99,9 +111,9 @@ Deno.test("translate.ts --explain shows the textbook's steps", async () => {
   match(r.stdout, /→ "vamos"/);
 });
 
-Deno.test("train.ts --preset statquest writes a checkpoint translate.ts --model reads", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+testInTempDir(
+  "train.ts --preset statquest writes a checkpoint translate.ts --model reads",
+  async (dir) => {
     const out = `${dir}/toy.safetensors`;
     const t = await run(["run", "-A", "train.ts", "--preset", "statquest", "--out", out]);
     equal(t.code, 0, t.stderr);
@@ -122,54 +134,47 @@ Deno.test("train.ts --preset statquest writes a checkpoint translate.ts --model 
     const bad = await run(["run", `--allow-read=${out}`, "translate.ts", "--model", out, "to go"]);
     equal(bad.code, 1);
     match(bad.stderr, /^translate: Cannot load the checkpoint: .*truncated.*\n$/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  },
+);
 
-Deno.test("train.ts reports a data file's bad line and a bad flag", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const data = `${dir}/pairs.tsv`;
-    await Deno.writeTextFile(data, "go\tve\nno tab here\n");
-    const r = await run(["run", "-A", "train.ts", "--data", data, "--out", `${dir}/m.safetensors`]);
-    equal(r.code, 1);
-    match(r.stderr, /line 2: expected "english<TAB>spanish"/);
-    const flag = await run(["run", "-A", "train.ts", "--epochs", "many"]);
-    equal(flag.code, 2);
-    match(flag.stderr, /--epochs must be a non-negative integer/);
-    const copies = await run(["run", "-A", "train.ts", "--textbook-copies", "3"]);
-    equal(copies.code, 2);
-    match(copies.stderr, /--textbook-copies needs --textbook/);
-    // A missing file is one line naming it, from every tool.
-    const noData = await run(["run", "-A", "train.ts", "--data", `${dir}/none.tsv`]);
-    equal(noData.code, 1);
-    equal(noData.stderr, `train: No such data file: ${dir}/none.tsv\n`);
-    await Deno.writeTextFile(`${dir}/good.tsv`, "go\tve\n");
-    const noResume = await run([
-      "run",
-      "-A",
-      "train.ts",
-      "--data",
-      `${dir}/good.tsv`,
-      "--resume",
-      `${dir}/none.st`,
-    ]);
-    equal(noResume.stderr, `train: No such checkpoint: ${dir}/none.st\n`);
-    const evalNoData = await run([
-      "run",
-      "-A",
-      "eval.ts",
-      "--model",
-      "default",
-      "--data",
-      `${dir}/none.tsv`,
-    ]);
-    equal(evalNoData.code, 1);
-    equal(evalNoData.stderr, `eval: No such data file: ${dir}/none.tsv\n`);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+testInTempDir("train.ts reports a data file's bad line and a bad flag", async (dir) => {
+  const data = `${dir}/pairs.tsv`;
+  await Deno.writeTextFile(data, "go\tve\nno tab here\n");
+  const r = await run(["run", "-A", "train.ts", "--data", data, "--out", `${dir}/m.safetensors`]);
+  equal(r.code, 1);
+  match(r.stderr, /line 2: expected "english<TAB>spanish"/);
+  const flag = await run(["run", "-A", "train.ts", "--epochs", "many"]);
+  equal(flag.code, 2);
+  match(flag.stderr, /--epochs must be a non-negative integer/);
+  const copies = await run(["run", "-A", "train.ts", "--textbook-copies", "3"]);
+  equal(copies.code, 2);
+  match(copies.stderr, /--textbook-copies needs --textbook/);
+  // A missing file is one line naming it, from every tool.
+  const noData = await run(["run", "-A", "train.ts", "--data", `${dir}/none.tsv`]);
+  equal(noData.code, 1);
+  equal(noData.stderr, `train: No such data file: ${dir}/none.tsv\n`);
+  await Deno.writeTextFile(`${dir}/good.tsv`, "go\tve\n");
+  const noResume = await run([
+    "run",
+    "-A",
+    "train.ts",
+    "--data",
+    `${dir}/good.tsv`,
+    "--resume",
+    `${dir}/none.st`,
+  ]);
+  equal(noResume.stderr, `train: No such checkpoint: ${dir}/none.st\n`);
+  const evalNoData = await run([
+    "run",
+    "-A",
+    "eval.ts",
+    "--model",
+    "default",
+    "--data",
+    `${dir}/none.tsv`,
+  ]);
+  equal(evalNoData.code, 1);
+  equal(evalNoData.stderr, `eval: No such data file: ${dir}/none.tsv\n`);
 });
 
 // A small parallel corpus for the training CLI: numbers spelled out.
@@ -195,9 +200,9 @@ const SMALL = [
   "1",
 ];
 
-Deno.test("train.ts: checksum check, held-out evaluation, loss curve, eval.ts on the test split", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+testInTempDir(
+  "train.ts: checksum check, held-out evaluation, loss curve, eval.ts on the test split",
+  async (dir) => {
     const data = `${dir}/numbers.tsv`;
     await Deno.writeTextFile(data, corpus());
     const bad = await run(["run", "-A", "train.ts", "--data", data, "--sha256", "00", ...SMALL]);
@@ -254,14 +259,12 @@ Deno.test("train.ts: checksum check, held-out evaluation, loss curve, eval.ts on
     ]);
     equal(e.code, 0, e.stderr);
     match(e.stdout, /^10 sentences .*\nBLEU [0-9.]+ .*\nchrF [0-9.]+\nexact match [0-9.]+%\n$/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  },
+);
 
-Deno.test("train.ts: Ctrl-C saves a checkpoint, and --resume ends where an uninterrupted run ends", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+testInTempDir(
+  "train.ts: Ctrl-C saves a checkpoint, and --resume ends where an uninterrupted run ends",
+  async (dir) => {
     const data = `${dir}/numbers.tsv`;
     await Deno.writeTextFile(data, corpus());
     const args = [
@@ -316,7 +319,5 @@ Deno.test("train.ts: Ctrl-C saves a checkpoint, and --resume ends where an unint
     const b = loadCheckpoint(await Deno.readFile(`${dir}/cut.safetensors`), { threads: 1 });
     deepEqual(b.model.core.params.values.toArray(), a.model.core.params.values.toArray());
     equal(b.optimizer?.step, 150);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  },
+);

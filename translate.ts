@@ -52,12 +52,6 @@ async function readStdinLines(): Promise<string[]> {
 async function openModel(name: string, threads?: number): Promise<Transformer> {
   if (name === "statquest") return statquestModel(threads);
   if (name === "default") return await loadDefaultModel({ threads });
-  const status = await Deno.permissions.query({ name: "read", path: name });
-  if (status.state !== "granted") {
-    throw new UsageError(
-      `Reading "${name}" needs permission: run deno run --allow-read=${name} translate.ts --model ${name} ...`,
-    );
-  }
   return await loadModel(await readFileForCli(name, "model file"), { threads });
 }
 

@@ -50,16 +50,21 @@ export function parseFlags<T>(parse: () => T): T {
 
 /**
  * Reads a file named on the command line; a missing or unreadable file is a one-line
- * error naming it and `what` it was meant to be, not a stack trace.
+ * error naming it and `what` it was meant to be, not a stack trace. Without read
+ * permission it says which flag to add (asking first, so Deno does not prompt).
  */
 export async function readFileForCli(path: string, what: string): Promise<Uint8Array> {
+  const status = await Deno.permissions.query({ name: "read", path });
+  if (status.state !== "granted") {
+    const script = Deno.mainModule.split("/").pop();
+    throw new UsageError(
+      `Reading ${what} "${path}" needs permission: run deno run --allow-read=${path} ${script} ...`,
+    );
+  }
   try {
     return await Deno.readFile(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) throw new VamosError(`No such ${what}: ${path}`);
-    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-      throw new UsageError(`Reading ${what} "${path}" needs permission: add --allow-read`);
-    }
     throw new VamosError(`Cannot read ${what} ${path}: ${(e as Error).message}`);
   }
 }

@@ -18,7 +18,7 @@ import {
   runCli,
   UsageError,
 } from "./src/cli/run.ts";
-import { loadCheckpoint } from "./src/train/checkpoint.ts";
+import { loadCheckpoint } from "./src/checkpoint/checkpoint.ts";
 import { defaultModelBytes } from "./models/default.ts";
 import { groupBySource, parseTsv, sha256Hex, splitBySource } from "./src/train/data.ts";
 import { corpusBleu, corpusChrf, exactMatch } from "./src/train/metrics.ts";

@@ -72,4 +72,4 @@ export {
   type LoadOptions,
   saveModel,
   type SaveOptions,
-} from "./src/train/checkpoint.ts";
+} from "./src/checkpoint/checkpoint.ts";

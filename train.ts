@@ -20,7 +20,7 @@ import {
   UsageError,
 } from "./src/cli/run.ts";
 import { createModel, type Transformer } from "./src/model/model.ts";
-import { type PresetName, PRESETS } from "./src/model/config.ts";
+import { type PresetName, PRESETS, type TransformerConfig } from "./src/model/config.ts";
 import { STATQUEST_ENGLISH, STATQUEST_PAIRS, STATQUEST_SPANISH } from "./src/model/statquest.ts";
 import { Vocabulary } from "./src/text/vocabulary.ts";
 import { tokenizeWords } from "./src/text/word_tokenizer.ts";
@@ -32,7 +32,7 @@ import {
   trainAsync,
   TrainingDivergedError,
 } from "./src/train/train.ts";
-import { loadCheckpoint, saveModel } from "./src/train/checkpoint.ts";
+import { loadCheckpoint, saveModel } from "./src/checkpoint/checkpoint.ts";
 import { Adam } from "./src/train/optimizer.ts";
 import {
   addCasualVariants,
@@ -65,6 +65,8 @@ Model and data:
   --textbook-copies N  add them N times, so two pairs weigh something among 100,000 (default 1)
   --dev X, --test X    fractions of source sentences held out (default 0.02 and 0)
   --seed N             seed of the split, the weights, batches and dropout (default 0)
+  --d-model N, --heads N, --encoder-layers N, --decoder-layers N, --d-ff N, --dropout X
+                       change the preset's shape (e.g. a deeper encoder than decoder)
 Training:
   --epochs N           passes over the training data (default: 10; statquest: 100)
   --max-steps N        stop after N optimizer steps
@@ -139,6 +141,12 @@ async function main(args: string[]): Promise<number> {
         dev: { type: "string" },
         test: { type: "string" },
         seed: { type: "string" },
+        "d-model": { type: "string" },
+        heads: { type: "string" },
+        "encoder-layers": { type: "string" },
+        "decoder-layers": { type: "string" },
+        "d-ff": { type: "string" },
+        dropout: { type: "string" },
         epochs: { type: "string" },
         "max-steps": { type: "string" },
         "batch-tokens": { type: "string" },
@@ -193,6 +201,21 @@ async function main(args: string[]): Promise<number> {
     saveMinutes: num(v, "save-minutes", false),
     seed: num(v, "seed", true),
   };
+  // The preset's shape, with what the flags change (validated with the whole config).
+  const shape: Partial<TransformerConfig> = {};
+  for (
+    const [flag, key, integer] of [
+      ["d-model", "dModel", true],
+      ["heads", "heads", true],
+      ["encoder-layers", "encoderLayers", true],
+      ["decoder-layers", "decoderLayers", true],
+      ["d-ff", "dFF", true],
+      ["dropout", "dropout", false],
+    ] as const
+  ) {
+    const n = num(v, flag, integer);
+    if (n !== undefined) (shape as Record<string, number>)[key] = n;
+  }
   if (flags.threads === 0) throw new UsageError("--threads must be at least 1");
   if (flags.textbookCopies !== undefined && !v.textbook) {
     throw new UsageError("--textbook-copies needs --textbook");
@@ -259,7 +282,7 @@ async function main(args: string[]): Promise<number> {
       codec: bpe,
       seed,
       threads: flags.threads,
-      overrides: { shareEmbeddings: true, tieOutput: true, startToken: "sos" },
+      overrides: { ...shape, shareEmbeddings: true, tieOutput: true, startToken: "sos" },
     });
   } else {
     const minCount = flags.minCount ?? 2;
@@ -272,7 +295,13 @@ async function main(args: string[]): Promise<number> {
       unk: true,
       sos: true,
     });
-    model = createModel(preset, { srcVocab, tgtVocab, seed, threads: flags.threads });
+    model = createModel(preset, {
+      srcVocab,
+      tgtVocab,
+      seed,
+      threads: flags.threads,
+      overrides: shape,
+    });
   }
   const { examples, skipped } = toExamples(model, trainPairs);
   const devExamples = toExamples(model, split.dev).examples.slice(0, 2000);

@@ -22,7 +22,7 @@ import { statquestModel } from "./src/model/statquest.ts";
 import { explain } from "./src/model/explain.ts";
 import { loadDefaultModel } from "./models/default.ts";
 import type { Transformer } from "./src/model/model.ts";
-import { loadModel } from "./src/train/checkpoint.ts";
+import { loadModel } from "./src/checkpoint/checkpoint.ts";
 import { UnknownTokenError } from "./src/text/vocabulary.ts";
 
 const HELP = `Usage: deno run translate.ts [options] "sentence" ["sentence" ...]

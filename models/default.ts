@@ -5,7 +5,7 @@
  * time base64 would.
  * @module
  */
-import { loadModel, type LoadOptions } from "../src/train/checkpoint.ts";
+import { loadModel, type LoadOptions } from "../src/checkpoint/checkpoint.ts";
 import type { Transformer } from "../src/model/model.ts";
 
 /** The checkpoint bytes of the shipped model (a view into the embedded module). */

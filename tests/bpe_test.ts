@@ -1,7 +1,7 @@
 import { deepEqual, equal } from "node:assert/strict";
 import { BpeCodec, pretokenize } from "../src/text/bpe.ts";
 import { createModel } from "../src/model/model.ts";
-import { loadModel, saveModel } from "../src/train/checkpoint.ts";
+import { loadModel, saveModel } from "../src/checkpoint/checkpoint.ts";
 
 const CORPUS = [
   "Let's go.",

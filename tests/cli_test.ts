@@ -1,7 +1,7 @@
 // The command-line tools, run as a user runs them: subprocesses, no permission flags
 // for translate.ts with the default model.
 import { deepEqual, equal, match } from "node:assert/strict";
-import { loadCheckpoint } from "../src/train/checkpoint.ts";
+import { loadCheckpoint } from "../src/checkpoint/checkpoint.ts";
 
 const root = new URL("../", import.meta.url);
 
@@ -314,7 +314,7 @@ testInTempDir(
     ]);
     equal(resumed.code, 0, resumed.stderr);
     // Same weights (the metadata differs only in the recorded training time).
-    const { loadCheckpoint } = await import("../src/train/checkpoint.ts");
+    const { loadCheckpoint } = await import("../src/checkpoint/checkpoint.ts");
     const a = loadCheckpoint(await Deno.readFile(`${dir}/straight.safetensors`), { threads: 1 });
     const b = loadCheckpoint(await Deno.readFile(`${dir}/cut.safetensors`), { threads: 1 });
     deepEqual(b.model.core.params.values.toArray(), a.model.core.params.values.toArray());

@@ -10,7 +10,7 @@ import { crossEntropyInto } from "../src/kernels/cross_entropy.ts";
 import { createModel } from "../src/model/model.ts";
 import { Vocabulary } from "../src/text/vocabulary.ts";
 import { train } from "../src/train/train.ts";
-import { saveModel } from "../src/train/checkpoint.ts";
+import { saveModel } from "../src/checkpoint/checkpoint.ts";
 import { seededRandom } from "../src/model/random.ts";
 
 const words = Array.from({ length: 60 }, (_, i) => `w${i}`);

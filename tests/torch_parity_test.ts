@@ -3,7 +3,13 @@
 // batch, and what PyTorch computed from them: logits, loss, every gradient, the
 // parameters after one Adam step and the greedy decoding.
 import { deepEqual } from "node:assert/strict";
-import { loadCheckpoint, readHeader } from "../src/train/checkpoint.ts";
+import { loadCheckpoint } from "../src/checkpoint/checkpoint.ts";
+import {
+  parseSafetensors,
+  readTensor,
+  type TensorToWrite,
+  writeSafetensors,
+} from "../src/checkpoint/safetensors.ts";
 import { Adam } from "../src/train/optimizer.ts";
 
 const CASES = ["post_norm_relu", "pre_norm_gelu", "vocab_and_lengths", "textbook_toy"];
@@ -21,36 +27,21 @@ interface Fixture {
 
 // Splits a fixture into the checkpoint (the weights) and the expected tensors.
 function open(bytes: Uint8Array) {
-  const { header, metadata, dataStart } = readHeader(bytes);
+  const file = parseSafetensors(bytes);
   const expected = new Map<string, Float32Array>();
-  const keep: [string, { dtype: string; shape: number[]; data_offsets: [number, number] }][] = [];
-  for (const [name, t] of Object.entries(header)) {
-    const [a, b] = t.data_offsets;
-    const data = new Float32Array(bytes.slice(dataStart + a, dataStart + b).buffer);
+  const keep: TensorToWrite[] = [];
+  for (const [name, t] of file.tensors) {
+    const data = new Float32Array(t.shape.reduce((a, b) => a * b, 1));
+    readTensor(file, name, data);
     if (name.startsWith("expected.")) expected.set(name.slice("expected.".length), data);
-    else keep.push([name, t]);
+    else keep.push({ name, shape: t.shape, data });
   }
-  // Rebuild a file with the weights only.
-  const head: Record<string, unknown> = { __metadata__: metadata };
-  let offset = 0;
-  const parts: Uint8Array[] = [];
-  for (const [name, t] of keep) {
-    const [a, b] = t.data_offsets;
-    head[name] = { ...t, data_offsets: [offset, offset + b - a] };
-    parts.push(bytes.subarray(dataStart + a, dataStart + b));
-    offset += b - a;
-  }
-  const json = new TextEncoder().encode(JSON.stringify(head));
-  const out = new Uint8Array(8 + json.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-  out.set(json, 8);
-  let at = 8 + json.length;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  const fixture = JSON.parse(metadata.fixture) as Fixture;
-  return { checkpoint: loadCheckpoint(out), expected, fixture };
+  const { fixture, ...metadata } = file.metadata;
+  return {
+    checkpoint: loadCheckpoint(writeSafetensors(keep, metadata)),
+    expected,
+    fixture: JSON.parse(fixture) as Fixture,
+  };
 }
 
 // Largest |a − e| over the tensor, relative to the tensor's largest |e|; names the element.

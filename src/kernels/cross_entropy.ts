@@ -31,13 +31,13 @@ export function crossEntropyInto(
   }
   const v = labels.rt.i32;
   for (let r = 0; r < labels.length; r++) {
-    const y = v[(labels.ptr >> 2) + r];
+    const y = v[(labels.ptr >>> 2) + r];
     if (y !== ignore && (y < 0 || y >= logits.cols)) {
       throw new ShapeError(`${K}: label ${y} in row ${r} is outside [0, ${logits.cols})`);
     }
   }
   let count = 0;
-  for (let r = 0; r < labels.length; r++) if (v[(labels.ptr >> 2) + r] !== ignore) count++;
+  for (let r = 0; r < labels.length; r++) if (v[(labels.ptr >>> 2) + r] !== ignore) count++;
   if (count === 0) {
     dlogits?.zero();
     return 0;

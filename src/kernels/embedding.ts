@@ -9,7 +9,7 @@ function checkIds(K: string, ids: IntBuffer, table: Tensor, tokens: number): voi
     throw new ShapeError(`${K}: ${ids.length} ids for ${tokens} tokens`);
   }
   const v = ids.rt.i32;
-  const base = ids.ptr >> 2;
+  const base = ids.ptr >>> 2;
   for (let t = 0; t < tokens; t++) {
     const id = v[base + t];
     if (id < 0 || id >= table.rows) {

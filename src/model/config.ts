@@ -138,23 +138,85 @@ export function configFromPreset(
   return validateConfig({ ...base, ...vocab, ...overrides });
 }
 
-function positiveInt(name: string, v: unknown, min = 1): void {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
-    throw new VamosError(`Invalid config: ${name} must be an integer >= ${min}, got ${v}`);
+/**
+ * The largest value each size field may take. They keep every model this package can
+ * create or load within wasm's 4 GiB and decoding bounded in time (maxLen caps the
+ * tokens of a translation); see also {@linkcode MAX_MODEL_BYTES}.
+ */
+export const CONFIG_LIMITS = {
+  srcVocab: 1_000_000,
+  tgtVocab: 1_000_000,
+  dModel: 8192,
+  heads: 256,
+  encoderLayers: 64,
+  decoderLayers: 64,
+  dFF: 65536,
+  maxLen: 1024,
+} as const;
+
+/** The largest parameter memory (values and gradients, 8 bytes a parameter) a config may need. */
+export const MAX_MODEL_BYTES = 2 ** 31;
+
+const FIELDS: Record<keyof TransformerConfig, "int" | "boolean" | "other"> = {
+  srcVocab: "int",
+  tgtVocab: "int",
+  dModel: "int",
+  heads: "int",
+  encoderLayers: "int",
+  decoderLayers: "int",
+  dFF: "int",
+  activation: "other",
+  norm: "other",
+  finalNorm: "boolean",
+  scaleAttention: "boolean",
+  scaleEmbedding: "boolean",
+  shareEmbeddings: "boolean",
+  tieOutput: "boolean",
+  attentionBias: "boolean",
+  attentionOutProj: "boolean",
+  dropout: "other",
+  normEps: "other",
+  startToken: "other",
+  maxLen: "other",
+};
+
+function intField(c: TransformerConfig, name: keyof typeof CONFIG_LIMITS, min: number): void {
+  const v = c[name];
+  const max = CONFIG_LIMITS[name];
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+    throw new VamosError(
+      `Invalid config: ${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`,
+    );
   }
 }
 
-/** Checks every field and returns the config; throws a VamosError naming the first bad one. */
+/**
+ * Checks every field (types, ranges, consistency, the memory estimate) and returns the
+ * config; throws a VamosError naming the first bad one. Unknown fields are errors too.
+ */
 export function validateConfig(c: TransformerConfig): TransformerConfig {
-  if (typeof c !== "object" || c === null) throw new VamosError("Invalid config: not an object");
-  positiveInt("srcVocab", c.srcVocab);
-  positiveInt("tgtVocab", c.tgtVocab);
-  positiveInt("dModel", c.dModel);
-  positiveInt("heads", c.heads);
-  positiveInt("encoderLayers", c.encoderLayers, 0);
-  positiveInt("decoderLayers", c.decoderLayers, 1);
-  positiveInt("dFF", c.dFF, 0);
-  positiveInt("maxLen", c.maxLen, 2);
+  if (typeof c !== "object" || c === null || Array.isArray(c)) {
+    throw new VamosError("Invalid config: not an object");
+  }
+  for (const k of Object.keys(c)) {
+    if (!Object.hasOwn(FIELDS, k)) throw new VamosError(`Invalid config: unknown field "${k}"`);
+  }
+  for (const k of Object.keys(FIELDS) as (keyof TransformerConfig)[]) {
+    if (!Object.hasOwn(c, k)) throw new VamosError(`Invalid config: "${k}" is missing`);
+    if (FIELDS[k] === "boolean" && typeof c[k] !== "boolean") {
+      throw new VamosError(
+        `Invalid config: ${k} must be true or false, got ${JSON.stringify(c[k])}`,
+      );
+    }
+  }
+  intField(c, "srcVocab", 1);
+  intField(c, "tgtVocab", 1);
+  intField(c, "dModel", 1);
+  intField(c, "heads", 1);
+  intField(c, "encoderLayers", 0);
+  intField(c, "decoderLayers", 1);
+  intField(c, "dFF", 0);
+  intField(c, "maxLen", 2);
   if (c.dModel % c.heads !== 0) {
     throw new VamosError(
       `Invalid config: dModel ${c.dModel} is not a multiple of heads ${c.heads}`,
@@ -162,18 +224,28 @@ export function validateConfig(c: TransformerConfig): TransformerConfig {
   }
   if (c.activation !== "relu" && c.activation !== "gelu") {
     throw new VamosError(
-      `Invalid config: activation must be "relu" or "gelu", got ${c.activation}`,
+      `Invalid config: activation must be "relu" or "gelu", got ${JSON.stringify(c.activation)}`,
     );
   }
-  if (!["post", "pre", "none"].includes(c.norm)) {
-    throw new VamosError(`Invalid config: norm must be "post", "pre" or "none", got ${c.norm}`);
+  if (c.norm !== "post" && c.norm !== "pre" && c.norm !== "none") {
+    throw new VamosError(
+      `Invalid config: norm must be "post", "pre" or "none", got ${JSON.stringify(c.norm)}`,
+    );
   }
-  if (!(c.dropout >= 0 && c.dropout < 1)) {
-    throw new VamosError(`Invalid config: dropout must be in [0, 1), got ${c.dropout}`);
+  if (typeof c.dropout !== "number" || !(c.dropout >= 0 && c.dropout < 1)) {
+    throw new VamosError(
+      `Invalid config: dropout must be in [0, 1), got ${JSON.stringify(c.dropout)}`,
+    );
   }
-  if (!(c.normEps > 0)) throw new VamosError(`Invalid config: normEps must be > 0`);
+  if (typeof c.normEps !== "number" || !(c.normEps > 0 && c.normEps <= 1)) {
+    throw new VamosError(
+      `Invalid config: normEps must be in (0, 1], got ${JSON.stringify(c.normEps)}`,
+    );
+  }
   if (c.startToken !== "eos" && c.startToken !== "sos") {
-    throw new VamosError(`Invalid config: startToken must be "eos" or "sos", got ${c.startToken}`);
+    throw new VamosError(
+      `Invalid config: startToken must be "eos" or "sos", got ${JSON.stringify(c.startToken)}`,
+    );
   }
   if (c.shareEmbeddings && c.srcVocab !== c.tgtVocab) {
     throw new VamosError(
@@ -183,22 +255,19 @@ export function validateConfig(c: TransformerConfig): TransformerConfig {
   if (c.heads > 1 && !c.attentionOutProj) {
     throw new VamosError("Invalid config: several heads need attentionOutProj to combine them");
   }
-  for (
-    const k of [
-      "finalNorm",
-      "scaleAttention",
-      "scaleEmbedding",
-      "shareEmbeddings",
-      "tieOutput",
-      "attentionBias",
-      "attentionOutProj",
-    ] as const
-  ) {
-    if (typeof c[k] !== "boolean") {
-      throw new VamosError(`Invalid config: ${k} must be true or false`);
-    }
+  const bytes = 8 * parameterCountOf(c);
+  if (bytes > MAX_MODEL_BYTES) {
+    throw new VamosError(
+      `Invalid config: the parameters would need ${(bytes / 2 ** 30).toFixed(1)} GiB, ` +
+        `more than the ${MAX_MODEL_BYTES / 2 ** 30} GiB this package allows`,
+    );
   }
   return c;
+}
+
+/** The number of parameters of a valid config (as {@linkcode parameterSpecs} lays them out). */
+export function parameterCountOf(c: TransformerConfig): number {
+  return parameterSpecs(c).reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
 }
 
 /** One parameter tensor: its PyTorch state_dict name and shape. */

@@ -125,8 +125,8 @@ export function greedyDecode(
           // Append this step's keys and values at row b·steps + t of the cache.
           const f = f32();
           for (let b = 0; b < B; b++) {
-            const srcAt = (qkv.ptr >> 2) + b * 3 * d + d;
-            const dstAt = (cache[i].ptr >> 2) + (b * steps + t) * 2 * d;
+            const srcAt = (qkv.ptr >>> 2) + b * 3 * d + d;
+            const dstAt = (cache[i].ptr >>> 2) + (b * steps + t) * 2 * d;
             f.copyWithin(dstAt, srcAt, srcAt + 2 * d);
           }
           const k = cache[i].colSlice(0, d), v = cache[i].colSlice(d, 2 * d);

@@ -89,7 +89,7 @@ export class ParamStore {
   /** Initializes every parameter: Xavier-uniform matrices, zero biases, unit norms. */
   initialize(random: () => number): void {
     const f = this.rt.f32;
-    const base = this.values.ptr >> 2;
+    const base = this.values.ptr >>> 2;
     for (const e of this.entries) {
       const at = base + e.offset;
       if (e.init === "zeros") f.fill(0, at, at + e.size);

@@ -166,7 +166,7 @@ export class Runtime {
     }
     this.#top = end;
     if (zero) this.u8.fill(0, ptr, end);
-    else if (this.#poison) this.f32.fill(NaN, ptr >> 2, end >> 2);
+    else if (this.#poison) this.f32.fill(NaN, ptr >>> 2, end >>> 2);
     return ptr;
   }
 

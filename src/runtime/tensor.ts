@@ -48,7 +48,7 @@ export class Tensor {
   /** A live Float32Array over a contiguous tensor (invalid after memory grows). */
   view(): Float32Array {
     if (!this.contiguous) throw new RangeError("view() needs a contiguous tensor; use toArray()");
-    return this.rt.f32.subarray(this.ptr >> 2, (this.ptr >> 2) + this.size);
+    return this.rt.f32.subarray(this.ptr >>> 2, (this.ptr >>> 2) + this.size);
   }
 
   /** A copy of the values, row by row. */
@@ -56,7 +56,7 @@ export class Tensor {
     const out = new Float32Array(this.size);
     const f = this.rt.f32;
     for (let r = 0; r < this.rows; r++) {
-      const s = (this.ptr >> 2) + r * this.ld;
+      const s = (this.ptr >>> 2) + r * this.ld;
       out.set(f.subarray(s, s + this.cols), r * this.cols);
     }
     return out;
@@ -69,7 +69,7 @@ export class Tensor {
     }
     const f = this.rt.f32;
     for (let r = 0; r < this.rows; r++) {
-      const s = (this.ptr >> 2) + r * this.ld;
+      const s = (this.ptr >>> 2) + r * this.ld;
       for (let c = 0; c < this.cols; c++) f[s + c] = values[r * this.cols + c];
     }
     return this;
@@ -79,7 +79,7 @@ export class Tensor {
   zero(): this {
     const f = this.rt.f32;
     for (let r = 0; r < this.rows; r++) {
-      const s = (this.ptr >> 2) + r * this.ld;
+      const s = (this.ptr >>> 2) + r * this.ld;
       f.fill(0, s, s + this.cols);
     }
     return this;
@@ -96,12 +96,12 @@ export class IntBuffer {
     if (values.length + offset > this.length) {
       throw new RangeError(`Expected at most ${this.length - offset} values, got ${values.length}`);
     }
-    this.rt.i32.set(values, (this.ptr >> 2) + offset);
+    this.rt.i32.set(values, (this.ptr >>> 2) + offset);
     return this;
   }
 
   /** A copy of the values. */
   toArray(): Int32Array {
-    return this.rt.i32.slice(this.ptr >> 2, (this.ptr >> 2) + this.length);
+    return this.rt.i32.slice(this.ptr >>> 2, (this.ptr >>> 2) + this.length);
   }
 }

@@ -263,14 +263,45 @@ export class BpeCodec implements TextCodec {
     return { bpe_chars: JSON.stringify(this.chars), bpe_merges: JSON.stringify(this.merges) };
   }
 
-  /** Rebuilds a codec from checkpoint metadata. */
+  /**
+   * Rebuilds a codec from checkpoint metadata, checking it first: the base characters
+   * are distinct single characters, and each merge joins two tokens that exist by then.
+   */
   static fromMetadata(m: Record<string, string>): BpeCodec {
+    let chars: unknown, merges: unknown;
     try {
-      return new BpeCodec(JSON.parse(m.bpe_chars), JSON.parse(m.bpe_merges));
+      chars = JSON.parse(m.bpe_chars);
+      merges = JSON.parse(m.bpe_merges);
     } catch {
       throw new VamosError(
-        "The checkpoint's BPE tokenizer (bpe_chars, bpe_merges) is missing or corrupt",
+        "The checkpoint's BPE tokenizer (bpe_chars, bpe_merges) is missing or not JSON",
       );
     }
+    if (!Array.isArray(chars) || !Array.isArray(merges)) {
+      throw new VamosError("The checkpoint's bpe_chars and bpe_merges must be JSON arrays");
+    }
+    const known = new Set<string>();
+    chars.forEach((ch, i) => {
+      if (typeof ch !== "string" || [...ch].length !== 1 || known.has(ch)) {
+        throw new VamosError(
+          `The checkpoint's bpe_chars[${i}] is ${JSON.stringify(ch)}: not a new single character`,
+        );
+      }
+      known.add(ch);
+    });
+    merges.forEach((pair, i) => {
+      if (
+        !Array.isArray(pair) || pair.length !== 2 ||
+        !pair.every((t) => typeof t === "string" && known.has(t))
+      ) {
+        throw new VamosError(
+          `The checkpoint's bpe_merges[${i}] is ${
+            JSON.stringify(pair).slice(0, 60)
+          }: not a pair of tokens known by then`,
+        );
+      }
+      known.add(pair[0] + pair[1]);
+    });
+    return new BpeCodec(chars, merges);
   }
 }

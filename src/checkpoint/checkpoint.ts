@@ -1,0 +1,388 @@
+/**
+ * Models as safetensors checkpoints: which tensors a model has (PyTorch nn.Transformer
+ * state_dict names) and what the metadata holds (config, vocabularies, tokenizer,
+ * optimizer, training record). Loading treats the file as untrusted: the structure
+ * (`safetensors.ts`), every metadata value and every tensor are checked against the
+ * config before any model memory is allocated.
+ * @module
+ */
+import { Transformer } from "../model/model.ts";
+import { TransformerCore } from "../model/transformer.ts";
+import {
+  parameterSpecs,
+  PRESETS,
+  type TransformerConfig,
+  validateConfig,
+} from "../model/config.ts";
+import { Vocabulary } from "../text/vocabulary.ts";
+import { type TextCodec, WordCodec } from "../text/codec.ts";
+import { BpeCodec } from "../text/bpe.ts";
+import { Adam, type OptimizerOptions } from "../train/optimizer.ts";
+import {
+  CheckpointError,
+  parseSafetensors,
+  readTensor,
+  type SafetensorsFile,
+  type TensorToWrite,
+  writeSafetensors,
+} from "./safetensors.ts";
+
+export { CheckpointError };
+
+/** The `format` value in the metadata of our checkpoints. */
+export const CHECKPOINT_FORMAT = "vamos-transformer/1";
+
+/** Options of {@linkcode saveModel}. */
+export interface SaveOptions {
+  /** Also save the optimizer's step and moments, so training can resume exactly. */
+  optimizer?: Adam;
+  /** Extra metadata strings (training data checksum, seed, ...). */
+  metadata?: Record<string, string>;
+  /** Store weights as 32-bit floats (default) or 16-bit (half the size, for shipping). */
+  dtype?: "F32" | "F16";
+}
+
+const OPTIMIZER_TENSORS = ["optimizer.exp_avg", "optimizer.exp_avg_sq"] as const;
+
+/**
+ * Serializes a model (and optionally its optimizer) as safetensors bytes.
+ *
+ * @example
+ * ```ts
+ * import { createModel, loadModel, saveModel, Vocabulary } from "@vamos/transformer";
+ * import { deepEqual } from "node:assert/strict";
+ * const vocab = new Vocabulary(["a", "b", "<EOS>"]);
+ * const model = createModel("statquest", { srcVocab: vocab, tgtVocab: vocab, seed: 4 });
+ * const copy = await loadModel(saveModel(model));
+ * deepEqual(copy.logits([[0, 2]], [[2, 1]]), model.logits([[0, 2]], [[2, 1]]));
+ * ```
+ */
+export function saveModel(model: Transformer, opts: SaveOptions = {}): Uint8Array {
+  const params = model.core.params;
+  const f32 = model.core.rt.f32;
+  const dtype = opts.dtype ?? "F32";
+  const tensors: TensorToWrite[] = params.entries.map((e) => {
+    const at = (params.values.ptr >>> 2) + e.offset;
+    return { name: e.name, shape: e.shape, data: f32.subarray(at, at + e.size), dtype };
+  });
+  const metadata: Record<string, string> = {
+    ...opts.metadata,
+    format: CHECKPOINT_FORMAT,
+    config: JSON.stringify(model.config),
+    src_vocab: JSON.stringify(model.srcVocab.tokens),
+    tgt_vocab: JSON.stringify(model.tgtVocab.tokens),
+    tokenizer: model.codec.kind,
+    ...(model.codec as { metadata?: () => Record<string, string> }).metadata?.(),
+  };
+  if (opts.optimizer) {
+    const { m, v } = params.moments();
+    metadata.optimizer = JSON.stringify({
+      step: opts.optimizer.step,
+      options: opts.optimizer.options,
+    });
+    // Optimizer moments always stay f32: resuming must be exact.
+    tensors.push({ name: OPTIMIZER_TENSORS[0], shape: [params.count], data: m.view() });
+    tensors.push({ name: OPTIMIZER_TENSORS[1], shape: [params.count], data: v.view() });
+  }
+  return writeSafetensors(tensors, metadata);
+}
+
+function fail(msg: string): never {
+  throw new CheckpointError(`Cannot load the checkpoint: ${msg}`);
+}
+
+function parseJson(metadata: Record<string, string>, key: string): unknown {
+  if (!Object.hasOwn(metadata, key)) {
+    fail(`the metadata has no "${key}"; was it saved by this package?`);
+  }
+  try {
+    return JSON.parse(metadata[key]);
+  } catch {
+    fail(`the metadata "${key}" is not valid JSON`);
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+function stringList(metadata: Record<string, string>, key: string): string[] {
+  const v = parseJson(metadata, key);
+  if (!Array.isArray(v) || !v.every((t) => typeof t === "string")) {
+    fail(`the metadata "${key}" must be a JSON array of strings`);
+  }
+  return v;
+}
+
+const decimal = /^(0|[1-9][0-9]{0,15})$/;
+const fraction = (v: unknown) => typeof v === "number" && v >= 0 && v < 1;
+
+// The documented metadata keys besides the model's own, with their types. Other keys
+// (a user's notes) are kept as they are.
+const TRAINING_METADATA: Record<string, (v: string) => boolean> = {
+  preset: (v) => Object.hasOwn(PRESETS, v),
+  seed: (v) => decimal.test(v),
+  data_sha256: (v) => /^[0-9a-f]{64}$/.test(v),
+  split: (v) => {
+    try {
+      const s = JSON.parse(v);
+      return isObject(s) && Object.keys(s).sort().join() === "dev,seed,test" &&
+        fraction(s.dev) && fraction(s.test) && (s.dev as number) + (s.test as number) < 1 &&
+        Number.isSafeInteger(s.seed) && (s.seed as number) >= 0;
+    } catch {
+      return false;
+    }
+  },
+  casual: (v) => /^[0-9.e-]+$/.test(v) && Number(v) >= 0 && Number(v) <= 1,
+  textbook: (v) => v === "true" || v === "false",
+  textbook_copies: (v) => decimal.test(v) && Number(v) >= 1,
+  training_seconds: (v) => decimal.test(v),
+  steps: (v) => decimal.test(v),
+  train_options: (v) => {
+    try {
+      return isObject(JSON.parse(v));
+    } catch {
+      return false;
+    }
+  },
+};
+
+function checkOptimizer(
+  metadata: Record<string, string>,
+): { step: number; options: OptimizerOptions } {
+  const o = parseJson(metadata, "optimizer");
+  if (!isObject(o) || Object.keys(o).sort().join() !== "options,step") {
+    fail('the metadata "optimizer" must be {"step": N, "options": {...}}');
+  }
+  if (!Number.isSafeInteger(o.step) || (o.step as number) < 0) {
+    fail(`the optimizer step must be a whole number, got ${JSON.stringify(o.step)}`);
+  }
+  const opts = o.options;
+  if (!isObject(opts)) fail("the optimizer options must be an object");
+  const number = (k: string, ok: (x: number) => boolean) => {
+    const x = opts[k];
+    if (typeof x !== "number" || !ok(x)) {
+      fail(`the optimizer option ${k} is ${JSON.stringify(x)}, out of range`);
+    }
+  };
+  for (const k of Object.keys(opts)) {
+    if (
+      ![
+        "schedule",
+        "lr",
+        "warmup",
+        "beta1",
+        "beta2",
+        "eps",
+        "weightDecay",
+        "decoupled",
+        "clipNorm",
+      ].includes(k)
+    ) fail(`the optimizer option "${k}" is unknown`);
+  }
+  if (opts.schedule !== "noam" && opts.schedule !== "constant") {
+    fail(
+      `the optimizer schedule must be "noam" or "constant", got ${JSON.stringify(opts.schedule)}`,
+    );
+  }
+  number("lr", (x) => x >= 0 && Number.isFinite(x));
+  number("warmup", (x) => Number.isSafeInteger(x) && x >= 0);
+  number("beta1", (x) => x >= 0 && x < 1);
+  number("beta2", (x) => x >= 0 && x < 1);
+  number("eps", (x) => x > 0 && Number.isFinite(x));
+  number("weightDecay", (x) => x >= 0 && Number.isFinite(x));
+  number("clipNorm", (x) => x >= 0 && Number.isFinite(x));
+  if (typeof opts.decoupled !== "boolean") fail("the optimizer option decoupled must be a boolean");
+  return { step: o.step as number, options: opts as OptimizerOptions };
+}
+
+// What a checkpoint's metadata says, every value checked; nothing allocated yet.
+function readMetadata(file: SafetensorsFile) {
+  const metadata = file.metadata;
+  if (metadata.format !== CHECKPOINT_FORMAT) {
+    fail(
+      `the metadata says format ${
+        JSON.stringify(metadata.format ?? "(none)")
+      }, expected "${CHECKPOINT_FORMAT}"; ` +
+        "convert PyTorch weights with tools/torch_to_safetensors.py",
+    );
+  }
+  let config: TransformerConfig;
+  try {
+    config = validateConfig(parseJson(metadata, "config") as TransformerConfig);
+  } catch (e) {
+    if (e instanceof CheckpointError) throw e;
+    fail((e as Error).message);
+  }
+  const srcTokens = stringList(metadata, "src_vocab");
+  const tgtTokens = stringList(metadata, "tgt_vocab");
+  if (srcTokens.length !== config.srcVocab) {
+    fail(
+      `the source vocabulary has ${srcTokens.length} tokens, the config says ${config.srcVocab}`,
+    );
+  }
+  if (tgtTokens.length !== config.tgtVocab) {
+    fail(
+      `the target vocabulary has ${tgtTokens.length} tokens, the config says ${config.tgtVocab}`,
+    );
+  }
+  for (const [key, check] of Object.entries(TRAINING_METADATA)) {
+    if (Object.hasOwn(metadata, key) && !check(metadata[key])) {
+      fail(`the metadata "${key}" has a value of the wrong kind: ${metadata[key].slice(0, 80)}`);
+    }
+  }
+  const kind = metadata.tokenizer ?? "word";
+  let codec: TextCodec, srcVocab: Vocabulary, tgtVocab: Vocabulary;
+  try {
+    srcVocab = new Vocabulary(srcTokens);
+    tgtVocab = new Vocabulary(tgtTokens);
+    if (kind === "word") {
+      if ("bpe_chars" in metadata || "bpe_merges" in metadata) {
+        fail('the tokenizer is "word" but the metadata has BPE merges');
+      }
+      codec = new WordCodec();
+    } else if (kind === "bpe") {
+      const bpe = BpeCodec.fromMetadata(metadata);
+      const tokens = bpe.vocabulary.tokens;
+      for (const [side, list] of [["source", srcTokens], ["target", tgtTokens]] as const) {
+        if (list.length !== tokens.length || list.some((t, i) => t !== tokens[i])) {
+          fail(`the ${side} vocabulary is not the one the BPE merges define`);
+        }
+      }
+      codec = bpe;
+    } else fail(`tokenizer ${JSON.stringify(kind)} is unknown to this version (word or bpe)`);
+  } catch (e) {
+    if (e instanceof CheckpointError) throw e;
+    fail((e as Error).message);
+  }
+  if (config.startToken === "sos" && tgtVocab.sos === undefined) {
+    fail('the config starts decoding with <SOS>, but the target vocabulary has no "<SOS>"');
+  }
+  const optimizer = Object.hasOwn(metadata, "optimizer") ? checkOptimizer(metadata) : undefined;
+  return { config, srcVocab, tgtVocab, codec, optimizer };
+}
+
+// Every tensor the config and metadata call for, exactly once, with its shape; nothing else.
+function checkTensors(
+  file: SafetensorsFile,
+  config: TransformerConfig,
+  withOptimizer: boolean,
+  regionFloats: number,
+): void {
+  const specs = parameterSpecs(config);
+  const expected = new Map(specs.map((s) => [s.name, s.shape]));
+  if (withOptimizer) { for (const name of OPTIMIZER_TENSORS) expected.set(name, [regionFloats]); }
+  for (const [name, t] of file.tensors) {
+    const shape = expected.get(name);
+    if (!shape) {
+      fail(
+        name.startsWith("optimizer.") && !withOptimizer
+          ? `tensor "${name}" is optimizer state, but the metadata has no "optimizer"`
+          : `tensor "${name}" is not a parameter of this configuration`,
+      );
+    }
+    if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
+      fail(`tensor "${name}" has shape [${t.shape.join(", ")}], expected [${shape.join(", ")}]`);
+    }
+    if (name.startsWith("optimizer.") && t.dtype !== "F32") {
+      fail(`tensor "${name}" is ${t.dtype}; optimizer state must be F32 to resume exactly`);
+    }
+  }
+  for (const name of expected.keys()) {
+    if (!file.tensors.has(name)) fail(`tensor "${name}" is missing`);
+  }
+}
+
+// Floats of the parameter region ParamStore lays out for `config` (each tensor 16-byte aligned).
+function regionFloatsOf(config: TransformerConfig): number {
+  return parameterSpecs(config).reduce(
+    (n, s) => n + Math.ceil(s.shape.reduce((a, b) => a * b, 1) / 4) * 4,
+    0,
+  );
+}
+
+function checkFinite(name: string, values: Float32Array): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      fail(`tensor "${name}" holds ${values[i]} at index ${i}; the weights are corrupt`);
+    }
+  }
+}
+
+/** The model and, if saved with one, the optimizer state of a checkpoint. */
+export interface LoadedCheckpoint {
+  /** The model. */
+  model: Transformer;
+  /** The optimizer, when the checkpoint has one (for resuming training). */
+  optimizer?: Adam;
+  /** The metadata strings of the file. */
+  metadata: Record<string, string>;
+}
+
+/** Options of {@linkcode loadModel} and {@linkcode loadCheckpoint}. */
+export interface LoadOptions {
+  /** Threads for the kernels (default: every core). */
+  threads?: number;
+}
+
+/**
+ * Loads a checkpoint with everything in it; see {@linkcode loadModel}.
+ *
+ * @example
+ * ```ts
+ * import { createModel, loadCheckpoint, saveModel, Vocabulary } from "@vamos/transformer";
+ * import { equal } from "node:assert/strict";
+ * const vocab = new Vocabulary(["a", "b", "<EOS>"]);
+ * const model = createModel("statquest", { srcVocab: vocab, tgtVocab: vocab });
+ * const { metadata } = loadCheckpoint(saveModel(model, { metadata: { note: "hi" } }));
+ * equal(metadata.note, "hi");
+ * ```
+ */
+export function loadCheckpoint(bytes: Uint8Array, opts: LoadOptions = {}): LoadedCheckpoint {
+  const file = parseSafetensors(bytes);
+  const { config, srcVocab, tgtVocab, codec, optimizer: saved } = readMetadata(file);
+  const regionFloats = regionFloatsOf(config);
+  checkTensors(file, config, saved !== undefined, regionFloats);
+  // Everything is consistent: the model's memory is now bounded by the file's size.
+  const core = new TransformerCore(config, { threads: opts.threads, initialize: false });
+  const params = core.params;
+  const f32 = core.rt.f32;
+  for (const e of params.entries) {
+    const at = (params.values.ptr >>> 2) + e.offset;
+    const dst = f32.subarray(at, at + e.size);
+    readTensor(file, e.name, dst);
+    checkFinite(e.name, dst);
+  }
+  let optimizer: Adam | undefined;
+  if (saved) {
+    const moments = params.moments();
+    readTensor(file, OPTIMIZER_TENSORS[0], moments.m.view());
+    readTensor(file, OPTIMIZER_TENSORS[1], moments.v.view());
+    checkFinite(OPTIMIZER_TENSORS[0], moments.m.view());
+    checkFinite(OPTIMIZER_TENSORS[1], moments.v.view());
+    optimizer = new Adam(params, config.dModel, saved.options);
+    optimizer.step = saved.step;
+  }
+  const model = new Transformer(core, srcVocab, tgtVocab, codec);
+  return { model, optimizer, metadata: file.metadata };
+}
+
+/**
+ * Loads a model from safetensors bytes written by {@linkcode saveModel} (or converted
+ * from PyTorch). The file is untrusted: its structure, metadata, every tensor's name,
+ * dtype, shape and byte range, and the weights' values are checked; anything wrong
+ * raises a CheckpointError naming the first problem.
+ *
+ * @example
+ * ```ts
+ * import { CheckpointError, loadModel } from "@vamos/transformer";
+ * import { rejects } from "node:assert/strict";
+ * await rejects(loadModel(new Uint8Array([1, 2, 3])), CheckpointError);
+ * ```
+ */
+export function loadModel(bytes: Uint8Array, opts: LoadOptions = {}): Promise<Transformer> {
+  try {
+    return Promise.resolve(loadCheckpoint(bytes, opts).model);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}

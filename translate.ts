@@ -23,12 +23,24 @@ import { explain } from "./src/model/explain.ts";
 import { loadDefaultModel } from "./models/default.ts";
 import type { Transformer } from "./src/model/model.ts";
 import { loadModel } from "./src/checkpoint/checkpoint.ts";
-import { UnknownTokenError } from "./src/text/vocabulary.ts";
+import { type Line, LineWriter, stdinWindows } from "./src/cli/lines.ts";
+
+async function readAllLines(): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const window of stdinWindows(Deno.stdin.readable)) {
+    for (const l of window) if (l.text.trim()) lines.push(l.text);
+  }
+  return lines;
+}
 
 const HELP = `Usage: deno run translate.ts [options] "sentence" ["sentence" ...]
-       echo "sentence" | deno run translate.ts [options]
+       deno run translate.ts [options] < file.txt
 
-Translates English sentences to Spanish, one line of output per sentence.
+Translates English to Spanish: one line of output per argument or input line. Lines
+are read and printed as they come (a pipe of any length works in bounded memory); a
+line with several sentences is translated sentence by sentence. A line that cannot be
+translated prints as an empty line, with a warning naming it on stderr, and makes the
+exit status 1.
 
 Options:
   --model NAME|FILE  "default" (the shipped English→Spanish model), "statquest" (the
@@ -43,11 +55,6 @@ Examples:
   deno run translate.ts "Where is the bathroom?"
   deno run translate.ts --model statquest --explain "to go"
   deno run --allow-read translate.ts --model model.safetensors "I am hungry."`;
-
-async function readStdinLines(): Promise<string[]> {
-  const text = await new Response(Deno.stdin.readable).text();
-  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
-}
 
 async function openModel(name: string, threads?: number): Promise<Transformer> {
   if (name === "statquest") return statquestModel(threads);
@@ -76,33 +83,49 @@ async function main(args: string[]): Promise<number> {
   }
   const maxTokens = positiveIntegerFlag(values, "max-tokens");
   const threads = positiveIntegerFlag(values, "threads");
-  let sentences = positionals;
-  if (sentences.length === 0) {
-    if (Deno.stdin.isTerminal()) {
-      throw new UsageError(
-        'Nothing to translate: give a sentence, e.g. deno run translate.ts "let\'s go"',
-      );
-    }
-    sentences = await readStdinLines();
-    if (sentences.length === 0) throw new UsageError("Nothing to translate: stdin was empty");
+  if (positionals.length === 0 && Deno.stdin.isTerminal()) {
+    throw new UsageError(
+      'Nothing to translate: give a sentence, e.g. deno run translate.ts "let\'s go"',
+    );
   }
-  for (const s of sentences) {
+  for (const s of positionals) {
     if (s.trim() === "") throw new UsageError("Nothing to translate: a sentence is empty");
   }
   const model = await openModel(values.model!, threads);
-  if (values.explain) {
-    sentences.forEach((s, i) => {
-      if (i) console.log();
-      console.log(explain(model, s));
-    });
-    return 0;
+  try {
+    if (values.explain) {
+      const sentences = positionals.length ? positionals : await readAllLines();
+      sentences.forEach((s, i) => {
+        if (i) console.log();
+        console.log(explain(model, s));
+      });
+      return 0;
+    }
+    const out = new LineWriter();
+    let failures = 0;
+    const report = (what: string, index: number, message: string) => {
+      console.error(`translate: ${what} ${index + 1}: ${message}`);
+      failures++;
+    };
+    const translateLines = (lines: readonly Line[]) => {
+      const results = model.translateEach(lines.map((l) => l.text), { maxTokens });
+      results.forEach((r, i) => {
+        if (lines[i].problem) report("line", lines[i].index, lines[i].problem!);
+        else if (r.error) {
+          report(positionals.length ? "sentence" : "line", lines[i].index, r.error.message);
+        }
+        out.line(r.error ? "" : r.translation);
+      });
+      out.flush();
+    };
+    if (positionals.length) translateLines(positionals.map((text, index) => ({ text, index })));
+    else {
+      for await (const window of stdinWindows(Deno.stdin.readable)) translateLines(window);
+    }
+    return failures ? 1 : 0;
+  } finally {
+    model.close();
   }
-  const unknown = [...new Set(sentences.flatMap((s) => model.unknownWords(s)))];
-  if (unknown.length) throw new UnknownTokenError(unknown, model.srcVocab.tokens);
-  const ids = sentences.map((s) => model.encodeSource(s));
-  const out = model.translateIds(ids, maxTokens);
-  for (const t of out) console.log(model.codec.detokenize(model.tgtVocab.decode(t)));
-  return 0;
 }
 
 if (import.meta.main) await runCli("translate", main);

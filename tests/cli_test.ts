@@ -63,15 +63,18 @@ Deno.test("translate.ts --model statquest prints vamos and ir, with no permissio
 
 Deno.test("translate.ts reads one sentence per line from stdin", async () => {
   const r = await run(["run", "translate.ts", "--model", "statquest"], "let's go\n\nto go\n");
-  equal(r.stdout, "vamos\nir\n");
+  equal(r.stdout, "vamos\n\nir\n"); // an empty line in, an empty line out
   equal(r.code, 0);
 });
 
 Deno.test("translate.ts: unknown words, usage errors and help", async () => {
   const unknown = await run(["run", "translate.ts", "--model", "statquest", "let's dance"]);
   equal(unknown.code, 1);
-  equal(unknown.stdout, "");
-  match(unknown.stderr, /^translate: Unknown word: "dance"\. The model knows: let's, to, go\n$/);
+  equal(unknown.stdout, "\n");
+  match(
+    unknown.stderr,
+    /^translate: sentence 1: Unknown word: "dance"\. The model knows: let's, to, go\n$/,
+  );
   const bad = await run(["run", "translate.ts", "--frobnicate"]);
   equal(bad.code, 2);
   equal(bad.stderr.trim().split("\n").length, 1);

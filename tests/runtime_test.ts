@@ -1,5 +1,7 @@
 import { Runtime } from "../src/runtime/runtime.ts";
 import { matmulInto } from "../src/kernels/matmul.ts";
+import { embeddingInto } from "../src/kernels/embedding.ts";
+import { crossEntropyInto } from "../src/kernels/cross_entropy.ts";
 import { attention, layerNorm, matmul, softmax } from "../mod.ts";
 import { ShapeError } from "../src/errors.ts";
 import { assertClose, assertThrows, randomArray } from "./_helpers.ts";
@@ -93,4 +95,29 @@ Deno.test("Float32Array API: zero-size and mismatched inputs give clear errors",
     () => matmul(new Float32Array(1), new Float32Array(1), 1.5, 1, 1),
     /m must be a positive integer, got 1.5/,
   );
+});
+
+Deno.test("memory above 2 GiB: addresses are unsigned everywhere", () => {
+  const rt = new Runtime();
+  rt.allocBytes(2 ** 31 + 1000, false); // skip past 2 GiB without touching it
+  const a = rt.tensor(5, 7).set(randomArray(35, 1));
+  const b = rt.tensor(7, 3).set(randomArray(21, 2));
+  if (a.ptr < 2 ** 31) throw new Error(`tensor at ${a.ptr}, not above 2 GiB`);
+  const c = rt.tensor(5, 3);
+  matmulInto(a, b, c);
+  assertClose(c.toArray(), refMatmul(a.toArray(), b.toArray(), 5, 7, 3), { rtol: 1e-6 });
+  assertClose(a.view(), a.toArray(), { rtol: 0 });
+  const ids = rt.ints(4).set([2, 0, 6, 1]);
+  assertClose(ids.toArray(), [2, 0, 6, 1], { rtol: 0 });
+  const table = rt.tensor(7, 3).set(randomArray(21, 3));
+  const out = rt.tensor(4, 3);
+  embeddingInto(table, ids, out, { scale: 1, seqLen: 4 });
+  const t = table.toArray();
+  assertClose(out.toArray(), [2, 0, 6, 1].flatMap((i) => [...t.subarray(3 * i, 3 * i + 3)]), {
+    rtol: 0,
+  });
+  const logits = rt.tensor(4, 7).set(randomArray(28, 4));
+  const grad = rt.tensor(4, 7);
+  const loss = crossEntropyInto(logits, ids, grad);
+  if (!Number.isFinite(loss) || loss <= 0) throw new Error(`loss ${loss}`);
 });

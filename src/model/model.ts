@@ -11,7 +11,12 @@ import {
   validateConfig,
 } from "./config.ts";
 import { type AttentionMaps, TransformerCore } from "./transformer.ts";
-import { greedyDecode } from "./decode.ts";
+import {
+  type BatchOptions,
+  decodeInBatches,
+  type TextResult,
+  translateTexts,
+} from "./batch_translate.ts";
 import { UnknownTokenError, type Vocabulary } from "../text/vocabulary.ts";
 import { type TextCodec, WordCodec } from "../text/codec.ts";
 import { VamosError } from "../errors.ts";
@@ -132,23 +137,48 @@ export class Transformer {
     return this.srcVocab.unknown(this.codec.tokenize(text));
   }
 
-  /** Greedy translations of token-id sequences (each without start and `<EOS>`). */
+  /**
+   * Greedy translations of token-id sequences (each without start and `<EOS>`), any
+   * number of them: they are decoded in bounded batches, results in input order.
+   */
   translateIds(src: readonly (readonly number[])[], maxTokens?: number): number[][] {
-    return greedyDecode(this.core, src, { start: this.startId, eos: this.tgtVocab.eos, maxTokens });
+    return decodeInBatches(this, src, { maxTokens });
   }
 
-  /** Translates one sentence. */
-  translate(text: string): string;
-  /** Translates several sentences as one batch. */
-  translate(texts: readonly string[]): string[];
-  translate(input: string | readonly string[]): string | string[] {
+  /**
+   * Translates one text: a sentence or a paragraph (split into sentences, translated
+   * as a batch and joined). Blank text gives "".
+   */
+  translate(text: string, opts?: BatchOptions): string;
+  /**
+   * Translates any number of texts in bounded memory (batches of at most 64 sentences,
+   * sorted by length), results in input order.
+   */
+  translate(texts: readonly string[], opts?: BatchOptions): string[];
+  translate(input: string | readonly string[], opts: BatchOptions = {}): string | string[] {
     const texts = typeof input === "string" ? [input] : input;
+    if (!Array.isArray(texts) && typeof input !== "string") {
+      throw new VamosError("translate takes a string or an array of strings");
+    }
     if (texts.length === 0) return [];
-    const unknown = texts.flatMap((t) => this.unknownWords(t));
-    if (unknown.length) throw new UnknownTokenError([...new Set(unknown)], this.srcVocab.tokens);
-    const out = this.translateIds(texts.map((t) => this.encodeSource(t)))
-      .map((ids) => this.codec.detokenize(this.tgtVocab.decode(ids)));
+    const unknown = new Set<string>();
+    for (const t of texts) {
+      if (typeof t === "string") this.unknownWords(t).forEach((w) => unknown.add(w));
+    }
+    if (unknown.size) throw new UnknownTokenError([...unknown], this.srcVocab.tokens);
+    const results = translateTexts(this, texts, opts);
+    const failed = results.find((r) => r.error);
+    if (failed) throw failed.error;
+    const out = results.map((r) => r.translation);
     return typeof input === "string" ? out[0] : out;
+  }
+
+  /**
+   * Translates texts, each on its own: a text that cannot be translated gets an error
+   * instead of a translation, and the others are still translated.
+   */
+  translateEach(texts: readonly string[], opts: BatchOptions = {}): TextResult[] {
+    return translateTexts(this, texts, opts);
   }
 
   /** Logits [batch, tgtLen, tgtVocab] for id sequences, padded to the longest. */

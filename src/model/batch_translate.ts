@@ -1,0 +1,130 @@
+/**
+ * Translating any number of texts in bounded memory: each text is split into
+ * sentences (and over-long sentences into pieces the model takes), the pieces are
+ * sorted by length and decoded in batches of a bounded size, and the translations are
+ * joined back per text, in input order. A text that cannot be translated gets its own
+ * error; the others are still translated.
+ * @module
+ */
+import type { TransformerCore } from "./transformer.ts";
+import { greedyDecode } from "./decode.ts";
+import { splitSentences, splitToFit } from "../text/sentences.ts";
+import { VamosError } from "../errors.ts";
+import type { Vocabulary } from "../text/vocabulary.ts";
+import type { TextCodec } from "../text/codec.ts";
+
+/** Most sentences decoded together (the batch's memory grows with it). */
+export const MAX_BATCH_SENTENCES = 64;
+/** Most source tokens, padding included, in one batch. */
+export const MAX_BATCH_TOKENS = 4096;
+
+/** Options of batched translation. */
+export interface BatchOptions {
+  /** Most tokens to produce per sentence (default: the model's limit). */
+  maxTokens?: number;
+  /** Sentences per batch (default and maximum {@linkcode MAX_BATCH_SENTENCES}). */
+  batchSize?: number;
+}
+
+/** What batched decoding needs of a model. */
+export interface Translatable {
+  readonly core: TransformerCore;
+  readonly codec: TextCodec;
+  readonly srcVocab: Vocabulary;
+  readonly tgtVocab: Vocabulary;
+  readonly startId: number;
+  encodeSource(text: string): number[];
+}
+
+/** The batches (lists of indices into `lengths`) that decode sequences of these lengths. */
+export function planBatches(
+  lengths: readonly number[],
+  batchSize = MAX_BATCH_SENTENCES,
+): number[][] {
+  const size = Math.max(1, Math.min(MAX_BATCH_SENTENCES, Math.floor(batchSize)));
+  // Sorted by length so a batch pads little; stable, so equal lengths keep input order.
+  const order = lengths.map((_, i) => i).sort((a, b) => lengths[a] - lengths[b] || a - b);
+  const batches: number[][] = [];
+  let batch: number[] = [];
+  for (const i of order) {
+    const longest = lengths[i]; // the order is ascending
+    if (batch.length && (batch.length >= size || longest * (batch.length + 1) > MAX_BATCH_TOKENS)) {
+      batches.push(batch);
+      batch = [];
+    }
+    batch.push(i);
+  }
+  if (batch.length) batches.push(batch);
+  return batches;
+}
+
+/** Greedy translations of id sequences, decoded in bounded batches, in input order. */
+export function decodeInBatches(
+  model: Translatable,
+  src: readonly (readonly number[])[],
+  opts: BatchOptions = {},
+): number[][] {
+  const out: number[][] = new Array(src.length);
+  for (const batch of planBatches(src.map((s) => s.length), opts.batchSize)) {
+    const ids = greedyDecode(model.core, batch.map((i) => src[i]), {
+      start: model.startId,
+      eos: model.tgtVocab.eos,
+      maxTokens: opts.maxTokens,
+    });
+    batch.forEach((i, k) => out[i] = ids[k]);
+  }
+  return out;
+}
+
+/** One text's translation, or why it has none. */
+export interface TextResult {
+  /** The translation ("" for blank text or when `error` is set). */
+  translation: string;
+  /** Why the text could not be translated. */
+  error?: VamosError;
+}
+
+/**
+ * Translates texts of any length and number: sentences split and rejoined, over-long
+ * sentences split at clauses, then words; every text gets a result of its own.
+ */
+export function translateTexts(
+  model: Translatable,
+  texts: readonly string[],
+  opts: BatchOptions = {},
+): TextResult[] {
+  const maxLen = model.core.config.maxLen;
+  const fits = (piece: string) => model.codec.tokenize(piece).length < maxLen;
+  const pieces: number[][] = [];
+  const owner: number[] = [];
+  const results: TextResult[] = texts.map(() => ({ translation: "" }));
+  texts.forEach((text, i) => {
+    if (typeof text !== "string") {
+      results[i].error = new VamosError(`Expected text to translate, got ${typeof text}`);
+      return;
+    }
+    const mine: number[][] = [];
+    try {
+      for (const sentence of splitSentences(text)) {
+        for (const piece of splitToFit(sentence, fits)) mine.push(model.encodeSource(piece));
+      }
+    } catch (e) {
+      if (!(e instanceof VamosError)) throw e;
+      results[i].error = e;
+      return;
+    }
+    for (const ids of mine) {
+      pieces.push(ids);
+      owner.push(i);
+    }
+  });
+  const decoded = decodeInBatches(model, pieces, opts);
+  const parts: string[][] = texts.map(() => []);
+  decoded.forEach((ids, k) => {
+    parts[owner[k]].push(model.codec.detokenize(model.tgtVocab.decode(ids)));
+  });
+  parts.forEach((p, i) => {
+    if (!results[i].error) results[i].translation = p.filter((s) => s !== "").join(" ");
+  });
+  return results;
+}

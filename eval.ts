@@ -10,17 +10,19 @@
  * Exit codes: 0 success, 1 failure, 2 usage error.
  * @module
  */
-import { parseArgs } from "node:util";
 import {
+  openForWriting,
   parseFlags,
   positiveIntegerFlag,
   readFileForCli,
   runCli,
+  threadsFlag,
   UsageError,
+  writeAll,
 } from "./src/cli/run.ts";
 import { loadCheckpoint } from "./src/checkpoint/checkpoint.ts";
 import { defaultModelBytes } from "./models/default.ts";
-import { groupBySource, parseTsv, sha256Hex, splitBySource } from "./src/train/data.ts";
+import { decodeText, groupBySource, parseTsv, sha256Hex, splitBySource } from "./src/train/data.ts";
 import { corpusBleu, corpusChrf, exactMatch } from "./src/train/metrics.ts";
 import { VamosError } from "./src/errors.ts";
 
@@ -36,83 +38,108 @@ Options:
   -h, --help         this help`;
 
 async function main(args: string[]): Promise<number> {
-  const parsed = parseFlags(() =>
-    parseArgs({
-      args,
-      options: {
-        model: { type: "string" },
-        data: { type: "string" },
-        split: { type: "string" },
-        limit: { type: "string" },
-        out: { type: "string" },
-        threads: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    })
-  );
+  const parsed = parseFlags(args, {
+    model: { type: "string" },
+    data: { type: "string" },
+    split: { type: "string" },
+    limit: { type: "string" },
+    out: { type: "string" },
+    threads: { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  });
   const v = parsed.values;
   if (v.help) {
     console.log(HELP);
     return 0;
   }
-  if (!v.model || !v.data) throw new UsageError("--model and --data are required");
+  const limit = positiveIntegerFlag(v, "limit");
+  const threads = threadsFlag(v, "eval");
   if (v.split && v.split !== "test" && v.split !== "dev") {
     throw new UsageError(`--split must be test or dev, got "${v.split}"`);
   }
-  const threads = positiveIntegerFlag(v, "threads");
-  const checkpoint = v.model === "default"
-    ? await defaultModelBytes()
-    : await readFileForCli(v.model, "model file");
-  const { model, metadata } = loadCheckpoint(checkpoint, { threads });
-  const bytes = await readFileForCli(v.data, "data file");
-  let pairs = parseTsv(new TextDecoder().decode(bytes), v.data);
-  if (v.split) {
-    if (!metadata.split) {
-      throw new VamosError(`${v.model} does not record its data split; score a file instead`);
-    }
-    const sha = await sha256Hex(bytes);
-    if (metadata.data_sha256 && metadata.data_sha256 !== sha) {
-      throw new VamosError(`${v.data} is not the file ${v.model} was trained on (sha256 ${sha})`);
-    }
-    const s = JSON.parse(metadata.split);
-    pairs = splitBySource(pairs, s)[v.split as "test" | "dev"];
-  }
-  let groups = groupBySource(pairs);
-  if (v.limit) groups = groups.slice(0, Number(v.limit));
-  const usable = groups.filter((g) => {
+  if (!v.model || !v.data) throw new UsageError("--model and --data are required");
+  // The output file is opened before the work, so a bad path fails in a second, not after.
+  const outFile = v.out ? await openForWriting(v.out) : undefined;
+  try {
+    const checkpoint = v.model === "default"
+      ? await defaultModelBytes()
+      : await readFileForCli(v.model, "model file");
+    const { model, metadata } = loadCheckpoint(checkpoint, { threads });
     try {
-      model.encodeSource(g.source);
-      return true;
-    } catch {
-      return false;
+      const bytes = await readFileForCli(v.data, "data file");
+      let pairs = parseTsv(decodeText(bytes, v.data), v.data);
+      let what = `every pair of ${v.data}`;
+      if (v.split) {
+        if (!metadata.split) {
+          throw new VamosError(
+            `${v.model} does not record its data split; drop --split to score the whole file`,
+          );
+        }
+        const sha = await sha256Hex(bytes);
+        if (metadata.data_sha256 && metadata.data_sha256 !== sha) {
+          throw new VamosError(
+            `${v.data} is not the file ${v.model} was trained on (sha256 ${sha})`,
+          );
+        }
+        const s = JSON.parse(metadata.split) as { dev: number; test: number; seed: number };
+        if (s[v.split as "dev" | "test"] === 0) {
+          throw new VamosError(
+            `${v.model} was trained with --${v.split} 0, so it has no ${v.split} split; ` +
+              `use --split ${v.split === "test" ? "dev" : "test"}, or drop --split to score a file`,
+          );
+        }
+        pairs = splitBySource(pairs, s)[v.split as "test" | "dev"];
+        what = `the ${v.split} split`;
+      }
+      let groups = groupBySource(pairs);
+      if (limit !== undefined) groups = groups.slice(0, limit);
+      const t0 = performance.now();
+      const hyps: string[] = [];
+      const used: typeof groups = [];
+      let failed = 0;
+      for (let i = 0; i < groups.length; i += 256) {
+        const window = groups.slice(i, i + 256);
+        model.translateEach(window.map((g) => g.source)).forEach((r, k) => {
+          if (r.error) failed++;
+          else {
+            hyps.push(r.translation);
+            used.push(window[k]);
+          }
+        });
+      }
+      if (used.length === 0) {
+        throw new VamosError(
+          `Nothing to score: ${what} ${
+            groups.length ? "has no sentence the model can translate" : "is empty"
+          }` + (limit !== undefined ? ` (--limit ${limit})` : ""),
+        );
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const refs = used.map((g) => g.references);
+      const bleu = corpusBleu(hyps, refs);
+      console.log(
+        `${used.length} sentences${
+          failed ? ` (${failed} the model cannot translate, skipped)` : ""
+        }, ${refs.reduce((n, r) => n + r.length, 0)} references, translated in ${
+          seconds.toFixed(1)
+        } s`,
+      );
+      console.log(
+        `BLEU ${bleu.score.toFixed(1)} (${bleu.precisions.map((p) => p.toFixed(1)).join("/")}, ` +
+          `BP ${bleu.bp.toFixed(3)}, hyp_len ${bleu.sysLen}, ref_len ${bleu.refLen})`,
+      );
+      console.log(`chrF ${corpusChrf(hyps, refs).toFixed(1)}`);
+      console.log(`exact match ${(100 * exactMatch(hyps, refs)).toFixed(1)}%`);
+      if (outFile) {
+        const lines = used.map((g, i) => `${g.source}\t${hyps[i]}\t${g.references.join(" | ")}\n`);
+        await writeAll(outFile, new TextEncoder().encode(lines.join("")));
+      }
+    } finally {
+      model.close();
     }
-  });
-  const t0 = performance.now();
-  const hyps: string[] = [];
-  for (let i = 0; i < usable.length; i += 64) {
-    hyps.push(...model.translate(usable.slice(i, i + 64).map((g) => g.source)));
+  } finally {
+    outFile?.close();
   }
-  const seconds = (performance.now() - t0) / 1000;
-  const refs = usable.map((g) => g.references);
-  const bleu = corpusBleu(hyps, refs);
-  console.log(
-    `${usable.length} sentences (${groups.length - usable.length} too long, skipped), ` +
-      `${pairs.length} references, translated in ${seconds.toFixed(1)} s`,
-  );
-  console.log(
-    `BLEU ${bleu.score.toFixed(1)} (${bleu.precisions.map((p) => p.toFixed(1)).join("/")}, ` +
-      `BP ${bleu.bp.toFixed(3)}, hyp_len ${bleu.sysLen}, ref_len ${bleu.refLen})`,
-  );
-  console.log(`chrF ${corpusChrf(hyps, refs).toFixed(1)}`);
-  console.log(`exact match ${(100 * exactMatch(hyps, refs)).toFixed(1)}%`);
-  if (v.out) {
-    await Deno.writeTextFile(
-      v.out,
-      usable.map((g, i) => `${g.source}\t${hyps[i]}\t${g.references.join(" | ")}`).join("\n") +
-        "\n",
-    );
-  }
-  model.close();
   return 0;
 }
 

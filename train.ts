@@ -11,16 +11,27 @@
  * Exit codes: 0 success, 1 failure, 2 usage error.
  * @module
  */
-import { parseArgs } from "node:util";
 import {
-  numberFlag as num,
+  numberFlag,
   parseFlags,
   readFileForCli,
   runCli,
+  threadsFlag,
   UsageError,
 } from "./src/cli/run.ts";
+import {
+  checkOutputPath,
+  removeStaleTemporaries,
+  writeAtomic,
+  writeOrRescue,
+} from "./src/cli/output_files.ts";
 import { createModel, type Transformer } from "./src/model/model.ts";
-import { type PresetName, PRESETS, type TransformerConfig } from "./src/model/config.ts";
+import {
+  configFromPreset,
+  type PresetName,
+  PRESETS,
+  type TransformerConfig,
+} from "./src/model/config.ts";
 import { STATQUEST_ENGLISH, STATQUEST_PAIRS, STATQUEST_SPANISH } from "./src/model/statquest.ts";
 import { Vocabulary } from "./src/text/vocabulary.ts";
 import { tokenizeWords } from "./src/text/word_tokenizer.ts";
@@ -32,10 +43,16 @@ import {
   trainAsync,
   TrainingDivergedError,
 } from "./src/train/train.ts";
-import { loadCheckpoint, saveModel } from "./src/checkpoint/checkpoint.ts";
+import {
+  loadCheckpoint,
+  type LoadedCheckpoint,
+  loadModel,
+  saveModel,
+} from "./src/checkpoint/checkpoint.ts";
 import { Adam } from "./src/train/optimizer.ts";
 import {
   addCasualVariants,
+  decodeText,
   groupBySource,
   parseTsv,
   sha256Hex,
@@ -63,7 +80,7 @@ Model and data:
   --textbook           add the textbook's pairs (let's go → Vamos., to go → Ir.), as typed
                        and as written (Let's go. → Vamos.)
   --textbook-copies N  add them N times, so two pairs weigh something among 100,000 (default 1)
-  --dev X, --test X    fractions of source sentences held out (default 0.02 and 0)
+  --dev X, --test X    fractions of source sentences held out (default 0.02 each)
   --seed N             seed of the split, the weights, batches and dropout (default 0)
   --d-model N, --heads N, --encoder-layers N, --decoder-layers N, --d-ff N, --dropout X
                        change the preset's shape (e.g. a deeper encoder than decoder)
@@ -78,22 +95,18 @@ Training:
   --clip X             clip gradients to this global norm (default: no clipping)
   --threads N          threads for the kernels (default: every core; results do not depend on it)
 Output:
-  --out FILE           checkpoint to write (default: <preset>.safetensors)
-  --resume FILE        continue an interrupted run (same data and options)
+  --out FILE           checkpoint to write (default: <preset>.safetensors; with --resume, the
+                       checkpoint resumed); an existing file is only replaced with --force
+  --force              replace an existing --out file
+  --resume FILE        continue an interrupted run: its settings come from the checkpoint
+                       (give the same --data); flags that contradict them are refused;
+                       --epochs, --max-steps, --threads and the output flags may change
   --eval-every N       validation loss and dev BLEU every N steps (default 500)
   --save-minutes M     write a checkpoint every M minutes (default 5)
   --ship               write the final weights without the optimizer state (for shipping);
                        the full checkpoint, for checks and resuming, goes to <out>.full.safetensors
   --f16                like --ship, and store the final weights as 16-bit floats
   -h, --help           this help`;
-
-// Write to a temporary file, then rename: a reader never sees half a checkpoint.
-function writeAtomic(path: string, bytes: Uint8Array | string): void {
-  const tmp = `${path}.tmp-${Deno.pid}`;
-  if (typeof bytes === "string") Deno.writeTextFileSync(tmp, bytes);
-  else Deno.writeFileSync(tmp, bytes);
-  Deno.renameSync(tmp, path);
-}
 
 function fmtTime(s: number): string {
   if (!Number.isFinite(s)) return "?";
@@ -124,56 +137,128 @@ function devBleu(model: Transformer, dev: SentencePair[], n: number): number {
   return corpusBleu(hyps, ok.map((g) => g.references)).score;
 }
 
+// The settings that define a run: recorded in every checkpoint (metadata
+// "train_options"), so --resume continues the same run, not another one.
+interface RunSettings {
+  preset: PresetName;
+  data_sha256: string;
+  tokenizer: "bpe" | "word";
+  vocab_size: number;
+  min_count: number;
+  casual: number;
+  textbook: boolean;
+  textbook_copies: number;
+  dev: number;
+  test: number;
+  seed: number;
+  batch_tokens: number;
+  smoothing: number;
+  schedule: "noam" | "constant";
+  lr: number;
+  warmup: number;
+  clip: number;
+  shape: Partial<TransformerConfig>;
+}
+
+// Flag name → setting, for the flags a resumed run must agree with.
+const SETTING_FLAGS: Record<string, keyof RunSettings> = {
+  preset: "preset",
+  tokenizer: "tokenizer",
+  "vocab-size": "vocab_size",
+  "min-count": "min_count",
+  casual: "casual",
+  textbook: "textbook",
+  "textbook-copies": "textbook_copies",
+  dev: "dev",
+  test: "test",
+  seed: "seed",
+  "batch-tokens": "batch_tokens",
+  smoothing: "smoothing",
+  schedule: "schedule",
+  lr: "lr",
+  warmup: "warmup",
+  clip: "clip",
+};
+
+const SHAPE_FLAGS = [
+  ["d-model", "dModel", { min: 1, max: 8192, integer: true }],
+  ["heads", "heads", { min: 1, max: 256, integer: true }],
+  ["encoder-layers", "encoderLayers", { min: 0, max: 64, integer: true }],
+  ["decoder-layers", "decoderLayers", { min: 1, max: 64, integer: true }],
+  ["d-ff", "dFF", { min: 0, max: 65536, integer: true }],
+  ["dropout", "dropout", { min: 0, max: 1, belowMax: true }],
+] as const;
+
+// What an older checkpoint (without "train_options") says of its run.
+function settingsFromMetadata(
+  metadata: Record<string, string>,
+  optimizer: Adam | undefined,
+): Partial<RunSettings> {
+  if (metadata.train_options) return JSON.parse(metadata.train_options);
+  const out: Partial<RunSettings> = {};
+  if (metadata.preset) out.preset = metadata.preset as PresetName;
+  if (metadata.data_sha256) out.data_sha256 = metadata.data_sha256;
+  if (metadata.seed) out.seed = Number(metadata.seed);
+  if (metadata.casual) out.casual = Number(metadata.casual);
+  if (metadata.textbook) out.textbook = metadata.textbook === "true";
+  if (metadata.textbook_copies) out.textbook_copies = Number(metadata.textbook_copies);
+  if (metadata.split) {
+    const s = JSON.parse(metadata.split);
+    out.dev = s.dev;
+    out.test = s.test;
+  }
+  if (optimizer) {
+    const o = optimizer.options;
+    Object.assign(out, { schedule: o.schedule, lr: o.lr, warmup: o.warmup, clip: o.clipNorm });
+  }
+  return out;
+}
+
 async function main(args: string[]): Promise<number> {
-  const parsed = parseFlags(() =>
-    parseArgs({
-      args,
-      options: {
-        preset: { type: "string", default: "small" },
-        data: { type: "string" },
-        sha256: { type: "string" },
-        tokenizer: { type: "string" },
-        "vocab-size": { type: "string" },
-        "min-count": { type: "string" },
-        casual: { type: "string" },
-        textbook: { type: "boolean", default: false },
-        "textbook-copies": { type: "string" },
-        dev: { type: "string" },
-        test: { type: "string" },
-        seed: { type: "string" },
-        "d-model": { type: "string" },
-        heads: { type: "string" },
-        "encoder-layers": { type: "string" },
-        "decoder-layers": { type: "string" },
-        "d-ff": { type: "string" },
-        dropout: { type: "string" },
-        epochs: { type: "string" },
-        "max-steps": { type: "string" },
-        "batch-tokens": { type: "string" },
-        lr: { type: "string" },
-        schedule: { type: "string" },
-        warmup: { type: "string" },
-        smoothing: { type: "string" },
-        clip: { type: "string" },
-        threads: { type: "string" },
-        out: { type: "string" },
-        resume: { type: "string" },
-        "eval-every": { type: "string" },
-        "save-minutes": { type: "string" },
-        f16: { type: "boolean", default: false },
-        ship: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    })
-  );
-  const v = parsed.values;
+  const v = parseFlags(args, {
+    preset: { type: "string" },
+    data: { type: "string" },
+    sha256: { type: "string" },
+    tokenizer: { type: "string" },
+    "vocab-size": { type: "string" },
+    "min-count": { type: "string" },
+    casual: { type: "string" },
+    textbook: { type: "boolean" },
+    "textbook-copies": { type: "string" },
+    dev: { type: "string" },
+    test: { type: "string" },
+    seed: { type: "string" },
+    "d-model": { type: "string" },
+    heads: { type: "string" },
+    "encoder-layers": { type: "string" },
+    "decoder-layers": { type: "string" },
+    "d-ff": { type: "string" },
+    dropout: { type: "string" },
+    epochs: { type: "string" },
+    "max-steps": { type: "string" },
+    "batch-tokens": { type: "string" },
+    lr: { type: "string" },
+    schedule: { type: "string" },
+    warmup: { type: "string" },
+    smoothing: { type: "string" },
+    clip: { type: "string" },
+    threads: { type: "string" },
+    out: { type: "string" },
+    resume: { type: "string" },
+    force: { type: "boolean", default: false },
+    "eval-every": { type: "string" },
+    "save-minutes": { type: "string" },
+    f16: { type: "boolean", default: false },
+    ship: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  }).values;
   if (v.help) {
     console.log(HELP);
     return 0;
   }
-  const preset = v.preset as PresetName;
-  if (!(preset in PRESETS)) {
-    throw new UsageError(`Unknown preset "${preset}": use ${Object.keys(PRESETS).join(", ")}`);
+  // Every flag is checked before any work starts.
+  if (v.preset !== undefined && !Object.hasOwn(PRESETS, v.preset)) {
+    throw new UsageError(`Unknown preset "${v.preset}": use ${Object.keys(PRESETS).join(", ")}`);
   }
   if (v.schedule !== undefined && v.schedule !== "noam" && v.schedule !== "constant") {
     throw new UsageError(`--schedule must be noam or constant, got "${v.schedule}"`);
@@ -181,95 +266,218 @@ async function main(args: string[]): Promise<number> {
   if (v.tokenizer !== undefined && v.tokenizer !== "bpe" && v.tokenizer !== "word") {
     throw new UsageError(`--tokenizer must be bpe or word, got "${v.tokenizer}"`);
   }
-  // Every numeric flag is checked before any work starts.
+  if (v.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(v.sha256)) {
+    throw new UsageError(`--sha256 must be 64 hexadecimal digits, got "${v.sha256}"`);
+  }
+  const int = (name: string, min = 1, max?: number) =>
+    numberFlag(v, name, { min, max, integer: true });
   const flags = {
-    epochs: num(v, "epochs", true),
-    maxSteps: num(v, "max-steps", true),
-    batchTokens: num(v, "batch-tokens", true),
-    lr: num(v, "lr", false),
-    warmup: num(v, "warmup", true),
-    smoothing: num(v, "smoothing", false),
-    clip: num(v, "clip", false),
-    dev: num(v, "dev", false),
-    test: num(v, "test", false),
-    casual: num(v, "casual", false),
-    textbookCopies: num(v, "textbook-copies", true),
-    vocabSize: num(v, "vocab-size", true),
-    minCount: num(v, "min-count", true),
-    threads: num(v, "threads", true),
-    evalEvery: num(v, "eval-every", true),
-    saveMinutes: num(v, "save-minutes", false),
-    seed: num(v, "seed", true),
+    epochs: int("epochs"),
+    maxSteps: int("max-steps"),
+    batchTokens: int("batch-tokens", 8),
+    lr: numberFlag(v, "lr", { min: 0 }),
+    warmup: int("warmup"),
+    smoothing: numberFlag(v, "smoothing", { max: 1, belowMax: true }),
+    clip: numberFlag(v, "clip"),
+    dev: numberFlag(v, "dev", { max: 1, belowMax: true }),
+    test: numberFlag(v, "test", { max: 1, belowMax: true }),
+    casual: numberFlag(v, "casual", { max: 1 }),
+    textbookCopies: int("textbook-copies"),
+    vocabSize: int("vocab-size", 260, 1_000_000),
+    minCount: int("min-count"),
+    evalEvery: int("eval-every"),
+    saveMinutes: numberFlag(v, "save-minutes", { min: 0.01 }),
+    seed: int("seed", 0, 2 ** 32 - 1),
   };
-  // The preset's shape, with what the flags change (validated with the whole config).
+  const threads = threadsFlag(v, "train");
   const shape: Partial<TransformerConfig> = {};
-  for (
-    const [flag, key, integer] of [
-      ["d-model", "dModel", true],
-      ["heads", "heads", true],
-      ["encoder-layers", "encoderLayers", true],
-      ["decoder-layers", "decoderLayers", true],
-      ["d-ff", "dFF", true],
-      ["dropout", "dropout", false],
-    ] as const
-  ) {
-    const n = num(v, flag, integer);
+  for (const [flag, key, bounds] of SHAPE_FLAGS) {
+    const n = numberFlag(v, flag, bounds);
     if (n !== undefined) (shape as Record<string, number>)[key] = n;
   }
-  if (flags.threads === 0) throw new UsageError("--threads must be at least 1");
   if (flags.textbookCopies !== undefined && !v.textbook) {
     throw new UsageError("--textbook-copies needs --textbook");
   }
-  const toy = preset === "statquest" && !v.data;
-  const seed = flags.seed ?? 0;
-  const out = v.out ?? `${preset}.safetensors`;
+  if ((flags.dev ?? 0.02) + (flags.test ?? 0.02) >= 1) {
+    throw new UsageError(
+      `--dev ${flags.dev ?? 0.02} and --test ${
+        flags.test ?? 0.02
+      } leave no sentence pairs for training; ` +
+        "hold out less (they are fractions of the data)",
+    );
+  }
+
+  // Resuming: the run's settings come from the checkpoint; flags may not contradict them.
+  let loaded: LoadedCheckpoint | undefined;
+  let recorded: Partial<RunSettings> = {};
+  if (v.resume) {
+    loaded = loadCheckpoint(await readFileForCli(v.resume, "checkpoint"), { threads });
+    if (!loaded.optimizer) {
+      loaded.model.close();
+      throw new VamosError(
+        `${v.resume} has no optimizer state (a shipped model); resume from its .full.safetensors`,
+      );
+    }
+    recorded = settingsFromMetadata(loaded.metadata, loaded.optimizer);
+    const given: Record<string, unknown> = {
+      preset: v.preset,
+      tokenizer: v.tokenizer,
+      "vocab-size": flags.vocabSize,
+      "min-count": flags.minCount,
+      casual: flags.casual,
+      textbook: v.textbook,
+      "textbook-copies": flags.textbookCopies,
+      dev: flags.dev,
+      test: flags.test,
+      seed: flags.seed,
+      "batch-tokens": flags.batchTokens,
+      smoothing: flags.smoothing,
+      schedule: v.schedule,
+      lr: flags.lr,
+      warmup: flags.warmup,
+      clip: flags.clip,
+    };
+    const differences: string[] = [];
+    for (const [flag, value] of Object.entries(given)) {
+      const was = recorded[SETTING_FLAGS[flag]];
+      if (value !== undefined && was !== undefined && value !== was) {
+        differences.push(`--${flag} ${value} (the checkpoint has ${was})`);
+      }
+    }
+    const config = loaded.model.config;
+    for (const [flag, key] of SHAPE_FLAGS) {
+      if (shape[key] !== undefined && shape[key] !== config[key]) {
+        differences.push(`--${flag} ${shape[key]} (the checkpoint has ${config[key]})`);
+      }
+    }
+    if (differences.length) {
+      loaded.model.close();
+      throw new UsageError(
+        `--resume ${v.resume} continues a run with other settings: ${differences.join("; ")}. ` +
+          "Drop these flags to continue it, or train a new model without --resume",
+      );
+    }
+  }
+  const setting = <K extends keyof RunSettings>(
+    key: K,
+    flag: RunSettings[K] | undefined,
+    fallback: RunSettings[K],
+  ) => (recorded[key] ?? flag ?? fallback) as RunSettings[K];
+  const preset = setting("preset", v.preset as PresetName | undefined, "small");
+  const toy = preset === "statquest" && !v.data && !recorded.data_sha256;
+  if (toy && Object.keys(shape).length) {
+    throw new UsageError("The textbook toy has a fixed shape; train it without shape flags");
+  }
+  const run: RunSettings = {
+    preset,
+    data_sha256: recorded.data_sha256 ?? "",
+    tokenizer: setting(
+      "tokenizer",
+      v.tokenizer as "bpe" | "word" | undefined,
+      toy ? "word" : "bpe",
+    ),
+    vocab_size: setting("vocab_size", flags.vocabSize, 8000),
+    min_count: setting("min_count", flags.minCount, 2),
+    casual: setting("casual", flags.casual, 0),
+    textbook: setting("textbook", v.textbook, false),
+    textbook_copies: setting("textbook_copies", flags.textbookCopies, 1),
+    dev: setting("dev", flags.dev, toy ? 0 : 0.02),
+    test: setting("test", flags.test, toy ? 0 : 0.02),
+    seed: setting("seed", flags.seed, 0),
+    batch_tokens: setting("batch_tokens", flags.batchTokens, 2000),
+    smoothing: setting("smoothing", flags.smoothing, toy ? 0 : 0.1),
+    schedule: setting(
+      "schedule",
+      v.schedule as "noam" | "constant" | undefined,
+      toy ? "constant" : "noam",
+    ),
+    lr: setting("lr", flags.lr, toy ? 0.1 : 1),
+    warmup: setting("warmup", flags.warmup, 4000),
+    clip: setting("clip", flags.clip, 0),
+    shape: loaded ? {} : shape,
+  };
+  if (!loaded && !toy) {
+    try {
+      configFromPreset(preset, { srcVocab: run.vocab_size, tgtVocab: run.vocab_size }, shape);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+
+  // The outputs: checked (and stale temporaries of a killed run removed) before training.
+  const out = v.out ?? v.resume ?? `${preset}.safetensors`;
+  const ship = v.ship || v.f16;
+  const full = out.replace(/(\.safetensors)?$/, ".full.safetensors");
+  const replacing = (path: string) =>
+    v.force || (v.resume !== undefined && sameFile(path, v.resume));
+  checkOutputPath(out, {
+    flag: "--out",
+    replace: replacing(out),
+    hint: `pass --force to replace it, --resume ${out} to continue it, or another --out`,
+  });
+  if (ship) {
+    checkOutputPath(full, {
+      flag: "--out",
+      replace: replacing(full),
+      hint: "pass --force to replace it, or another --out",
+    });
+  }
+  for (const stale of removeStaleTemporaries([out, full, `${out}.loss.svg`])) {
+    console.error(`Removed ${stale}, left by a run that was killed while writing.`);
+  }
 
   // Data: the textbook's two pairs, or a TSV file (checksum checked first).
   let pairs: SentencePair[];
-  let dataSha = "";
   if (toy) pairs = [...STATQUEST_PAIRS];
   else {
-    if (!v.data) throw new UsageError("--data FILE is required for this preset");
-    const bytes = await readFileForCli(v.data, "data file");
-    dataSha = await sha256Hex(bytes);
-    if (v.sha256 && v.sha256.toLowerCase() !== dataSha) {
-      throw new VamosError(
-        `${v.data} has sha256 ${dataSha}, expected ${v.sha256}: not the documented data file`,
+    if (!v.data) {
+      throw new UsageError(
+        loaded
+          ? `--resume ${v.resume} needs the data it was trained on: add --data FILE`
+          : "--data FILE is required for this preset",
       );
     }
-    pairs = parseTsv(new TextDecoder().decode(bytes), v.data);
+    const bytes = await readFileForCli(v.data, "data file");
+    const sha = await sha256Hex(bytes);
+    const want = v.sha256?.toLowerCase() ?? (loaded ? run.data_sha256 || undefined : undefined);
+    if (want && want !== sha) {
+      throw new VamosError(
+        loaded && !v.sha256
+          ? `${v.data} (sha256 ${sha}) is not the data ${v.resume} was trained on (${want})`
+          : `${v.data} has sha256 ${sha}, expected ${want}: not the documented data file`,
+      );
+    }
+    run.data_sha256 = sha;
+    pairs = parseTsv(decodeText(bytes, v.data), v.data);
   }
   const split = toy
     ? { train: pairs, dev: [] as SentencePair[], test: [] as SentencePair[] }
-    : splitBySource(pairs, { dev: flags.dev ?? 0.02, test: flags.test ?? 0, seed });
-  let trainPairs = split.train;
-  if (flags.casual) trainPairs = addCasualVariants(trainPairs, flags.casual, seed + 1);
-  if (v.textbook) {
-    trainPairs = [...trainPairs, ...textbookPairs(flags.textbookCopies ?? 1)];
+    : splitBySource(pairs, { dev: run.dev, test: run.test, seed: run.seed });
+  if (split.train.length === 0) {
+    throw new VamosError(
+      `${v.data} has ${pairs.length} pairs, and --dev ${run.dev} and --test ${run.test} hold them all out; ` +
+        "give more data or hold out less",
+    );
   }
+  let trainPairs = split.train;
+  if (run.casual) trainPairs = addCasualVariants(trainPairs, run.casual, run.seed + 1);
+  if (run.textbook) trainPairs = [...trainPairs, ...textbookPairs(run.textbook_copies)];
 
   let model: Transformer;
-  let optimizer: Adam | undefined;
-  let loadedSeconds = 0;
-  if (v.resume) {
-    const loaded = loadCheckpoint(await readFileForCli(v.resume, "checkpoint"), {
-      threads: flags.threads,
-    });
+  if (loaded) {
     model = loaded.model;
-    optimizer = loaded.optimizer;
-    loadedSeconds = Number(loaded.metadata.training_seconds ?? 0);
-    console.error(`Resuming from ${v.resume} at step ${optimizer?.step ?? 0}.`);
+    console.error(`Resuming ${v.resume} at step ${loaded.optimizer!.step}.`);
   } else if (toy) {
     model = createModel("statquest", {
       srcVocab: new Vocabulary(STATQUEST_ENGLISH),
       tgtVocab: new Vocabulary(STATQUEST_SPANISH),
-      seed,
+      seed: run.seed,
       threads: 1,
     });
-  } else if ((v.tokenizer ?? "bpe") === "bpe") {
+  } else if (run.tokenizer === "bpe") {
     const t0 = performance.now();
     const bpe = BpeCodec.train(split.train.flatMap((p) => [p.source, p.target]), {
-      vocabSize: flags.vocabSize ?? 8000,
+      vocabSize: run.vocab_size,
     });
     console.error(
       `Learned ${bpe.merges.length} BPE merges in ${
@@ -280,30 +488,31 @@ async function main(args: string[]): Promise<number> {
       srcVocab: bpe.vocabulary,
       tgtVocab: bpe.vocabulary,
       codec: bpe,
-      seed,
-      threads: flags.threads,
+      seed: run.seed,
+      threads,
       overrides: { ...shape, shareEmbeddings: true, tieOutput: true, startToken: "sos" },
     });
   } else {
-    const minCount = flags.minCount ?? 2;
     const srcVocab = Vocabulary.fromCorpus(split.train.map((p) => tokenizeWords(p.source)), {
-      minCount,
+      minCount: run.min_count,
       unk: true,
     });
     const tgtVocab = Vocabulary.fromCorpus(split.train.map((p) => tokenizeWords(p.target)), {
-      minCount,
+      minCount: run.min_count,
       unk: true,
       sos: true,
     });
-    model = createModel(preset, {
-      srcVocab,
-      tgtVocab,
-      seed,
-      threads: flags.threads,
-      overrides: shape,
-    });
+    model = createModel(preset, { srcVocab, tgtVocab, seed: run.seed, threads, overrides: shape });
   }
   const { examples, skipped } = toExamples(model, trainPairs);
+  if (examples.length === 0) {
+    model.close();
+    throw new VamosError(
+      `None of the ${trainPairs.length} training pairs fits this model (longest ${
+        model.config.maxLen - 1
+      } tokens); give shorter sentences`,
+    );
+  }
   const devExamples = toExamples(model, split.dev).examples.slice(0, 2000);
   console.error(
     `Training ${preset}: ${model.parameterCount.toLocaleString("en-US")} parameters, ` +
@@ -316,49 +525,59 @@ async function main(args: string[]): Promise<number> {
 
   const metadata: Record<string, string> = {
     preset,
-    seed: String(seed),
-    ...(dataSha ? { data_sha256: dataSha } : {}),
-    split: JSON.stringify({ dev: flags.dev ?? 0.02, test: flags.test ?? 0, seed }),
-    casual: String(flags.casual ?? 0),
-    textbook: String(v.textbook),
-    ...(v.textbook ? { textbook_copies: String(flags.textbookCopies ?? 1) } : {}),
+    seed: String(run.seed),
+    ...(run.data_sha256 ? { data_sha256: run.data_sha256 } : {}),
+    split: JSON.stringify({ dev: run.dev, test: run.test, seed: run.seed }),
+    casual: String(run.casual),
+    textbook: String(run.textbook),
+    ...(run.textbook ? { textbook_copies: String(run.textbook_copies) } : {}),
+    train_options: JSON.stringify(run),
   };
   const curve: CurvePoint[] = [];
   let lossSum = 0, lossCount = 0;
-  const schedule = (v.schedule as "noam" | "constant" | undefined) ?? (toy ? "constant" : "noam");
-  const adam = optimizer ?? new Adam(model.core.params, model.config.dModel, {
-    schedule,
-    lr: flags.lr ?? (toy ? 0.1 : 1),
-    warmup: flags.warmup ?? 4000,
-    clipNorm: flags.clip,
+  const adam = loaded?.optimizer ?? new Adam(model.core.params, model.config.dModel, {
+    schedule: run.schedule,
+    lr: run.lr,
+    warmup: run.warmup,
+    clipNorm: run.clip,
   });
-  const save = (final: boolean) => {
+  const trainedSeconds = Number(loaded?.metadata.training_seconds ?? 0);
+  // The newest checkpoint written by this run (or the one it resumed from).
+  let lastSaved: { path: string; step: number } | undefined = loaded
+    ? { path: v.resume!, step: adam.step }
+    : undefined;
+  const checkpointBytes = (final: boolean) => {
     metadata.training_seconds = String(
       Math.round(trainedSeconds + (performance.now() - t0) / 1000),
     );
     metadata.steps = String(adam.step);
     // A final shipping checkpoint leaves the optimizer state out; the full checkpoint
     // (32-bit weights and Adam's moments) goes beside it, for checks and for resuming.
-    const ship = final && (v.ship || v.f16);
-    if (ship) {
-      writeAtomic(
-        out.replace(/(\.safetensors)?$/, ".full.safetensors"),
-        saveModel(model, { optimizer: adam, metadata }),
-      );
-    }
-    writeAtomic(
-      out,
-      saveModel(model, {
-        optimizer: ship ? undefined : adam,
+    const shipping = final && ship;
+    return {
+      main: saveModel(model, {
+        optimizer: shipping ? undefined : adam,
         metadata,
-        dtype: ship && v.f16 ? "F16" : "F32",
+        dtype: shipping && v.f16 ? "F16" : "F32",
       }),
-    );
+      full: shipping ? saveModel(model, { optimizer: adam, metadata }) : undefined,
+    };
+  };
+  const writeCurve = () => {
     if (curve.length) {
       writeAtomic(`${out}.loss.svg`, lossCurveSvg(curve, `${preset}: loss by step`));
     }
   };
-  const trainedSeconds = Number(v.resume ? loadedSeconds : 0);
+  // A periodic save that fails is reported and tried again later: training goes on.
+  const savePeriodic = () => {
+    try {
+      writeAtomic(out, checkpointBytes(false).main);
+      lastSaved = { path: out, step: adam.step };
+      writeCurve();
+    } catch (e) {
+      print(`train: ${(e as Error).message}; training goes on, the next save tries again.`, true);
+    }
+  };
 
   let interrupted = false;
   const onSigint = () => {
@@ -384,9 +603,9 @@ async function main(args: string[]): Promise<number> {
       optimizer: adam,
       epochs: flags.epochs ?? (toy ? 100 : 10),
       maxSteps: flags.maxSteps,
-      batchTokens: flags.batchTokens ?? 2000,
-      smoothing: flags.smoothing ?? (toy ? 0 : 0.1),
-      seed,
+      batchTokens: run.batch_tokens,
+      smoothing: run.smoothing,
+      seed: run.seed,
       onStep: (s) => {
         if (firstStep < 0) firstStep = s.step - 1;
         lossSum += s.loss;
@@ -406,7 +625,7 @@ async function main(args: string[]): Promise<number> {
           );
         }
         if (devExamples.length && (s.step % evalEvery === 0 || s.step === s.totalSteps)) {
-          const val = evaluateLoss(model, devExamples, flags.smoothing ?? 0.1);
+          const val = evaluateLoss(model, devExamples, run.smoothing || 0.1);
           const bleu = devBleu(model, split.dev, 300);
           curve.push({ step: s.step, train: lossSum / lossCount, validation: val });
           lossSum = 0;
@@ -417,7 +636,7 @@ async function main(args: string[]): Promise<number> {
           );
         }
         if (now - lastSave > saveMs && s.step < s.totalSteps) {
-          save(false);
+          savePeriodic();
           lastSave = performance.now();
         }
         return !interrupted;
@@ -426,7 +645,13 @@ async function main(args: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof TrainingDivergedError) {
       if (interactive) console.error();
-      console.error(`train: ${e.message} The last checkpoint (${out}) is untouched.`);
+      model.close();
+      console.error(
+        `train: ${e.message} ` +
+          (lastSaved
+            ? `The last good checkpoint is ${lastSaved.path} (step ${lastSaved.step}); nothing newer was written.`
+            : "No checkpoint was written."),
+      );
       return 1;
     }
     throw e;
@@ -437,17 +662,47 @@ async function main(args: string[]): Promise<number> {
     // never added
   }
   if (interactive) console.error();
-  save(true);
+  // The final save: if the path has gone bad during training, the weights still land
+  // somewhere, and the message says where.
+  const bytes = checkpointBytes(true);
+  const problems: string[] = [];
+  const saved = writeOrRescue(out, bytes.main);
+  if (saved.problem) problems.push(`${saved.problem}; saved to ${saved.path} instead`);
+  if (bytes.full) {
+    const savedFull = writeOrRescue(full, bytes.full);
+    if (savedFull.problem) {
+      problems.push(`${savedFull.problem}; saved to ${savedFull.path} instead`);
+    }
+  }
+  try {
+    writeCurve();
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
+  model.close();
+  if (problems.length) {
+    for (const p of problems) console.error(`train: ${p}`);
+    return 1;
+  }
   console.error(
     interrupted
       ? `Interrupted: saved ${out} at step ${adam.step}; continue with --resume ${out}.`
       : `Wrote ${out} (${fmtTime((performance.now() - t0) / 1000)}).`,
   );
   if (toy) {
-    for (const p of STATQUEST_PAIRS) console.log(`${p.source} -> ${model.translate(p.source)}`);
+    const copy = await loadModel(bytes.main, { threads: 1 });
+    for (const p of STATQUEST_PAIRS) console.log(`${p.source} -> ${copy.translate(p.source)}`);
   }
-  model.close();
   return 0;
+}
+
+// True when two paths name the same existing file.
+function sameFile(a: string, b: string): boolean {
+  try {
+    return Deno.realPathSync(a) === Deno.realPathSync(b);
+  } catch {
+    return false;
+  }
 }
 
 if (import.meta.main) await runCli("train", main);

@@ -10,12 +10,12 @@
  * Exit codes: 0 success, 1 failure (unknown words, bad checkpoint), 2 usage error.
  * @module
  */
-import { parseArgs } from "node:util";
 import {
   parseFlags,
   positiveIntegerFlag,
   readFileForCli,
   runCli,
+  threadsFlag,
   UsageError,
 } from "./src/cli/run.ts";
 import { statquestModel } from "./src/model/statquest.ts";
@@ -63,26 +63,20 @@ async function openModel(name: string, threads?: number): Promise<Transformer> {
 }
 
 async function main(args: string[]): Promise<number> {
-  const parsed = parseFlags(() =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        model: { type: "string", default: "default" },
-        explain: { type: "boolean", default: false },
-        "max-tokens": { type: "string" },
-        threads: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    })
-  );
+  const parsed = parseFlags(args, {
+    model: { type: "string", default: "default" },
+    explain: { type: "boolean", default: false },
+    "max-tokens": { type: "string" },
+    threads: { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  }, true);
   const { values, positionals } = parsed;
   if (values.help) {
     console.log(HELP);
     return 0;
   }
   const maxTokens = positiveIntegerFlag(values, "max-tokens");
-  const threads = positiveIntegerFlag(values, "threads");
+  const threads = threadsFlag(values, "translate");
   if (positionals.length === 0 && Deno.stdin.isTerminal()) {
     throw new UsageError(
       'Nothing to translate: give a sentence, e.g. deno run translate.ts "let\'s go"',

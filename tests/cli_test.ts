@@ -148,7 +148,7 @@ testInTempDir("train.ts reports a data file's bad line and a bad flag", async (d
   match(r.stderr, /line 2: expected "english<TAB>spanish"/);
   const flag = await run(["run", "-A", "train.ts", "--epochs", "many"]);
   equal(flag.code, 2);
-  match(flag.stderr, /--epochs must be a non-negative integer/);
+  match(flag.stderr, /--epochs must be a positive integer/);
   const copies = await run(["run", "-A", "train.ts", "--textbook-copies", "3"]);
   equal(copies.code, 2);
   match(copies.stderr, /--textbook-copies needs --textbook/);
@@ -208,9 +208,10 @@ testInTempDir(
   async (dir) => {
     const data = `${dir}/numbers.tsv`;
     await Deno.writeTextFile(data, corpus());
-    const bad = await run(["run", "-A", "train.ts", "--data", data, "--sha256", "00", ...SMALL]);
+    const zeros = "0".repeat(64);
+    const bad = await run(["run", "-A", "train.ts", "--data", data, "--sha256", zeros, ...SMALL]);
     equal(bad.code, 1);
-    match(bad.stderr, /has sha256 [0-9a-f]{64}, expected 00/);
+    match(bad.stderr, new RegExp(`has sha256 [0-9a-f]{64}, expected ${zeros}`));
     const out = `${dir}/m.safetensors`;
     const t = await run([
       "run",
@@ -261,7 +262,10 @@ testInTempDir(
       "test",
     ]);
     equal(e.code, 0, e.stderr);
-    match(e.stdout, /^10 sentences .*\nBLEU [0-9.]+ .*\nchrF [0-9.]+\nexact match [0-9.]+%\n$/);
+    match(
+      e.stdout,
+      /^10 sentences, 10 references, .*\nBLEU [0-9.]+ .*\nchrF [0-9.]+\nexact match [0-9.]+%\n$/,
+    );
   },
 );
 

@@ -3,48 +3,99 @@
  * exit codes (0 success, 1 failure, 2 usage error).
  * @module
  */
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { VamosError } from "../errors.ts";
 
 /** A mistake in the command line: reported on one line, exit code 2. */
 export class UsageError extends Error {}
 
-/** Parses a flag as a non-negative number (or integer); undefined when absent. */
+/** Bounds of a numeric flag; `integer` asks for a whole number. */
+export interface NumberBounds {
+  /** Smallest value allowed (default 0). */
+  min?: number;
+  /** Largest value allowed (default: no limit). */
+  max?: number;
+  /** The largest allowed value is just below `max`. */
+  belowMax?: boolean;
+  /** Only whole numbers. */
+  integer?: boolean;
+}
+
+function describe(b: NumberBounds): string {
+  const min = b.min ?? 0;
+  const kind = b.integer ? "an integer" : "a number";
+  if (b.max === undefined) {
+    if (b.integer && min === 1) return "a positive integer";
+    if (min === 0) return b.integer ? "a non-negative integer" : "a non-negative number";
+    return `${kind} of at least ${min}`;
+  }
+  return `${kind} from ${min} to ${b.max}${b.belowMax ? ` (${b.max} excluded)` : ""}`;
+}
+
+/** Parses a numeric flag within bounds; undefined when absent; a usage error otherwise. */
 export function numberFlag(
   values: Record<string, unknown>,
   name: string,
-  integer: boolean,
+  bounds: NumberBounds = {},
 ): number | undefined {
   const v = values[name];
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < 0) {
-    throw new UsageError(
-      `--${name} must be a ${integer ? "non-negative integer" : "non-negative number"}, got "${v}"`,
-    );
-  }
+  const text = String(v).trim();
+  const n = text === "" ? NaN : Number(text);
+  const min = bounds.min ?? 0;
+  const ok = Number.isFinite(n) && n >= min && (!bounds.integer || Number.isSafeInteger(n)) &&
+    (bounds.max === undefined || (bounds.belowMax ? n < bounds.max : n <= bounds.max));
+  if (!ok) throw new UsageError(`--${name} must be ${describe(bounds)}, got "${v}"`);
   return n;
 }
 
-/** Parses a flag as a positive integer (threads, token limits); undefined when absent. */
+/** Parses a flag as a positive integer (token limits, counts); undefined when absent. */
 export function positiveIntegerFlag(
   values: Record<string, unknown>,
   name: string,
 ): number | undefined {
-  const v = values[name];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new UsageError(`--${name} must be a positive integer, got "${v}"`);
+  return numberFlag(values, name, { min: 1, integer: true });
+}
+
+/**
+ * Parses `--threads`: a positive integer, capped at the machine's cores with a notice
+ * (more threads than cores only wait for each other).
+ */
+export function threadsFlag(values: Record<string, unknown>, tool: string): number | undefined {
+  const n = positiveIntegerFlag(values, "threads");
+  const cores = navigator.hardwareConcurrency || 1;
+  if (n !== undefined && n > cores) {
+    console.error(`${tool}: --threads ${n} is more than the ${cores} cores here; using ${cores}.`);
+    return cores;
   }
   return n;
 }
 
-/** Runs a flag parser (node:util's parseArgs); what it rejects becomes a usage error. */
-export function parseFlags<T>(parse: () => T): T {
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * Parses command-line flags with node:util's parseArgs; what it rejects becomes a
+ * one-line usage error. A value that starts with "-" (`--lr -1`) is still the flag's
+ * value, so it is checked like any other instead of confusing the parser.
+ */
+export function parseFlags<O extends FlagOptions, P extends boolean = false>(
+  args: string[],
+  options: O,
+  allowPositionals?: P,
+) {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i].startsWith("--") ? args[i].slice(2) : "";
+    if (options[name]?.type === "string" && /^-./.test(args[i + 1] ?? "")) {
+      joined.push(`${args[i]}=${args[i + 1]}`);
+      i++;
+    } else joined.push(args[i]);
+  }
   try {
-    return parse();
+    return parseArgs({ args: joined, options, allowPositionals, strict: true });
   } catch (e) {
-    throw new UsageError(`${(e as Error).message}. Run with --help for usage.`);
+    const first = (e as Error).message.split("\n")[0].replace(/\.$/, "");
+    throw new UsageError(`${first}. Run with --help for usage.`);
   }
 }
 
@@ -67,6 +118,42 @@ export async function readFileForCli(path: string, what: string): Promise<Uint8A
     if (e instanceof Deno.errors.NotFound) throw new VamosError(`No such ${what}: ${path}`);
     throw new VamosError(`Cannot read ${what} ${path}: ${(e as Error).message}`);
   }
+}
+
+/**
+ * Opens a file named on the command line for writing (created or emptied), before any
+ * long work, so a bad path is reported at once: a missing folder, a folder in its
+ * place, or no permission is a one-line error naming it.
+ */
+export async function openForWriting(path: string): Promise<Deno.FsFile> {
+  const status = await Deno.permissions.query({ name: "write", path });
+  if (status.state !== "granted") {
+    const script = Deno.mainModule.split("/").pop();
+    throw new UsageError(
+      `Writing "${path}" needs permission: run deno run --allow-write=${path} ${script} ...`,
+    );
+  }
+  try {
+    return await Deno.open(path, { write: true, create: true, truncate: true });
+  } catch (e) {
+    throw new VamosError(writeProblem(path, e));
+  }
+}
+
+/** A one-line description of why `path` cannot be written. */
+export function writeProblem(path: string, e: unknown): string {
+  if (e instanceof Deno.errors.NotFound) return `Cannot write ${path}: its folder does not exist`;
+  if (e instanceof Deno.errors.IsADirectory) return `Cannot write ${path}: it is a folder`;
+  if (e instanceof Deno.errors.PermissionDenied) {
+    return `Cannot write ${path}: permission denied`;
+  }
+  return `Cannot write ${path}: ${(e as Error).message}`;
+}
+
+/** Writes all of `bytes` to an open file. */
+export async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  let at = 0;
+  while (at < bytes.length) at += await file.write(bytes.subarray(at));
 }
 
 /**

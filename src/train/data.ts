@@ -9,6 +9,22 @@ import { seededRandom } from "../model/random.ts";
 import { STATQUEST_PAIRS } from "../model/statquest.ts";
 import { VamosError } from "../errors.ts";
 
+/**
+ * The text of a data file: UTF-8, and no NUL bytes (a binary file is refused with one
+ * line instead of being parsed as pairs of garbage).
+ */
+export function decodeText(bytes: Uint8Array, name: string): string {
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    throw new VamosError(`${name} is not a text file (byte ${nul} is 0); give a UTF-8 TSV file`);
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new VamosError(`${name} is not UTF-8 text; give a UTF-8 TSV file`);
+  }
+}
+
 /** Parses TSV text into sentence pairs; a line without a tab is an error naming it. */
 export function parseTsv(text: string, name = "the data"): SentencePair[] {
   const pairs: SentencePair[] = [];
@@ -18,7 +34,9 @@ export function parseTsv(text: string, name = "the data"): SentencePair[] {
     const cols = line.split("\t");
     if (cols.length < 2 || cols[0].trim() === "" || cols[1].trim() === "") {
       throw new VamosError(
-        `${name}, line ${i + 1}: expected "english<TAB>spanish", got "${line.slice(0, 60)}"`,
+        `${name}, line ${i + 1}: expected "english<TAB>spanish", got ${
+          JSON.stringify(line.slice(0, 60))
+        }`,
       );
     }
     pairs.push({ source: cols[0].trim(), target: cols[1].trim() });

@@ -1,13 +1,21 @@
 // softmax over rows: y[r, :] = exp(s·x[r, :] - max) / sum, for rows of `cols` values.
-// -inf entries are masked (weight 0); a row with no finite entry gives zeros, not NaN.
+// -inf entries are masked (weight 0); a row with no finite entry gives zeros; a row
+// holding NaN gives NaN.
 import { at, EXP_TABLE, expS, expV, hsum, rowMax } from "./simd_math";
 
 // One row: y[0..n) = softmax(scale * x[0..n)), y[n..total) = 0. x and y may alias.
 export function softmaxRow(x: usize, y: usize, n: i32, total: i32, scale: f32): void {
   const m = rowMax(x, n);
   let i = 0;
-  if (m == -Infinity || isNaN(m)) {
+  if (m == -Infinity) {
     memory.fill(y, 0, <usize> total << 2);
+    return;
+  }
+  if (isNaN(m)) {
+    // A NaN input makes the whole row NaN, as the definition does (a NaN that rowMax
+    // skipped poisons the sum below the same way).
+    for (i = 0; i < n; i++) store<f32>(at(y, i), NaN);
+    if (total > n) memory.fill(at(y, n), 0, <usize> (total - n) << 2);
     return;
   }
   const minX = v128.load32_splat(EXP_TABLE), log2e = v128.load32_splat(EXP_TABLE, 4);

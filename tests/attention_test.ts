@@ -1,5 +1,6 @@
 import { Runtime } from "../src/runtime/runtime.ts";
 import { attentionBackwardInto, attentionInto } from "../src/kernels/attention.ts";
+import { attention } from "../src/kernels/arrays.ts";
 import { ShapeError } from "../src/errors.ts";
 import { assertClose, assertThrows, dot, numericGradient, randomArray } from "./_helpers.ts";
 import { refAttention, type RefAttentionShape } from "./reference.ts";
@@ -128,4 +129,30 @@ Deno.test("attention rejects bad shapes with the kernel's name", () => {
     () => attentionInto(q, q, q, q, rt.tensor(8, 4), { ...s, heads: 2, scale: Infinity }),
     /scale must be a finite/,
   );
+  for (const bad of [5, -3, 100]) {
+    assertThrows(
+      () =>
+        attentionInto(q, q, q, q, rt.tensor(8, 4), {
+          ...s,
+          heads: 2,
+          keyLens: rt.ints(1).set([bad]),
+        }),
+      ShapeError,
+      `keyLens[0] is ${bad}, outside 0..4`,
+    );
+  }
+});
+
+Deno.test("attention on arrays: keyLengths must be whole numbers of real keys", () => {
+  const q = new Float32Array(2 * 4 * 2).fill(0.5);
+  const shape = { heads: 1, seqQ: 4, seqK: 4, dHead: 2, batch: 2 };
+  for (const bad of [100, -3, 2.7, NaN]) {
+    assertThrows(
+      () => attention(q, q, q, { ...shape, keyLengths: [2, bad] }),
+      ShapeError,
+      `keyLengths[1] is ${bad}`,
+    );
+  }
+  const ok = attention(q, q, q, { ...shape, keyLengths: [2, 0] });
+  assertClose(ok.output.subarray(8), new Float32Array(8), { rtol: 0 }); // no keys: zeros
 });

@@ -112,6 +112,29 @@ Deno.test("translate.ts --explain shows the textbook's steps", async () => {
   equal(r.code, 0);
   match(r.stdout, /Similarity scores/);
   match(r.stdout, /→ "vamos"/);
+  // The encoder-decoder keys and values are shown, as the video draws them.
+  match(
+    r.stdout,
+    /encoder-decoder keys and values[^\n]*\n(\s+\S+\s+K \[[^\]]+\]\s+V \[[^\]]+\]\n){3}/,
+  );
+  // Every row of percentages adds up to 100.
+  const rows = r.stdout.split("\n").filter((l) => /\d%/.test(l) && !/→/.test(l));
+  const tables = r.stdout.split("\n").filter((l) => /^\s+\S+\s+(\d+%\s+)+$/.test(l));
+  if (rows.length < 6 || tables.length < 3) {
+    throw new Error(`too few percentage rows:\n${r.stdout}`);
+  }
+  for (const line of [...rows.filter((l) => l.includes("Softmax:")), ...tables]) {
+    const sum = [...line.matchAll(/(\d+(?:\.\d)?)%/g)].reduce((a, m) => a + Number(m[1]), 0);
+    equal(sum, 100, line);
+  }
+  const output = r.stdout.split("\n").filter((l) =>
+    /^\s+(ir|vamos|y|<EOS>)\s+-?\d+\.\d+\s+\d+\.\d%$/.test(l)
+  );
+  equal(output.length, 8); // two steps, four words each
+  for (let i = 0; i < output.length; i += 4) {
+    const sum = output.slice(i, i + 4).reduce((a, l) => a + Number(/([\d.]+)%$/.exec(l)![1]), 0);
+    equal(Math.round(sum * 10), 1000);
+  }
 });
 
 testInTempDir(

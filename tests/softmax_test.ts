@@ -75,3 +75,27 @@ Deno.test("softmax rejects mismatched shapes", () => {
     "y has shape [3, 2]",
   );
 });
+
+Deno.test("softmax: a row holding NaN is NaN, wherever the NaN is; other rows unaffected", () => {
+  const rt = new Runtime();
+  for (const cols of [...AWKWARD, 1000]) {
+    for (const at of [0, cols >> 1, cols - 1]) {
+      const x = randomArray(2 * cols, cols + at, 4);
+      x[at] = NaN; // row 0 only
+      const t = rt.tensor(2, cols).set(x);
+      const y = rt.tensor(2, cols);
+      softmaxInto(t, y);
+      const out = y.toArray();
+      const expected = refSoftmax(x, 2, cols);
+      for (let c = 0; c < cols; c++) {
+        if (!Number.isNaN(out[c])) {
+          throw new Error(`cols ${cols}, NaN at ${at}: y[${c}] = ${out[c]}`);
+        }
+      }
+      assertClose(out.subarray(cols), expected.subarray(cols), {
+        ...TOL,
+        label: `row 1 of ${cols}`,
+      });
+    }
+  }
+});

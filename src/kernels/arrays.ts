@@ -156,7 +156,17 @@ export function attention(
   checkLength(K, "q", q, batch * seqQ * width);
   checkLength(K, "k", k, batch * seqK * width);
   checkLength(K, "v", v, batch * seqK * width);
-  if (options.keyLengths) checkLength(K, "keyLengths", options.keyLengths, batch);
+  if (options.keyLengths) {
+    checkLength(K, "keyLengths", options.keyLengths, batch);
+    for (let b = 0; b < batch; b++) {
+      const n = options.keyLengths[b];
+      if (!Number.isInteger(n) || n < 0 || n > seqK) {
+        throw new ShapeError(
+          `${K}: keyLengths[${b}] is ${n}; it must be an integer from 0 to seqK (${seqK})`,
+        );
+      }
+    }
+  }
   return withRuntime((rt) => {
     const tq = rt.tensor(batch * seqQ, width).set(q);
     const tk = rt.tensor(batch * seqK, width).set(k);

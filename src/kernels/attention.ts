@@ -60,6 +60,14 @@ function check(
       throw new ShapeError(`${K}: keyLens has ${s.keyLens.length} entries, expected ${s.batch}`);
     }
     if (s.keyLens.rt !== q.rt) throw new ShapeError(`${K}: keyLens is in another Runtime`);
+    const lens = s.keyLens.rt.i32;
+    const at = s.keyLens.ptr >>> 2;
+    for (let b = 0; b < s.batch; b++) {
+      const n = lens[at + b];
+      if (n < 0 || n > s.seqK) {
+        throw new ShapeError(`${K}: keyLens[${b}] is ${n}, outside 0..${s.seqK} (seqK)`);
+      }
+    }
   }
   return dHead;
 }

@@ -25,6 +25,27 @@ function vec(v: ArrayLike<number>): string {
   return `[${shown.join(", ")}${v.length > DIMS_SHOWN ? `, … (${v.length} values)` : ""}]`;
 }
 
+/**
+ * Percentages of a distribution, rounded so that they add up to exactly 100 (largest
+ * remainder): a row of 30%, 70%, 1% would otherwise be shown for weights summing to 1.
+ */
+export function percentages(p: ArrayLike<number>, decimals = 0): string[] {
+  const unit = 10 ** decimals;
+  const total = Array.from(p).reduce((a, b) => a + b, 0) || 1;
+  const exact = Array.from(p, (x) => (100 * unit * x) / total);
+  const floor = exact.map(Math.floor);
+  let missing = 100 * unit - floor.reduce((a, b) => a + b, 0);
+  const order = exact.map((_, i) => i).sort((a, b) =>
+    (exact[b] - floor[b]) - (exact[a] - floor[a])
+  );
+  for (const i of order) {
+    if (missing <= 0) break;
+    floor[i]++;
+    missing--;
+  }
+  return floor.map((x) => `${(x / unit).toFixed(decimals)}%`);
+}
+
 function pad(s: string, n: number): string {
   return s.length >= n ? s : s + " ".repeat(n - s.length);
 }
@@ -59,10 +80,13 @@ export function explain(model: Transformer, text: string): string {
       say(`      ${pad(r, width)}${cols.map((_, j) => pad(cell(i, j), width)).join("")}`)
     );
   };
-  const attentionPercent = (probs: Traced, seqQ: number, seqK: number, i: number, j: number) => {
-    let s = 0;
-    for (let h = 0; h < c.heads; h++) s += probs.values[(h * seqQ + i) * seqK + j];
-    return `${(100 * s / c.heads).toFixed(0)}%`;
+  // Row i of an attention map (averaged over heads), as percentages of its first n keys.
+  const attentionRow = (probs: Traced, seqQ: number, seqK: number, i: number, n = seqK) => {
+    const w = new Float64Array(n);
+    for (let h = 0; h < c.heads; h++) {
+      for (let j = 0; j < n; j++) w[j] += probs.values[(h * seqQ + i) * seqK + j] / c.heads;
+    }
+    return percentages(w);
   };
   const scores = (q: Traced, k: Traced, i: number, j: number) => {
     let s = 0;
@@ -127,11 +151,10 @@ export function explain(model: Transformer, text: string): string {
         c.heads > 1 ? " (average over heads)" : ""
       }:`,
     );
-    table(
-      srcTok,
-      srcTok,
-      (i, j) => attentionPercent(get(`${p}.self_attn.probs`), srcTok.length, srcTok.length, i, j),
+    const rows = srcTok.map((_, i) =>
+      attentionRow(get(`${p}.self_attn.probs`), srcTok.length, srcTok.length, i)
     );
+    table(srcTok, srcTok, (i, j) => rows[i][j]);
     say(
       `      Self-attention values: the values weighted by those percentages and summed${
         c.attentionOutProj ? ", then the output projection" : ""
@@ -158,8 +181,19 @@ export function explain(model: Transformer, text: string): string {
     }
   }
   const memory = get("memory");
-  say("  Encoder output (the keys and values of encoder-decoder attention):");
+  say("  Encoder output (the keys and values of encoder-decoder attention come from it):");
   srcTok.forEach((t, i) => say(`      ${pad(t, width)}${vec(row(memory, i))}`));
+  for (let l = 0; l < c.decoderLayers; l++) {
+    if (!small && l > 0) break;
+    const p = `decoder.layers.${l}.multihead_attn`;
+    say(
+      `  Decoder layer ${
+        l + 1
+      }, encoder-decoder keys and values: the encoder output times the key and value weights, computed once and used at every step:`,
+    );
+    const k = get(`${p}.k`), v = get(`${p}.v`);
+    srcTok.forEach((t, i) => say(`      ${pad(t, width)}K ${vec(row(k, i))}  V ${vec(row(v, i))}`));
+  }
 
   const logits = get("logits");
   const tgtIn0 = get("decoder.input");
@@ -187,15 +221,14 @@ export function explain(model: Transformer, text: string): string {
           }`,
         );
       }
-      say(
-        `      Softmax: ${
-          seen.map((t, j) =>
-            `${t} ${
-              attentionPercent(get(`${p}.self_attn.probs`), tgtIn.length, tgtIn.length, step, j)
-            }`
-          ).join(", ")
-        }`,
+      const selfRow = attentionRow(
+        get(`${p}.self_attn.probs`),
+        tgtIn.length,
+        tgtIn.length,
+        step,
+        step + 1,
       );
+      say(`      Softmax: ${seen.map((t, j) => `${t} ${selfRow[j]}`).join(", ")}`);
       say(
         `      Residual sum${c.norm === "post" ? " + norm" : ""}: ${
           vec(row(get(`${p}.norm1.${c.norm === "post" ? "normalized" : "residual"}`), step))
@@ -215,21 +248,13 @@ export function explain(model: Transformer, text: string): string {
           }`,
         );
       }
-      say(
-        `      Softmax: ${
-          srcTok.map((t, j) =>
-            `${t} ${
-              attentionPercent(
-                get(`${p}.multihead_attn.probs`),
-                tgtIn.length,
-                srcTok.length,
-                step,
-                j,
-              )
-            }`
-          ).join(", ")
-        }`,
+      const crossRow = attentionRow(
+        get(`${p}.multihead_attn.probs`),
+        tgtIn.length,
+        srcTok.length,
+        step,
       );
+      say(`      Softmax: ${srcTok.map((t, j) => `${t} ${crossRow[j]}`).join(", ")}`);
       say(
         `      Residual sum${c.norm === "post" ? " + norm" : ""}: ${
           vec(row(get(`${p}.norm2.${c.norm === "post" ? "normalized" : "residual"}`), step))
@@ -250,19 +275,18 @@ export function explain(model: Transformer, text: string): string {
     const sum = e.reduce((a, b) => a + b, 0);
     const probs = e.map((x) => x / sum);
     const order = probs.map((_, i) => i).sort((a, b) => probs[b] - probs[a]);
+    const shown = percentages(probs, 1);
     if (V <= 8) {
       say("  Fully connected layer: one output per Spanish word, then softmax:");
       for (let w = 0; w < V; w++) {
         say(
-          `      ${pad(model.tgtVocab.tokens[w], width)}${pad(fmt(lg[w]), 10)}${
-            (100 * probs[w]).toFixed(1)
-          }%`,
+          `      ${pad(model.tgtVocab.tokens[w], width)}${pad(fmt(lg[w]), 10)}${shown[w]}`,
         );
       }
     } else {
       say("  Fully connected layer and softmax, the five most likely next tokens:");
       for (const w of order.slice(0, 5)) {
-        say(`      ${pad(model.tgtVocab.tokens[w], width)}${(100 * probs[w]).toFixed(1)}%`);
+        say(`      ${pad(model.tgtVocab.tokens[w], width)}${shown[w]}`);
       }
     }
     const chosen = model.tgtVocab.tokens[order[0]];

@@ -1,11 +1,13 @@
 #!/usr/bin/python3
-"""Converts a checkpoint of this package into a PyTorch state_dict for
-tools/torch_model.py's Seq2Seq, plus the config and vocabularies beside it.
+"""Converts a checkpoint of this package into a PyTorch state_dict for the module
+tools/torch_model.py's build(config) makes (Seq2Seq on nn.Transformer where it fits, the
+hand-built twin otherwise: the textbook toy), plus the config, vocabularies and tokenizer.
 
     /usr/bin/python3 tools/safetensors_to_torch.py model.safetensors out_dir/
 
-writes out_dir/model.pt (torch.save of the state_dict), out_dir/config.json,
-out_dir/src_vocab.txt and out_dir/tgt_vocab.txt.
+writes out_dir/model.pt (torch.save of the module's state_dict), out_dir/config.json,
+out_dir/src_vocab.txt, out_dir/tgt_vocab.txt and out_dir/tokenizer.json (the tokenizer
+kind and, for BPE, its merges: give it to torch_to_safetensors.py to come back).
 """
 import json
 import os
@@ -14,7 +16,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_model import Seq2Seq, read_safetensors  # noqa: E402
+from torch_model import build, read_safetensors  # noqa: E402
 
 
 def main(path, out_dir):
@@ -22,7 +24,7 @@ def main(path, out_dir):
     if meta.get("format") != "vamos-transformer/1":
         sys.exit(f"{path}: not a vamos-transformer checkpoint")
     config = json.loads(meta["config"])
-    model = Seq2Seq(config)
+    model = build(config)
     model.load_state({k: v for k, v in tensors.items() if not k.startswith("optimizer.")})
     os.makedirs(out_dir, exist_ok=True)
     torch.save(model.state_dict(), os.path.join(out_dir, "model.pt"))
@@ -31,7 +33,11 @@ def main(path, out_dir):
     for key, name in (("src_vocab", "src_vocab.txt"), ("tgt_vocab", "tgt_vocab.txt")):
         with open(os.path.join(out_dir, name), "w", encoding="utf-8") as f:
             f.write("\n".join(json.loads(meta[key])) + "\n")
-    print(f"wrote {out_dir}/model.pt, config.json, src_vocab.txt, tgt_vocab.txt")
+    tokenizer = {k: meta[k] for k in ("tokenizer", "bpe_chars", "bpe_merges") if k in meta}
+    with open(os.path.join(out_dir, "tokenizer.json"), "w", encoding="utf-8") as f:
+        json.dump(tokenizer, f)
+    print(f"wrote {out_dir}/model.pt ({type(model).__name__}), config.json, src_vocab.txt, "
+          "tgt_vocab.txt, tokenizer.json")
 
 
 if __name__ == "__main__":

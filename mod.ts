@@ -36,7 +36,9 @@ export type { Activation } from "./src/kernels/activations.ts";
 export type { AttentionMaps } from "./src/model/transformer.ts";
 export type { Example } from "./src/train/batches.ts";
 export {
+  CONFIG_LIMITS,
   configFromPreset,
+  MAX_MODEL_BYTES,
   type NormPlacement,
   type PresetName,
   PRESETS,
@@ -49,6 +51,8 @@ export {
   Transformer,
 } from "./src/model/model.ts";
 export { statquestModel } from "./src/model/statquest.ts";
+export { type BatchOptions, type TextResult } from "./src/model/batch_translate.ts";
+export { splitSentences } from "./src/text/sentences.ts";
 export { defaultModelBytes, loadDefaultModel } from "./models/default.ts";
 export { EOS, SOS, UNK, UnknownTokenError, Vocabulary } from "./src/text/vocabulary.ts";
 export { detokenizeWords, tokenizeWords } from "./src/text/word_tokenizer.ts";
@@ -73,3 +77,4 @@ export {
   saveModel,
   type SaveOptions,
 } from "./src/checkpoint/checkpoint.ts";
+export { MAX_HEADER_BYTES } from "./src/checkpoint/safetensors.ts";

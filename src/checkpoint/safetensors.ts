@@ -14,7 +14,18 @@ import { VamosError } from "../errors.ts";
 /** A checkpoint that cannot be read: truncated, corrupt, or not for this kind of model. */
 export class CheckpointError extends VamosError {}
 
-/** The largest header accepted, as in the reference implementation (100 MB). */
+/**
+ * The largest header accepted, as in the reference implementation (100 MB).
+ *
+ * @example
+ * ```ts
+ * import { CheckpointError, loadModel, MAX_HEADER_BYTES } from "@vamos/transformer";
+ * import { rejects } from "node:assert/strict";
+ * const file = new Uint8Array(16);
+ * new DataView(file.buffer).setBigUint64(0, BigInt(MAX_HEADER_BYTES + 1), true);
+ * await rejects(loadModel(file), CheckpointError);
+ * ```
+ */
 export const MAX_HEADER_BYTES = 100_000_000;
 
 /** The element types this package reads (and, for F32 and F16, writes). */

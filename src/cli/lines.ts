@@ -23,10 +23,14 @@ export const MAX_LINE_CHARS = 100_000;
 /** How long the input may pause before the lines read so far are handed out. */
 export const IDLE_MS = 20;
 
+/** Lines of the first window: small, so the first answers come quickly. */
+export const FIRST_WINDOW_LINES = 16;
+
 /**
  * Windows of lines from a byte stream (UTF-8; invalid bytes become U+FFFD), in order.
  * A window is yielded when it is full, when the input pauses for {@linkcode IDLE_MS}
- * with lines waiting, and at the end.
+ * with lines waiting, and at the end. Windows start at {@linkcode FIRST_WINDOW_LINES}
+ * lines and double up to `window`.
  */
 export async function* stdinWindows(
   readable: ReadableStream<Uint8Array>,
@@ -35,6 +39,12 @@ export async function* stdinWindows(
   const reader = readable.pipeThrough(new TextDecoderStream()).getReader();
   const queue: Line[] = [];
   let pending = "", index = 0, tooLong = false;
+  let size = Math.min(FIRST_WINDOW_LINES, window);
+  const take = (n: number) => {
+    const out = queue.splice(0, n);
+    size = Math.min(window, size * 2);
+    return out;
+  };
   const endLine = () => {
     queue.push(
       tooLong
@@ -49,7 +59,7 @@ export async function* stdinWindows(
     pending = "";
     tooLong = false;
   };
-  const take = (chunk: string) => {
+  const add = (chunk: string) => {
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf("\n", start);
@@ -74,7 +84,7 @@ export async function* stdinWindows(
       result = await Promise.race([next, idle]);
       clearTimeout(timer);
       if (result === null) {
-        yield queue.splice(0, window); // the input paused: answer what has arrived
+        yield take(size); // the input paused: answer what has arrived
         continue;
       }
     } else result = await next;
@@ -82,12 +92,12 @@ export async function* stdinWindows(
       next = undefined;
       if (pending || tooLong) endLine();
     } else {
-      take(result.value);
+      add(result.value);
       next = reader.read();
     }
-    while (queue.length >= window) yield queue.splice(0, window);
+    while (queue.length >= size) yield take(size);
   }
-  while (queue.length) yield queue.splice(0, window);
+  while (queue.length) yield take(size);
 }
 
 /** Buffers output lines and writes them to stdout in one go; a closed pipe ends quietly. */

@@ -142,6 +142,14 @@ export function configFromPreset(
  * The largest value each size field may take. They keep every model this package can
  * create or load within wasm's 4 GiB and decoding bounded in time (maxLen caps the
  * tokens of a translation); see also {@linkcode MAX_MODEL_BYTES}.
+ *
+ * @example
+ * ```ts
+ * import { CONFIG_LIMITS, configFromPreset } from "@vamos/transformer";
+ * import { throws } from "node:assert/strict";
+ * const vocab = { srcVocab: 10, tgtVocab: 10 };
+ * throws(() => configFromPreset("small", vocab, { maxLen: CONFIG_LIMITS.maxLen + 1 }));
+ * ```
  */
 export const CONFIG_LIMITS = {
   srcVocab: 1_000_000,
@@ -154,7 +162,16 @@ export const CONFIG_LIMITS = {
   maxLen: 1024,
 } as const;
 
-/** The largest parameter memory (values and gradients, 8 bytes a parameter) a config may need. */
+/**
+ * The largest parameter memory (values and gradients, 8 bytes a parameter) a config may
+ * need: 2 GiB, half of what wasm32 can address.
+ *
+ * @example
+ * ```ts
+ * import { MAX_MODEL_BYTES } from "@vamos/transformer";
+ * console.log(MAX_MODEL_BYTES / 8, "parameters at most");
+ * ```
+ */
 export const MAX_MODEL_BYTES = 2 ** 31;
 
 const FIELDS: Record<keyof TransformerConfig, "int" | "boolean" | "other"> = {

@@ -1,25 +1,40 @@
 /**
- * The shipped English→Spanish translator (see the model card in the README). Its
- * safetensors checkpoint is the data segment of `default_weights.wasm`, made by
- * `tools/embed_model.ts`: importing it needs no permission and takes a fraction of the
- * time base64 would.
+ * The shipped English→Spanish translator (see the model card in the README), as its
+ * own entry point: `@vamos/transformer/default-model`. Its safetensors checkpoint is the
+ * data segment of `default_weights.wasm` (made by `tools/embed_model.ts`). In Deno the
+ * module is imported: no permission flag, and a fraction of the time base64 would take.
+ * In a browser it is fetched beside this file with streaming compilation (a browser
+ * neither imports .wasm modules nor compiles 15 MB synchronously on its main thread).
  * @module
  */
 import { loadModel, type LoadOptions } from "../src/checkpoint/checkpoint.ts";
 import type { Transformer } from "../src/model/model.ts";
+import { fetchCheckpointBytes } from "../src/host/fetch_model.ts";
 
-/** The checkpoint bytes of the shipped model (a view into the embedded module). */
+/**
+ * The checkpoint bytes of the shipped model (a view into the embedded module).
+ *
+ * @example
+ * ```ts
+ * import { defaultModelBytes } from "@vamos/transformer/default-model";
+ * import { ok } from "node:assert/strict";
+ * ok((await defaultModelBytes()).length > 1_000_000);
+ * ```
+ */
 export async function defaultModelBytes(): Promise<Uint8Array> {
+  if (!("Deno" in globalThis)) {
+    return await fetchCheckpointBytes(new URL("./default_weights.wasm", import.meta.url));
+  }
   const weights = await import("./default_weights.wasm");
   return new Uint8Array(weights.memory.buffer, 0, weights.length);
 }
 
 /**
- * Loads the shipped English→Spanish model.
+ * Loads the shipped English→Spanish model; resolves once its worker threads run.
  *
  * @example
  * ```ts
- * import { loadDefaultModel } from "@vamos/transformer";
+ * import { loadDefaultModel } from "@vamos/transformer/default-model";
  * const model = await loadDefaultModel();
  * console.log(model.translate("I am hungry.")); // "Tengo hambre."
  * model.close();

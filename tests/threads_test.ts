@@ -22,7 +22,7 @@ const DATA = Array.from({ length: 96 }, () => {
   return { src: [...s, vocab.eos], tgt: s.slice().reverse() };
 });
 
-function trained(threads: number) {
+async function trained(threads: number) {
   // Large enough that matmuls, attention, softmax, layer norm and Adam are split.
   const model = createModel("small", {
     srcVocab: vocab,
@@ -31,28 +31,31 @@ function trained(threads: number) {
     threads,
     overrides: { dModel: 64, heads: 4, dFF: 256, maxLen: 20 },
   });
+  await model.ready();
   train(model, DATA, { epochs: 2, batchTokens: 400, warmup: 20, seed: 7 });
   return model;
 }
 
-Deno.test("training and translating are bit-identical at 1, 2 and 3 threads", () => {
-  const one = trained(1);
+Deno.test("training and translating are bit-identical at 1, 2 and 3 threads", async () => {
+  const one = await trained(1);
   equal(one.threads, 1);
   const weights = saveModel(one);
   const translations = one.translateIds(DATA.slice(0, 24).map((e) => e.src));
   for (const threads of [2, 3]) {
-    const m = trained(threads);
+    const m = await trained(threads);
     equal(m.threads, threads);
+    if (m.core.rt.workerJobs === 0) throw new Error(`no job ran on a worker (${threads} threads)`);
     deepEqual(saveModel(m), weights, `weights after training with ${threads} threads`);
     deepEqual(m.translateIds(DATA.slice(0, 24).map((e) => e.src)), translations);
     m.close();
   }
 });
 
-Deno.test("matmul split by rows and by columns gives the same bits", () => {
+Deno.test("matmul split by rows and by columns gives the same bits", async () => {
   const results: Float32Array[] = [];
   for (const threads of [1, 2, 3]) {
     const rt = new Runtime({ threads });
+    equal(await rt.ready(), threads);
     for (const [m, k, n] of [[300, 70, 90], [2, 300, 2000], [1, 129, 1001]]) {
       const a = rt.tensor(m, k).set(Float32Array.from({ length: m * k }, (_, i) => Math.sin(i)));
       const b = rt.tensor(n, k).set(Float32Array.from({ length: n * k }, (_, i) => Math.cos(i)));
@@ -60,9 +63,24 @@ Deno.test("matmul split by rows and by columns gives the same bits", () => {
       matmulInto(a, b, c, { transB: true });
       results.push(c.toArray());
     }
+    if (threads > 1 && rt.workerJobs === 0) throw new Error("no job ran on a worker");
     rt.close();
   }
   for (let i = 3; i < results.length; i++) deepEqual(results[i], results[i % 3]);
+});
+
+Deno.test("a worker that is not ready never blocks: its job runs on the calling thread", async () => {
+  const rt = new Runtime({ threads: 2 });
+  const a = rt.tensor(300, 300).set(Float32Array.from({ length: 90000 }, (_, i) => Math.sin(i)));
+  const c = rt.tensor(300, 300);
+  matmulInto(a, a, c); // before ready(): the worker is only starting
+  const first = c.toArray();
+  equal(await rt.ready(), 2);
+  const before = rt.workerJobs;
+  matmulInto(a, a, c);
+  if (rt.workerJobs === before) throw new Error("the ready worker was not used");
+  deepEqual(c.toArray(), first);
+  rt.close();
 });
 
 Deno.test("without shared memory the runtime falls back to one thread with a notice", () => {
@@ -110,10 +128,11 @@ Deno.test("a program that used worker threads exits by itself", async () => {
   equal(out.code, 0);
 });
 
-Deno.test("every split kernel gives the same bits at 1, 2 and 3 threads", () => {
+Deno.test("every split kernel gives the same bits at 1, 2 and 3 threads", async () => {
   const outputs: number[][][] = [];
   for (const threads of [1, 2, 3]) {
     const rt = new Runtime({ threads });
+    await rt.ready();
     const fill = (rows: number, cols: number, seed: number) =>
       rt.tensor(rows, cols).set(
         Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(i * 0.37 + seed)),
@@ -145,6 +164,7 @@ Deno.test("every split kernel gives the same bits at 1, 2 and 3 threads", () => 
     const loss = crossEntropyInto(logits, labels, dlogits, { smoothing: 0.1, ignoreIndex: -1 });
     out.push([loss, ...dlogits.toArray()]);
     outputs.push(out);
+    if (threads > 1 && rt.workerJobs === 0) throw new Error("no job ran on a worker");
     rt.close();
   }
   for (const t of [1, 2]) {

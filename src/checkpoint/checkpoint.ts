@@ -370,7 +370,8 @@ export function loadCheckpoint(bytes: Uint8Array, opts: LoadOptions = {}): Loade
  * Loads a model from safetensors bytes written by {@linkcode saveModel} (or converted
  * from PyTorch). The file is untrusted: its structure, metadata, every tensor's name,
  * dtype, shape and byte range, and the weights' values are checked; anything wrong
- * raises a CheckpointError naming the first problem.
+ * raises a CheckpointError naming the first problem. Resolves once the model's worker
+ * threads run (see {@linkcode Transformer.ready}).
  *
  * @example
  * ```ts
@@ -379,10 +380,6 @@ export function loadCheckpoint(bytes: Uint8Array, opts: LoadOptions = {}): Loade
  * await rejects(loadModel(new Uint8Array([1, 2, 3])), CheckpointError);
  * ```
  */
-export function loadModel(bytes: Uint8Array, opts: LoadOptions = {}): Promise<Transformer> {
-  try {
-    return Promise.resolve(loadCheckpoint(bytes, opts).model);
-  } catch (e) {
-    return Promise.reject(e);
-  }
+export async function loadModel(bytes: Uint8Array, opts: LoadOptions = {}): Promise<Transformer> {
+  return await loadCheckpoint(bytes, opts).model.ready();
 }

@@ -54,7 +54,17 @@ function row(t: Traced, r: number, c0 = 0, c1 = t.cols): Float32Array {
   return t.values.subarray(r * t.cols + c0, r * t.cols + c1);
 }
 
-/** A person-readable account of how `model` translates `text`. */
+/**
+ * A person-readable account of how `model` translates `text`, step by step with the
+ * model's own numbers (what `translate.ts --explain` prints).
+ *
+ * @example
+ * ```ts
+ * import { explain, statquestModel } from "@vamos/transformer";
+ * import { match } from "node:assert/strict";
+ * match(explain(statquestModel(), "let's go"), /→ "vamos"/);
+ * ```
+ */
 export function explain(model: Transformer, text: string): string {
   const c = model.config;
   const src = model.encodeSource(text);

@@ -106,6 +106,25 @@ export class Transformer {
   }
 
   /**
+   * Resolves once this model's worker threads run (all of them, or as many as could
+   * start), so that the first call is already parallel. Optional: until then, work
+   * runs on the calling thread with identical results. `loadModel` waits for it.
+   *
+   * @example
+   * ```ts
+   * import { createModel, Vocabulary } from "@vamos/transformer";
+   * const vocab = new Vocabulary(["a", "b", "<EOS>"]);
+   * const model = await createModel("statquest", { srcVocab: vocab, tgtVocab: vocab }).ready();
+   * console.log(model.threads);
+   * model.close();
+   * ```
+   */
+  async ready(): Promise<this> {
+    await this.core.rt.ready();
+    return this;
+  }
+
+  /**
    * Stops this model's worker threads now. Optional: idle workers stop by themselves
    * after a quarter second, so a finished program exits either way.
    */

@@ -1,9 +1,12 @@
 /**
  * A pool of module workers that run kernels on the runtime's shared wasm memory. Work is
  * handed over through a small command block in that memory with Atomics: no postMessage
- * per call, no copies. Workers start from a data: URL (no permission needed in Deno),
- * and each one exits by itself after a short idle time, so a program that is done exits;
- * the pool starts them again when work comes.
+ * per call, no copies. Nothing ever waits for a worker to start: workers start in the
+ * background ({@linkcode WorkerPool.ready} awaits them), and a job whose worker is not
+ * ready runs on the calling thread instead (same result: jobs are independent and
+ * deterministic). That is what keeps a browser's main thread, which cannot run a worker
+ * until it yields, from hanging. In Deno each worker exits by itself after a short idle
+ * time, so a program that is done exits; the pool starts it again when work comes.
  * @module
  */
 
@@ -15,8 +18,10 @@ export const SLOT_BYTES = 64 + 256;
 const MAX_ARGS = 30;
 // Polls of the state word before sleeping on it (about 50 µs).
 const SPIN = 20000;
+/** How long {@linkcode WorkerPool.ready} waits for workers before going on without them. */
+export const WORKER_START_TIMEOUT_MS = 10_000;
 
-// The worker, as plain JavaScript (it is loaded from a data: URL).
+// The worker, as plain JavaScript (loaded from a blob: or data: URL, so no file is read).
 const WORKER_SOURCE = `
 self.onmessage = (e) => {
   const { module, memory, ctrl, args, workspace, workspaceBytes, names, idleMs } = e.data;
@@ -55,6 +60,8 @@ self.onmessage = (e) => {
 };
 `;
 
+let warnedNoWorkers = false;
+
 /** What a pool needs from its runtime. */
 export interface PoolHost {
   memory: WebAssembly.Memory;
@@ -73,15 +80,21 @@ export class WorkerPool {
   readonly #workers: (Worker | undefined)[];
   readonly #idleMs: number;
   readonly #canBlock: boolean;
+  #failed = false;
   #url?: string;
+  #dispatched = 0;
 
-  /** A pool of `size` workers (they start on first use). */
+  /**
+   * A pool of `size` workers (started by {@linkcode ready} or on first use). Idle
+   * workers exit after `idleMs` (Infinity: never).
+   */
   constructor(host: PoolHost, size: number, names: string[], idleMs = 250) {
     this.#host = host;
     this.#names = names;
     this.#workers = new Array(size).fill(undefined);
     this.#idleMs = idleMs;
-    // A browser's main thread may not block; there we spin instead.
+    // A browser's main thread may not block; there we spin instead (only ever on a
+    // worker that is already running a job).
     let canBlock = true;
     try {
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
@@ -92,9 +105,14 @@ export class WorkerPool {
     for (let i = 0; i < size; i++) this.#ctrl(i)[0] = STATE_EXITED;
   }
 
-  /** Number of workers (threads besides the caller's). */
+  /** Jobs run on workers so far (for tests and benchmarks: did the threads really work?). */
+  get dispatched(): number {
+    return this.#dispatched;
+  }
+
+  /** Number of workers (threads besides the caller's); 0 once they failed to start. */
   get size(): number {
-    return this.#workers.length;
+    return this.#failed ? 0 : this.#workers.length;
   }
 
   #ctrl(i: number): Int32Array {
@@ -114,11 +132,42 @@ export class WorkerPool {
     }
   }
 
+  // Gives up on workers: one notice, and from now on everything runs on the caller.
+  #giveUp(why: string): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    for (const w of this.#workers) w?.terminate();
+    this.#workers.fill(undefined);
+    if (!warnedNoWorkers) {
+      warnedNoWorkers = true;
+      console.warn(`@vamos/transformer: ${why}; running on one thread.`);
+    }
+  }
+
+  // Starts worker i in the background; it reports READY through its state word.
   #start(i: number): void {
-    this.#url ??= `data:application/javascript,${encodeURIComponent(WORKER_SOURCE)}`;
+    if (this.#failed) return;
+    if (!this.#url) {
+      const g = globalThis as { Deno?: unknown };
+      // A blob: URL keeps the page's origin and isolation in a browser; Deno runs a
+      // data: URL worker without any permission.
+      this.#url = !g.Deno && typeof URL.createObjectURL === "function"
+        ? URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }))
+        : `data:application/javascript,${encodeURIComponent(WORKER_SOURCE)}`;
+    }
     const c = this.#ctrl(i);
     Atomics.store(c, 0, STATE_STARTING);
-    const w = new Worker(this.#url, { type: "module" });
+    let w: Worker;
+    try {
+      w = new Worker(this.#url, { type: "module" });
+    } catch (e) {
+      this.#giveUp(`worker threads cannot start here (${(e as Error).message})`);
+      return;
+    }
+    w.onerror = (e) => {
+      e.preventDefault?.();
+      this.#giveUp(`a worker thread failed to start (${e.message ?? "error"})`);
+    };
     const h = this.#host;
     w.postMessage({
       module: h.module,
@@ -131,47 +180,76 @@ export class WorkerPool {
       idleMs: this.#idleMs,
     });
     this.#workers[i] = w;
-    this.#wait(c, STATE_STARTING);
   }
 
-  // Claims worker i for a job, starting it if it has exited.
-  #claim(i: number): void {
-    const c = this.#ctrl(i);
+  /**
+   * Starts every worker that is not running and resolves once all are ready, with the
+   * number of threads then usable. Workers that have not started after `timeoutMs` are
+   * given up (one notice) and the pool runs on the calling thread: never a hang.
+   */
+  async ready(timeoutMs = WORKER_START_TIMEOUT_MS): Promise<number> {
+    const stopped = [STATE_EXITED, STATE_SHUTDOWN, STATE_ERROR];
+    for (let i = 0; i < this.#workers.length; i++) {
+      if (stopped.includes(Atomics.load(this.#ctrl(i), 0))) this.#start(i);
+    }
+    const deadline = performance.now() + timeoutMs;
     for (;;) {
-      const prev = Atomics.compareExchange(c, 0, STATE_READY, STATE_CLAIMED);
-      if (prev === STATE_READY) return;
-      if (prev === STATE_EXITED || prev === STATE_SHUTDOWN || prev === STATE_ERROR) this.#start(i);
-      else this.#wait(c, prev);
+      if (this.#failed) return 1;
+      let starting = 0;
+      for (let i = 0; i < this.#workers.length; i++) {
+        if (Atomics.load(this.#ctrl(i), 0) === STATE_STARTING) starting++;
+      }
+      if (starting === 0) return this.size + 1;
+      if (performance.now() > deadline) {
+        this.#giveUp(`${starting} worker thread(s) did not start within ${timeoutMs / 1000} s`);
+        return 1;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1));
     }
   }
 
   /**
    * Runs export `op` once per argument list: the first on the calling thread, the others
-   * on workers, and returns when all are done, with each call's return value.
+   * on ready workers (a job whose worker is not ready also runs on the calling thread),
+   * and returns when all are done, with each call's return value.
    */
   run(op: number, jobs: number[][], callerRun: (args: number[]) => number): number[] {
     const n = jobs.length - 1;
     if (n > this.#workers.length) {
       throw new RangeError(`${jobs.length} jobs for ${this.#workers.length + 1} threads`);
     }
+    const sent: number[] = [];
+    const mine = [0];
     for (let i = 0; i < n; i++) {
-      this.#claim(i);
-      const a = this.#args(i), args = jobs[i + 1];
+      const args = jobs[i + 1];
       if (args.length > MAX_ARGS) throw new RangeError("too many kernel arguments");
+      const c = this.#ctrl(i);
+      const prev = this.#failed ? STATE_SHUTDOWN : Atomics.compareExchange(c, 0, STATE_READY, STATE_CLAIMED);
+      if (prev !== STATE_READY) {
+        mine.push(i + 1);
+        // An exited worker starts again in the background, for the calls to come.
+        if (prev === STATE_EXITED || prev === STATE_ERROR || prev === STATE_SHUTDOWN) {
+          this.#start(i);
+        }
+        continue;
+      }
+      const a = this.#args(i);
       for (let k = 0; k < args.length; k++) a[k] = args[k];
       a[30] = args.length;
-      const c = this.#ctrl(i);
       c[1] = op;
       Atomics.store(c, 0, STATE_JOB);
       Atomics.notify(c, 0);
+      sent.push(i);
+      this.#dispatched++;
     }
-    const results = [callerRun(jobs[0])];
+    const results = new Array<number>(jobs.length);
+    for (const j of mine) results[j] = callerRun(jobs[j]);
     let failed = false;
-    for (let i = 0; i < n; i++) {
+    for (const i of sent) {
       const c = this.#ctrl(i);
       this.#wait(c, STATE_JOB);
       if (Atomics.load(c, 0) === STATE_ERROR) failed = true;
-      results.push(this.#args(i)[31]);
+      results[i + 1] = this.#args(i)[31];
     }
     if (failed) throw new Error(`a worker failed in kernel ${this.#names[op]}`);
     return results;

@@ -111,6 +111,8 @@ export class Runtime {
       const workers = threads - 1;
       const commandBlock = this.allocBytes(workers * SLOT_BYTES);
       const workspaces = Array.from({ length: workers }, () => this.allocBytes(wsBytes));
+      // Idle workers exit in Deno so that a finished program exits; a page keeps them.
+      const idleMs = "Deno" in globalThis ? 250 : Infinity;
       this.#pool = new WorkerPool(
         {
           memory: this.memory,
@@ -121,8 +123,14 @@ export class Runtime {
         },
         workers,
         [...PARALLEL_OPS],
+        idleMs,
       );
     }
+  }
+
+  /** Kernel jobs run on worker threads so far (0 on one thread). */
+  get workerJobs(): number {
+    return this.#pool?.dispatched ?? 0;
   }
 
   /** Threads kernels may use, the caller's included. */
@@ -139,6 +147,15 @@ export class Runtime {
     const fn = (this.kernels as any)[op] as (...a: number[]) => number;
     if (!this.#pool || jobs.length === 1) return jobs.map((a) => fn(...a));
     return this.#pool.run(PARALLEL_OPS.indexOf(op), jobs, (a) => fn(...a));
+  }
+
+  /**
+   * Starts the worker threads and resolves, with the number of threads usable, once they
+   * are running. Not needed for correctness (work runs on this thread until they are),
+   * only for speed from the first call; workers that cannot start give one notice.
+   */
+  ready(): Promise<number> {
+    return this.#pool ? this.#pool.ready() : Promise.resolve(1);
   }
 
   /** Stops the worker threads now (they also stop by themselves when idle). */

@@ -219,9 +219,23 @@ function embeddingFigure() {
       svg(
         "text",
         { x: X(p.x) + 8, y: Y(p.y) + 4 },
-        `${p.t} (${p.x.toFixed(2)}, ${p.y.toFixed(2)})`,
+        p.t,
       ),
     );
+  }
+  const table = document.createElement("table");
+  table.className = "heatmap";
+  table.createTHead().insertRow().append(
+    ...["token", "value 1", "value 2"].map((t) =>
+      Object.assign(document.createElement("th"), { textContent: t })
+    ),
+  );
+  const body = table.createTBody();
+  for (const p of points) {
+    const row = body.insertRow();
+    for (const t of [`${p.lang === "en" ? "●" : "■"} ${p.t}`, p.x.toFixed(2), p.y.toFixed(2)]) {
+      row.insertCell().textContent = t;
+    }
   }
   const fig = document.createElement("figure");
   fig.append(
@@ -229,6 +243,7 @@ function embeddingFigure() {
     Object.assign(document.createElement("figcaption"), {
       textContent: "Embeddings: each token's two values as a point (● English, ■ Spanish).",
     }),
+    table,
   );
   return fig;
 }

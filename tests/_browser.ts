@@ -33,12 +33,17 @@ export class Page {
 
   /** Evaluates an expression in the page, awaiting a promise; returns its JSON value. */
   async evaluate<T>(expression: string, timeoutMs = 60_000): Promise<T> {
-    const r = await this.browser.send("Runtime.evaluate", {
-      expression,
-      awaitPromise: true,
-      returnByValue: true,
-      timeout: timeoutMs,
-    }, this.sessionId, timeoutMs + 5000);
+    const r = await this.browser.send(
+      "Runtime.evaluate",
+      {
+        expression,
+        awaitPromise: true,
+        returnByValue: true,
+        timeout: timeoutMs,
+      },
+      this.sessionId,
+      timeoutMs + 5000,
+    );
     const details = r.exceptionDetails as
       | { exception?: { description?: string }; text?: string }
       | undefined;

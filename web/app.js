@@ -170,6 +170,13 @@ $("source").addEventListener("keydown", (e) => {
 $("layer").addEventListener("change", drawHeatmap);
 $("head").addEventListener("change", drawHeatmap);
 
+// The weights download while the toy below trains.
+playground.ready = loadTranslator().catch((e) => {
+  $("translate-button").textContent = "The model could not be loaded";
+  $("translate-status").textContent = e.message;
+  throw e;
+});
+
 // ---- 2. The textbook toy, step by step ----
 const toy = vamos.statquestModel();
 playground.toy = toy;
@@ -433,9 +440,3 @@ function onWorker(msg) {
     $("train-data-stop").disabled = true;
   }
 }
-
-playground.ready = loadTranslator().catch((e) => {
-  $("translate-button").textContent = "The model could not be loaded";
-  $("translate-status").textContent = e.message;
-  throw e;
-});

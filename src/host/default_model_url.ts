@@ -32,7 +32,11 @@ async function missingPermission(url: URL): Promise<string | undefined> {
     ? { name: "read", path: url }
     : { name: "net", host: url.host };
   const { state } = await deno.permissions.query(desc);
-  return state === "granted" ? undefined : url.protocol === "file:" ? "--allow-read" : "--allow-net";
+  return state === "granted"
+    ? undefined
+    : url.protocol === "file:"
+    ? "--allow-read"
+    : "--allow-net";
 }
 
 /**
@@ -48,7 +52,12 @@ async function missingPermission(url: URL): Promise<string | undefined> {
  */
 export async function loadDefaultModel(opts: DefaultModelOptions = {}): Promise<Transformer> {
   const urls = opts.url !== undefined
-    ? [new URL(String(opts.url), (globalThis as { location?: Location }).location?.href ?? import.meta.url)]
+    ? [
+      new URL(
+        String(opts.url),
+        (globalThis as { location?: Location }).location?.href ?? import.meta.url,
+      ),
+    ]
     : CANDIDATES.map((c) => new URL(c, import.meta.url));
   const tried: string[] = [];
   for (const url of urls) {

@@ -224,7 +224,9 @@ export class WorkerPool {
       const args = jobs[i + 1];
       if (args.length > MAX_ARGS) throw new RangeError("too many kernel arguments");
       const c = this.#ctrl(i);
-      const prev = this.#failed ? STATE_SHUTDOWN : Atomics.compareExchange(c, 0, STATE_READY, STATE_CLAIMED);
+      const prev = this.#failed
+        ? STATE_SHUTDOWN
+        : Atomics.compareExchange(c, 0, STATE_READY, STATE_CLAIMED);
       if (prev !== STATE_READY) {
         mine.push(i + 1);
         // An exited worker starts again in the background, for the calls to come.

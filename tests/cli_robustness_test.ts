@@ -306,6 +306,34 @@ testInTempDir(
       noTest,
     ]);
     equal(t.code, 0, t.stderr);
+    // The README's flow: train with the default split, then score its test split.
+    const byDefault = `${dir}/default.safetensors`;
+    const d = await run([
+      "run",
+      "-A",
+      "train.ts",
+      "--data",
+      data,
+      ...SMALL,
+      "--max-steps",
+      "2",
+      "--out",
+      byDefault,
+    ]);
+    equal(d.code, 0, d.stderr);
+    const flow = await run([
+      "run",
+      "-A",
+      "eval.ts",
+      "--model",
+      byDefault,
+      "--data",
+      data,
+      "--split",
+      "test",
+    ]);
+    equal(flow.code, 0, flow.stderr);
+    match(flow.stdout, /^2 sentences, 2 references,/); // 2% of 100 source sentences
     const e = await run([
       "run",
       "-A",

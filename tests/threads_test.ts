@@ -83,6 +83,35 @@ Deno.test("a worker that is not ready never blocks: its job runs on the calling 
   rt.close();
 });
 
+Deno.test("workers that never start: one notice, one thread, no hang", async () => {
+  const g = globalThis as { Worker: unknown };
+  const saved = g.Worker;
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (msg: string) => warnings.push(msg);
+  // A browser that accepts the worker but never runs it (a blocked script, say).
+  g.Worker = class {
+    onerror: unknown = null;
+    postMessage() {}
+    terminate() {}
+  };
+  try {
+    const rt = new Runtime({ threads: 2 });
+    const a = rt.tensor(300, 300).set(Float32Array.from({ length: 90000 }, (_, i) => Math.cos(i)));
+    const c = rt.tensor(300, 300);
+    matmulInto(a, a, c); // runs at once, on this thread
+    equal(await rt.ready(200), 1);
+    equal(rt.threads, 1);
+    matmulInto(a, a, c);
+    equal(rt.workerJobs, 0);
+  } finally {
+    g.Worker = saved;
+    console.warn = warn;
+  }
+  equal(warnings.length, 1);
+  match(warnings[0], /did not start within 0.2 s; running on one thread/);
+});
+
 Deno.test("without shared memory the runtime falls back to one thread with a notice", () => {
   const g = globalThis as { SharedArrayBuffer?: unknown };
   const saved = g.SharedArrayBuffer;

@@ -152,10 +152,11 @@ export class Runtime {
   /**
    * Starts the worker threads and resolves, with the number of threads usable, once they
    * are running. Not needed for correctness (work runs on this thread until they are),
-   * only for speed from the first call; workers that cannot start give one notice.
+   * only for speed from the first call; workers that have not started after `timeoutMs`
+   * (default 10 s) are given up, with one notice.
    */
-  ready(): Promise<number> {
-    return this.#pool ? this.#pool.ready() : Promise.resolve(1);
+  ready(timeoutMs?: number): Promise<number> {
+    return this.#pool ? this.#pool.ready(timeoutMs) : Promise.resolve(1);
   }
 
   /** Stops the worker threads now (they also stop by themselves when idle). */

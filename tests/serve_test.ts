@@ -1,0 +1,273 @@
+// serve.ts, the real server on an ephemeral loopback port, talked to over HTTP: every
+// endpoint, every error, batching that answers as one-at-a-time does, and a stop that
+// finishes the requests in flight. Only --allow-net is given, as the README says.
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+
+const root = new URL("../", import.meta.url);
+
+interface Server {
+  url: string;
+  child: Deno.ChildProcess;
+  log: string[];
+  stop(): Promise<Deno.CommandStatus>;
+}
+
+async function start(args: string[] = [], permissions = ["--allow-net"]): Promise<Server> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...permissions, "serve.ts", "--port", "0", ...args],
+    cwd: root,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const log: string[] = [];
+  const lines = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  let url: string | undefined;
+  const pump = (async () => {
+    for (;;) {
+      const { value, done } = await lines.read();
+      if (done) return;
+      buffer += value;
+      const parts = buffer.split("\n");
+      buffer = parts.pop()!;
+      for (const l of parts) {
+        log.push(l);
+        url ??= /Listening on (http:\/\/\S+)/.exec(l)?.[1];
+      }
+    }
+  })();
+  const t0 = Date.now();
+  while (!url) {
+    if (Date.now() - t0 > 30_000) throw new Error(`no listening line: ${log.join("\n")}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    url,
+    child,
+    log,
+    async stop() {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // already gone
+      }
+      const status = await child.status;
+      await pump;
+      return status;
+    },
+  };
+}
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const r = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  return { status: r.status, body: await r.json(), headers: r.headers };
+}
+
+Deno.test("serve.ts: the LibreTranslate endpoints, as JSON and as forms", async () => {
+  const s = await start();
+  try {
+    const one = await post(`${s.url}translate`, {
+      q: "Where is the bathroom?",
+      source: "en",
+      target: "es",
+      format: "text",
+      api_key: "ignored without configured keys",
+    });
+    equal(one.status, 200);
+    deepEqual(one.body, { translatedText: "¿Dónde está el baño?" });
+    equal(one.headers.get("access-control-allow-origin"), "*");
+    const many = await post(`${s.url}translate`, {
+      q: ["I am hungry.", "let's go"],
+      source: "auto",
+      target: "es",
+      alternatives: 3,
+    });
+    deepEqual(many.body.translatedText, ["Tengo hambre.", "Vamos."]);
+    deepEqual(many.body.detectedLanguage.map((d: { language: string }) => d.language), [
+      "en",
+      "en",
+    ]);
+    deepEqual(many.body.alternatives, [[], []]);
+    const form = await fetch(`${s.url}translate`, {
+      method: "POST",
+      body: new URLSearchParams({ q: "I am hungry.", source: "en", target: "es" }),
+    });
+    deepEqual(await form.json(), { translatedText: "Tengo hambre." });
+    const data = new FormData();
+    data.set("q", "let's go");
+    data.set("source", "en");
+    data.set("target", "es");
+    const multipart = await fetch(`${s.url}translate`, { method: "POST", body: data });
+    deepEqual(await multipart.json(), { translatedText: "Vamos." });
+    const detect = await post(`${s.url}detect`, { q: "¿Dónde está el baño?" });
+    equal(detect.body[0].language, "es");
+    ok(detect.body[0].confidence > 50);
+    const langs = await (await fetch(`${s.url}languages`)).json();
+    deepEqual(langs.map((l: { code: string }) => l.code), ["en", "es"]);
+    deepEqual(langs[0].targets, ["es"]);
+    const health = await (await fetch(`${s.url}health`)).json();
+    equal(health.status, "ok");
+    const page = await fetch(s.url);
+    match(await page.text(), /<title>vamos — English → Spanish<\/title>/);
+    const preflight = await fetch(`${s.url}translate`, { method: "OPTIONS" });
+    equal(preflight.status, 204);
+    match(preflight.headers.get("access-control-allow-methods")!, /POST/);
+    await preflight.body?.cancel();
+  } finally {
+    equal((await s.stop()).code, 0);
+  }
+  // One access-log line per request: method, path, status, sentences, ms.
+  ok(s.log.some((l) => /^POST \/translate 200 2 [\d.]+ms$/.test(l)), s.log.join("\n"));
+});
+
+Deno.test("serve.ts: every error is JSON with its status, and the server keeps serving", async () => {
+  const keys = await Deno.makeTempFile();
+  await Deno.writeTextFile(keys, "secret-1\nsecret-2\n");
+  const s = await start(
+    ["--char-limit", "40", "--max-queue", "2", "--api-keys", keys, "--quiet"],
+    ["--allow-net", `--allow-read=${keys}`],
+  );
+  const t = `${s.url}translate`;
+  const key = { api_key: "secret-2" };
+  try {
+    const cases: [unknown, number, RegExp][] = [
+      ["{bad json", 400, /not valid JSON/],
+      ["[1, 2]", 400, /must be a JSON object/],
+      [{ ...key, target: "es" }, 400, /missing q/],
+      [{ ...key, q: 5, target: "es" }, 400, /q must be a string or an array of strings/],
+      [{ ...key, q: ["a", 2], target: "es" }, 400, /q must be/],
+      [{ ...key, q: "hi" }, 400, /missing target/],
+      [{ ...key, q: "hi", source: "fr", target: "es" }, 400, /fr is not supported/],
+      [{ ...key, q: "hi", source: "en", target: "de" }, 400, /de is not supported/],
+      [{ ...key, q: "hi", target: "es", format: "html" }, 400, /format "html" is not supported/],
+      [{ ...key, q: "hi", target: "es", alternatives: -1 }, 400, /alternatives/],
+      [{ q: "hi", target: "es" }, 403, /Invalid API key/],
+      [{ q: "hi", target: "es", api_key: "wrong" }, 403, /Invalid API key/],
+      [{ ...key, q: "x".repeat(41), target: "es" }, 413, /41 characters, the limit is 40/],
+      [{ ...key, q: ["a", "b", "c"], target: "es" }, 429, /at most 2/],
+    ];
+    for (const [body, status, message] of cases) {
+      const r = await post(t, body);
+      equal(r.status, status, JSON.stringify(body));
+      match(r.body.error, message);
+    }
+    // A body far over the cap is refused before it is read in full.
+    const huge = await fetch(t, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: new Uint8Array(8 << 20),
+    });
+    equal(huge.status, 413);
+    match((await huge.json()).error, /at most 1048576 are read/);
+    const get = await fetch(t);
+    equal(get.status, 405);
+    await get.body?.cancel();
+    const missing = await fetch(`${s.url}nowhere`);
+    equal(missing.status, 404);
+    await missing.body?.cancel();
+    // The key as a bearer token works too; after all that, the server still answers.
+    const bearer = await post(t, { q: "I am hungry.", source: "en", target: "es" }, {
+      authorization: "Bearer secret-1",
+    });
+    deepEqual(bearer.body, { translatedText: "Tengo hambre." });
+  } finally {
+    equal((await s.stop()).code, 0);
+    await Deno.remove(keys);
+  }
+});
+
+Deno.test("serve.ts: concurrent requests are batched and answered as one at a time", async () => {
+  const s = await start(["--quiet"]);
+  try {
+    const sentences = [
+      "I am hungry.",
+      "Where is the bathroom?",
+      "Tom is proud of his son.",
+      "Do you want me to take you home?",
+      "She said that she was happy.",
+      "Tokyo is a big city.",
+      "let's go",
+      "I hate to interrupt you, but I need to say something.",
+    ];
+    const alone: string[] = [];
+    for (const q of sentences) {
+      alone.push(
+        (await post(`${s.url}translate`, { q, source: "en", target: "es" })).body.translatedText,
+      );
+    }
+    const before = (await (await fetch(`${s.url}health`)).json()).batches;
+    const together = await Promise.all(
+      Array.from(
+        { length: 64 },
+        (_, i) => post(`${s.url}translate`, { q: sentences[i % 8], source: "en", target: "es" }),
+      ),
+    );
+    deepEqual(
+      together.map((r) => r.body.translatedText),
+      Array.from({ length: 64 }, (_, i) => alone[i % 8]),
+    );
+    const batches = (await (await fetch(`${s.url}health`)).json()).batches - before;
+    ok(batches < 64, `64 requests took ${batches} batches`);
+    // Clients that give up mid-request do not disturb the others.
+    const gone = Array.from({ length: 8 }, () => {
+      const ac = new AbortController();
+      const r = fetch(`${s.url}translate`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ q: sentences[7], source: "en", target: "es" }),
+        signal: ac.signal,
+      }).catch(() => undefined);
+      setTimeout(() => ac.abort(), 5);
+      return r;
+    });
+    await Promise.all(gone);
+    const after = await post(`${s.url}translate`, { q: sentences[0], source: "en", target: "es" });
+    equal(after.body.translatedText, alone[0]);
+  } finally {
+    equal((await s.stop()).code, 0);
+  }
+});
+
+Deno.test("serve.ts: SIGTERM finishes the requests in flight, then stops accepting", async () => {
+  const s = await start(["--quiet"]);
+  const inFlight = Array.from({ length: 16 }, () =>
+    post(`${s.url}translate`, {
+      q: "I hate to interrupt you, but I need to say something. Tom is proud of his son.",
+      source: "en",
+      target: "es",
+    }));
+  await new Promise((r) => setTimeout(r, 30)); // the requests are on their way
+  const status = await s.stop();
+  const answers = await Promise.all(inFlight);
+  equal(status.code, 0);
+  deepEqual(answers.map((a) => a.status), new Array(16).fill(200));
+  ok(s.log.some((l) => /Stopped\./.test(l)));
+  let refused = false;
+  try {
+    await (await fetch(`${s.url}health`)).body?.cancel();
+  } catch {
+    refused = true;
+  }
+  ok(refused, "the stopped server still answered");
+});
+
+Deno.test("serve.ts: without network permission, one line saying which flag", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "serve.ts", "--port", "0"],
+    cwd: root,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  equal(out.code, 2);
+  match(
+    new TextDecoder().decode(out.stderr),
+    /^serve: Listening on .* needs permission: run deno run --allow-net serve.ts\n$/,
+  );
+});

@@ -75,7 +75,26 @@ export function dropoutForward(
 ): void {
   const threshold = <u32> min<f64>(<f64> p * 4294967296.0, 4294967295.0);
   const s: f32 = p < 1 ? 1 / (1 - p) : 0;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  // Four hashes at once with the same integer steps as hash32, so every lane gets
+  // exactly the scalar value: the mask does not depend on the vector width.
+  const vs = f32x4.splat(s), vseed = i32x4.splat(<i32> seed), vthr = i32x4.splat(<i32> threshold);
+  const golden = i32x4.splat(<i32> 0x9e3779b9), m1 = i32x4.splat(<i32> 0x85ebca6b);
+  const m2 = i32x4.splat(<i32> 0xc2b2ae35), one = i32x4.splat(1), step = i32x4.splat(4);
+  let idx = i32x4.add(i32x4.splat(offset), i32x4(0, 1, 2, 3));
+  for (; i + 4 <= n; i += 4) {
+    let z = v128.xor(vseed, i32x4.mul(idx, golden));
+    z = i32x4.mul(v128.xor(z, i32x4.shr_u(z, 16)), m1);
+    z = i32x4.mul(v128.xor(z, i32x4.shr_u(z, 13)), m2);
+    z = v128.xor(z, i32x4.shr_u(z, 16));
+    const keep = i32x4.ge_u(z, vthr); // all ones where kept
+    v128.store(at(y, i), v128.and(f32x4.mul(v128.load(at(x, i)), vs), keep));
+    // Lanes of 0 or 1 narrowed to four bytes.
+    const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(keep, one), one), one);
+    store<u32>(mask + <usize> i, i32x4.extract_lane(bytes, 0));
+    idx = i32x4.add(idx, step);
+  }
+  for (; i < n; i++) {
     const keep = hash32(seed, <u32> (i + offset)) >= threshold;
     store<u8>(mask + <usize> i, keep ? 1 : 0);
     store<f32>(at(y, i), keep ? load<f32>(at(x, i)) * s : 0);
@@ -85,7 +104,14 @@ export function dropoutForward(
 // dx = dy·mask/(1−p) (dx may alias dy).
 export function dropoutBackward(dy: usize, mask: usize, dx: usize, n: i32, p: f32): void {
   const s: f32 = p < 1 ? 1 / (1 - p) : 0;
-  for (let i = 0; i < n; i++) {
+  const vs = f32x4.splat(s), zero = i32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const m = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(mask + <usize> i)));
+    const kept = i32x4.ne(m, zero);
+    v128.store(at(dx, i), v128.and(f32x4.mul(v128.load(at(dy, i)), vs), kept));
+  }
+  for (; i < n; i++) {
     store<f32>(at(dx, i), load<u8>(mask + <usize> i) ? load<f32>(at(dy, i)) * s : 0);
   }
 }

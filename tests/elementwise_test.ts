@@ -8,6 +8,7 @@ import {
   sumSquares,
 } from "../src/kernels/elementwise.ts";
 import { assertClose, assertThrows, AWKWARD, randomArray } from "./_helpers.ts";
+import { refDropoutMask } from "./reference.ts";
 
 Deno.test("add, scale, sumRows and sumSquares match their definitions", () => {
   const rt = new Runtime();
@@ -63,4 +64,28 @@ Deno.test("dropout keeps about 1−p, scales by 1/(1−p), repeats with the seed
   const dyv = dy.toArray();
   assertClose(dx.toArray(), dyv.map((v, i) => (m[i] ? v / (1 - p) : 0)), { rtol: 1e-6 });
   assertThrows(() => dropoutInto(tx, y, mask, 1, 1), /p must be in \[0, 1\)/);
+});
+
+Deno.test("dropout's mask is the reference hash's, lane for lane, on awkward sizes", () => {
+  const rt = new Runtime();
+  for (const n of [...AWKWARD, 1000]) {
+    for (const p of [0.1, 0.5]) {
+      const x = rt.tensor(1, n).set(randomArray(n, n, 1));
+      const y = rt.tensor(1, n), mask = rt.allocBytes(n);
+      dropoutInto(x, y, mask, p, 1234 + n);
+      const got = rt.u8.slice(mask, mask + n);
+      const want = refDropoutMask(n, p, 1234 + n);
+      const bad = got.findIndex((v, i) => v !== want[i]);
+      if (bad >= 0) {
+        throw new Error(`n ${n}, p ${p}: mask[${bad}] = ${got[bad]}, expected ${want[bad]}`);
+      }
+      const xs = x.toArray(),
+        ys = y.toArray(),
+        s = Math.fround(1 / Math.fround(1 - Math.fround(p)));
+      for (let i = 0; i < n; i++) {
+        const e = want[i] ? Math.fround(xs[i] * s) : 0;
+        if (ys[i] !== e) throw new Error(`n ${n}: y[${i}] = ${ys[i]}, expected ${e}`);
+      }
+    }
+  }
 });

@@ -244,3 +244,17 @@ export function refEmbedding(
   });
   return out;
 }
+
+/** Dropout's keep decisions by definition: SplitMix32's finalizer of (seed, index) ≥ p·2³². */
+export function refDropoutMask(n: number, p: number, seed: number, offset = 0): Uint8Array {
+  const threshold = Math.min(Math.fround(p) * 4294967296, 4294967295) >>> 0;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    let z = (seed ^ Math.imul(i + offset, 0x9e3779b9)) >>> 0;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    z = (z ^ (z >>> 16)) >>> 0;
+    out[i] = z >= threshold ? 1 : 0;
+  }
+  return out;
+}

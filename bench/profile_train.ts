@@ -1,0 +1,58 @@
+// Where a training step's time goes: the reference configuration of bench/train_bench.ts
+// (d_model 128, 4 heads, 2+2 layers, feed-forward 512, vocabularies of 1000, batch
+// 32×20, Adam), one thread, every kernel export timed by wrapping it. The rest is the
+// JavaScript around the kernels (layer logic, batching, bookkeeping).
+//
+//   deno task bench:profile
+import { referenceBatch, referenceModel } from "./train_bench.ts";
+import { train } from "../src/train/train.ts";
+
+const model = referenceModel(1);
+const batch = referenceBatch(7);
+const opts = { epochs: 1, batchTokens: 100000, schedule: "constant" as const, lr: 1e-4 };
+let optimizer = train(model, batch, opts);
+
+const rt = model.core.rt as unknown as { kernels: Record<string, unknown> };
+const exports = rt.kernels;
+const spent = new Map<string, { ms: number; calls: number }>();
+// The exports object is frozen: time each function through a plain object of wrappers.
+const timed: Record<string, unknown> = {};
+for (const [name, f] of Object.entries(exports)) {
+  timed[name] = typeof f !== "function" ? f : (...args: number[]) => {
+    const t0 = performance.now();
+    const r = (f as (...a: number[]) => unknown)(...args);
+    const s = spent.get(name) ?? { ms: 0, calls: 0 };
+    s.ms += performance.now() - t0;
+    s.calls++;
+    spent.set(name, s);
+    return r;
+  };
+}
+rt.kernels = timed;
+
+const steps = 30;
+const t0 = performance.now();
+for (let i = 0; i < steps; i++) {
+  optimizer = train(model, batch, { ...opts, epochs: optimizer.step + 1, optimizer });
+}
+const total = performance.now() - t0;
+const kernels = [...spent.values()].reduce((a, s) => a + s.ms, 0);
+console.log(
+  `training step: ${(total / steps).toFixed(2)} ms (${
+    (640 * steps / (total / 1000)).toFixed(0)
+  } target tokens/s), ${steps} steps, 1 thread`,
+);
+console.log("| kernel | share of the step | ms per step | calls per step |");
+console.log("| --- | ---: | ---: | ---: |");
+for (const [name, s] of [...spent].sort((a, b) => b[1].ms - a[1].ms)) {
+  console.log(
+    `| ${name} | ${(100 * s.ms / total).toFixed(1)}% | ${(s.ms / steps).toFixed(2)} | ${
+      s.calls / steps
+    } |`,
+  );
+}
+console.log(
+  `| (JavaScript around the kernels) | ${(100 * (total - kernels) / total).toFixed(1)}% | ${
+    ((total - kernels) / steps).toFixed(2)
+  } | |`,
+);

@@ -15,16 +15,28 @@ let optimizer = train(model, batch, opts);
 const rt = model.core.rt as unknown as { kernels: Record<string, unknown> };
 const exports = rt.kernels;
 const spent = new Map<string, { ms: number; calls: number }>();
+// matmul by shape: "M×K×N" with the transposed operands marked (ᵀ).
+const shapes = new Map<string, { ms: number; calls: number; flops: number }>();
 // The exports object is frozen: time each function through a plain object of wrappers.
 const timed: Record<string, unknown> = {};
 for (const [name, f] of Object.entries(exports)) {
   timed[name] = typeof f !== "function" ? f : (...args: number[]) => {
     const t0 = performance.now();
     const r = (f as (...a: number[]) => unknown)(...args);
+    const ms = performance.now() - t0;
     const s = spent.get(name) ?? { ms: 0, calls: 0 };
-    s.ms += performance.now() - t0;
+    s.ms += ms;
     s.calls++;
     spent.set(name, s);
+    if (name === "matmul") {
+      const [m, n, k, tA, tB] = [args[4], args[5], args[6], args[10], args[11]];
+      const key = `${m}${tA ? "ᵀ" : ""}×${k}×${n}${tB ? "ᵀ" : ""}`;
+      const e = shapes.get(key) ?? { ms: 0, calls: 0, flops: 0 };
+      e.ms += ms;
+      e.calls++;
+      e.flops += 2 * m * n * k;
+      shapes.set(key, e);
+    }
     return r;
   };
 }
@@ -56,3 +68,15 @@ console.log(
     ((total - kernels) / steps).toFixed(2)
   } | |`,
 );
+console.log();
+console.log(
+  "| matmul M×K×N (ᵀ: transposed operand) | share of the step | GFLOP/s | calls per step |",
+);
+console.log("| --- | ---: | ---: | ---: |");
+for (const [key, e] of [...shapes].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) {
+  console.log(
+    `| ${key} | ${(100 * e.ms / total).toFixed(1)}% | ${(e.flops / e.ms / 1e6).toFixed(1)} | ${
+      e.calls / steps
+    } |`,
+  );
+}

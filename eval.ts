@@ -11,6 +11,7 @@
  * @module
  */
 import {
+  numberFlag,
   openForWriting,
   parseFlags,
   positiveIntegerFlag,
@@ -21,6 +22,7 @@ import {
   writeAll,
 } from "./src/cli/run.ts";
 import { loadCheckpoint } from "./src/checkpoint/checkpoint.ts";
+import { MAX_BEAM } from "./src/model/beam.ts";
 import { defaultModelBytes } from "./models/default.ts";
 import { decodeText, groupBySource, parseTsv, sha256Hex, splitBySource } from "./src/train/data.ts";
 import { corpusBleu, corpusChrf, exactMatch } from "./src/train/metrics.ts";
@@ -33,6 +35,7 @@ Options:
   --data FILE        tab-separated english<TAB>spanish pairs
   --split NAME       test | dev: score the held-out part the model was trained without
   --limit N          score only the first N source sentences
+  --beam N           beam search with N hypotheses (default 1: greedy)
   --out FILE         also write "source<TAB>translation<TAB>references" lines
   --threads N        threads for the kernels (default: every core)
   -h, --help         this help`;
@@ -43,6 +46,7 @@ async function main(args: string[]): Promise<number> {
     data: { type: "string" },
     split: { type: "string" },
     limit: { type: "string" },
+    beam: { type: "string" },
     out: { type: "string" },
     threads: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
@@ -53,6 +57,7 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   const limit = positiveIntegerFlag(v, "limit");
+  const beam = numberFlag(v, "beam", { min: 1, max: MAX_BEAM, integer: true }) ?? 1;
   const threads = threadsFlag(v, "eval");
   if (v.split && v.split !== "test" && v.split !== "dev") {
     throw new UsageError(`--split must be test or dev, got "${v.split}"`);
@@ -99,7 +104,7 @@ async function main(args: string[]): Promise<number> {
       let failed = 0;
       for (let i = 0; i < groups.length; i += 256) {
         const window = groups.slice(i, i + 256);
-        model.translateEach(window.map((g) => g.source)).forEach((r, k) => {
+        model.translateEach(window.map((g) => g.source), { beam }).forEach((r, k) => {
           if (r.error) failed++;
           else {
             hyps.push(r.translation);
@@ -118,7 +123,7 @@ async function main(args: string[]): Promise<number> {
       const refs = used.map((g) => g.references);
       const bleu = corpusBleu(hyps, refs);
       console.log(
-        `${used.length} sentences${
+        `${beam > 1 ? `beam ${beam}: ` : ""}${used.length} sentences${
           failed ? ` (${failed} the model cannot translate, skipped)` : ""
         }, ${refs.reduce((n, r) => n + r.length, 0)} references, translated in ${
           seconds.toFixed(1)

@@ -80,3 +80,4 @@ export {
   type SaveOptions,
 } from "./src/checkpoint/checkpoint.ts";
 export { MAX_HEADER_BYTES } from "./src/checkpoint/safetensors.ts";
+export { averageCheckpoints } from "./src/checkpoint/average.ts";

@@ -91,6 +91,7 @@ async function main(args: string[]): Promise<number> {
     batcher,
     charLimit,
     apiKeys,
+    nbest: (text, n) => model.translateNBest(text, { beam: n, nbest: n }).map((h) => h.translation),
     log: v.quiet ? undefined : (line) => console.error(line),
   });
   const ac = new AbortController();

@@ -11,6 +11,7 @@
  * @module
  */
 import {
+  numberFlag,
   parseFlags,
   positiveIntegerFlag,
   readFileForCli,
@@ -24,6 +25,8 @@ import { loadDefaultModel } from "./models/default.ts";
 import type { Transformer } from "./src/model/model.ts";
 import { loadModel } from "./src/checkpoint/checkpoint.ts";
 import { type Line, LineWriter, stdinWindows } from "./src/cli/lines.ts";
+import { MAX_BEAM } from "./src/model/beam.ts";
+import { VamosError } from "./src/errors.ts";
 
 async function readAllLines(): Promise<string[]> {
   const lines: string[] = [];
@@ -48,6 +51,9 @@ Options:
                      (reading a file needs --allow-read)
   --explain          show the computation step by step, with the model's numbers
   --max-tokens N     longest translation, in tokens (default: the model's limit)
+  --beam N           beam search with N hypotheses per sentence (default 1: greedy)
+  --nbest N          print the N best translations of each line, as
+                     "LINE ||| translation ||| score" (Marian's n-best format; beam ≥ N)
   --threads N        threads for the kernels (default: every core)
   -h, --help         this help
 
@@ -67,6 +73,8 @@ async function main(args: string[]): Promise<number> {
     model: { type: "string", default: "default" },
     explain: { type: "boolean", default: false },
     "max-tokens": { type: "string" },
+    beam: { type: "string" },
+    nbest: { type: "string" },
     threads: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   }, true);
@@ -76,6 +84,11 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   const maxTokens = positiveIntegerFlag(values, "max-tokens");
+  const nbest = numberFlag(values, "nbest", { min: 1, max: MAX_BEAM, integer: true });
+  const beam = Math.max(
+    numberFlag(values, "beam", { min: 1, max: MAX_BEAM, integer: true }) ?? 1,
+    nbest ?? 1,
+  );
   const threads = threadsFlag(values, "translate");
   if (positionals.length === 0 && Deno.stdin.isTerminal()) {
     throw new UsageError(
@@ -101,8 +114,26 @@ async function main(args: string[]): Promise<number> {
       console.error(`translate: ${what} ${index + 1}: ${message}`);
       failures++;
     };
+    const nbestLines = (lines: readonly Line[]) => {
+      for (const line of lines) {
+        if (line.problem) {
+          report("line", line.index, line.problem);
+          continue;
+        }
+        try {
+          for (const h of model.translateNBest(line.text, { beam, nbest, maxTokens })) {
+            out.line(`${line.index} ||| ${h.translation} ||| ${h.score.toFixed(4)}`);
+          }
+        } catch (e) {
+          if (!(e instanceof VamosError)) throw e;
+          report(positionals.length ? "sentence" : "line", line.index, e.message);
+        }
+      }
+      out.flush();
+    };
     const translateLines = (lines: readonly Line[]) => {
-      const results = model.translateEach(lines.map((l) => l.text), { maxTokens });
+      if (nbest) return nbestLines(lines);
+      const results = model.translateEach(lines.map((l) => l.text), { maxTokens, beam });
       results.forEach((r, i) => {
         if (lines[i].problem) report("line", lines[i].index, lines[i].problem!);
         else if (r.error) {

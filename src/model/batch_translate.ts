@@ -8,6 +8,7 @@
  */
 import type { TransformerCore } from "./transformer.ts";
 import { greedyDecode } from "./decode.ts";
+import { beamDecode, type Hypothesis } from "./beam.ts";
 import { splitSentences, splitToFit } from "../text/sentences.ts";
 import { VamosError } from "../errors.ts";
 import type { Vocabulary } from "../text/vocabulary.ts";
@@ -24,6 +25,10 @@ export interface BatchOptions {
   maxTokens?: number;
   /** Sentences per batch (default and maximum {@linkcode MAX_BATCH_SENTENCES}). */
   batchSize?: number;
+  /** Beam width: 1 (default) is greedy decoding, more is beam search. */
+  beam?: number;
+  /** Length-penalty exponent of beam search (default 0.6). */
+  alpha?: number;
 }
 
 /** What batched decoding needs of a model. */
@@ -64,6 +69,7 @@ export function decodeInBatches(
   src: readonly (readonly number[])[],
   opts: BatchOptions = {},
 ): number[][] {
+  if ((opts.beam ?? 1) > 1) return nbestInBatches(model, src, opts, 1).map((h) => h[0].tokens);
   const out: number[][] = new Array(src.length);
   for (const batch of planBatches(src.map((s) => s.length), opts.batchSize)) {
     const ids = greedyDecode(model.core, batch.map((i) => src[i]), {
@@ -72,6 +78,28 @@ export function decodeInBatches(
       maxTokens: opts.maxTokens,
     });
     batch.forEach((i, k) => out[i] = ids[k]);
+  }
+  return out;
+}
+
+/** The n-best hypotheses of beam search for each sequence, in bounded batches, in input order. */
+export function nbestInBatches(
+  model: Translatable,
+  src: readonly (readonly number[])[],
+  opts: BatchOptions,
+  nbest: number,
+): Hypothesis[][] {
+  const out: Hypothesis[][] = new Array(src.length);
+  for (const batch of planBatches(src.map((s) => s.length), opts.batchSize)) {
+    const hyps = beamDecode(model.core, batch.map((i) => src[i]), {
+      start: model.startId,
+      eos: model.tgtVocab.eos,
+      maxTokens: opts.maxTokens,
+      beam: opts.beam ?? 1,
+      alpha: opts.alpha,
+      nbest,
+    });
+    batch.forEach((i, k) => out[i] = hyps[k]);
   }
   return out;
 }

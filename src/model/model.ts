@@ -14,6 +14,7 @@ import { type AttentionMaps, TransformerCore } from "./transformer.ts";
 import {
   type BatchOptions,
   decodeInBatches,
+  nbestInBatches,
   type TextResult,
   translateTexts,
 } from "./batch_translate.ts";
@@ -160,8 +161,12 @@ export class Transformer {
    * Greedy translations of token-id sequences (each without start and `<EOS>`), any
    * number of them: they are decoded in bounded batches, results in input order.
    */
-  translateIds(src: readonly (readonly number[])[], maxTokens?: number): number[][] {
-    return decodeInBatches(this, src, { maxTokens });
+  translateIds(
+    src: readonly (readonly number[])[],
+    maxTokens?: number,
+    opts: BatchOptions = {},
+  ): number[][] {
+    return decodeInBatches(this, src, { ...opts, maxTokens });
   }
 
   /**
@@ -190,6 +195,35 @@ export class Transformer {
     if (failed) throw failed.error;
     const out = results.map((r) => r.translation);
     return typeof input === "string" ? out[0] : out;
+  }
+
+  /**
+   * The `nbest` best translations of one sentence by beam search (width `beam`, at
+   * least `nbest`), best first, with their scores (log-probability over the length
+   * penalty).
+   *
+   * @example
+   * ```ts
+   * import { statquestModel } from "@vamos/transformer";
+   * import { equal } from "node:assert/strict";
+   * const [best, second] = statquestModel().translateNBest("let's go", { beam: 3, nbest: 2 });
+   * equal(best.translation, "vamos");
+   * equal(best.score >= second.score, true);
+   * ```
+   */
+  translateNBest(
+    text: string,
+    opts: BatchOptions & { nbest?: number } = {},
+  ): { translation: string; score: number }[] {
+    const nbest = opts.nbest ?? 1;
+    const beam = Math.max(opts.beam ?? 1, nbest);
+    const unknown = this.unknownWords(text);
+    if (unknown.length) throw new UnknownTokenError(unknown, this.srcVocab.tokens);
+    const [hyps] = nbestInBatches(this, [this.encodeSource(text)], { ...opts, beam }, nbest);
+    return hyps.map((h) => ({
+      translation: this.codec.detokenize(this.tgtVocab.decode(h.tokens)),
+      score: h.score,
+    }));
   }
 
   /**

@@ -24,6 +24,8 @@ export interface HandlerOptions {
   bodyTimeoutMs?: number;
   /** Receives one access-log line per request. */
   log?: (line: string) => void;
+  /** The n best translations of one text (beam search), for `alternatives`. */
+  nbest?: (text: string, n: number) => string[];
 }
 
 /** The languages this server knows, as LibreTranslate lists them. */
@@ -240,14 +242,28 @@ export function createHandler(opts: HandlerOptions): (req: Request) => Promise<R
     }
     const failed = results.find((r) => r.error);
     if (failed) throw new HttpError(400, failed.error!.message);
-    const out = results.map((r) => r.translation);
+    let out = results.map((r) => r.translation);
+    let others: string[][] = q.map(() => []);
+    if (alternatives > 0 && opts.nbest) {
+      // Beam search with one hypothesis more than asked for: the best is the
+      // translation, the rest the alternatives (a text the model cannot take whole,
+      // such as a paragraph, keeps its translation and gets none).
+      const lists = q.map((t) => {
+        try {
+          return opts.nbest!(t, alternatives + 1);
+        } catch {
+          return undefined;
+        }
+      });
+      out = out.map((t, i) => lists[i]?.[0] ?? t);
+      others = lists.map((l) => l?.slice(1) ?? []);
+    }
     const body: Record<string, unknown> = { translatedText: many ? out : out[0] };
     if (source === "auto") {
       const detected = q.map((t) => detectLanguage(t)[0]);
       body.detectedLanguage = many ? detected : detected[0];
     }
-    // No beam search yet: the n-best list holds no other translation.
-    if (alternatives > 0) body.alternatives = many ? q.map(() => []) : [];
+    if (alternatives > 0) body.alternatives = many ? others : others[0];
     return [json(200, body), q.length];
   }
 

@@ -61,6 +61,24 @@ Deno.test("translate.ts --model statquest prints vamos and ir, with no permissio
   equal(both.stdout, "ir\nvamos\n");
 });
 
+Deno.test("translate.ts --beam and --nbest", async () => {
+  const beam = await run(["run", "translate.ts", "--beam", "4", "I am hungry.", "let's go"]);
+  equal(beam.code, 0, beam.stderr);
+  equal(beam.stdout, "Tengo hambre.\nVamos.\n");
+  const nbest = await run(["run", "translate.ts", "--nbest", "3", "let's go"]);
+  equal(nbest.code, 0, nbest.stderr);
+  const lines = nbest.stdout.trim().split("\n");
+  equal(lines.length, 3);
+  match(lines[0], /^0 \|\|\| Vamos\. \|\|\| -\d+\.\d{4}$/);
+  const scores = lines.map((l) => Number(l.split(" ||| ")[2]));
+  for (let i = 1; i < scores.length; i++) {
+    if (scores[i] > scores[i - 1]) throw new Error(nbest.stdout);
+  }
+  const bad = await run(["run", "translate.ts", "--beam", "0", "hi"]);
+  equal(bad.code, 2);
+  match(bad.stderr, /--beam must be an integer from 1 to 32/);
+});
+
 Deno.test("translate.ts reads one sentence per line from stdin", async () => {
   const r = await run(["run", "translate.ts", "--model", "statquest"], "let's go\n\nto go\n");
   equal(r.stdout, "vamos\n\nir\n"); // an empty line in, an empty line out

@@ -64,7 +64,9 @@ export function beamDecode(
 ): Hypothesis[][] {
   const K = checkBeam(opts.beam);
   const alpha = opts.alpha ?? DEFAULT_ALPHA;
-  if (!(alpha >= 0 && alpha <= 10)) throw new VamosError(`alpha must be from 0 to 10, got ${alpha}`);
+  if (!(alpha >= 0 && alpha <= 10)) {
+    throw new VamosError(`alpha must be from 0 to 10, got ${alpha}`);
+  }
   const nbest = Math.min(K, Math.max(1, Math.floor(opts.nbest ?? 1)));
   const V = core.config.tgtVocab;
   const dec = new IncrementalDecoder(core, src, K, decodingSteps(core, opts.maxTokens));

@@ -119,7 +119,14 @@ export class IncrementalDecoder {
       }
       const ctx = pass.alloc(R, d);
       const probs = pass.alloc(R * c.heads, seqK);
-      attentionInto(q, k, v, ctx, probs, { batch: R, heads: c.heads, seqQ: 1, seqK, keyLens, scale });
+      attentionInto(q, k, v, ctx, probs, {
+        batch: R,
+        heads: c.heads,
+        seqQ: 1,
+        seqK,
+        keyLens,
+        scale,
+      });
       if (!c.attentionOutProj) return ctx;
       const o = pass.alloc(R, d);
       linear(
@@ -191,7 +198,9 @@ export class IncrementalDecoder {
       const base = cache.ptr >>> 2;
       const copy = f.slice(base, base + this.rows * steps * d2);
       parents.forEach((p, r) => {
-        if (p !== r) f.set(copy.subarray(p * steps * d2, p * steps * d2 + n), base + r * steps * d2);
+        if (p !== r) {
+          f.set(copy.subarray(p * steps * d2, p * steps * d2 + n), base + r * steps * d2);
+        }
       });
     }
   }

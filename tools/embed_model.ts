@@ -4,6 +4,7 @@
 // `--check` fails if the committed .wasm is not exactly what the checkpoint gives.
 //
 //   deno run --allow-read --allow-write tools/embed_model.ts models/default.safetensors
+//   deno run --allow-read --allow-write tools/embed_model.ts models/default.int8.safetensors models/default_weights.wasm
 
 function uleb(n: number): number[] {
   const out: number[] = [];
@@ -67,12 +68,12 @@ export function dataModule(bytes: Uint8Array): Uint8Array {
 
 if (import.meta.main) {
   const check = Deno.args.includes("--check");
-  const path = Deno.args.find((a) => !a.startsWith("--"));
+  const [path, out] = Deno.args.filter((a) => !a.startsWith("--"));
   if (!path || !path.endsWith(".safetensors")) {
-    console.error("usage: tools/embed_model.ts [--check] models/NAME.safetensors");
+    console.error("usage: tools/embed_model.ts [--check] models/NAME.safetensors [OUT.wasm]");
     Deno.exit(2);
   }
-  const target = path.replace(/\.safetensors$/, "_weights.wasm");
+  const target = out ?? path.replace(/\.safetensors$/, "_weights.wasm");
   const wasm = dataModule(await Deno.readFile(path));
   if (check) {
     const old = await Deno.readFile(target).catch(() => new Uint8Array());

@@ -261,10 +261,16 @@ def read_safetensors(path):
     header = json.loads(data[8:8 + n])
     meta = header.pop("__metadata__", {})
     base = 8 + n
-    dtypes = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
+    dtypes = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "I8": torch.int8}
     tensors = {}
     for name, info in header.items():
         a, b = info["data_offsets"]
         t = torch.frombuffer(bytearray(data[base + a:base + b]), dtype=dtypes[info["dtype"]])
         tensors[name] = t.reshape(info["shape"]).float()
+    if meta.get("quantization") == "int8-rowwise":
+        # 8-bit matrices: value = q * the row's scale (as this package reads them).
+        for name in [n for n in tensors if n.endswith(".scale")]:
+            scale = tensors.pop(name)
+            weight = name[: -len(".scale")]
+            tensors[weight] = tensors[weight] * scale[:, None]
     return tensors, meta

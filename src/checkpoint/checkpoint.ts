@@ -38,8 +38,39 @@ export interface SaveOptions {
   optimizer?: Adam;
   /** Extra metadata strings (training data checksum, seed, ...). */
   metadata?: Record<string, string>;
-  /** Store weights as 32-bit floats (default) or 16-bit (half the size, for shipping). */
-  dtype?: "F32" | "F16";
+  /**
+   * Store weights as 32-bit floats (default), 16-bit (half the size), or 8-bit integers
+   * with a scale per row for every matrix (a quarter of the size; biases and norms stay
+   * 32-bit): metadata `quantization` is then `int8-rowwise`. Both smaller kinds are for
+   * shipping: they cannot carry the optimizer state.
+   */
+  dtype?: "F32" | "F16" | "I8";
+}
+
+/** The `quantization` metadata of 8-bit checkpoints: int8 matrices with f32 row scales. */
+export const INT8_ROWWISE = "int8-rowwise";
+
+/**
+ * Per-row symmetric int8 quantization of a rows × cols matrix: scale = max|w| / 127,
+ * q = round(w / scale), so every value is within scale / 2 of its original.
+ */
+export function quantizeRows(
+  w: Float32Array,
+  rows: number,
+): { q: Int8Array; scale: Float32Array } {
+  const cols = w.length / rows;
+  const q = new Int8Array(w.length), scale = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let max = 0;
+    for (let c = 0; c < cols; c++) max = Math.max(max, Math.abs(w[r * cols + c]));
+    const s = Math.fround(max / 127);
+    scale[r] = s;
+    if (s === 0) continue;
+    for (let c = 0; c < cols; c++) {
+      q[r * cols + c] = Math.max(-127, Math.min(127, Math.round(w[r * cols + c] / s)));
+    }
+  }
+  return { q, scale };
 }
 
 const OPTIMIZER_TENSORS = ["optimizer.exp_avg", "optimizer.exp_avg_sq"] as const;
@@ -61,9 +92,21 @@ export function saveModel(model: Transformer, opts: SaveOptions = {}): Uint8Arra
   const params = model.core.params;
   const f32 = model.core.rt.f32;
   const dtype = opts.dtype ?? "F32";
-  const tensors: TensorToWrite[] = params.entries.map((e) => {
+  if (dtype !== "F32" && opts.optimizer) {
+    throw new CheckpointError("The optimizer state is saved with 32-bit weights only");
+  }
+  const tensors: TensorToWrite[] = params.entries.flatMap((e): TensorToWrite[] => {
     const at = (params.values.ptr >>> 2) + e.offset;
-    return { name: e.name, shape: e.shape, data: f32.subarray(at, at + e.size), dtype };
+    const data = f32.subarray(at, at + e.size);
+    if (dtype === "I8") {
+      if (e.shape.length !== 2) return [{ name: e.name, shape: e.shape, data }];
+      const { q, scale } = quantizeRows(data, e.shape[0]);
+      return [
+        { name: e.name, shape: e.shape, data: q },
+        { name: `${e.name}.scale`, shape: [e.shape[0]], data: scale },
+      ];
+    }
+    return [{ name: e.name, shape: e.shape, data, dtype }];
   });
   const metadata: Record<string, string> = {
     ...opts.metadata,
@@ -73,6 +116,7 @@ export function saveModel(model: Transformer, opts: SaveOptions = {}): Uint8Arra
     tgt_vocab: JSON.stringify(model.tgtVocab.tokens),
     tokenizer: model.codec.kind,
     ...(model.codec as { metadata?: () => Record<string, string> }).metadata?.(),
+    ...(dtype === "I8" ? { quantization: INT8_ROWWISE } : {}),
   };
   if (opts.optimizer) {
     const { m, v } = params.moments();
@@ -137,6 +181,7 @@ const TRAINING_METADATA: Record<string, (v: string) => boolean> = {
   textbook_copies: (v) => decimal.test(v) && Number(v) >= 1,
   training_seconds: (v) => decimal.test(v),
   steps: (v) => decimal.test(v),
+  quantization: (v) => v === INT8_ROWWISE,
   train_options: (v) => {
     try {
       return isObject(JSON.parse(v));
@@ -267,10 +312,17 @@ function checkTensors(
   config: TransformerConfig,
   withOptimizer: boolean,
   regionFloats: number,
+  quantized: boolean,
 ): void {
   const specs = parameterSpecs(config);
   const expected = new Map(specs.map((s) => [s.name, s.shape]));
   if (withOptimizer) { for (const name of OPTIMIZER_TENSORS) expected.set(name, [regionFloats]); }
+  if (withOptimizer && quantized) fail("an 8-bit checkpoint cannot carry optimizer state");
+  for (const s of specs) {
+    if (quantized && s.shape.length === 2) expected.set(`${s.name}.scale`, [s.shape[0]]);
+  }
+  const matrix = (name: string) =>
+    quantized && specs.some((s) => s.name === name && s.shape.length === 2);
   for (const [name, t] of file.tensors) {
     const shape = expected.get(name);
     if (!shape) {
@@ -286,6 +338,14 @@ function checkTensors(
     if (name.startsWith("optimizer.") && t.dtype !== "F32") {
       fail(`tensor "${name}" is ${t.dtype}; optimizer state must be F32 to resume exactly`);
     }
+    if (matrix(name) !== (t.dtype === "I8")) {
+      fail(
+        matrix(name)
+          ? `tensor "${name}" is ${t.dtype}; an ${INT8_ROWWISE} checkpoint stores matrices as I8`
+          : `tensor "${name}" is I8, but only the matrices of an ${INT8_ROWWISE} checkpoint may be`,
+      );
+    }
+    if (name.endsWith(".scale") && t.dtype !== "F32") fail(`tensor "${name}" must be F32`);
   }
   for (const name of expected.keys()) {
     if (!file.tensors.has(name)) fail(`tensor "${name}" is missing`);
@@ -341,7 +401,8 @@ export function loadCheckpoint(bytes: Uint8Array, opts: LoadOptions = {}): Loade
   const file = parseSafetensors(bytes);
   const { config, srcVocab, tgtVocab, codec, optimizer: saved } = readMetadata(file);
   const regionFloats = regionFloatsOf(config);
-  checkTensors(file, config, saved !== undefined, regionFloats);
+  const quantized = file.metadata.quantization === INT8_ROWWISE;
+  checkTensors(file, config, saved !== undefined, regionFloats, quantized);
   // Everything is consistent: the model's memory is now bounded by the file's size.
   const core = new TransformerCore(config, { threads: opts.threads, initialize: false });
   const params = core.params;
@@ -349,7 +410,15 @@ export function loadCheckpoint(bytes: Uint8Array, opts: LoadOptions = {}): Loade
   for (const e of params.entries) {
     const at = (params.values.ptr >>> 2) + e.offset;
     const dst = f32.subarray(at, at + e.size);
-    readTensor(file, e.name, dst);
+    let scale: Float32Array | undefined;
+    if (quantized && e.shape.length === 2) {
+      scale = new Float32Array(e.shape[0]);
+      readTensor(file, `${e.name}.scale`, scale);
+      if (scale.some((x) => !(x >= 0 && Number.isFinite(x)))) {
+        fail(`tensor "${e.name}.scale" holds a scale that is negative or not finite`);
+      }
+    }
+    readTensor(file, e.name, dst, scale);
     checkFinite(e.name, dst);
   }
   let optimizer: Adam | undefined;

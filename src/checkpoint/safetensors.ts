@@ -28,10 +28,10 @@ export class CheckpointError extends VamosError {}
  */
 export const MAX_HEADER_BYTES = 100_000_000;
 
-/** The element types this package reads (and, for F32 and F16, writes). */
-export type Dtype = "F32" | "F16" | "BF16";
+/** The element types this package reads (and, but for BF16, writes). */
+export type Dtype = "F32" | "F16" | "BF16" | "I8";
 
-const BYTES_PER_ELEMENT: Record<Dtype, number> = { F32: 4, F16: 2, BF16: 2 };
+const BYTES_PER_ELEMENT: Record<Dtype, number> = { F32: 4, F16: 2, BF16: 2, I8: 1 };
 
 /** One tensor's entry in the header. */
 export interface TensorInfo {
@@ -233,10 +233,37 @@ function halfToFloatTable(): Float32Array {
 
 const isLittleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-/** Copies a tensor's values (any supported dtype) into `dst` as f32. */
-export function readTensor(file: SafetensorsFile, name: string, dst: Float32Array): void {
+/**
+ * Copies a tensor's values (F32, F16 or BF16) into `dst` as f32. An I8 tensor is read
+ * with its per-row scales: value = q · scale[row] (rows of `dst.length / scale.length`).
+ */
+export function readTensor(
+  file: SafetensorsFile,
+  name: string,
+  dst: Float32Array,
+  scale?: Float32Array,
+): void {
   const t = file.tensors.get(name);
   if (!t) fail(`tensor "${name}" is missing`);
+  if (t.dtype === "I8") {
+    if (!scale || dst.length % scale.length !== 0) {
+      fail(`tensor "${name}" is I8 without its scales`);
+    }
+    const q = new Int8Array(
+      file.bytes.buffer,
+      file.bytes.byteOffset + file.dataStart + t.begin,
+      dst.length,
+    );
+    if (q.length !== t.end - t.begin) {
+      fail(`tensor "${name}" has ${t.end - t.begin} values, expected ${dst.length}`);
+    }
+    const cols = dst.length / scale.length;
+    for (let r = 0; r < scale.length; r++) {
+      const s = scale[r];
+      for (let c = 0, i = r * cols; c < cols; c++, i++) dst[i] = q[i] * s;
+    }
+    return;
+  }
   const n = (t.end - t.begin) / BYTES_PER_ELEMENT[t.dtype];
   if (n !== dst.length) fail(`tensor "${name}" has ${n} values, expected ${dst.length}`);
   const at = file.bytes.byteOffset + file.dataStart + t.begin;
@@ -281,16 +308,16 @@ function floatToHalf(x: number): number {
   return sign | h;
 }
 
-/** A tensor to write: f32 values stored as `dtype` (F32 unless said). */
+/** A tensor to write: f32 values stored as `dtype` (F32 unless said), or int8 values. */
 export interface TensorToWrite {
   /** Name in the header. */
   name: string;
   /** Dimensions; their product is the number of values. */
   shape: number[];
-  /** The values. */
-  data: Float32Array;
-  /** Storage type (default F32). */
-  dtype?: "F32" | "F16";
+  /** The values (an Int8Array for I8). */
+  data: Float32Array | Int8Array;
+  /** Storage type (default F32; I8 for Int8Array data). */
+  dtype?: "F32" | "F16" | "I8";
 }
 
 /**
@@ -308,12 +335,9 @@ export function writeSafetensors(
     if (size !== t.data.length) {
       throw new VamosError(`tensor "${t.name}" has ${t.data.length} values for shape [${t.shape}]`);
     }
-    const n = t.data.length * BYTES_PER_ELEMENT[t.dtype ?? "F32"];
-    header[t.name] = {
-      dtype: t.dtype ?? "F32",
-      shape: t.shape,
-      data_offsets: [offset, offset + n],
-    };
+    const dtype = t.data instanceof Int8Array ? "I8" : t.dtype ?? "F32";
+    const n = t.data.length * BYTES_PER_ELEMENT[dtype];
+    header[t.name] = { dtype, shape: t.shape, data_offsets: [offset, offset + n] };
     offset += n;
   }
   const jsonBytes = new TextEncoder().encode(JSON.stringify(header));
@@ -326,7 +350,10 @@ export function writeSafetensors(
   out.fill(0x20, 8 + jsonBytes.length, 8 + headerLen);
   let at = 8 + headerLen;
   for (const t of tensors) {
-    if (t.dtype === "F16") {
+    if (t.data instanceof Int8Array) {
+      out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.length), at);
+      at += t.data.length;
+    } else if (t.dtype === "F16") {
       for (let i = 0; i < t.data.length; i++) {
         dv.setUint16(at + 2 * i, floatToHalf(t.data[i]), true);
       }

@@ -43,6 +43,7 @@ Options:
   --char-limit N    most characters of text per request (default 5000)
   --max-queue N     most texts waiting to be translated; more get 429 (default 1000)
   --api-keys FILE   accept only these keys (one a line; needs --allow-read)
+  --body-timeout S  seconds a client may take to send its request body (default 10)
   --threads N       threads for the kernels (default: every core)
   --quiet           no access log
   -h, --help        this help`;
@@ -61,6 +62,7 @@ async function main(args: string[]): Promise<number> {
     "char-limit": { type: "string" },
     "max-queue": { type: "string" },
     "api-keys": { type: "string" },
+    "body-timeout": { type: "string" },
     threads: { type: "string" },
     quiet: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
@@ -72,6 +74,7 @@ async function main(args: string[]): Promise<number> {
   const port = numberFlag(v, "port", { min: 0, max: 65535, integer: true }) ?? 5000;
   const charLimit = positiveIntegerFlag(v, "char-limit") ?? 5000;
   const maxQueue = positiveIntegerFlag(v, "max-queue") ?? 1000;
+  const bodyTimeout = numberFlag(v, "body-timeout", { min: 0.1, max: 3600 }) ?? 10;
   const threads = threadsFlag(v, "serve");
   const permission = await Deno.permissions.query({ name: "net", host: `${v.host}:${port}` });
   if (permission.state !== "granted") {
@@ -91,6 +94,7 @@ async function main(args: string[]): Promise<number> {
     batcher,
     charLimit,
     apiKeys,
+    bodyTimeoutMs: bodyTimeout * 1000,
     nbest: (text, n) => model.translateNBest(text, { beam: n, nbest: n }).map((h) => h.translation),
     log: v.quiet ? undefined : (line) => console.error(line),
   });

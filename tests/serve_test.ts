@@ -236,6 +236,34 @@ Deno.test("serve.ts: concurrent requests are batched and answered as one at a ti
   }
 });
 
+Deno.test("serve.ts: a client that sends its body slowly neither blocks others nor stays forever", async () => {
+  const s = await start(["--quiet", "--body-timeout", "1"]);
+  try {
+    const { port } = new URL(s.url);
+    const slow = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
+    await slow.write(new TextEncoder().encode(
+      "POST /translate HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n" +
+        'content-length: 200\r\n\r\n{"q": "I am',
+    ));
+    // Meanwhile, others are served.
+    const other = await post(`${s.url}translate`, {
+      q: "I am hungry.",
+      source: "en",
+      target: "es",
+    });
+    deepEqual(other.body, { translatedText: "Tengo hambre." });
+    // And the slow one is answered 400 once its time is up.
+    const buf = new Uint8Array(4096);
+    const n = await slow.read(buf);
+    const answer = new TextDecoder().decode(buf.subarray(0, n ?? 0));
+    match(answer, /^HTTP\/1\.1 400/);
+    match(answer, /did not arrive within 1 s/);
+    slow.close();
+  } finally {
+    equal((await s.stop()).code, 0);
+  }
+});
+
 Deno.test("serve.ts: SIGTERM finishes the requests in flight, then stops accepting", async () => {
   const s = await start(["--quiet"]);
   const inFlight = Array.from({ length: 16 }, () =>

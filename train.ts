@@ -102,7 +102,9 @@ Output:
                        (give the same --data); flags that contradict them are refused;
                        --epochs, --max-steps, --threads and the output flags may change
   --eval-every N       validation loss and dev BLEU every N steps (default 500)
-  --save-minutes M     write a checkpoint every M minutes (default 5)
+  --save-minutes M     write a checkpoint every M minutes (default 5; 0: after every step)
+  --keep N             also keep the weights of the last N saves as <out>.step<STEP>.safetensors
+                       (older ones are removed), to average with average.ts as the paper does
   --ship               write the final weights without the optimizer state (for shipping);
                        the full checkpoint, for checks and resuming, goes to <out>.full.safetensors
   --f16                like --ship, and store the final weights as 16-bit floats
@@ -248,6 +250,7 @@ async function main(args: string[]): Promise<number> {
     force: { type: "boolean", default: false },
     "eval-every": { type: "string" },
     "save-minutes": { type: "string" },
+    keep: { type: "string" },
     f16: { type: "boolean", default: false },
     ship: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
@@ -286,7 +289,8 @@ async function main(args: string[]): Promise<number> {
     vocabSize: int("vocab-size", 260, 1_000_000),
     minCount: int("min-count"),
     evalEvery: int("eval-every"),
-    saveMinutes: numberFlag(v, "save-minutes", { min: 0.01 }),
+    saveMinutes: numberFlag(v, "save-minutes", { min: 0 }),
+    keep: int("keep", 1, 100),
     seed: int("seed", 0, 2 ** 32 - 1),
   };
   const threads = threadsFlag(v, "train");
@@ -568,11 +572,28 @@ async function main(args: string[]): Promise<number> {
       writeAtomic(`${out}.loss.svg`, lossCurveSvg(curve, `${preset}: loss by step`));
     }
   };
+  // With --keep N: the weights of each save as <out>.step<STEP>.safetensors, newest N kept.
+  const snapshotPrefix = `${out.replace(/\.safetensors$/, "")}.step`;
+  const snapshots: string[] = [];
+  const keepSnapshot = () => {
+    if (!flags.keep) return;
+    const path = `${snapshotPrefix}${adam.step}.safetensors`;
+    writeAtomic(path, saveModel(model, { metadata }));
+    if (snapshots.at(-1) !== path) snapshots.push(path);
+    while (snapshots.length > flags.keep) {
+      try {
+        Deno.removeSync(snapshots.shift()!);
+      } catch {
+        // already gone
+      }
+    }
+  };
   // A periodic save that fails is reported and tried again later: training goes on.
   const savePeriodic = () => {
     try {
       writeAtomic(out, checkpointBytes(false).main);
       lastSaved = { path: out, step: adam.step };
+      keepSnapshot();
       writeCurve();
     } catch (e) {
       print(`train: ${(e as Error).message}; training goes on, the next save tries again.`, true);
@@ -667,6 +688,11 @@ async function main(args: string[]): Promise<number> {
   const bytes = checkpointBytes(true);
   const problems: string[] = [];
   const saved = writeOrRescue(out, bytes.main);
+  try {
+    keepSnapshot();
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
   if (saved.problem) problems.push(`${saved.problem}; saved to ${saved.path} instead`);
   if (bytes.full) {
     const savedFull = writeOrRescue(full, bytes.full);

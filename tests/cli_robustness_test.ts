@@ -1,7 +1,7 @@
 // The command-line tools at the edges: outputs checked before work, nothing replaced
 // or lost, --resume that continues the same run, eval.ts selections, and flags that
 // are validated the same way by every tool, each problem in one line.
-import { deepEqual, equal, match, notEqual } from "node:assert/strict";
+import { deepEqual, equal, match, notEqual, ok } from "node:assert/strict";
 import { loadCheckpoint } from "../src/checkpoint/checkpoint.ts";
 
 const root = new URL("../", import.meta.url);
@@ -393,5 +393,48 @@ testInTempDir(
     equal(out.code, 1);
     equal(out.stdout, ""); // refused before scoring
     equal(out.stderr, `eval: Cannot write ${dir}/none/x.tsv: its folder does not exist\n`);
+  },
+);
+
+testInTempDir(
+  "train.ts --keep N keeps the weights of the last N saves, to average",
+  async (dir) => {
+    const data = `${dir}/numbers.tsv`;
+    await Deno.writeTextFile(data, CORPUS);
+    const out = `${dir}/m.safetensors`;
+    const t = await run([
+      "run",
+      "-A",
+      "train.ts",
+      "--data",
+      data,
+      ...SMALL,
+      "--max-steps",
+      "12",
+      "--save-minutes",
+      "0.0001",
+      "--keep",
+      "3",
+      "--out",
+      out,
+    ]);
+    equal(t.code, 0, t.stderr);
+    const steps = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) =>
+      /^m\.step\d+\.safetensors$/.test(n)
+    );
+    equal(steps.length, 3, steps.join());
+    ok(steps.includes("m.step12.safetensors"), steps.join());
+    const avg = await run([
+      "run",
+      "-A",
+      "average.ts",
+      "--out",
+      `${dir}/avg.safetensors`,
+      ...steps.map((n) => `${dir}/${n}`),
+    ]);
+    equal(avg.code, 0, avg.stderr);
+    const c = loadCheckpoint(await Deno.readFile(`${dir}/avg.safetensors`), { threads: 1 });
+    equal(c.metadata.averaged, "3");
+    c.model.close();
   },
 );

@@ -3,19 +3,9 @@
 // (64 test-like sentences per call, greedy) at 1 and 2 threads on an isolated page.
 //
 //   deno task bench:browser
+import { SENTENCES } from "./_sentences.ts";
 import { servePlayground } from "../web/serve.ts";
 import { Browser } from "../tests/_browser.ts";
-
-const SENTENCES = [
-  "I am hungry.",
-  "Where is the bathroom?",
-  "Tom is proud of his son.",
-  "Do you want me to take you home?",
-  "She said that she was happy.",
-  "I hate to interrupt you, but I need to say something.",
-  "Tokyo is a big city.",
-  "He did it for the good of the community.",
-];
 
 const ac = new AbortController();
 let base = "";

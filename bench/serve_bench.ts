@@ -4,16 +4,7 @@
 // resident memory (VmRSS, Linux) before and after. Bounded in count; stops by itself.
 //
 //   deno task bench:serve
-const SENTENCES = [
-  "I am hungry.",
-  "Where is the bathroom?",
-  "Tom is proud of his son.",
-  "Do you want me to take you home?",
-  "She said that she was happy.",
-  "Tokyo is a big city.",
-  "He did it for the good of the community.",
-  "I hate to interrupt you, but I need to say something.",
-];
+import { SENTENCES } from "./_sentences.ts";
 
 const child = new Deno.Command(Deno.execPath(), {
   args: ["run", "--allow-net", "serve.ts", "--port", "0", "--quiet"],

@@ -3,52 +3,9 @@
 // are validated the same way by every tool, each problem in one line.
 import { deepEqual, equal, match, notEqual, ok } from "node:assert/strict";
 import { loadCheckpoint } from "../src/checkpoint/checkpoint.ts";
-
-const root = new URL("../", import.meta.url);
-
-async function run(args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: root,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-function testInTempDir(name: string, fn: (dir: string) => Promise<void>): void {
-  Deno.test(name, async () => {
-    const dir = await Deno.makeTempDir();
-    try {
-      await fn(dir);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  });
-}
+import { CORPUS, run, SMALL, testInTempDir } from "./_cli.ts";
 
 const lines = (s: string) => s.split("\n").filter(Boolean);
-
-// Numbers spelled out: a corpus that trains in seconds.
-const EN = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
-const ES = ["uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez"];
-const CORPUS = EN.flatMap((a, i) => EN.map((b, j) => `${a} and ${b}.\t${ES[i]} y ${ES[j]}.`))
-  .join("\n") + "\n";
-const SMALL = [
-  "--preset",
-  "small",
-  "--vocab-size",
-  "300",
-  "--batch-tokens",
-  "300",
-  "--warmup",
-  "20",
-  "--threads",
-  "1",
-];
 
 testInTempDir(
   "train.ts checks --out before training and never replaces a checkpoint unasked",
@@ -114,7 +71,7 @@ testInTempDir(
         "--out",
         `${sub}/m.safetensors`,
       ],
-      cwd: root,
+      cwd: new URL("../", import.meta.url),
       stdout: "null",
       stderr: "piped",
     }).spawn();

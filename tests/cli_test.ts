@@ -2,40 +2,7 @@
 // for translate.ts with the default model.
 import { deepEqual, equal, match } from "node:assert/strict";
 import { loadCheckpoint } from "../src/checkpoint/checkpoint.ts";
-
-const root = new URL("../", import.meta.url);
-
-async function run(args: string[], stdin?: string) {
-  const cmd = new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: root,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  });
-  const child = cmd.spawn();
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-  }
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-// A test with a temporary directory of its own, removed afterwards whatever happens.
-function testInTempDir(name: string, fn: (dir: string) => Promise<void>): void {
-  Deno.test(name, async () => {
-    const dir = await Deno.makeTempDir();
-    try {
-      await fn(dir);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  });
-}
+import { CORPUS, run, SMALL, testInTempDir } from "./_cli.ts";
 
 Deno.test("deno run translate.ts translates with the shipped model, no permission flags", async () => {
   const r = await run([
@@ -221,34 +188,11 @@ testInTempDir("train.ts reports a data file's bad line and a bad flag", async (d
   equal(evalNoData.stderr, `eval: No such data file: ${dir}/none.tsv\n`);
 });
 
-// A small parallel corpus for the training CLI: numbers spelled out.
-const EN = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
-const ES = ["uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez"];
-function corpus(): string {
-  const lines: string[] = [];
-  for (let i = 0; i < 10; i++) {
-    for (let j = 0; j < 10; j++) lines.push(`${EN[i]} and ${EN[j]}.\t${ES[i]} y ${ES[j]}.`);
-  }
-  return lines.join("\n") + "\n";
-}
-const SMALL = [
-  "--preset",
-  "small",
-  "--vocab-size",
-  "300",
-  "--batch-tokens",
-  "300",
-  "--warmup",
-  "20",
-  "--threads",
-  "1",
-];
-
 testInTempDir(
   "train.ts: checksum check, held-out evaluation, loss curve, eval.ts on the test split",
   async (dir) => {
     const data = `${dir}/numbers.tsv`;
-    await Deno.writeTextFile(data, corpus());
+    await Deno.writeTextFile(data, CORPUS);
     const zeros = "0".repeat(64);
     const bad = await run(["run", "-A", "train.ts", "--data", data, "--sha256", zeros, ...SMALL]);
     equal(bad.code, 1);
@@ -314,7 +258,7 @@ testInTempDir(
   "train.ts: Ctrl-C saves a checkpoint, and --resume ends where an uninterrupted run ends",
   async (dir) => {
     const data = `${dir}/numbers.tsv`;
-    await Deno.writeTextFile(data, corpus());
+    await Deno.writeTextFile(data, CORPUS);
     const args = [
       "run",
       "-A",
@@ -331,7 +275,7 @@ testInTempDir(
     equal(straight.code, 0, straight.stderr);
     const child = new Deno.Command(Deno.execPath(), {
       args: [...args, "--out", `${dir}/cut.safetensors`],
-      cwd: root,
+      cwd: new URL("../", import.meta.url),
       stdout: "piped",
       stderr: "piped",
     }).spawn();

@@ -1,0 +1,58 @@
+// What the command-line tests share: running a tool as a user does (a subprocess in
+// the repository, optional stdin), a test with its own temporary directory, and a small
+// parallel corpus that trains in seconds.
+
+const root = new URL("../", import.meta.url);
+
+/** Runs `deno <args>` in the repository; returns its exit code and output. */
+export async function run(args: string[], stdin?: string) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: root,
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  if (stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** A test with a temporary directory of its own, removed afterwards whatever happens. */
+export function testInTempDir(name: string, fn: (dir: string) => Promise<void>): void {
+  Deno.test(name, async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await fn(dir);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
+const EN = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
+const ES = ["uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez"];
+
+/** Numbers spelled out, "one and two." → "uno y dos.": 100 pairs. */
+export const CORPUS = EN.flatMap((a, i) => EN.map((b, j) => `${a} and ${b}.\t${ES[i]} y ${ES[j]}.`))
+  .join("\n") + "\n";
+
+/** train.ts flags for a small model that trains on CORPUS in seconds, on one thread. */
+export const SMALL = [
+  "--preset",
+  "small",
+  "--vocab-size",
+  "300",
+  "--batch-tokens",
+  "300",
+  "--warmup",
+  "20",
+  "--threads",
+  "1",
+];

@@ -1,7 +1,9 @@
 // deno task bench:compare — one table, one run: our matmul against tfjs-backend-wasm
 // (XNNPACK) on the same shapes, as a share of the measured SIMD multiply-add peak; then
 // softmax throughput and fused causal attention latency; then, at 1 and 2 threads, the
-// training step and batch translation of the reference configuration.
+// training step and batch translation of the reference configuration. Where
+// /usr/bin/python3 has torch, PyTorch runs the same softmax, attention and training step
+// on the same cores in the same run (bench/torch_peer.py), and the ratios are printed.
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-wasm";
 import { Runtime } from "../src/runtime/runtime.ts";
@@ -81,8 +83,11 @@ for (const [m, k, n] of SHAPES) {
   );
 }
 
-console.log("\n| softmax rows×cols | ours Melem/s | tfjs-wasm Melem/s |");
-console.log("| --- | ---: | ---: |");
+const oursSoftmax: Record<string, number> = {};
+let oursAttentionMs = 0;
+const oursTrain: number[] = [];
+console.log("\n| softmax rows×cols | ours Melem/s | tfjs-wasm Melem/s | ours / tfjs |");
+console.log("| --- | ---: | ---: | ---: |");
 for (const [rows, cols] of [[4096, 128], [4096, 1024]]) {
   const mark = rt.mark();
   const x = rt.tensor(rows, cols), y = rt.tensor(rows, cols);
@@ -92,7 +97,12 @@ for (const [rows, cols] of [[4096, 128], [4096, 1024]]) {
   const tx = tf.randomUniform([rows, cols]);
   const theirs = rows * cols / bestSeconds(() => tf.softmax(tx).dispose()) / 1e6;
   tx.dispose();
-  console.log(`| ${rows}×${cols} | ${ours.toFixed(0)} | ${theirs.toFixed(0)} |`);
+  oursSoftmax[`${rows}x${cols}`] = ours;
+  console.log(
+    `| ${rows}×${cols} | ${ours.toFixed(0)} | ${theirs.toFixed(0)} | ${
+      (ours / theirs).toFixed(2)
+    }× |`,
+  );
 }
 
 {
@@ -112,6 +122,7 @@ for (const [rows, cols] of [[4096, 128], [4096, 1024]]) {
     scale: 1 / Math.sqrt(dHead),
   };
   const ms = bestSeconds(() => attentionInto(q, k, v, out, probs, shape)) * 1000;
+  oursAttentionMs = ms;
   rt.release(mark);
   console.log(
     `\nfused causal attention, (batch·heads, seq, head_dim) = (${bh}, ${seq}, ${dHead}): ${
@@ -149,6 +160,7 @@ for (const [rows, cols] of [[4096, 128], [4096, 1024]]) {
       3,
     );
     rates.push([640 / step, 100 / hundred, produced]);
+    oursTrain.push(640 / step);
     model.close();
     fresh.close();
   }
@@ -162,3 +174,39 @@ for (const [rows, cols] of [[4096, 128], [4096, 1024]]) {
   row(`translating 100 sentences as one batch (${rates[0][2]} tokens out)`, 1, "sentences/s");
 }
 rt2.close();
+
+// PyTorch on the same cores, in this run.
+const hasTorch = await new Deno.Command("/usr/bin/python3", { args: ["-c", "import torch"] })
+  .output().then((o) => o.code === 0).catch(() => false);
+if (hasTorch) {
+  const peer = await new Deno.Command("/usr/bin/python3", {
+    args: [new URL("torch_peer.py", import.meta.url).pathname],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  const t = JSON.parse(new TextDecoder().decode(peer.stdout)) as Record<string, number>;
+  console.log("\n| against PyTorch 1.13, same cores, this run | ours | PyTorch | ours / PyTorch |");
+  console.log("| --- | ---: | ---: | ---: |");
+  for (const key of ["4096x128", "4096x1024"]) {
+    const theirs = t[`softmax_${key}_melem_s`];
+    console.log(
+      `| softmax ${key.replace("x", "×")}, Melem/s | ${oursSoftmax[key].toFixed(0)} | ${
+        theirs.toFixed(0)
+      } | ${(oursSoftmax[key] / theirs).toFixed(2)}× |`,
+    );
+  }
+  const theirMs = t.attention_32x64x32_ms;
+  console.log(
+    `| causal attention (32, 64, 32) forward, ms | ${oursAttentionMs.toFixed(3)} | ${
+      theirMs.toFixed(3)
+    } | ${(theirMs / oursAttentionMs).toFixed(2)}× (speed) |`,
+  );
+  [1, 2].forEach((threads, i) => {
+    const theirs = t[`train_step_${threads}t_tokens_s`];
+    console.log(
+      `| training step, ${threads} thread${threads > 1 ? "s" : ""}, target tokens/s | ${
+        oursTrain[i].toFixed(0)
+      } | ${theirs.toFixed(0)} | ${(oursTrain[i] / theirs).toFixed(2)}× |`,
+    );
+  });
+} else console.log("\n(no torch for /usr/bin/python3: PyTorch columns left out)");

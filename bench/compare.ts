@@ -179,32 +179,41 @@ rt2.close();
 const hasTorch = await new Deno.Command("/usr/bin/python3", { args: ["-c", "import torch"] })
   .output().then((o) => o.code === 0).catch(() => false);
 if (hasTorch) {
-  const peer = await new Deno.Command("/usr/bin/python3", {
-    args: [new URL("torch_peer.py", import.meta.url).pathname],
-    stdout: "piped",
-    stderr: "inherit",
-  }).output();
-  const t = JSON.parse(new TextDecoder().decode(peer.stdout)) as Record<string, number>;
-  console.log("\n| against PyTorch 1.13, same cores, this run | ours | PyTorch | ours / PyTorch |");
+  const peer = async (threads: number) => {
+    const n = String(threads);
+    const out = await new Deno.Command("/usr/bin/python3", {
+      args: [new URL("torch_peer.py", import.meta.url).pathname, n],
+      env: { OPENBLAS_NUM_THREADS: n, OMP_NUM_THREADS: n, MKL_NUM_THREADS: n },
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    return JSON.parse(new TextDecoder().decode(out.stdout)) as Record<string, number | boolean>;
+  };
+  const t = await peer(1), t2 = await peer(2);
+  console.log(
+    `\n| against PyTorch 1.13 (${
+      t.blas ? "OpenBLAS" : "reference BLAS: install libopenblas0-pthread"
+    }), same cores, this run | ours | PyTorch | ours / PyTorch |`,
+  );
   console.log("| --- | ---: | ---: | ---: |");
   for (const key of ["4096x128", "4096x1024"]) {
-    const theirs = t[`softmax_${key}_melem_s`];
+    const theirs = t[`softmax_${key}_melem_s`] as number;
     console.log(
       `| softmax ${key.replace("x", "×")}, Melem/s | ${oursSoftmax[key].toFixed(0)} | ${
         theirs.toFixed(0)
       } | ${(oursSoftmax[key] / theirs).toFixed(2)}× |`,
     );
   }
-  const theirMs = t.attention_32x64x32_ms;
+  const theirMs = t.attention_32x64x32_ms as number;
   console.log(
     `| causal attention (32, 64, 32) forward, ms | ${oursAttentionMs.toFixed(3)} | ${
       theirMs.toFixed(3)
     } | ${(theirMs / oursAttentionMs).toFixed(2)}× (speed) |`,
   );
-  [1, 2].forEach((threads, i) => {
-    const theirs = t[`train_step_${threads}t_tokens_s`];
+  [t, t2].forEach((r, i) => {
+    const theirs = r.train_step_tokens_s as number;
     console.log(
-      `| training step, ${threads} thread${threads > 1 ? "s" : ""}, target tokens/s | ${
+      `| training step, ${i + 1} thread${i ? "s" : ""}, target tokens/s | ${
         oursTrain[i].toFixed(0)
       } | ${theirs.toFixed(0)} | ${(oursTrain[i] / theirs).toFixed(2)}× |`,
     );

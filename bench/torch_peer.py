@@ -2,15 +2,21 @@
 """PyTorch's side of `deno task bench:compare`: the same operations on the same cores,
 timed the same way (best of several runs), printed as one JSON object.
 
-    /usr/bin/python3 bench/torch_peer.py
+    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 /usr/bin/python3 bench/torch_peer.py 1
 
-- softmax over 4096×128 and 4096×1024 rows (million elements per second), 1 thread;
+The thread count (default 1) applies to PyTorch's own threads; set OPENBLAS_NUM_THREADS
+and OMP_NUM_THREADS to the same in the environment, as bench/compare.ts does. PyTorch's
+matrix products go to whatever /usr/lib/.../libblas.so.3 is: Debian's python3-torch
+alone brings the reference BLAS; install libopenblas0-pthread for OpenBLAS, as a fair
+peer should have.
+
+- softmax over 4096×128 and 4096×1024 rows (million elements per second);
 - causal attention forward at (batch·heads, seq, head_dim) = (32, 64, 32): baddbmm +
-  masked softmax + bmm, milliseconds per call, 1 thread;
+  masked softmax + bmm, milliseconds per call;
 - the training step of the reference configuration (d_model 128, 4 heads, 2+2 layers,
   feed-forward 512, post-norm relu, dropout 0.1, vocabularies of 1,000, batch 32×20,
-  label smoothing 0.1, Adam), target tokens per second at 1 and 2 threads, with
-  tools/torch_model.py's Seq2Seq (nn.Transformer).
+  label smoothing 0.1, Adam), target tokens per second, with tools/torch_model.py's
+  Seq2Seq (nn.Transformer).
 """
 import json
 import os
@@ -36,8 +42,11 @@ def best(fn, repeats=7, inner=1):
 
 
 def main():
-    out = {}
-    torch.set_num_threads(1)
+    threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+    torch.set_num_threads(threads)
+    torch.mm(torch.ones(2, 2), torch.ones(2, 2))  # loads the BLAS
+    with open("/proc/self/maps") as maps:
+        out = {"threads": threads, "blas": "openblas" in maps.read()}
     torch.manual_seed(0)
     with torch.no_grad():
         for rows, cols in ((4096, 128), (4096, 1024)):
@@ -56,27 +65,25 @@ def main():
                   dFF=512, activation="relu", norm="post", finalNorm=True, scaleAttention=True,
                   scaleEmbedding=True, shareEmbeddings=False, tieOutput=False, attentionBias=True,
                   attentionOutProj=True, dropout=0.1, normEps=1e-5, startToken="sos", maxLen=32)
-    for threads in (1, 2):
-        torch.set_num_threads(threads)
-        torch.manual_seed(1)
-        model = Seq2Seq(config)
-        for layer in model.modules():  # the twin is built for parity (no dropout): add it
-            if isinstance(layer, torch.nn.Dropout):
-                layer.p = 0.1
-        model.train()
-        opt = torch.optim.Adam(model.parameters(), lr=1e-4, betas=(0.9, 0.98), eps=1e-9)
-        src = torch.randint(0, 997, (32, 20))
-        tgt_in = torch.randint(0, 997, (32, 20))
-        labels = torch.randint(0, 997, (32, 20))
-        no_pad = torch.zeros(32, 20, dtype=torch.bool)
+    torch.manual_seed(1)
+    model = Seq2Seq(config)
+    for layer in model.modules():  # the twin is built for parity (no dropout): add it
+        if isinstance(layer, torch.nn.Dropout):
+            layer.p = 0.1
+    model.train()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-4, betas=(0.9, 0.98), eps=1e-9)
+    src = torch.randint(0, 997, (32, 20))
+    tgt_in = torch.randint(0, 997, (32, 20))
+    labels = torch.randint(0, 997, (32, 20))
+    no_pad = torch.zeros(32, 20, dtype=torch.bool)
 
-        def step():
-            opt.zero_grad()
-            logits = model(src, no_pad, tgt_in, no_pad)
-            F.cross_entropy(logits.flatten(0, 1), labels.flatten(), label_smoothing=0.1).backward()
-            opt.step()
+    def step():
+        opt.zero_grad()
+        logits = model(src, no_pad, tgt_in, no_pad)
+        F.cross_entropy(logits.flatten(0, 1), labels.flatten(), label_smoothing=0.1).backward()
+        opt.step()
 
-        out[f"train_step_{threads}t_tokens_s"] = 640 / best(step, repeats=5)
+    out["train_step_tokens_s"] = 640 / best(step, repeats=5)
     print(json.dumps(out))
 
 

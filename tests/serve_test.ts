@@ -113,6 +113,9 @@ Deno.test("serve.ts: the LibreTranslate endpoints, as JSON and as forms", async 
     const langs = await (await fetch(`${s.url}languages`)).json();
     deepEqual(langs.map((l: { code: string }) => l.code), ["en", "es"]);
     deepEqual(langs[0].targets, ["es"]);
+    const settings = await (await fetch(`${s.url}frontend/settings`)).json();
+    equal(settings.charLimit, 5000);
+    equal(settings.keyRequired, false);
     const health = await (await fetch(`${s.url}health`)).json();
     equal(health.status, "ok");
     const page = await fetch(s.url);

@@ -1,7 +1,7 @@
 /**
  * The HTTP API of LibreTranslate, as its clients use it, over a dynamic batcher:
- * `POST /translate`, `POST /detect`, `GET /languages`, `GET /health`, and a translate
- * page at `/`. Every request is checked before any work: body size (before it is read
+ * `POST /translate`, `POST /detect`, `GET /languages`, `GET /frontend/settings`,
+ * `GET /health`, and a translate page at `/`. Every request is checked before any work: body size (before it is read
  * in full), JSON or form fields and their types, the language pair, the character
  * limit and the API key; each problem is a JSON `{"error": ...}` with its status code.
  * @module
@@ -288,7 +288,21 @@ export function createHandler(opts: HandlerOptions): (req: Request) => Promise<R
       } else if (req.method !== "GET" && req.method !== "HEAD") {
         throw new HttpError(405, `Use GET for ${path}`);
       } else if (path === "/languages") response = json(200, LANGUAGES);
-      else if (path === "/health") {
+      else if (path === "/frontend/settings") {
+        // What LibreTranslate's own web page and some clients read before translating.
+        response = json(200, {
+          apiKeys: Boolean(opts.apiKeys?.size),
+          keyRequired: Boolean(opts.apiKeys?.size),
+          charLimit,
+          suggestions: false,
+          filesTranslation: false,
+          supportedFilesFormat: [],
+          language: {
+            source: { code: "en", name: "English" },
+            target: { code: "es", name: "Spanish" },
+          },
+        });
+      } else if (path === "/health") {
         response = json(200, {
           status: "ok",
           waiting: opts.batcher.waiting,

@@ -80,14 +80,30 @@ export function beamDecode(
     const finished: Hypothesis[][] = Array.from({ length: B }, () => []);
     const done = new Array(B).fill(false);
     const lse = new Float64Array(dec.rows);
+    // Per live row, its 2K best tokens (by logit, lower token first on ties): the 2K best
+    // continuations of a sentence are among its rows' 2K best.
+    const rowTop: number[][] = Array.from({ length: dec.rows }, () => []);
     for (let t = 0; t < dec.steps; t++) {
       const logits = dec.step(ids, t);
       for (let r = 0; r < dec.rows; r++) {
         if (logProb[r] === -Infinity) continue;
+        const off = r * V;
         let m = -Infinity;
-        for (let v = 0; v < V; v++) m = Math.max(m, logits[r * V + v]);
+        for (let v = 0; v < V; v++) if (logits[off + v] > m) m = logits[off + v];
         let s = 0;
-        for (let v = 0; v < V; v++) s += Math.exp(logits[r * V + v] - m);
+        const top = rowTop[r];
+        top.length = 0;
+        let floor = -Infinity; // the smallest logit in `top` once it is full
+        for (let v = 0; v < V; v++) {
+          const x = logits[off + v];
+          s += Math.exp(x - m);
+          if (top.length === 2 * K && x <= floor) continue;
+          let at = top.length;
+          while (at > 0 && logits[off + top[at - 1]] < x) at--;
+          top.splice(at, 0, v);
+          if (top.length > 2 * K) top.pop();
+          if (top.length === 2 * K) floor = logits[off + top[top.length - 1]];
+        }
         lse[r] = m + Math.log(s);
       }
       const parents: number[] = [];
@@ -102,7 +118,7 @@ export function beamDecode(
           for (let k = 0; k < K; k++) {
             const r = b * K + k;
             if (logProb[r] === -Infinity) continue;
-            for (let v = 0; v < V; v++) {
+            for (const v of rowTop[r]) {
               const score = logProb[r] + (logits[r * V + v] - lse[r]);
               if (top.length === 2 * K && score <= top[top.length - 1].score) continue;
               let at = top.length;

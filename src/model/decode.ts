@@ -193,15 +193,18 @@ export class IncrementalDecoder {
    */
   reorder(parents: readonly number[], t: number): void {
     const f = this.#core.rt.f32, d2 = 2 * this.#core.config.dModel, steps = this.steps;
-    const n = (t + 1) * d2;
+    const n = (t + 1) * d2; // only steps 0..t hold anything yet
+    const moved = parents.map((p, r) => (p !== r ? r : -1)).filter((r) => r >= 0);
+    if (moved.length === 0) return;
+    const copy = new Float32Array(moved.length * n);
     for (const cache of this.#cache) {
       const base = cache.ptr >>> 2;
-      const copy = f.slice(base, base + this.rows * steps * d2);
-      parents.forEach((p, r) => {
-        if (p !== r) {
-          f.set(copy.subarray(p * steps * d2, p * steps * d2 + n), base + r * steps * d2);
-        }
+      // Read every parent's prefix first: a parent may itself be overwritten.
+      moved.forEach((r, i) => {
+        const from = base + parents[r] * steps * d2;
+        copy.set(f.subarray(from, from + n), i * n);
       });
+      moved.forEach((r, i) => f.set(copy.subarray(i * n, (i + 1) * n), base + r * steps * d2));
     }
   }
 

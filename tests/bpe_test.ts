@@ -57,3 +57,21 @@ Deno.test("training is deterministic and the tokenizer travels inside the checkp
   deepEqual(copy.codec.tokenize("¿Dónde está?"), a.tokenize("¿Dónde está?"));
   equal(copy.translate("Where is the bathroom?"), model.translate("Where is the bathroom?"));
 });
+
+Deno.test("tokenizeSource: a capitalized first word known only in lowercase takes its word form", () => {
+  const bpe = BpeCodec.train(
+    Array.from({ length: 20 }, () => ["Will you marry me?", "They will marry soon.", "Tom left."])
+      .flat(),
+    { vocabSize: 320 },
+  );
+  const plain = bpe.tokenize("Marry me.");
+  const source = bpe.tokenizeSource("Marry me.");
+  deepEqual(source.slice(0, 1), ["▁marry"]);
+  if (plain[0] === "▁marry" || plain.length <= source.length) {
+    throw new Error(`${plain} vs ${source}`);
+  }
+  // A first word the data has capitalized is left alone.
+  deepEqual(bpe.tokenizeSource("Tom left."), bpe.tokenize("Tom left."));
+  // Nothing else changes.
+  deepEqual(bpe.tokenizeSource("Will you marry me?"), bpe.tokenize("Will you marry me?"));
+});

@@ -140,7 +140,7 @@ export class Transformer {
 
   /** Source token ids of a sentence, `<EOS>` appended. Throws for unknown words without `<unk>`. */
   encodeSource(text: string): number[] {
-    const tokens = this.codec.tokenize(text);
+    const tokens = this.codec.tokenizeSource?.(text) ?? this.codec.tokenize(text);
     if (tokens.length === 0) throw new VamosError("Nothing to translate: the text is empty");
     const ids = [...this.srcVocab.encode(tokens), this.srcVocab.eos];
     if (ids.length > this.config.maxLen) {
@@ -154,7 +154,7 @@ export class Transformer {
   /** Source words of `text` the model does not know (empty if all are known). */
   unknownWords(text: string): string[] {
     if (this.srcVocab.unk !== undefined) return [];
-    return this.srcVocab.unknown(this.codec.tokenize(text));
+    return this.srcVocab.unknown(this.codec.tokenizeSource?.(text) ?? this.codec.tokenize(text));
   }
 
   /**

@@ -238,6 +238,24 @@ export class BpeCodec implements TextCodec {
     return pretokenize(text).flatMap((p) => this.#encodePiece(p));
   }
 
+  /**
+   * Tokens of a sentence to translate: as {@linkcode tokenize}, except that a capitalized
+   * first word that splits into more pieces than its lowercase, mid-sentence form
+   * ("Marry" → "Mar ry", but "▁marry" is one token) is taken in that form. The training
+   * data has many words only in lowercase after a space; at the start of a sentence they
+   * would otherwise be pieces the model never learned together.
+   */
+  tokenizeSource(text: string): string[] {
+    const pieces = pretokenize(text);
+    const first = pieces[0];
+    if (first && !first.startsWith(SPACE) && /^\p{Lu}\p{Ll}/u.test(first)) {
+      const lower = SPACE + first[0].toLowerCase() + first.slice(1);
+      const asIs = this.#encodePiece(first), asWord = this.#encodePiece(lower);
+      if (asWord.length < asIs.length) pieces[0] = lower;
+    }
+    return pieces.flatMap((p) => this.#encodePiece(p));
+  }
+
   /** Subword tokens to text: "▁" becomes a space, byte tokens are decoded as UTF-8. */
   detokenize(tokens: readonly string[]): string {
     let out = "";

@@ -11,6 +11,8 @@ export interface TextCodec {
   readonly kind: string;
   /** Text to tokens. */
   tokenize(text: string): string[];
+  /** Text to translate to tokens, where that differs from `tokenize` (optional). */
+  tokenizeSource?(text: string): string[];
   /** Tokens to text. */
   detokenize(tokens: readonly string[]): string;
 }

@@ -52,7 +52,7 @@ export function attentionForward(
       const pb = at(probs, (b * heads + h) * seqQ * seqK);
       // Pack K (as Kᵀ panels) and V once for all row blocks when they fit the workspace.
       const kPanels = (keyLen + 11) / 12 * 12, vPanels = (dHead + 11) / 12 * 12;
-      const packed = dHead <= PACK_K_MAX && keyLen <= PACK_K_MAX &&
+      const packed = seqQ >= 4 && dHead <= PACK_K_MAX && keyLen <= PACK_K_MAX &&
         kPanels * dHead + vPanels * keyLen <= PACK_B_FLOATS && keyLen > 0;
       const pa = workspacePtr;
       const pk = workspacePtr + PACK_B_OFFSET;

@@ -24,8 +24,8 @@ export function crossEntropy(
     for (let r = 0; r < rows; r++) if (load<i32>(at(labels, r)) != ignoreIndex) count++;
   }
   const minX = v128.load32_splat(EXP_TABLE), log2e = v128.load32_splat(EXP_TABLE, 4);
-  const magic = v128.load32_splat(EXP_TABLE, 8), ln2Hi = v128.load32_splat(EXP_TABLE, 12);
-  const ln2Lo = v128.load32_splat(EXP_TABLE, 16), c1 = v128.load32_splat(EXP_TABLE, 20);
+  const magic = v128.load32_splat(EXP_TABLE, 8), negLn2Hi = v128.load32_splat(EXP_TABLE, 12);
+  const negLn2Lo = v128.load32_splat(EXP_TABLE, 16), c1 = v128.load32_splat(EXP_TABLE, 20);
   const c2 = v128.load32_splat(EXP_TABLE, 24), c3 = v128.load32_splat(EXP_TABLE, 28);
   const c4 = v128.load32_splat(EXP_TABLE, 32), c5 = v128.load32_splat(EXP_TABLE, 36);
   const invCount: f32 = count > 0 ? 1 / <f32> count : 0;
@@ -49,7 +49,7 @@ export function crossEntropy(
       vx = f32x4.add(vx, xv);
       vsum = f32x4.add(
         vsum,
-        expV(f32x4.sub(xv, vmax), minX, log2e, magic, ln2Hi, ln2Lo, c5, c4, c3, c2, c1),
+        expV(f32x4.sub(xv, vmax), minX, log2e, magic, negLn2Hi, negLn2Lo, c5, c4, c3, c2, c1),
       );
     }
     let sum = <f64> hsum(vsum), sx = <f64> hsum(vx);
@@ -70,7 +70,7 @@ export function crossEntropy(
       for (c = 0; c + 4 <= vocab; c += 4) {
         const p = expV(
           f32x4.sub(v128.load(at(x, c)), vmax),
-          minX, log2e, magic, ln2Hi, ln2Lo, c5, c4, c3, c2, c1,
+          minX, log2e, magic, negLn2Hi, negLn2Lo, c5, c4, c3, c2, c1,
         );
         v128.store(at(g, c), f32x4.sub(f32x4.mul(p, vinv), voff));
       }

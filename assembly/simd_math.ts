@@ -15,6 +15,9 @@ export const EXP_LOG2E: f32 = 1.4426950216293335;
 export const EXP_MAGIC: f32 = 12583039.0; // 1.5·2²³ + 127
 export const EXP_LN2_HI: f32 = 0.693359375;
 export const EXP_LN2_LO: f32 = -2.12194440e-4;
+// Stored negated, so the range reduction is two multiply-adds.
+export const EXP_NEG_LN2_HI: f32 = -0.693359375;
+export const EXP_NEG_LN2_LO: f32 = 2.12194440e-4;
 export const EXP_C1: f32 = 0.9999997019767761;
 export const EXP_C2: f32 = 0.4999915063381195;
 export const EXP_C3: f32 = 0.16667652130126953;
@@ -22,42 +25,44 @@ export const EXP_C4: f32 = 0.04189782217144966;
 export const EXP_C5: f32 = 0.008289290592074394;
 
 export const EXP_TABLE: usize = memory.data<f32>([
-  EXP_MIN_X, EXP_LOG2E, EXP_MAGIC, EXP_LN2_HI, EXP_LN2_LO, EXP_C1, EXP_C2, EXP_C3, EXP_C4, EXP_C5,
+  EXP_MIN_X, EXP_LOG2E, EXP_MAGIC, EXP_NEG_LN2_HI, EXP_NEG_LN2_LO, EXP_C1, EXP_C2, EXP_C3, EXP_C4,
+  EXP_C5,
 ]);
 
+// Every step a multiply-add: fused in the relaxed-SIMD build (the FMA does two operations
+// in one), and exactly the separate multiply and add of before in the SIMD128 one.
+// negLn2Hi and negLn2Lo are -ln2's two parts (EXP_TABLE holds them negated).
 @inline export function expV(
-  x: v128, minX: v128, log2e: v128, magic: v128, ln2Hi: v128, ln2Lo: v128,
+  x: v128, minX: v128, log2e: v128, magic: v128, negLn2Hi: v128, negLn2Lo: v128,
   c5: v128, c4: v128, c3: v128, c2: v128, c1: v128,
 ): v128 {
   const tooSmall = f32x4.lt(x, minX);
   const xc = f32x4.pmax(x, minX); // one maxps; f32x4.max's NaN rules cost ~8
-  let n = f32x4.add(f32x4.mul(xc, log2e), magic);
+  let n = madd(xc, log2e, magic);
   const scale = i32x4.shl(n, 23);
   n = f32x4.sub(n, magic);
-  let r = f32x4.sub(xc, f32x4.mul(n, ln2Hi));
-  r = f32x4.sub(r, f32x4.mul(n, ln2Lo));
-  let p = f32x4.add(f32x4.mul(c5, r), c4);
-  p = f32x4.add(f32x4.mul(p, r), c3);
-  p = f32x4.add(f32x4.mul(p, r), c2);
-  p = f32x4.add(f32x4.mul(p, r), c1);
+  let r = madd(n, negLn2Hi, xc);
+  r = madd(n, negLn2Lo, r);
+  let p = madd(c5, r, c4);
+  p = madd(p, r, c3);
+  p = madd(p, r, c2);
+  p = madd(p, r, c1);
   // exp(r)·2ⁿ = 2ⁿ + (r·p)·2ⁿ, one rounding less than (1 + r·p)·2ⁿ
   const t = f32x4.mul(r, scale);
-  return v128.andnot(f32x4.add(f32x4.mul(t, p), scale), tooSmall);
+  return v128.andnot(madd(t, p, scale), tooSmall);
 }
 
-// Scalar twin of expV for row tails, same constants and steps, so a value's exp does
-// not depend on whether it fell in a vector or in the tail.
+// The scalar exp of row tails: expV on one lane, so a value's exp does not depend on
+// whether it fell in a vector or in the tail.
 @inline export function expS(x: f32): f32 {
-  if (x < EXP_MIN_X) return 0;
-  const n = nearest<f32>(x * EXP_LOG2E);
-  let r = x - n * EXP_LN2_HI;
-  r = r - n * EXP_LN2_LO;
-  let p = EXP_C5 * r + EXP_C4;
-  p = p * r + EXP_C3;
-  p = p * r + EXP_C2;
-  p = p * r + EXP_C1;
-  p = p * r + 1;
-  return p * reinterpret<f32>((<i32> n + 127) << 23);
+  return f32x4.extract_lane(
+    expV(
+      f32x4.splat(x), f32x4.splat(EXP_MIN_X), f32x4.splat(EXP_LOG2E), f32x4.splat(EXP_MAGIC),
+      f32x4.splat(EXP_NEG_LN2_HI), f32x4.splat(EXP_NEG_LN2_LO), f32x4.splat(EXP_C5),
+      f32x4.splat(EXP_C4), f32x4.splat(EXP_C3), f32x4.splat(EXP_C2), f32x4.splat(EXP_C1),
+    ),
+    0,
+  );
 }
 
 @inline export function hsum(v: v128): f32 {

@@ -19,8 +19,8 @@ export function softmaxRow(x: usize, y: usize, n: i32, total: i32, scale: f32): 
     return;
   }
   const minX = v128.load32_splat(EXP_TABLE), log2e = v128.load32_splat(EXP_TABLE, 4);
-  const magic = v128.load32_splat(EXP_TABLE, 8), ln2Hi = v128.load32_splat(EXP_TABLE, 12);
-  const ln2Lo = v128.load32_splat(EXP_TABLE, 16), c1 = v128.load32_splat(EXP_TABLE, 20);
+  const magic = v128.load32_splat(EXP_TABLE, 8), negLn2Hi = v128.load32_splat(EXP_TABLE, 12);
+  const negLn2Lo = v128.load32_splat(EXP_TABLE, 16), c1 = v128.load32_splat(EXP_TABLE, 20);
   const c2 = v128.load32_splat(EXP_TABLE, 24), c3 = v128.load32_splat(EXP_TABLE, 28);
   const c4 = v128.load32_splat(EXP_TABLE, 32), c5 = v128.load32_splat(EXP_TABLE, 36);
   const vmax = f32x4.splat(m), vscale = f32x4.splat(scale);
@@ -30,10 +30,10 @@ export function softmaxRow(x: usize, y: usize, n: i32, total: i32, scale: f32): 
   if (scale == 1) {
     for (i = 0; i + 8 <= n; i += 8) {
       const e0 = expV(
-        f32x4.sub(v128.load(at(x, i)), vmax), minX, log2e, magic, ln2Hi, ln2Lo, c5, c4, c3, c2, c1,
+        f32x4.sub(v128.load(at(x, i)), vmax), minX, log2e, magic, negLn2Hi, negLn2Lo, c5, c4, c3, c2, c1,
       );
       const e1 = expV(
-        f32x4.sub(v128.load(at(x, i), 16), vmax), minX, log2e, magic, ln2Hi, ln2Lo, c5, c4, c3, c2, c1,
+        f32x4.sub(v128.load(at(x, i), 16), vmax), minX, log2e, magic, negLn2Hi, negLn2Lo, c5, c4, c3, c2, c1,
       );
       v128.store(at(y, i), e0);
       v128.store(at(y, i), e1, 16);
@@ -44,8 +44,8 @@ export function softmaxRow(x: usize, y: usize, n: i32, total: i32, scale: f32): 
     for (i = 0; i + 8 <= n; i += 8) {
       const t0 = f32x4.mul(f32x4.sub(v128.load(at(x, i)), vmax), vscale);
       const t1 = f32x4.mul(f32x4.sub(v128.load(at(x, i), 16), vmax), vscale);
-      const e0 = expV(t0, minX, log2e, magic, ln2Hi, ln2Lo, c5, c4, c3, c2, c1);
-      const e1 = expV(t1, minX, log2e, magic, ln2Hi, ln2Lo, c5, c4, c3, c2, c1);
+      const e0 = expV(t0, minX, log2e, magic, negLn2Hi, negLn2Lo, c5, c4, c3, c2, c1);
+      const e1 = expV(t1, minX, log2e, magic, negLn2Hi, negLn2Lo, c5, c4, c3, c2, c1);
       v128.store(at(y, i), e0);
       v128.store(at(y, i), e1, 16);
       vsum = f32x4.add(vsum, e0);
@@ -54,7 +54,7 @@ export function softmaxRow(x: usize, y: usize, n: i32, total: i32, scale: f32): 
   }
   for (; i + 4 <= n; i += 4) {
     const t = f32x4.mul(f32x4.sub(v128.load(at(x, i)), vmax), vscale);
-    const e = expV(t, minX, log2e, magic, ln2Hi, ln2Lo, c5, c4, c3, c2, c1);
+    const e = expV(t, minX, log2e, magic, negLn2Hi, negLn2Lo, c5, c4, c3, c2, c1);
     v128.store(at(y, i), e);
     vsum = f32x4.add(vsum, e);
   }

@@ -9,8 +9,8 @@ import {
   gemmPacked, matmul, PACK_B_FLOATS, PACK_B_OFFSET, PACK_K_MAX, packPanelsB, packRowsA,
 } from "./matmul";
 import { workspacePtr } from "./workspace";
-import { softmaxBackwardRow, softmaxRow } from "./softmax";
-import { at } from "./simd_math";
+import { softmaxBackwardRow, softmaxRowWith } from "./softmax";
+import { at, EXP_TABLE } from "./simd_math";
 
 const ROW_BLOCK: i32 = 16;
 
@@ -42,6 +42,12 @@ export function attentionForward(
   scale: f32,
 ): void {
   const offset = seqK - seqQ;
+  // exp's constants, loaded once for every row of every (batch, head).
+  const minX = v128.load32_splat(EXP_TABLE), log2e = v128.load32_splat(EXP_TABLE, 4);
+  const magic = v128.load32_splat(EXP_TABLE, 8), negLn2Hi = v128.load32_splat(EXP_TABLE, 12);
+  const negLn2Lo = v128.load32_splat(EXP_TABLE, 16), c1 = v128.load32_splat(EXP_TABLE, 20);
+  const c2 = v128.load32_splat(EXP_TABLE, 24), c3 = v128.load32_splat(EXP_TABLE, 28);
+  const c4 = v128.load32_splat(EXP_TABLE, 32), c5 = v128.load32_splat(EXP_TABLE, 36);
   for (let b = 0; b < batch; b++) {
     const keyLen = keyLenOf(keyLens, b, seqK);
     for (let h = 0; h < heads; h++) {
@@ -75,7 +81,10 @@ export function attentionForward(
         }
         for (let r = 0; r < rows; r++) {
           const pr = at(pRow, r * seqK);
-          softmaxRow(pr, pr, visibleKeys(i0 + r, keyLen, causal, offset), seqK, scale);
+          softmaxRowWith(
+            pr, pr, visibleKeys(i0 + r, keyLen, causal, offset), seqK, scale,
+            minX, log2e, magic, negLn2Hi, negLn2Lo, c1, c2, c3, c4, c5,
+          );
         }
         const oRow = at(ob, i0 * ldo);
         if (nk > 0) {

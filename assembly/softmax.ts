@@ -5,6 +5,23 @@ import { at, EXP_TABLE, expS, expV, hsum, rowMax } from "./simd_math";
 
 // One row: y[0..n) = softmax(scale * x[0..n)), y[n..total) = 0. x and y may alias.
 export function softmaxRow(x: usize, y: usize, n: i32, total: i32, scale: f32): void {
+  softmaxRowWith(
+    x, y, n, total, scale,
+    v128.load32_splat(EXP_TABLE), v128.load32_splat(EXP_TABLE, 4),
+    v128.load32_splat(EXP_TABLE, 8), v128.load32_splat(EXP_TABLE, 12),
+    v128.load32_splat(EXP_TABLE, 16), v128.load32_splat(EXP_TABLE, 20),
+    v128.load32_splat(EXP_TABLE, 24), v128.load32_splat(EXP_TABLE, 28),
+    v128.load32_splat(EXP_TABLE, 32), v128.load32_splat(EXP_TABLE, 36),
+  );
+}
+
+// softmaxRow with exp's constants given: a caller with many short rows (attention)
+// loads them once, not once a row.
+@inline export function softmaxRowWith(
+  x: usize, y: usize, n: i32, total: i32, scale: f32,
+  minX: v128, log2e: v128, magic: v128, negLn2Hi: v128, negLn2Lo: v128,
+  c1: v128, c2: v128, c3: v128, c4: v128, c5: v128,
+): void {
   const m = rowMax(x, n);
   let i = 0;
   if (m == -Infinity) {
@@ -18,11 +35,6 @@ export function softmaxRow(x: usize, y: usize, n: i32, total: i32, scale: f32): 
     if (total > n) memory.fill(at(y, n), 0, <usize> (total - n) << 2);
     return;
   }
-  const minX = v128.load32_splat(EXP_TABLE), log2e = v128.load32_splat(EXP_TABLE, 4);
-  const magic = v128.load32_splat(EXP_TABLE, 8), negLn2Hi = v128.load32_splat(EXP_TABLE, 12);
-  const negLn2Lo = v128.load32_splat(EXP_TABLE, 16), c1 = v128.load32_splat(EXP_TABLE, 20);
-  const c2 = v128.load32_splat(EXP_TABLE, 24), c3 = v128.load32_splat(EXP_TABLE, 28);
-  const c4 = v128.load32_splat(EXP_TABLE, 32), c5 = v128.load32_splat(EXP_TABLE, 36);
   const vmax = f32x4.splat(m), vscale = f32x4.splat(scale);
   let vsum = f32x4.splat(0), vsum2 = f32x4.splat(0);
   // Two vectors a step, two partial sums: the exp chains of both overlap. The common

@@ -297,6 +297,28 @@ function matmulFewRows(
           s2 = madd(x, v128.load(at(b2, p)), s2);
           s3 = madd(x, v128.load(at(b3, p)), s3);
         }
+        if (cols == 4) {
+          // The four sums at once: transpose s0..s3 so lane q holds column q's partial
+          // sums, then (l0 + l1) + (l2 + l3) per lane: hsum's order, hsum's bits.
+          const u0 = i32x4.shuffle(s0, s1, 0, 4, 1, 5), u1 = i32x4.shuffle(s2, s3, 0, 4, 1, 5);
+          const u2 = i32x4.shuffle(s0, s1, 2, 6, 3, 7), u3 = i32x4.shuffle(s2, s3, 2, 6, 3, 7);
+          const l0 = i32x4.shuffle(u0, u1, 0, 1, 4, 5), l1 = i32x4.shuffle(u0, u1, 2, 3, 6, 7);
+          const l2 = i32x4.shuffle(u2, u3, 0, 1, 4, 5), l3 = i32x4.shuffle(u2, u3, 2, 3, 6, 7);
+          let d = f32x4.add(f32x4.add(l0, l1), f32x4.add(l2, l3));
+          for (; p < k; p++) {
+            let bv = f32x4.splat(load<f32>(at(b0, p)));
+            bv = f32x4.replace_lane(bv, 1, load<f32>(at(b1, p)));
+            bv = f32x4.replace_lane(bv, 2, load<f32>(at(b2, p)));
+            bv = f32x4.replace_lane(bv, 3, load<f32>(at(b3, p)));
+            d = f32x4.add(d, f32x4.mul(f32x4.splat(load<f32>(at(ar, p))), bv));
+          }
+          d = f32x4.mul(f32x4.splat(alpha), d);
+          const dst = at(cr, j);
+          if (accumulate) d = f32x4.add(d, v128.load(dst));
+          if (bias) d = f32x4.add(d, v128.load(at(bias, j)));
+          v128.store(dst, d);
+          continue;
+        }
         let d0 = hsum(s0), d1 = hsum(s1), d2 = hsum(s2), d3 = hsum(s3);
         for (; p < k; p++) {
           const x = load<f32>(at(ar, p));

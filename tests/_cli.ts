@@ -56,3 +56,15 @@ export const SMALL = [
   "--threads",
   "1",
 ];
+
+/** Writes CORPUS into `dir` and returns its path. */
+export async function numbersData(dir: string): Promise<string> {
+  const data = `${dir}/numbers.tsv`;
+  await Deno.writeTextFile(data, CORPUS);
+  return data;
+}
+
+/** Runs `deno run -A train.ts --data <data> <SMALL flags> <args>`. */
+export function trainSmall(data: string, args: string[]) {
+  return run(["run", "-A", "train.ts", "--data", data, ...SMALL, ...args]);
+}

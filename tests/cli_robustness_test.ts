@@ -3,7 +3,7 @@
 // are validated the same way by every tool, each problem in one line.
 import { deepEqual, equal, match, notEqual, ok } from "node:assert/strict";
 import { loadCheckpoint } from "../src/checkpoint/checkpoint.ts";
-import { CORPUS, run, SMALL, testInTempDir } from "./_cli.ts";
+import { CORPUS, numbersData, run, SMALL, testInTempDir, trainSmall } from "./_cli.ts";
 
 const lines = (s: string) => s.split("\n").filter(Boolean);
 
@@ -52,8 +52,7 @@ testInTempDir("train.ts removes temporary files of a killed run", async (dir) =>
 testInTempDir(
   "train.ts: a final save that fails still saves the weights, and says where",
   async (dir) => {
-    const data = `${dir}/numbers.tsv`;
-    await Deno.writeTextFile(data, CORPUS);
+    const data = await numbersData(dir);
     const sub = `${dir}/out`;
     await Deno.mkdir(sub);
     const child = new Deno.Command(Deno.execPath(), {
@@ -105,8 +104,7 @@ testInTempDir(
 testInTempDir(
   "train.ts --resume takes its settings from the checkpoint and refuses others",
   async (dir) => {
-    const data = `${dir}/numbers.tsv`;
-    await Deno.writeTextFile(data, CORPUS);
+    const data = await numbersData(dir);
     const out = `${dir}/m.safetensors`;
     const base = ["run", "-A", "train.ts", "--data", data, ...SMALL, "--seed", "3"];
     const first = await run([...base, "--max-steps", "4", "--out", out]);
@@ -165,8 +163,7 @@ testInTempDir(
 );
 
 testInTempDir("train.ts: messages that say what really happened", async (dir) => {
-  const data = `${dir}/numbers.tsv`;
-  await Deno.writeTextFile(data, CORPUS);
+  const data = await numbersData(dir);
   const diverged = await run([
     "run",
     "-A",
@@ -245,38 +242,13 @@ testInTempDir("train.ts: messages that say what really happened", async (dir) =>
 testInTempDir(
   "eval.ts: empty selections refused, flags checked, references counted",
   async (dir) => {
-    const data = `${dir}/numbers.tsv`;
-    await Deno.writeTextFile(data, CORPUS);
+    const data = await numbersData(dir);
     const noTest = `${dir}/notest.safetensors`;
-    const t = await run([
-      "run",
-      "-A",
-      "train.ts",
-      "--data",
-      data,
-      ...SMALL,
-      "--max-steps",
-      "2",
-      "--test",
-      "0",
-      "--out",
-      noTest,
-    ]);
+    const t = await trainSmall(data, ["--max-steps", "2", "--test", "0", "--out", noTest]);
     equal(t.code, 0, t.stderr);
     // The README's flow: train with the default split, then score its test split.
     const byDefault = `${dir}/default.safetensors`;
-    const d = await run([
-      "run",
-      "-A",
-      "train.ts",
-      "--data",
-      data,
-      ...SMALL,
-      "--max-steps",
-      "2",
-      "--out",
-      byDefault,
-    ]);
+    const d = await trainSmall(data, ["--max-steps", "2", "--out", byDefault]);
     equal(d.code, 0, d.stderr);
     const flow = await run([
       "run",
@@ -356,16 +328,9 @@ testInTempDir(
 testInTempDir(
   "train.ts --keep N keeps the weights of the last N saves, to average",
   async (dir) => {
-    const data = `${dir}/numbers.tsv`;
-    await Deno.writeTextFile(data, CORPUS);
+    const data = await numbersData(dir);
     const out = `${dir}/m.safetensors`;
-    const t = await run([
-      "run",
-      "-A",
-      "train.ts",
-      "--data",
-      data,
-      ...SMALL,
+    const t = await trainSmall(data, [
       "--max-steps",
       "12",
       "--save-minutes",

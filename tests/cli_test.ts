@@ -2,7 +2,7 @@
 // for translate.ts with the default model.
 import { deepEqual, equal, match } from "node:assert/strict";
 import { loadCheckpoint } from "../src/checkpoint/checkpoint.ts";
-import { CORPUS, run, SMALL, testInTempDir } from "./_cli.ts";
+import { numbersData, run, SMALL, testInTempDir, trainSmall } from "./_cli.ts";
 
 Deno.test("deno run translate.ts translates with the shipped model, no permission flags", async () => {
   const r = await run([
@@ -191,20 +191,13 @@ testInTempDir("train.ts reports a data file's bad line and a bad flag", async (d
 testInTempDir(
   "train.ts: checksum check, held-out evaluation, loss curve, eval.ts on the test split",
   async (dir) => {
-    const data = `${dir}/numbers.tsv`;
-    await Deno.writeTextFile(data, CORPUS);
+    const data = await numbersData(dir);
     const zeros = "0".repeat(64);
     const bad = await run(["run", "-A", "train.ts", "--data", data, "--sha256", zeros, ...SMALL]);
     equal(bad.code, 1);
     match(bad.stderr, new RegExp(`has sha256 [0-9a-f]{64}, expected ${zeros}`));
     const out = `${dir}/m.safetensors`;
-    const t = await run([
-      "run",
-      "-A",
-      "train.ts",
-      "--data",
-      data,
-      ...SMALL,
+    const t = await trainSmall(data, [
       "--dev",
       "0.1",
       "--test",
@@ -257,8 +250,7 @@ testInTempDir(
 testInTempDir(
   "train.ts: Ctrl-C saves a checkpoint, and --resume ends where an uninterrupted run ends",
   async (dir) => {
-    const data = `${dir}/numbers.tsv`;
-    await Deno.writeTextFile(data, CORPUS);
+    const data = await numbersData(dir);
     const args = [
       "run",
       "-A",

@@ -21,9 +21,9 @@ import {
   UsageError,
   writeAll,
 } from "./src/cli/run.ts";
+import { modelBytesForCli } from "./src/cli/models.ts";
 import { loadCheckpoint } from "./src/checkpoint/checkpoint.ts";
 import { MAX_BEAM } from "./src/model/beam.ts";
-import { defaultModelBytes } from "./models/default.ts";
 import { decodeText, groupBySource, parseTsv, sha256Hex, splitBySource } from "./src/train/data.ts";
 import { corpusBleu, corpusChrf, exactMatch } from "./src/train/metrics.ts";
 import { VamosError } from "./src/errors.ts";
@@ -66,9 +66,7 @@ async function main(args: string[]): Promise<number> {
   // The output file is opened before the work, so a bad path fails in a second, not after.
   const outFile = v.out ? await openForWriting(v.out) : undefined;
   try {
-    const checkpoint = v.model === "default"
-      ? await defaultModelBytes()
-      : await readFileForCli(v.model, "model file");
+    const checkpoint = await modelBytesForCli(v.model);
     const { model, metadata } = loadCheckpoint(checkpoint, { threads });
     try {
       const bytes = await readFileForCli(v.data, "data file");

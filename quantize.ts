@@ -10,10 +10,10 @@
  * Exit codes: 0 success, 1 failure, 2 usage error.
  * @module
  */
-import { parseFlags, readFileForCli, runCli, UsageError } from "./src/cli/run.ts";
+import { parseFlags, runCli, UsageError } from "./src/cli/run.ts";
+import { modelBytesForCli } from "./src/cli/models.ts";
 import { checkOutputPath, writeAtomic } from "./src/cli/output_files.ts";
 import { loadCheckpoint, saveModel } from "./src/checkpoint/checkpoint.ts";
-import { defaultModelBytes } from "./models/default.ts";
 
 const HELP = `Usage: deno run -A quantize.ts --model FILE|default --out FILE
 
@@ -42,9 +42,7 @@ async function main(args: string[]): Promise<number> {
     replace: v.force!,
     hint: "pass --force to replace it, or another --out",
   });
-  const bytes = v.model === "default"
-    ? await defaultModelBytes()
-    : await readFileForCli(v.model, "model file");
+  const bytes = await modelBytesForCli(v.model);
   const { model, metadata } = loadCheckpoint(bytes, { threads: 1 });
   const { optimizer: _, quantization: __, ...keep } = metadata;
   const out = saveModel(model, { dtype: "I8", metadata: keep });

@@ -20,10 +20,7 @@ import {
   threadsFlag,
   UsageError,
 } from "./src/cli/run.ts";
-import { statquestModel } from "./src/model/statquest.ts";
-import { loadDefaultModel } from "./models/default.ts";
-import { loadModel } from "./src/checkpoint/checkpoint.ts";
-import type { Transformer } from "./src/model/model.ts";
+import { openModelForCli } from "./src/cli/models.ts";
 import { Batcher } from "./src/server/batcher.ts";
 import { createHandler } from "./src/server/libretranslate.ts";
 import { VamosError } from "./src/errors.ts";
@@ -47,12 +44,6 @@ Options:
   --threads N       threads for the kernels (default: every core)
   --quiet           no access log
   -h, --help        this help`;
-
-async function openModel(name: string, threads?: number): Promise<Transformer> {
-  if (name === "statquest") return statquestModel(threads);
-  if (name === "default") return await loadDefaultModel({ threads });
-  return await loadModel(await readFileForCli(name, "model file"), { threads });
-}
 
 async function main(args: string[]): Promise<number> {
   const v = parseFlags(args, {
@@ -88,7 +79,7 @@ async function main(args: string[]): Promise<number> {
     apiKeys = new Set(text.split(/\r?\n/).map((k) => k.trim()).filter(Boolean));
     if (!apiKeys.size) throw new VamosError(`${v["api-keys"]} holds no API key`);
   }
-  const model = await openModel(v.model!, threads);
+  const model = await openModelForCli(v.model!, threads);
   const batcher = new Batcher(model, { maxQueue });
   const handler = createHandler({
     batcher,

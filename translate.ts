@@ -14,16 +14,12 @@ import {
   numberFlag,
   parseFlags,
   positiveIntegerFlag,
-  readFileForCli,
   runCli,
   threadsFlag,
   UsageError,
 } from "./src/cli/run.ts";
-import { statquestModel } from "./src/model/statquest.ts";
+import { openModelForCli } from "./src/cli/models.ts";
 import { explain } from "./src/model/explain.ts";
-import { loadDefaultModel } from "./models/default.ts";
-import type { Transformer } from "./src/model/model.ts";
-import { loadModel } from "./src/checkpoint/checkpoint.ts";
 import { type Line, LineWriter, stdinWindows } from "./src/cli/lines.ts";
 import { MAX_BEAM } from "./src/model/beam.ts";
 import { VamosError } from "./src/errors.ts";
@@ -62,12 +58,6 @@ Examples:
   deno run translate.ts --model statquest --explain "to go"
   deno run --allow-read translate.ts --model model.safetensors "I am hungry."`;
 
-async function openModel(name: string, threads?: number): Promise<Transformer> {
-  if (name === "statquest") return statquestModel(threads);
-  if (name === "default") return await loadDefaultModel({ threads });
-  return await loadModel(await readFileForCli(name, "model file"), { threads });
-}
-
 async function main(args: string[]): Promise<number> {
   const parsed = parseFlags(args, {
     model: { type: "string", default: "default" },
@@ -98,7 +88,7 @@ async function main(args: string[]): Promise<number> {
   for (const s of positionals) {
     if (s.trim() === "") throw new UsageError("Nothing to translate: a sentence is empty");
   }
-  const model = await openModel(values.model!, threads);
+  const model = await openModelForCli(values.model!, threads);
   try {
     if (values.explain) {
       const sentences = positionals.length ? positionals : await readAllLines();

@@ -99,19 +99,25 @@ export function parseFlags<O extends FlagOptions, P extends boolean = false>(
   }
 }
 
+// A usage error naming the flag to add when `path` may not be read or written (asked
+// first, so Deno does not prompt).
+async function requirePermission(name: "read" | "write", path: string, doing: string) {
+  const status = await Deno.permissions.query({ name, path });
+  if (status.state !== "granted") {
+    const script = Deno.mainModule.split("/").pop();
+    throw new UsageError(
+      `${doing} needs permission: run deno run --allow-${name}=${path} ${script} ...`,
+    );
+  }
+}
+
 /**
  * Reads a file named on the command line; a missing or unreadable file is a one-line
  * error naming it and `what` it was meant to be, not a stack trace. Without read
  * permission it says which flag to add (asking first, so Deno does not prompt).
  */
 export async function readFileForCli(path: string, what: string): Promise<Uint8Array> {
-  const status = await Deno.permissions.query({ name: "read", path });
-  if (status.state !== "granted") {
-    const script = Deno.mainModule.split("/").pop();
-    throw new UsageError(
-      `Reading ${what} "${path}" needs permission: run deno run --allow-read=${path} ${script} ...`,
-    );
-  }
+  await requirePermission("read", path, `Reading ${what} "${path}"`);
   try {
     return await Deno.readFile(path);
   } catch (e) {
@@ -126,13 +132,7 @@ export async function readFileForCli(path: string, what: string): Promise<Uint8A
  * place, or no permission is a one-line error naming it.
  */
 export async function openForWriting(path: string): Promise<Deno.FsFile> {
-  const status = await Deno.permissions.query({ name: "write", path });
-  if (status.state !== "granted") {
-    const script = Deno.mainModule.split("/").pop();
-    throw new UsageError(
-      `Writing "${path}" needs permission: run deno run --allow-write=${path} ${script} ...`,
-    );
-  }
+  await requirePermission("write", path, `Writing "${path}"`);
   try {
     return await Deno.open(path, { write: true, create: true, truncate: true });
   } catch (e) {

@@ -1,0 +1,23 @@
+/**
+ * The models a command-line tool can be pointed at with `--model`: "default" (the
+ * shipped translator), "statquest" (the textbook toy, where the tool can use it) or a
+ * checkpoint file.
+ * @module
+ */
+import { readFileForCli } from "./run.ts";
+import { defaultModelBytes, loadDefaultModel } from "../../models/default.ts";
+import { loadModel } from "../checkpoint/checkpoint.ts";
+import { statquestModel } from "../model/statquest.ts";
+import type { Transformer } from "../model/model.ts";
+
+/** The checkpoint bytes `--model NAME` names: the shipped model's, or a file's. */
+export async function modelBytesForCli(name: string): Promise<Uint8Array> {
+  return name === "default" ? await defaultModelBytes() : await readFileForCli(name, "model file");
+}
+
+/** The model `--model NAME` names, ready: "statquest", "default" or a checkpoint file. */
+export async function openModelForCli(name: string, threads?: number): Promise<Transformer> {
+  if (name === "statquest") return statquestModel(threads);
+  if (name === "default") return await loadDefaultModel({ threads });
+  return await loadModel(await readFileForCli(name, "model file"), { threads });
+}

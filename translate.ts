@@ -100,14 +100,15 @@ async function main(args: string[]): Promise<number> {
     }
     const out = new LineWriter();
     let failures = 0;
-    const report = (what: string, index: number, message: string) => {
+    const what = positionals.length ? "sentence" : "line";
+    const report = (index: number, message: string) => {
       console.error(`translate: ${what} ${index + 1}: ${message}`);
       failures++;
     };
     const nbestLines = (lines: readonly Line[]) => {
       for (const line of lines) {
         if (line.problem) {
-          report("line", line.index, line.problem);
+          report(line.index, line.problem);
           continue;
         }
         try {
@@ -116,7 +117,7 @@ async function main(args: string[]): Promise<number> {
           }
         } catch (e) {
           if (!(e instanceof VamosError)) throw e;
-          report(positionals.length ? "sentence" : "line", line.index, e.message);
+          report(line.index, e.message);
         }
       }
       out.flush();
@@ -125,10 +126,8 @@ async function main(args: string[]): Promise<number> {
       if (nbest) return nbestLines(lines);
       const results = model.translateEach(lines.map((l) => l.text), { maxTokens, beam });
       results.forEach((r, i) => {
-        if (lines[i].problem) report("line", lines[i].index, lines[i].problem!);
-        else if (r.error) {
-          report(positionals.length ? "sentence" : "line", lines[i].index, r.error.message);
-        }
+        if (lines[i].problem) report(lines[i].index, lines[i].problem!);
+        else if (r.error) report(lines[i].index, r.error.message);
         out.line(r.error ? "" : r.translation);
       });
       out.flush();

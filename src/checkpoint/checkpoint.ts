@@ -14,6 +14,7 @@ import {
   type TransformerConfig,
   validateConfig,
 } from "../model/config.ts";
+import { layoutParams } from "../model/params.ts";
 import { Vocabulary } from "../text/vocabulary.ts";
 import { type TextCodec, WordCodec } from "../text/codec.ts";
 import { BpeCodec } from "../text/bpe.ts";
@@ -281,7 +282,7 @@ function readMetadata(file: SafetensorsFile) {
     srcVocab = new Vocabulary(srcTokens);
     tgtVocab = new Vocabulary(tgtTokens);
     if (kind === "word") {
-      if ("bpe_chars" in metadata || "bpe_merges" in metadata) {
+      if (Object.hasOwn(metadata, "bpe_chars") || Object.hasOwn(metadata, "bpe_merges")) {
         fail('the tokenizer is "word" but the metadata has BPE merges');
       }
       codec = new WordCodec();
@@ -321,8 +322,8 @@ function checkTensors(
   for (const s of specs) {
     if (quantized && s.shape.length === 2) expected.set(`${s.name}.scale`, [s.shape[0]]);
   }
-  const matrix = (name: string) =>
-    quantized && specs.some((s) => s.name === name && s.shape.length === 2);
+  const matrices = new Set(specs.filter((s) => s.shape.length === 2).map((s) => s.name));
+  const matrix = (name: string) => quantized && matrices.has(name);
   for (const [name, t] of file.tensors) {
     const shape = expected.get(name);
     if (!shape) {
@@ -350,14 +351,6 @@ function checkTensors(
   for (const name of expected.keys()) {
     if (!file.tensors.has(name)) fail(`tensor "${name}" is missing`);
   }
-}
-
-// Floats of the parameter region ParamStore lays out for `config` (each tensor 16-byte aligned).
-function regionFloatsOf(config: TransformerConfig): number {
-  return parameterSpecs(config).reduce(
-    (n, s) => n + Math.ceil(s.shape.reduce((a, b) => a * b, 1) / 4) * 4,
-    0,
-  );
 }
 
 function checkFinite(name: string, values: Float32Array): void {
@@ -400,7 +393,7 @@ export interface LoadOptions {
 export function loadCheckpoint(bytes: Uint8Array, opts: LoadOptions = {}): LoadedCheckpoint {
   const file = parseSafetensors(bytes);
   const { config, srcVocab, tgtVocab, codec, optimizer: saved } = readMetadata(file);
-  const regionFloats = regionFloatsOf(config);
+  const regionFloats = layoutParams(parameterSpecs(config)).floats;
   const quantized = file.metadata.quantization === INT8_ROWWISE;
   checkTensors(file, config, saved !== undefined, regionFloats, quantized);
   // Everything is consistent: the model's memory is now bounded by the file's size.

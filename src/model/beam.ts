@@ -79,6 +79,8 @@ export function beamDecode(
     let ids = new Array(dec.rows).fill(opts.start);
     const finished: Hypothesis[][] = Array.from({ length: B }, () => []);
     const done = new Array(B).fill(false);
+    const finish = (b: number, toks: number[], logProb: number, length: number) =>
+      finished[b].push({ tokens: toks, logProb, score: logProb / lengthPenalty(length, alpha) });
     const lse = new Float64Array(dec.rows);
     // Per live row, its 2K best tokens (by logit, lower token first on ties): the 2K best
     // continuations of a sentence are among its rows' 2K best.
@@ -132,14 +134,8 @@ export function beamDecode(
         top.forEach((cand, rank) => {
           if (live.length === K) return;
           if (cand.v === opts.eos) {
-            if (rank < K) {
-              const length = tokens[cand.row].length + 1;
-              finished[b].push({
-                tokens: tokens[cand.row],
-                logProb: cand.score,
-                score: cand.score / lengthPenalty(length, alpha),
-              });
-            }
+            // Its length counts the EOS.
+            if (rank < K) finish(b, tokens[cand.row], cand.score, tokens[cand.row].length + 1);
           } else live.push(cand);
         });
         if (!done[b] && (finished[b].length >= K || last || live.length === 0)) {
@@ -147,11 +143,7 @@ export function beamDecode(
             // Out of steps: the live hypotheses end here, unfinished.
             for (const cand of live.slice(0, K - finished[b].length)) {
               const toks = [...tokens[cand.row], cand.v];
-              finished[b].push({
-                tokens: toks,
-                logProb: cand.score,
-                score: cand.score / lengthPenalty(toks.length, alpha),
-              });
+              finish(b, toks, cand.score, toks.length);
             }
           }
           done[b] = true;

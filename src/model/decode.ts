@@ -96,7 +96,8 @@ export class IncrementalDecoder {
     if (this.#stepMark >= 0) rt.release(this.#stepMark);
     this.#stepMark = rt.mark();
     this.#ids.set(ids);
-    this.#stepLens.set(new Array(R).fill(t + 1));
+    const lensAt = this.#stepLens.ptr >>> 2;
+    rt.i32.fill(t + 1, lensAt, lensAt + R);
     const scale = c.scaleAttention ? 1 / Math.sqrt(d / c.heads) : 1;
     const attend = (
       prefix: string,

@@ -140,7 +140,7 @@ export class Transformer {
 
   /** Source token ids of a sentence, `<EOS>` appended. Throws for unknown words without `<unk>`. */
   encodeSource(text: string): number[] {
-    const tokens = this.codec.tokenizeSource?.(text) ?? this.codec.tokenize(text);
+    const tokens = this.#sourceTokens(text);
     if (tokens.length === 0) throw new VamosError("Nothing to translate: the text is empty");
     const ids = [...this.srcVocab.encode(tokens), this.srcVocab.eos];
     if (ids.length > this.config.maxLen) {
@@ -154,7 +154,12 @@ export class Transformer {
   /** Source words of `text` the model does not know (empty if all are known). */
   unknownWords(text: string): string[] {
     if (this.srcVocab.unk !== undefined) return [];
-    return this.srcVocab.unknown(this.codec.tokenizeSource?.(text) ?? this.codec.tokenize(text));
+    return this.srcVocab.unknown(this.#sourceTokens(text));
+  }
+
+  // The tokens of a text to translate (the codec's source-side variant where it has one).
+  #sourceTokens(text: string): string[] {
+    return this.codec.tokenizeSource?.(text) ?? this.codec.tokenize(text);
   }
 
   /**
@@ -185,14 +190,19 @@ export class Transformer {
       throw new VamosError("translate takes a string or an array of strings");
     }
     if (texts.length === 0) return [];
-    const unknown = new Set<string>();
-    for (const t of texts) {
-      if (typeof t === "string") this.unknownWords(t).forEach((w) => unknown.add(w));
-    }
-    if (unknown.size) throw new UnknownTokenError([...unknown], this.srcVocab.tokens);
     const results = translateTexts(this, texts, opts);
     const failed = results.find((r) => r.error);
-    if (failed) throw failed.error;
+    if (failed) {
+      // Unknown words are reported all at once, from every text.
+      if (results.some((r) => r.error instanceof UnknownTokenError)) {
+        const unknown = new Set<string>();
+        for (const t of texts) {
+          if (typeof t === "string") this.unknownWords(t).forEach((w) => unknown.add(w));
+        }
+        throw new UnknownTokenError([...unknown], this.srcVocab.tokens);
+      }
+      throw failed.error;
+    }
     const out = results.map((r) => r.translation);
     return typeof input === "string" ? out[0] : out;
   }
@@ -217,8 +227,6 @@ export class Transformer {
   ): { translation: string; score: number }[] {
     const nbest = opts.nbest ?? 1;
     const beam = Math.max(opts.beam ?? 1, nbest);
-    const unknown = this.unknownWords(text);
-    if (unknown.length) throw new UnknownTokenError(unknown, this.srcVocab.tokens);
     const [hyps] = nbestInBatches(this, [this.encodeSource(text)], { ...opts, beam }, nbest);
     return hyps.map((h) => ({
       translation: this.codec.detokenize(this.tgtVocab.decode(h.tokens)),

@@ -16,6 +16,23 @@ export interface ParamEntry extends ParamSpec {
   size: number;
 }
 
+/**
+ * Where each of `specs` lives in a parameter region, and the region's length in floats.
+ * Every tensor starts 16-byte aligned, so vector loads of a row start aligned.
+ */
+export function layoutParams(
+  specs: readonly ParamSpec[],
+): { entries: ParamEntry[]; floats: number } {
+  let floats = 0;
+  const entries = specs.map((s) => {
+    const size = s.shape.reduce((a, b) => a * b, 1);
+    const e = { ...s, offset: floats, size };
+    floats += Math.ceil(size / 4) * 4;
+    return e;
+  });
+  return { entries, floats };
+}
+
 /** The parameter, gradient and optimizer-moment regions of a model. */
 export class ParamStore {
   /** All parameters, [1, count]. */
@@ -30,17 +47,11 @@ export class ParamStore {
 
   /** Lays out `specs` in a fresh region of `rt`. */
   constructor(readonly rt: Runtime, specs: ParamSpec[]) {
-    let offset = 0;
-    this.entries = specs.map((s) => {
-      const size = s.shape.reduce((a, b) => a * b, 1);
-      // Keep every tensor 16-byte aligned so vector loads of a row start aligned.
-      const e = { ...s, offset, size };
-      offset += Math.ceil(size / 4) * 4;
-      return e;
-    });
+    const { entries, floats } = layoutParams(specs);
+    this.entries = entries;
     for (const e of this.entries) this.#byName.set(e.name, e);
-    this.values = rt.tensor(1, offset);
-    this.grads = rt.tensor(1, offset);
+    this.values = rt.tensor(1, floats);
+    this.grads = rt.tensor(1, floats);
   }
 
   /** Number of floats in the region (parameters plus alignment padding). */

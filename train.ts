@@ -105,6 +105,12 @@ Output:
   --save-minutes M     write a checkpoint every M minutes (default 5; 0: after every step)
   --keep N             also keep the weights of the last N saves as <out>.step<STEP>.safetensors
                        (older ones are removed), to average with average.ts as the paper does
+  --keep-every N       with --keep: take those snapshots every N steps instead of at each save
+                       (the same steps on every machine)
+  --average N          write the mean of the weights at the last N multiples of --average-every
+                       steps counted back from the last step (that one included), as the paper
+                       averages its last checkpoints; the full checkpoint keeps the last weights
+  --average-every N    steps between the averaged weights (default 100)
   --ship               write the final weights without the optimizer state (for shipping);
                        the full checkpoint, for checks and resuming, goes to <out>.full.safetensors
   --f16                like --ship, and store the final weights as 16-bit floats
@@ -251,6 +257,9 @@ async function main(args: string[]): Promise<number> {
     "eval-every": { type: "string" },
     "save-minutes": { type: "string" },
     keep: { type: "string" },
+    "keep-every": { type: "string" },
+    average: { type: "string" },
+    "average-every": { type: "string" },
     f16: { type: "boolean", default: false },
     ship: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
@@ -291,6 +300,9 @@ async function main(args: string[]): Promise<number> {
     evalEvery: int("eval-every"),
     saveMinutes: numberFlag(v, "save-minutes", { min: 0 }),
     keep: int("keep", 1, 100),
+    keepEvery: int("keep-every", 1, 1e9),
+    average: int("average", 1, 1000),
+    averageEvery: int("average-every", 1, 1e9),
     seed: int("seed", 0, 2 ** 32 - 1),
   };
   const threads = threadsFlag(v, "train");
@@ -301,6 +313,12 @@ async function main(args: string[]): Promise<number> {
   }
   if (flags.textbookCopies !== undefined && !v.textbook) {
     throw new UsageError("--textbook-copies needs --textbook");
+  }
+  if (flags.keepEvery !== undefined && flags.keep === undefined) {
+    throw new UsageError("--keep-every needs --keep N (how many snapshots to keep)");
+  }
+  if (flags.averageEvery !== undefined && flags.average === undefined) {
+    throw new UsageError("--average-every needs --average N (how many weights to average)");
   }
   if ((flags.dev ?? 0.02) + (flags.test ?? 0.02) >= 1) {
     throw new UsageError(
@@ -410,7 +428,8 @@ async function main(args: string[]): Promise<number> {
 
   // The outputs: checked (and stale temporaries of a killed run removed) before training.
   const out = v.out ?? v.resume ?? `${preset}.safetensors`;
-  const ship = v.ship || v.f16;
+  // Averaged final weights are for shipping: the last ones, with Adam's moments, go beside.
+  const ship = v.ship || v.f16 || flags.average !== undefined;
   const full = out.replace(/(\.safetensors)?$/, ".full.safetensors");
   const replacing = (path: string) =>
     v.force || (v.resume !== undefined && sameFile(path, v.resume));
@@ -593,11 +612,26 @@ async function main(args: string[]): Promise<number> {
     try {
       writeAtomic(out, checkpointBytes(false).main);
       lastSaved = { path: out, step: adam.step };
-      keepSnapshot();
+      if (!flags.keepEvery) keepSnapshot();
       writeCurve();
     } catch (e) {
       print(`train: ${(e as Error).message}; training goes on, the next save tries again.`, true);
     }
+  };
+
+  // With --average N: the sum (f64, oldest first, as average.ts adds) of the weights at
+  // the last N multiples of --average-every steps before the end.
+  const averageEvery = flags.averageEvery ?? 100;
+  const averaged = { sum: undefined as Float64Array | undefined, steps: [] as number[] };
+  const addToAverage = (step: number, totalSteps: number) => {
+    const back = totalSteps - step;
+    if (!flags.average || back % averageEvery !== 0 || back >= flags.average * averageEvery) {
+      return;
+    }
+    const w = model.core.params.values.view();
+    const sum = averaged.sum ??= new Float64Array(w.length);
+    for (let j = 0; j < w.length; j++) sum[j] += w[j];
+    averaged.steps.push(step);
   };
 
   let interrupted = false;
@@ -629,6 +663,7 @@ async function main(args: string[]): Promise<number> {
       seed: run.seed,
       onStep: (s) => {
         if (firstStep < 0) firstStep = s.step - 1;
+        addToAverage(s.step, s.totalSteps);
         lossSum += s.loss;
         lossCount++;
         const now = performance.now();
@@ -655,6 +690,13 @@ async function main(args: string[]): Promise<number> {
             `step ${s.step}: validation loss ${val.toFixed(3)}, dev BLEU ${bleu.toFixed(1)}`,
             true,
           );
+        }
+        if (flags.keepEvery && s.step % flags.keepEvery === 0 && s.step < s.totalSteps) {
+          try {
+            keepSnapshot();
+          } catch (e) {
+            print(`train: ${(e as Error).message}; training goes on.`, true);
+          }
         }
         if (now - lastSave > saveMs && s.step < s.totalSteps) {
           savePeriodic();
@@ -685,14 +727,28 @@ async function main(args: string[]): Promise<number> {
   if (interactive) console.error();
   // The final save: if the path has gone bad during training, the weights still land
   // somewhere, and the message says where.
-  const bytes = checkpointBytes(true);
   const problems: string[] = [];
-  const saved = writeOrRescue(out, bytes.main);
+  let bytes = checkpointBytes(true);
   try {
-    keepSnapshot();
+    keepSnapshot(); // the last weights, before any averaging
   } catch (e) {
     problems.push((e as Error).message);
   }
+  if (averaged.sum && !interrupted) {
+    // The full checkpoint keeps the last weights (to resume from); the output is the mean.
+    const n = averaged.steps.length, sum = averaged.sum;
+    const mean = new Float32Array(sum.length);
+    for (let j = 0; j < sum.length; j++) mean[j] = sum[j] / n;
+    model.core.params.values.set(mean);
+    metadata.averaged = JSON.stringify(averaged.steps);
+    bytes = { main: checkpointBytes(true).main, full: bytes.full };
+    const note = n < flags.average!
+      ? ` (${n} of the ${flags.average} asked for: the run was resumed inside the window)`
+      : "";
+    const bleu = split.dev.length ? `; dev BLEU ${devBleu(model, split.dev, 300).toFixed(1)}` : "";
+    console.error(`Averaged the weights of steps ${averaged.steps.join(", ")}${note}${bleu}.`);
+  }
+  const saved = writeOrRescue(out, bytes.main);
   if (saved.problem) problems.push(`${saved.problem}; saved to ${saved.path} instead`);
   if (bytes.full) {
     const savedFull = writeOrRescue(full, bytes.full);
@@ -712,7 +768,9 @@ async function main(args: string[]): Promise<number> {
   }
   console.error(
     interrupted
-      ? `Interrupted: saved ${out} at step ${adam.step}; continue with --resume ${out}.`
+      ? `Interrupted: saved ${out} at step ${adam.step}; continue with --resume ${
+        bytes.full ? full : out
+      }.`
       : `Wrote ${out} (${fmtTime((performance.now() - t0) / 1000)}).`,
   );
   if (toy) {

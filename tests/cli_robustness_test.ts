@@ -360,3 +360,62 @@ testInTempDir(
     c.model.close();
   },
 );
+
+testInTempDir(
+  "train.ts --average N writes the mean of the last N weights --average-every steps apart",
+  async (dir) => {
+    const data = await numbersData(dir);
+    const out = `${dir}/m.safetensors`;
+    const t = await trainSmall(data, [
+      "--max-steps",
+      "14",
+      "--keep",
+      "3",
+      "--keep-every",
+      "2",
+      "--average",
+      "3",
+      "--average-every",
+      "2",
+      "--out",
+      out,
+    ]);
+    equal(t.code, 0, t.stderr);
+    match(t.stderr, /Averaged the weights of steps 10, 12, 14; dev BLEU \d/);
+    // Snapshots of the last weights (not the mean) every 2 steps.
+    const steps = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) =>
+      /^m\.step\d+\.safetensors$/.test(n)
+    ).sort();
+    deepEqual(steps, ["m.step10.safetensors", "m.step12.safetensors", "m.step14.safetensors"]);
+    const read = async (name: string) =>
+      loadCheckpoint(await Deno.readFile(`${dir}/${name}`), { threads: 1 });
+    const values = (c: Awaited<ReturnType<typeof read>>) => c.model.core.params.values.toArray();
+    const shipped = await read("m.safetensors");
+    const full = await read("m.full.safetensors");
+    const last = await read("m.step14.safetensors");
+    equal(shipped.metadata.averaged, "[10,12,14]");
+    equal(shipped.optimizer, undefined);
+    ok(full.optimizer, "the full checkpoint keeps Adam's moments, to resume from");
+    deepEqual(values(full), values(last));
+    notEqual(values(shipped).join(), values(last).join());
+    // The mean is average.ts's mean of those snapshots, bit for bit.
+    const avg = await run([
+      "run",
+      "-A",
+      "average.ts",
+      "--out",
+      `${dir}/avg.safetensors`,
+      ...steps.map((n) => `${dir}/${n}`),
+    ]);
+    equal(avg.code, 0, avg.stderr);
+    const c = await read("avg.safetensors");
+    deepEqual(values(c), values(shipped));
+    for (const m of [shipped, full, last, c]) m.model.close();
+    const bad = await trainSmall(data, ["--average-every", "2", "--out", `${dir}/x.safetensors`]);
+    equal(bad.code, 2);
+    match(bad.stderr, /--average-every needs --average N/);
+    const bad2 = await trainSmall(data, ["--keep-every", "2", "--out", `${dir}/x.safetensors`]);
+    equal(bad2.code, 2);
+    match(bad2.stderr, /--keep-every needs --keep N/);
+  },
+);

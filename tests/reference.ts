@@ -258,3 +258,47 @@ export function refDropoutMask(n: number, p: number, seed: number, offset = 0): 
   }
   return out;
 }
+
+/**
+ * The 8-bit inference matmul, exactly: W [n, k] rows to 7 bits (scale max|w|/63), rows
+ * of A to 8 bits (scale max|a|/127), integer dot products, then the same f32 epilogue:
+ * (dot · (sa · sw)) (+ C) (+ bias). Rounding is to nearest, ties to even, as wasm's.
+ */
+export function refMatmulInt8(
+  a: Float32Array,
+  w: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  o: { bias?: Float32Array; c?: Float32Array } = {},
+): Float32Array {
+  const f = Math.fround;
+  const nearestEven = (x: number) => {
+    const r = Math.round(x);
+    return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  };
+  const quantize = (row: Float32Array, levels: number) => {
+    let mx = 0;
+    for (const x of row) mx = Math.max(mx, Math.abs(x));
+    const inv = mx > 0 ? f(levels / mx) : 0;
+    return {
+      q: Array.from(row, (x) => Math.max(-levels, Math.min(levels, nearestEven(f(x * inv))))),
+      s: f(mx / levels),
+      finite: Number.isFinite(mx),
+    };
+  };
+  const wq = Array.from({ length: n }, (_, j) => quantize(w.subarray(j * k, (j + 1) * k), 63));
+  const out = new Float32Array(m * n);
+  for (let i = 0; i < m; i++) {
+    const aq = quantize(a.subarray(i * k, (i + 1) * k), 127);
+    for (let j = 0; j < n; j++) {
+      let dot = 0;
+      for (let p = 0; p < k; p++) dot += aq.q[p] * wq[j].q[p];
+      let v = aq.finite ? f(f(dot) * f(aq.s * wq[j].s)) : NaN;
+      if (o.c) v = f(v + o.c[i * n + j]);
+      if (o.bias) v = f(v + o.bias[j]);
+      out[i * n + j] = v;
+    }
+  }
+  return out;
+}

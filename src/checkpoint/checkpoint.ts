@@ -375,6 +375,13 @@ export interface LoadedCheckpoint {
 export interface LoadOptions {
   /** Threads for the kernels (default: every core). */
   threads?: number;
+  /**
+   * Translate (and run every other inference) with 8-bit matrix products: rows of
+   * activations quantized on the fly, integer dot products, scales applied after.
+   * Default: true for an 8-bit checkpoint (metadata `quantization: int8-rowwise`),
+   * false otherwise. Training always uses the 32-bit weights.
+   */
+  int8?: boolean;
 }
 
 /**
@@ -424,6 +431,7 @@ export function loadCheckpoint(bytes: Uint8Array, opts: LoadOptions = {}): Loade
     optimizer = new Adam(params, config.dModel, saved.options);
     optimizer.step = saved.step;
   }
+  params.useInt8(opts.int8 ?? quantized);
   const model = new Transformer(core, srcVocab, tgtVocab, codec);
   return { model, optimizer, metadata: file.metadata };
 }

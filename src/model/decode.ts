@@ -65,7 +65,7 @@ export class IncrementalDecoder {
         const w = params.get(`${p}.in_proj_weight`);
         const b = c.attentionBias ? params.get(`${p}.in_proj_bias`) : undefined;
         const kv = this.#pass.alloc(memory.rows, 2 * d);
-        linear(memory, w.rowSlice(d, 3 * d), b?.colSlice(d, 3 * d), kv);
+        linear(this.#pass, memory, w.rowSlice(d, 3 * d), b?.colSlice(d, 3 * d), kv);
         if (copies === 1) this.#cross.push(kv);
         else {
           const wide = this.#pass.alloc(this.rows * S, 2 * d);
@@ -112,6 +112,7 @@ export class IncrementalDecoder {
       if (!q) {
         q = pass.alloc(R, d);
         linear(
+          pass,
           h,
           params.get(`${prefix}.in_proj_weight`).rowSlice(0, d),
           c.attentionBias ? params.get(`${prefix}.in_proj_bias`).colSlice(0, d) : undefined,
@@ -131,6 +132,7 @@ export class IncrementalDecoder {
       if (!c.attentionOutProj) return ctx;
       const o = pass.alloc(R, d);
       linear(
+        pass,
         ctx,
         params.get(`${prefix}.out_proj.weight`),
         c.attentionBias ? params.get(`${prefix}.out_proj.bias`) : undefined,
@@ -150,6 +152,7 @@ export class IncrementalDecoder {
       [x] = residual(pass, `${p}.norm1`, x, (h) => {
         const qkv = pass.alloc(R, 3 * d);
         linear(
+          pass,
           h,
           params.get(`${p}.self_attn.in_proj_weight`),
           c.attentionBias ? params.get(`${p}.self_attn.in_proj_bias`) : undefined,
@@ -184,7 +187,7 @@ export class IncrementalDecoder {
     }
     if (c.norm !== "none" && c.finalNorm) [x] = norm(pass, "decoder.norm", x);
     const logits = pass.alloc(R, c.tgtVocab);
-    linear(x, params.get(core.generatorWeight), params.get("generator.bias"), logits);
+    linear(pass, x, params.get(core.generatorWeight), params.get("generator.bias"), logits);
     return logits.view();
   }
 

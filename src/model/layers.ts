@@ -11,6 +11,7 @@ import type { Runtime } from "../runtime/runtime.ts";
 import type { ParamStore } from "./params.ts";
 import type { TransformerConfig } from "./config.ts";
 import { matmulInto } from "../kernels/matmul.ts";
+import { type Int8Weights, matmulInt8Into } from "../kernels/matmul_int8.ts";
 import { attentionBackwardInto, attentionInto } from "../kernels/attention.ts";
 import { layerNormBackwardInto, layerNormInto } from "../kernels/layernorm.ts";
 import { activationBackwardInto, activationInto } from "../kernels/activations.ts";
@@ -37,6 +38,11 @@ export class Pass {
     return this.rt.scratch(rows, cols);
   }
 
+  /** The 8-bit copy of weight matrix `w` to compute with, when inferring in 8 bits. */
+  int8(w: Tensor): Int8Weights | undefined {
+    return this.train ? undefined : this.params.int8For(w);
+  }
+
   get dropout(): number {
     return this.train ? this.config.dropout : 0;
   }
@@ -58,9 +64,14 @@ export class Pass {
   }
 }
 
-/** y = x·Wᵀ + b (PyTorch's nn.Linear layout: W is [out, in]). */
-export function linear(x: Tensor, w: Tensor, b: Tensor | undefined, y: Tensor): void {
-  matmulInto(x, w, y, { transB: true, bias: b });
+/**
+ * y = x·Wᵀ + b (PyTorch's nn.Linear layout: W is [out, in]); in 8 bits when the pass
+ * infers with the model's 8-bit weights.
+ */
+export function linear(pass: Pass, x: Tensor, w: Tensor, b: Tensor | undefined, y: Tensor): void {
+  const q = pass.int8(w);
+  if (q) matmulInt8Into(x, q, y, { bias: b });
+  else matmulInto(x, w, y, { transB: true, bias: b });
 }
 
 /** gW += dyᵀ·x, gb += Σ dy, and dx (= or +=) dy·W when dx is given. */
@@ -134,13 +145,13 @@ export function multiHeadAttention(
   let qkv: Tensor | undefined, qOnly: Tensor | undefined, kvOnly: Tensor | undefined;
   if (self) {
     qkv = pass.alloc(xq.rows, 3 * d);
-    linear(xq, w, b, qkv);
+    linear(pass, xq, w, b, qkv);
     [qt, kt, vt] = [qkv.colSlice(0, d), qkv.colSlice(d, 2 * d), qkv.colSlice(2 * d, 3 * d)];
   } else {
     qOnly = pass.alloc(xq.rows, d);
     kvOnly = pass.alloc(xkv.rows, 2 * d);
-    linear(xq, w.rowSlice(0, d), b?.colSlice(0, d), qOnly);
-    linear(xkv, w.rowSlice(d, 3 * d), b?.colSlice(d, 3 * d), kvOnly);
+    linear(pass, xq, w.rowSlice(0, d), b?.colSlice(0, d), qOnly);
+    linear(pass, xkv, w.rowSlice(d, 3 * d), b?.colSlice(d, 3 * d), kvOnly);
     [qt, kt, vt] = [qOnly, kvOnly.colSlice(0, d), kvOnly.colSlice(d, 2 * d)];
   }
   const ctx = pass.alloc(xq.rows, d);
@@ -167,6 +178,7 @@ export function multiHeadAttention(
   if (outProj) {
     out = pass.alloc(xq.rows, d);
     linear(
+      pass,
       ctx,
       params.get(`${prefix}.out_proj.weight`),
       config.attentionBias ? params.get(`${prefix}.out_proj.bias`) : undefined,
@@ -234,12 +246,12 @@ export function feedForward(pass: Pass, prefix: string, x: Tensor): [Tensor, Bac
   const w1 = params.get(`${prefix}.linear1.weight`), b1 = params.get(`${prefix}.linear1.bias`);
   const w2 = params.get(`${prefix}.linear2.weight`), b2 = params.get(`${prefix}.linear2.bias`);
   const h = pass.alloc(x.rows, config.dFF);
-  linear(x, w1, b1, h);
+  linear(pass, x, w1, b1, h);
   const a = pass.alloc(x.rows, config.dFF);
   activationInto(config.activation, h, a);
   const [ad, dropBack] = pass.drop(a);
   const out = pass.alloc(x.rows, config.dModel);
-  linear(ad, w2, b2, out);
+  linear(pass, ad, w2, b2, out);
   pass.trace?.(`${prefix}.feed_forward`, out);
   return [out, (dout) => {
     const dad = pass.alloc(x.rows, config.dFF);

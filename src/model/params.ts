@@ -8,6 +8,7 @@ import type { Runtime } from "../runtime/runtime.ts";
 import type { Tensor } from "../runtime/tensor.ts";
 import type { ParamSpec } from "./config.ts";
 import { VamosError } from "../errors.ts";
+import { Int8Weights } from "../kernels/matmul_int8.ts";
 
 /** Where one parameter lives in the region. */
 export interface ParamEntry extends ParamSpec {
@@ -44,6 +45,8 @@ export class ParamStore {
   #v?: Tensor;
   readonly entries: ParamEntry[];
   readonly #byName = new Map<string, ParamEntry>();
+  /** 8-bit copies of the matrices for inference, and whether the weights moved since. */
+  #int8?: { byEntry: Map<ParamEntry, Int8Weights>; stale: boolean };
 
   /** Lays out `specs` in a fresh region of `rt`. */
   constructor(readonly rt: Runtime, specs: ParamSpec[]) {
@@ -111,6 +114,58 @@ export class ParamStore {
         for (let i = 0; i < e.size; i++) f[at + i] = (random() * 2 - 1) * limit;
       }
     }
+  }
+
+  /**
+   * Keeps an 8-bit copy of every matrix ({@linkcode Int8Weights}) for inference, or
+   * drops it. Allocates, so call it outside a pass.
+   */
+  useInt8(on: boolean): void {
+    if (!on) {
+      this.#int8 = undefined;
+      return;
+    }
+    if (this.#int8) return;
+    const byEntry = new Map<ParamEntry, Int8Weights>();
+    for (const e of this.entries) {
+      if (e.shape.length === 2) byEntry.set(e, Int8Weights.from(this.get(e.name)));
+    }
+    this.#int8 = { byEntry, stale: false };
+  }
+
+  /** Whether inference uses 8-bit copies of the matrices. */
+  get int8(): boolean {
+    return this.#int8 !== undefined;
+  }
+
+  /** The weights changed (an optimizer step): 8-bit copies are redone before next use. */
+  weightsChanged(): void {
+    if (this.#int8) this.#int8.stale = true;
+  }
+
+  /**
+   * The 8-bit copy of `w` when 8-bit inference is on and `w` is rows of a parameter
+   * matrix (a view from {@linkcode get}, possibly row-sliced); otherwise undefined.
+   */
+  int8For(w: Tensor): Int8Weights | undefined {
+    const q = this.#int8;
+    if (!q || w.rt !== this.rt) return undefined;
+    if (q.stale) {
+      for (const [e, iw] of q.byEntry) {
+        const v = this.get(e.name);
+        this.rt.kernels.prepareInt8Weights(v.ptr, v.ld, v.rows, v.cols, iw.ptr, iw.scales);
+      }
+      q.stale = false;
+    }
+    const at = (w.ptr - this.values.ptr) / 4;
+    for (const [e, iw] of q.byEntry) {
+      const cols = e.shape[1];
+      if (at < e.offset || at >= e.offset + e.size) continue;
+      const r0 = (at - e.offset) / cols;
+      if (!Number.isInteger(r0) || w.cols !== cols || w.ld !== cols) return undefined;
+      return r0 === 0 && w.rows === iw.rows ? iw : iw.rowSlice(r0, r0 + w.rows);
+    }
+    return undefined;
   }
 
   /** Sets every gradient to zero. */

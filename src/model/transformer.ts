@@ -211,7 +211,7 @@ export class TransformerCore {
     const h = x;
     const logits = pass.alloc(h.rows, c.tgtVocab);
     const w = this.params.get(this.generatorWeight);
-    linear(h, w, this.params.get("generator.bias"), logits);
+    linear(pass, h, w, this.params.get("generator.bias"), logits);
     pass.trace?.("logits", logits);
     backs.push((dlogits) => {
       const dh = pass.alloc(h.rows, c.dModel);

@@ -50,6 +50,7 @@ export function sharedMemoryAvailable(): boolean {
 /** The kernel exports, in the order the worker pool numbers them. */
 export const PARALLEL_OPS = [
   "matmul",
+  "matmulInt8",
   "attentionForward",
   "attentionBackward",
   "softmaxForward",
@@ -78,6 +79,8 @@ export class Runtime {
   readonly memory: WebAssembly.Memory;
   /** The kernels, bound to this memory. */
   readonly kernels: KernelExports;
+  /** Bytes of scratch memory each thread's kernels have (matmul's packed panels). */
+  readonly workspaceBytes: number;
   #top: number;
   readonly #poison: boolean;
   readonly #pool?: WorkerPool;
@@ -105,6 +108,7 @@ export class Runtime {
     this.#poison = options.poison ?? false;
     this.#top = align(this.kernels.heapBase());
     const wsBytes = Number(this.kernels.MATMUL_WORKSPACE_BYTES.value);
+    this.workspaceBytes = wsBytes;
     const ws = this.allocBytes(wsBytes);
     this.kernels.setWorkspace(ws, wsBytes);
     if (shared) {

@@ -32,6 +32,28 @@ export interface KernelExports {
     alpha: number,
     accumulate: number,
   ): void;
+  matmulInt8(
+    a: number,
+    lda: number,
+    w: number,
+    wScales: number,
+    bias: number,
+    c: number,
+    ldc: number,
+    m: number,
+    n: number,
+    k: number,
+    accumulate: number,
+  ): void;
+  prepareInt8Weights(
+    w: number,
+    ldw: number,
+    rows: number,
+    k: number,
+    dst: number,
+    scales: number,
+  ): void;
+  int8WorkspaceBytes(k: number): number;
   softmaxForward(x: number, y: number, rows: number, cols: number): void;
   softmaxBackward(y: number, dy: number, dx: number, rows: number, cols: number): void;
   attentionForward(

@@ -84,6 +84,7 @@ export class Adam {
     const lr = this.learningRate(this.step);
     const { m, v } = this.#params.moments();
     adamStepInto(this.#params.values, this.#params.grads, m, v, this.step, { ...this.options, lr });
+    this.#params.weightsChanged();
     return { gradNorm: norm, lr };
   }
 }

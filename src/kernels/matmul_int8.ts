@@ -1,0 +1,114 @@
+// 8-bit inference matmul: C = A·Wᵀ (+ bias) (+ C) with W prepared once in 8 bits.
+import type { Runtime } from "../runtime/runtime.ts";
+import type { Tensor } from "../runtime/tensor.ts";
+import { ShapeError } from "../errors.ts";
+import { checkInMemory, checkSameRuntime, checkShape, shapeOf } from "./_check.ts";
+import { splitRange, threadsFor } from "./_split.ts";
+
+/**
+ * A weight matrix W [rows, cols] (nn.Linear's [out, in]) prepared for
+ * {@linkcode matmulInt8Into}: each row in 7 bits plus 64 (bytes 1..127, what the relaxed
+ * integer dot product multiplies exactly) with one scale, rows padded to 16 bytes.
+ * Rows of it can be used on their own ({@linkcode Int8Weights.rowSlice}).
+ */
+export class Int8Weights {
+  /** Bytes per stored row (cols rounded up to 16). */
+  readonly stride: number;
+  constructor(
+    readonly rt: Runtime,
+    /** Byte offset of row 0. */
+    readonly ptr: number,
+    /** Byte offset of row 0's f32 scale. */
+    readonly scales: number,
+    readonly rows: number,
+    readonly cols: number,
+  ) {
+    this.stride = Math.ceil(cols / 16) * 16;
+  }
+
+  /** Prepares `w` (f32, [out, in]) in fresh memory of its runtime. */
+  static from(w: Tensor): Int8Weights {
+    checkInMemory("int8 weights", "W", w);
+    const rt = w.rt, stride = Math.ceil(w.cols / 16) * 16;
+    const ptr = rt.allocBytes(w.rows * stride, false);
+    const scales = rt.allocBytes(w.rows * 4, false);
+    rt.kernels.prepareInt8Weights(w.ptr, w.ld, w.rows, w.cols, ptr, scales);
+    return new Int8Weights(rt, ptr, scales, w.rows, w.cols);
+  }
+
+  /** Rows [r0, r1), as a view. */
+  rowSlice(r0: number, r1: number): Int8Weights {
+    if (!(Number.isInteger(r0) && Number.isInteger(r1) && 0 <= r0 && r0 < r1 && r1 <= this.rows)) {
+      throw new RangeError(`Rows [${r0}, ${r1}) are not within the ${this.rows} rows`);
+    }
+    return new Int8Weights(
+      this.rt,
+      this.ptr + r0 * this.stride,
+      this.scales + 4 * r0,
+      r1 - r0,
+      this.cols,
+    );
+  }
+}
+
+/** Options of {@linkcode matmulInt8Into}. */
+export interface MatmulInt8Options {
+  /** A [1, N] row added to every row of C. */
+  bias?: Tensor;
+  /** Add the product to C instead of overwriting it. */
+  accumulate?: boolean;
+}
+
+/**
+ * C [M, N] = A [M, K] · Wᵀ (+ bias) (+ C) with W [N, K] in 8 bits: each row of A is
+ * quantized to 8 bits on the fly, products are summed exactly in integers and scaled
+ * back to f32. Results do not depend on the thread count or the SIMD build.
+ */
+export function matmulInt8Into(
+  a: Tensor,
+  w: Int8Weights,
+  c: Tensor,
+  opts: MatmulInt8Options = {},
+): void {
+  const K = "matmulInt8";
+  if (a.cols !== w.cols) {
+    throw new ShapeError(
+      `${K}: inner dimensions differ: A is ${shapeOf(a)}, W is [${w.rows}, ${w.cols}]`,
+    );
+  }
+  checkInMemory(K, "A", a);
+  const m = a.rows, n = w.rows, k = a.cols;
+  checkShape(K, "C", c, m, n);
+  const ts = [a, c];
+  if (opts.bias) {
+    checkShape(K, "bias", opts.bias, 1, n);
+    ts.push(opts.bias);
+  }
+  checkSameRuntime(K, ts);
+  if (w.rt !== a.rt) throw new ShapeError(`${K}: W belongs to another Runtime`);
+  const rt = a.rt;
+  if (rt.kernels.int8WorkspaceBytes(k) > rt.workspaceBytes) {
+    throw new ShapeError(`${K}: rows of ${k} values do not fit the kernel workspace`);
+  }
+  const bias = opts.bias?.ptr ?? 0, acc = opts.accumulate ? 1 : 0;
+  const threads = threadsFor(rt, m * n * k);
+  const parts = threads > 1 && n >= 16 * threads
+    ? splitRange(n, threads, 8)
+    : [[0, n] as [number, number]];
+  rt.parallel(
+    "matmulInt8",
+    parts.map(([j0, j1]) => [
+      a.ptr,
+      a.ld,
+      w.ptr + j0 * w.stride,
+      w.scales + 4 * j0,
+      bias && bias + 4 * j0,
+      c.ptr + 4 * j0,
+      c.ld,
+      m,
+      j1 - j0,
+      k,
+      acc,
+    ]),
+  );
+}

@@ -1,4 +1,4 @@
-import { deepEqual, equal } from "node:assert/strict";
+import { deepEqual, equal, ok } from "node:assert/strict";
 import { BpeCodec, pretokenize } from "../src/text/bpe.ts";
 import { createModel } from "../src/model/model.ts";
 import { loadModel, saveModel } from "../src/checkpoint/checkpoint.ts";
@@ -74,4 +74,12 @@ Deno.test("tokenizeSource: a capitalized first word known only in lowercase take
   deepEqual(bpe.tokenizeSource("Tom left."), bpe.tokenize("Tom left."));
   // Nothing else changes.
   deepEqual(bpe.tokenizeSource("Will you marry me?"), bpe.tokenize("Will you marry me?"));
+  // Text in capitals only: Title or lowercase, whichever splits less.
+  deepEqual(bpe.tokenizeSource("WILL YOU MARRY ME?"), bpe.tokenizeSource("Will you marry me?"));
+  deepEqual(bpe.tokenizeSource("THEY WILL MARRY SOON."), bpe.tokenize("They will marry soon."));
+  ok(bpe.tokenize("WILL YOU MARRY ME?").length > bpe.tokenize("Will you marry me?").length);
+  // Capitals beside lowercase text are an acronym, a capitalized word mid-sentence a
+  // name: both left alone.
+  deepEqual(bpe.tokenizeSource("Will you MARRY me?"), bpe.tokenize("Will you MARRY me?"));
+  deepEqual(bpe.tokenizeSource("Will you Marry me?"), bpe.tokenize("Will you Marry me?"));
 });

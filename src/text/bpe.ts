@@ -239,21 +239,45 @@ export class BpeCodec implements TextCodec {
   }
 
   /**
-   * Tokens of a sentence to translate: as {@linkcode tokenize}, except that a capitalized
-   * first word that splits into more pieces than its lowercase, mid-sentence form
-   * ("Marry" → "Mar ry", but "▁marry" is one token) is taken in that form. The training
-   * data has many words only in lowercase after a space; at the start of a sentence they
-   * would otherwise be pieces the model never learned together.
+   * Tokens of a sentence to translate: as {@linkcode tokenize}, except for words whose
+   * capitals split them into pieces the model never learned together (the training data
+   * has most words only in lowercase). A capitalized first word that splits into more
+   * pieces than its mid-sentence lowercase form is taken in that form ("Marry" → "Mar ry",
+   * but "▁marry" is one token). In text written in capitals only, a word that is not
+   * itself a token (as "▁TV" is) is taken as Title or lowercase, whichever splits into
+   * fewer pieces (the more frequent on a tie: the one whose rarest piece was learned
+   * first), so "I AM HUNGRY." reads as "I am hungry."; capitals beside lowercase text are
+   * acronyms ("AIDS"), and capitalized words mid-sentence mostly names ("in May",
+   * "Tibet"), which other casings would turn into other words: both are left alone.
    */
   tokenizeSource(text: string): string[] {
-    const pieces = pretokenize(text);
-    const first = pieces[0];
-    if (first && !first.startsWith(SPACE) && /^\p{Lu}\p{Ll}/u.test(first)) {
-      const lower = SPACE + first[0].toLowerCase() + first.slice(1);
-      const asIs = this.#encodePiece(first), asWord = this.#encodePiece(lower);
-      if (asWord.length < asIs.length) pieces[0] = lower;
-    }
-    return pieces.flatMap((p) => this.#encodePiece(p));
+    // Of several spellings, the tokens of the one in the fewest pieces; on a tie, the one
+    // whose rarest piece the merges learned first (token ids follow merge order).
+    const rarest = (t: string[]) => Math.max(...t.map((x) => this.vocabulary.id(x) ?? 0));
+    const fewest = (forms: string[]) =>
+      forms.map((f) => this.#encodePiece(f)).reduce((best, t) =>
+        t.length < best.length || (t.length === best.length && rarest(t) < rarest(best)) ? t : best
+      );
+    // Capitals in text with lowercase letters are acronyms ("AIDS"), not shouting.
+    const shouting = !/\p{Ll}/u.test(text);
+    return pretokenize(text).flatMap((piece, i) => {
+      const asIs = this.#encodePiece(piece);
+      const spaced = piece.startsWith(SPACE);
+      const word = spaced ? piece.slice(1) : piece;
+      const lower = word.toLowerCase(), at = spaced ? SPACE : "";
+      // A lone capital in shouted text ("LET'S") is lowercase, but for the pronoun.
+      if (shouting && /^\p{Lu}$/u.test(word) && word !== "I") return this.#encodePiece(at + lower);
+      if (asIs.length === 1) return asIs;
+      if (shouting && /^\p{Lu}[\p{Lu}'’]+$/u.test(word)) {
+        const title = word[0] + lower.slice(1);
+        return fewest([at + title, at + lower]);
+      }
+      if (i === 0 && !spaced && /^\p{Lu}\p{Ll}/u.test(word)) {
+        const mid = this.#encodePiece(SPACE + lower);
+        return mid.length < asIs.length ? mid : asIs;
+      }
+      return asIs;
+    });
   }
 
   /** Subword tokens to text: "▁" becomes a space, byte tokens are decoded as UTF-8. */

@@ -35,7 +35,8 @@ Options:
   --data FILE        tab-separated english<TAB>spanish pairs
   --split NAME       test | dev: score the held-out part the model was trained without
   --limit N          score only the first N source sentences
-  --beam N           beam search with N hypotheses (default 1: greedy)
+  --beam N           beam search with N hypotheses; 1 is greedy decoding (default: the
+                     model's, 4 for the shipped model, otherwise 1)
   --out FILE         also write "source<TAB>translation<TAB>references" lines
   --threads N        threads for the kernels (default: every core)
   -h, --help         this help`;
@@ -57,7 +58,7 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   const limit = positiveIntegerFlag(v, "limit");
-  const beam = numberFlag(v, "beam", { min: 1, max: MAX_BEAM, integer: true }) ?? 1;
+  const beamFlag = numberFlag(v, "beam", { min: 1, max: MAX_BEAM, integer: true });
   const threads = threadsFlag(v, "eval");
   if (v.split && v.split !== "test" && v.split !== "dev") {
     throw new UsageError(`--split must be test or dev, got "${v.split}"`);
@@ -68,6 +69,7 @@ async function main(args: string[]): Promise<number> {
   try {
     const checkpoint = await modelBytesForCli(v.model);
     const { model, metadata } = loadCheckpoint(checkpoint, { threads });
+    const beam = beamFlag ?? model.beam;
     try {
       const bytes = await readFileForCli(v.data, "data file");
       let pairs = parseTsv(decodeText(bytes, v.data), v.data);
@@ -102,7 +104,7 @@ async function main(args: string[]): Promise<number> {
       let failed = 0;
       for (let i = 0; i < groups.length; i += 256) {
         const window = groups.slice(i, i + 256);
-        model.translateEach(window.map((g) => g.source), { beam }).forEach((r, k) => {
+        model.translateEach(window.map((g) => g.source), { beam: beamFlag }).forEach((r, k) => {
           if (r.error) failed++;
           else {
             hyps.push(r.translation);
@@ -121,7 +123,7 @@ async function main(args: string[]): Promise<number> {
       const refs = used.map((g) => g.references);
       const bleu = corpusBleu(hyps, refs);
       console.log(
-        `${beam > 1 ? `beam ${beam}: ` : ""}${used.length} sentences${
+        `${beam > 1 ? `beam ${beam}: ` : "greedy: "}${used.length} sentences${
           failed ? ` (${failed} the model cannot translate, skipped)` : ""
         }, ${refs.reduce((n, r) => n + r.length, 0)} references, translated in ${
           seconds.toFixed(1)

@@ -10,7 +10,8 @@
  * Exit codes: 0 success, 1 failure, 2 usage error.
  * @module
  */
-import { parseFlags, runCli, UsageError } from "./src/cli/run.ts";
+import { numberFlag, parseFlags, runCli, UsageError } from "./src/cli/run.ts";
+import { MAX_BEAM } from "./src/model/beam.ts";
 import { modelBytesForCli } from "./src/cli/models.ts";
 import { checkOutputPath, writeAtomic } from "./src/cli/output_files.ts";
 import { loadCheckpoint, saveModel } from "./src/checkpoint/checkpoint.ts";
@@ -22,6 +23,8 @@ Writes the model with 8-bit matrices (a scale per row) and 32-bit biases and nor
 Options:
   --model FILE   the checkpoint to quantize, or "default" for the shipped model
   --out FILE     the 8-bit checkpoint to write
+  --beam N       the beam width its translations use by default (stored in the
+                 checkpoint; default: the model's, 1 = greedy decoding)
   --force        replace --out if it exists
   -h, --help     this help`;
 
@@ -29,6 +32,7 @@ async function main(args: string[]): Promise<number> {
   const { values: v } = parseFlags(args, {
     model: { type: "string" },
     out: { type: "string" },
+    beam: { type: "string" },
     force: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   });
@@ -42,9 +46,11 @@ async function main(args: string[]): Promise<number> {
     replace: v.force!,
     hint: "pass --force to replace it, or another --out",
   });
+  const beam = numberFlag(v, "beam", { min: 1, max: MAX_BEAM, integer: true });
   const bytes = await modelBytesForCli(v.model);
   const { model, metadata } = loadCheckpoint(bytes, { threads: 1 });
-  const { optimizer: _, quantization: __, ...keep } = metadata;
+  if (beam !== undefined) model.beam = beam;
+  const { optimizer: _, quantization: __, beam: ___, ...keep } = metadata;
   const out = saveModel(model, { dtype: "I8", metadata: keep });
   model.close();
   writeAtomic(v.out, out);

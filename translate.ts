@@ -47,7 +47,8 @@ Options:
                      (reading a file needs --allow-read)
   --explain          show the computation step by step, with the model's numbers
   --max-tokens N     longest translation, in tokens (default: the model's limit)
-  --beam N           beam search with N hypotheses per sentence (default 1: greedy)
+  --beam N           beam search with N hypotheses per sentence; 1 is greedy decoding
+                     (default: the model's, 4 for the shipped model, otherwise 1)
   --nbest N          print the N best translations of each line, as
                      "LINE ||| translation ||| score" (Marian's n-best format; beam ≥ N)
   --threads N        threads for the kernels (default: every core)
@@ -75,10 +76,7 @@ async function main(args: string[]): Promise<number> {
   }
   const maxTokens = positiveIntegerFlag(values, "max-tokens");
   const nbest = numberFlag(values, "nbest", { min: 1, max: MAX_BEAM, integer: true });
-  const beam = Math.max(
-    numberFlag(values, "beam", { min: 1, max: MAX_BEAM, integer: true }) ?? 1,
-    nbest ?? 1,
-  );
+  const beamFlag = numberFlag(values, "beam", { min: 1, max: MAX_BEAM, integer: true });
   const threads = threadsFlag(values, "translate");
   if (positionals.length === 0 && Deno.stdin.isTerminal()) {
     throw new UsageError(
@@ -89,6 +87,7 @@ async function main(args: string[]): Promise<number> {
     if (s.trim() === "") throw new UsageError("Nothing to translate: a sentence is empty");
   }
   const model = await openModelForCli(values.model!, threads);
+  const beam = Math.max(beamFlag ?? model.beam, nbest ?? 1);
   try {
     if (values.explain) {
       const sentences = positionals.length ? positionals : await readAllLines();

@@ -1,7 +1,9 @@
 // Beam search: beam 1 is exactly greedy decoding; a beam wide enough to hold every
 // hypothesis finds what exhaustive search finds, with the same scores; n-best lists are
 // in score order; a batch gives what one sentence at a time gives.
-import { deepEqual, equal, ok } from "node:assert/strict";
+import { deepEqual, equal, ok, rejects } from "node:assert/strict";
+import { CheckpointError, loadModel, saveModel } from "../src/checkpoint/checkpoint.ts";
+import { editMetadata } from "./_safetensors_edit.ts";
 import { createModel } from "../src/model/model.ts";
 import { statquestModel } from "../src/model/statquest.ts";
 import { Vocabulary } from "../src/text/vocabulary.ts";
@@ -146,5 +148,28 @@ Deno.test("n-best lists are in score order, and batches equal one sentence at a 
   equal(nbest.length, 3);
   equal(nbest[0].translation, shipped.translate("Where is the bathroom?", { beam: 4 }));
   ok(nbest[0].score >= nbest[1].score && nbest[1].score >= nbest[2].score);
+  shipped.close();
+});
+
+Deno.test("a checkpoint's beam metadata is the model's default beam width", async () => {
+  const m = randomModel(4);
+  equal(m.beam, 1);
+  m.beam = 3;
+  const texts = ["w1 w2 w3", "w4 w0", "w2"];
+  const copy = await loadModel(saveModel(m), { threads: 1 });
+  equal(copy.beam, 3);
+  deepEqual(copy.translate(texts), m.translate(texts, { beam: 3 }));
+  deepEqual(copy.translateEach(texts).map((r) => r.translation), m.translate(texts, { beam: 3 }));
+  deepEqual(copy.translate(texts, { beam: 1 }), m.translate(texts, { beam: 1 }));
+  equal(copy.translateNBest("w1 w2").length, 1);
+  for (const bad of ["0", "x", "65", "2.5", ""]) {
+    const bytes = editMetadata(saveModel(m), "beam", bad);
+    await rejects(loadModel(bytes, { threads: 1 }), CheckpointError, `beam "${bad}"`);
+  }
+  m.close();
+  copy.close();
+  // The shipped model translates with beam 4 unless told otherwise.
+  const shipped = await loadDefaultModel({ threads: 1 });
+  equal(shipped.beam, 4);
   shipped.close();
 });

@@ -12,6 +12,7 @@ import {
 import { createModel } from "../src/model/model.ts";
 import { Vocabulary } from "../src/text/vocabulary.ts";
 import { Adam } from "../src/train/optimizer.ts";
+import { train } from "../src/train/train.ts";
 import { randomArray } from "./_helpers.ts";
 import { editHeader, editMetadata, splitFile } from "./_safetensors_edit.ts";
 
@@ -147,4 +148,39 @@ Deno.test("quantize.ts writes an 8-bit copy of a checkpoint", async () => {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("8-bit checkpoints infer with 8-bit products, close to the 32-bit ones", async () => {
+  const m = model();
+  train(m, [{ source: "a b c", target: "c b a" }, { source: "b d", target: "d b" }], {
+    epochs: 30,
+    schedule: "constant",
+    lr: 0.01,
+    smoothing: 0,
+  });
+  const small = saveModel(m, { dtype: "I8" });
+  const q = await loadModel(small, { threads: 1 });
+  const f = await loadModel(small, { threads: 1, int8: false });
+  equal(q.core.params.int8, true);
+  equal(f.core.params.int8, false);
+  const src = [[0, 1, 2, 5]], tgt = [[4, 2, 1, 0]];
+  const close = (a: Float32Array, b: Float32Array, what: string) => {
+    let worst = 0, scale = 0;
+    for (let i = 0; i < a.length; i++) {
+      worst = Math.max(worst, Math.abs(a[i] - b[i]));
+      scale = Math.max(scale, Math.abs(b[i]));
+    }
+    ok(worst > 0, `${what}: the 8-bit path was not taken`);
+    ok(worst < 0.03 * scale, `${what}: logits differ by ${worst} (largest ${scale})`);
+  };
+  close(q.logits(src, tgt), f.logits(src, tgt), "loaded");
+  equal(q.translate("a b c"), f.translate("a b c"));
+  // Training moves the weights: the 8-bit copies follow (training itself is 32-bit).
+  const pairs = [{ source: "a b", target: "b a" }];
+  for (const x of [q, f]) train(x, pairs, { epochs: 3, schedule: "constant", lr: 0.05 });
+  close(q.logits(src, tgt), f.logits(src, tgt), "after training");
+  // A 32-bit checkpoint can opt in.
+  const opted = await loadModel(saveModel(m), { threads: 1, int8: true });
+  equal(opted.core.params.int8, true);
+  for (const x of [m, q, f, opted]) x.close();
 });

@@ -7,6 +7,7 @@
  * @module
  */
 import { Transformer } from "../model/model.ts";
+import { MAX_BEAM } from "../model/beam.ts";
 import { TransformerCore } from "../model/transformer.ts";
 import {
   parameterSpecs,
@@ -110,6 +111,7 @@ export function saveModel(model: Transformer, opts: SaveOptions = {}): Uint8Arra
     return [{ name: e.name, shape: e.shape, data, dtype }];
   });
   const metadata: Record<string, string> = {
+    ...(model.beam !== 1 ? { beam: String(model.beam) } : {}),
     ...opts.metadata,
     format: CHECKPOINT_FORMAT,
     config: JSON.stringify(model.config),
@@ -183,6 +185,7 @@ const TRAINING_METADATA: Record<string, (v: string) => boolean> = {
   training_seconds: (v) => decimal.test(v),
   steps: (v) => decimal.test(v),
   quantization: (v) => v === INT8_ROWWISE,
+  beam: (v) => decimal.test(v) && Number(v) >= 1 && Number(v) <= MAX_BEAM,
   train_options: (v) => {
     try {
       return isObject(JSON.parse(v));
@@ -433,6 +436,7 @@ export function loadCheckpoint(bytes: Uint8Array, opts: LoadOptions = {}): Loade
   }
   params.useInt8(opts.int8 ?? quantized);
   const model = new Transformer(core, srcVocab, tgtVocab, codec);
+  model.beam = Number(file.metadata.beam ?? 1);
   return { model, optimizer, metadata: file.metadata };
 }
 

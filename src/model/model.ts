@@ -70,6 +70,12 @@ export class Transformer {
    */
   readonly core: TransformerCore;
 
+  /**
+   * Beam width of translations that name none: 1 is greedy decoding. A checkpoint's
+   * `beam` metadata sets it when the model loads (the shipped model's is 4).
+   */
+  beam = 1;
+
   /** Wraps a numeric model with its vocabularies and tokenizer. */
   constructor(
     core: TransformerCore,
@@ -163,15 +169,15 @@ export class Transformer {
   }
 
   /**
-   * Greedy translations of token-id sequences (each without start and `<EOS>`), any
-   * number of them: they are decoded in bounded batches, results in input order.
+   * Translations of token-id sequences (each without start and `<EOS>`), any number of
+   * them: they are decoded in bounded batches, results in input order.
    */
   translateIds(
     src: readonly (readonly number[])[],
     maxTokens?: number,
     opts: BatchOptions = {},
   ): number[][] {
-    return decodeInBatches(this, src, { ...opts, maxTokens });
+    return decodeInBatches(this, src, { ...opts, beam: opts.beam ?? this.beam, maxTokens });
   }
 
   /**
@@ -190,7 +196,7 @@ export class Transformer {
       throw new VamosError("translate takes a string or an array of strings");
     }
     if (texts.length === 0) return [];
-    const results = translateTexts(this, texts, opts);
+    const results = translateTexts(this, texts, { ...opts, beam: opts.beam ?? this.beam });
     const failed = results.find((r) => r.error);
     if (failed) {
       // Unknown words are reported all at once, from every text.
@@ -226,7 +232,7 @@ export class Transformer {
     opts: BatchOptions & { nbest?: number } = {},
   ): { translation: string; score: number }[] {
     const nbest = opts.nbest ?? 1;
-    const beam = Math.max(opts.beam ?? 1, nbest);
+    const beam = Math.max(opts.beam ?? this.beam, nbest);
     const [hyps] = nbestInBatches(this, [this.encodeSource(text)], { ...opts, beam }, nbest);
     return hyps.map((h) => ({
       translation: this.codec.detokenize(this.tgtVocab.decode(h.tokens)),
@@ -239,7 +245,7 @@ export class Transformer {
    * instead of a translation, and the others are still translated.
    */
   translateEach(texts: readonly string[], opts: BatchOptions = {}): TextResult[] {
-    return translateTexts(this, texts, opts);
+    return translateTexts(this, texts, { ...opts, beam: opts.beam ?? this.beam });
   }
 
   /** Logits [batch, tgtLen, tgtVocab] for id sequences, padded to the longest. */

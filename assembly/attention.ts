@@ -6,7 +6,7 @@
 // last query sees every key, which also covers one-step decoding with a cache.
 // Causal rows are processed in blocks and never touch keys past the block's limit.
 import {
-  gemmPacked, matmul, PACK_B_FLOATS, PACK_B_OFFSET, PACK_K_MAX, packPanelsB, packRowsA,
+  gemmPacked, matmul, PACK_B_FLOATS, PACK_B_OFFSET, PACK_K_MAX, PACK_NR, packPanelsB, packRowsA,
 } from "./matmul";
 import { workspacePtr } from "./workspace";
 import { softmaxBackwardRow, softmaxRowWith } from "./softmax";
@@ -57,7 +57,8 @@ export function attentionForward(
       const ob = at(out, b * seqQ * ldo + h * dHead);
       const pb = at(probs, (b * heads + h) * seqQ * seqK);
       // Pack K (as Kᵀ panels) and V once for all row blocks when they fit the workspace.
-      const kPanels = (keyLen + 11) / 12 * 12, vPanels = (dHead + 11) / 12 * 12;
+      const kPanels = (keyLen + PACK_NR - 1) / PACK_NR * PACK_NR;
+      const vPanels = (dHead + PACK_NR - 1) / PACK_NR * PACK_NR;
       const packed = seqQ >= 4 && dHead <= PACK_K_MAX && keyLen <= PACK_K_MAX &&
         kPanels * dHead + vPanels * keyLen <= PACK_B_FLOATS && keyLen > 0;
       const pa = workspacePtr;

@@ -107,8 +107,8 @@ Output:
                        (older ones are removed), to average with average.ts as the paper does
   --keep-every N       with --keep: take those snapshots every N steps instead of at each save
                        (the same steps on every machine)
-  --average N          write the mean of the weights at the last N multiples of --average-every
-                       steps counted back from the last step (that one included), as the paper
+  --average N          write the mean of the weights after the steps that are multiples of
+                       --average-every among the last N·(--average-every) steps, as the paper
                        averages its last checkpoints; the full checkpoint keeps the last weights
   --average-every N    steps between the averaged weights (default 100)
   --ship               write the final weights without the optimizer state (for shipping);
@@ -619,15 +619,16 @@ async function main(args: string[]): Promise<number> {
     }
   };
 
-  // With --average N: the sum (f64, oldest first, as average.ts adds) of the weights at
-  // the last N multiples of --average-every steps before the end.
+  // With --average N: the sum (f64, oldest first, as average.ts adds) of the weights after
+  // the steps that are multiples of --average-every among the last N·(--average-every):
+  // the same steps --keep-every snapshots.
   const averageEvery = flags.averageEvery ?? 100;
   const averaged = { sum: undefined as Float64Array | undefined, steps: [] as number[] };
   const addToAverage = (step: number, totalSteps: number) => {
-    const back = totalSteps - step;
-    if (!flags.average || back % averageEvery !== 0 || back >= flags.average * averageEvery) {
-      return;
-    }
+    if (
+      !flags.average || step % averageEvery !== 0 ||
+      step <= totalSteps - flags.average * averageEvery
+    ) return;
     const w = model.core.params.values.view();
     const sum = averaged.sum ??= new Float64Array(w.length);
     for (let j = 0; j < w.length; j++) sum[j] += w[j];

@@ -13,7 +13,7 @@ import { softmaxBackwardRow, softmaxRowWith } from "./softmax";
 import { at, EXP_TABLE } from "./simd_math";
 
 // Query rows per block: one micro-kernel strip, so causal blocks skip the most keys.
-const ROW_BLOCK: i32 = 6;
+const ROW_BLOCK: i32 = 5;
 
 @inline function visibleKeys(i: i32, keyLen: i32, causal: i32, offset: i32): i32 {
   return causal ? max(0, min(keyLen, i + offset + 1)) : keyLen;

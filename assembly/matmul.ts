@@ -2,15 +2,19 @@
 // op(X) is X or its transpose; all matrices row-major with leading dimensions.
 //
 // Goto/BLIS structure: B is packed into KC x NR micro-panels, A into MR x KC strips,
-// and a 6x8 register-blocked micro-kernel walks them: 12 accumulators, two B vectors
-// and one broadcast A value, 15 names, all of which V8 keeps in registers on x86-64
-// (xmm0-14; xmm15 is its scratch). The 4x12 kernel used before needed 17 and spilled
-// accumulators to memory, putting a store and a reload on their dependency chains:
-// 6x8 measured 1.36x faster on an AMD EPYC (Zen 4), where that cost 40% of the peak.
+// and a 5x8 register-blocked micro-kernel walks them. Per step: two B vectors, one
+// vector of four A values broadcast by shuffles and a fifth A value loaded broadcast,
+// ten multiply-adds. 10 accumulators + 4 = 14 names, all in registers on x86-64 (V8
+// allocates xmm0-14). Loads set the pace: Deno's V8 checks every wasm memory access
+// explicitly (no trap handler), about a quarter of the time here (matmul at 92-95% of
+// the peak with --v8-flags=--no-wasm-bounds-checks), so the kernel loads as little as
+// its registers allow. Measured on an AMD EPYC (Zen 4): the 4x12 kernel used before
+// (17 names: spills) 62-67% of the peak, 6x8 with six broadcast loads 65-71%, this one
+// 73-83%; unrolling it by two, 55%.
 import { workspacePtr } from "./workspace";
 import { hsum, madd } from "./simd_math";
 
-const MR: i32 = 6;
+const MR: i32 = 5;
 const NR: i32 = 8;
 // Below this many rows of A, matmulFewRows (no packing) runs instead.
 const FEW_ROWS: i32 = 4;
@@ -78,29 +82,14 @@ function packA(
         for (let p = 0; p < kc; p++) {
           const d = dst + <usize> p * strideK;
           v128.store(d, v128.load(src));
-          store<i64>(d + 16, load<i64>(src + 16));
+          store<f32>(d + 16, load<f32>(src + 16));
           src += step;
         }
       } else {
-        // Rows 0-3 by 4x4 transposes, rows 4-5 interleaved in pairs.
         const r0 = at(a, (i0 + ir) * lda + p0);
         transpose4Rows(r0, lda, kc, dst, strideK);
-        const r4 = r0 + (<usize> (4 * lda) << 2), r5 = r4 + (<usize> lda << 2);
-        let p = 0;
-        for (; p + 4 <= kc; p += 4) {
-          const x = v128.load(at(r4, p)), y = v128.load(at(r5, p));
-          const lo = i32x4.shuffle(x, y, 0, 4, 1, 5), hi = i32x4.shuffle(x, y, 2, 6, 3, 7);
-          const d = dst + <usize> p * strideK + 16;
-          store<i64>(d, i64x2.extract_lane(lo, 0));
-          store<i64>(d + strideK, i64x2.extract_lane(lo, 1));
-          store<i64>(d + 2 * strideK, i64x2.extract_lane(hi, 0));
-          store<i64>(d + 3 * strideK, i64x2.extract_lane(hi, 1));
-        }
-        for (; p < kc; p++) {
-          const d = dst + <usize> p * strideK + 16;
-          store<f32>(d, load<f32>(at(r4, p)));
-          store<f32>(d, load<f32>(at(r5, p)), 4);
-        }
+        const r4 = r0 + (<usize> (4 * lda) << 2);
+        for (let p = 0; p < kc; p++) store<f32>(dst + <usize> p * strideK + 16, load<f32>(at(r4, p)));
       }
       dst += <usize> kc * strideK;
       continue;
@@ -185,10 +174,9 @@ function packB(
   v128.store(c, r1, 16);
 }
 
-// 6x8 micro-kernel over kc packed steps: per step two B vectors and six A values, each
-// loaded straight into all four lanes (one broadcast load, no shuffle), 12 multiply-adds.
-// Writes a full tile to c (row stride ldc floats); the caller stages partial tiles.
-function kernel6x8(
+// 5x8 micro-kernel over kc packed steps (see the top of the file). Writes a full tile to
+// c (row stride ldc floats); the caller stages partial tiles.
+function kernel5x8(
   kc: i32,
   ap: usize,
   bp: usize,
@@ -203,27 +191,24 @@ function kernel6x8(
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
-  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(bp, 0), b1 = v128.load(bp, 16);
-    let a = v128.load32_splat(ap, 0);
+    const av = v128.load(ap, 0);
+    let a = i32x4.shuffle(av, av, 0, 0, 0, 0);
     c00 = madd(a, b0, c00);
     c01 = madd(a, b1, c01);
-    a = v128.load32_splat(ap, 4);
+    a = i32x4.shuffle(av, av, 1, 1, 1, 1);
     c10 = madd(a, b0, c10);
     c11 = madd(a, b1, c11);
-    a = v128.load32_splat(ap, 8);
+    a = i32x4.shuffle(av, av, 2, 2, 2, 2);
     c20 = madd(a, b0, c20);
     c21 = madd(a, b1, c21);
-    a = v128.load32_splat(ap, 12);
+    a = i32x4.shuffle(av, av, 3, 3, 3, 3);
     c30 = madd(a, b0, c30);
     c31 = madd(a, b1, c31);
     a = v128.load32_splat(ap, 16);
     c40 = madd(a, b0, c40);
     c41 = madd(a, b1, c41);
-    a = v128.load32_splat(ap, 20);
-    c50 = madd(a, b0, c50);
-    c51 = madd(a, b1, c51);
     ap += MR << 2;
     bp += NR << 2;
   }
@@ -238,8 +223,6 @@ function kernel6x8(
   storeRow(c, c30, c31, valpha, add, bias);
   c += stride;
   storeRow(c, c40, c41, valpha, add, bias);
-  c += stride;
-  storeRow(c, c50, c51, valpha, add, bias);
 }
 
 // Few rows (decoding one token per sentence): no packing, which would cost as much as
@@ -399,9 +382,9 @@ export function matmul(
             const ap = packedA + (<usize> (ir * kc) << 2);
             const cij = at(c, (ic + ir) * ldc + jc + jr);
             if (mr == MR && nr == NR) {
-              kernel6x8(kc, ap, bp, cij, ldc, alpha, add, biasJ);
+              kernel5x8(kc, ap, bp, cij, ldc, alpha, add, biasJ);
             } else {
-              kernel6x8(kc, ap, bp, tile, NR, alpha, false, 0);
+              kernel5x8(kc, ap, bp, tile, NR, alpha, false, 0);
               for (let r = 0; r < mr; r++) {
                 const src = at(tile, r * NR);
                 const dst = at(cij, r * ldc);
@@ -443,9 +426,9 @@ export function gemmPacked(
       const a = ap + (<usize> (ir * kc) << 2);
       const cij = at(c, ir * ldc + jr);
       if (mr == MR && nr == NR) {
-        kernel6x8(kc, a, b, cij, ldc, 1, false, 0);
+        kernel5x8(kc, a, b, cij, ldc, 1, false, 0);
       } else {
-        kernel6x8(kc, a, b, tile, NR, 1, false, 0);
+        kernel5x8(kc, a, b, tile, NR, 1, false, 0);
         for (let r = 0; r < mr; r++) memory.copy(at(cij, r * ldc), at(tile, r * NR), <usize> nr << 2);
       }
     }

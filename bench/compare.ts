@@ -14,6 +14,8 @@ import { bestVariant } from "../src/runtime/wasm.ts";
 import { bestSeconds, machine } from "./_timing.ts";
 import { referenceBatch, referenceModel } from "./train_bench.ts";
 import { train } from "../src/train/train.ts";
+import { loadDefaultModel } from "../models/default.ts";
+import { SENTENCES } from "./_sentences.ts";
 
 const SHAPES: [number, number, number][] = [
   [64, 64, 64],
@@ -174,6 +176,39 @@ for (const [rows, cols] of [[4096, 128], [4096, 1024]]) {
   row(`translating 100 sentences as one batch (${rates[0][2]} tokens out)`, 1, "sentences/s");
 }
 rt2.close();
+
+{
+  // The shipped model translating one sentence at a time (what an interactive user
+  // does): 8-bit products (its default) and 32-bit, on 1 and 2 threads.
+  console.log(
+    "\n| shipped model, greedy, one sentence at a time | 1 thread | 2 threads | 2 threads / 1 |",
+  );
+  console.log("| --- | ---: | ---: | ---: |");
+  const perSentence: Record<string, number[]> = { "8-bit": [], "32-bit": [] };
+  for (const threads of [1, 2]) {
+    for (const kind of ["8-bit", "32-bit"]) {
+      const model = await loadDefaultModel({ threads, int8: kind === "8-bit" });
+      const seconds = bestSeconds(
+        () => {
+          for (const s of SENTENCES) model.translate(s, { beam: 1 });
+        },
+        1,
+        5,
+      );
+      perSentence[kind].push((seconds / SENTENCES.length) * 1000);
+      model.close();
+    }
+  }
+  for (const [kind, [one, two]] of Object.entries(perSentence)) {
+    console.log(
+      `| ${kind} products, ms per sentence | ${one.toFixed(2)} | ${two.toFixed(2)} | ${
+        (one / two).toFixed(2)
+      }× (speed) |`,
+    );
+  }
+  const [q, f] = [perSentence["8-bit"][0], perSentence["32-bit"][0]];
+  console.log(`| 8-bit over 32-bit products, 1 thread | | | ${(f / q).toFixed(2)}× (speed) |`);
+}
 
 // PyTorch on the same cores, in this run.
 const hasTorch = await new Deno.Command("/usr/bin/python3", { args: ["-c", "import torch"] })

@@ -260,8 +260,8 @@ export function refDropoutMask(n: number, p: number, seed: number, offset = 0): 
 }
 
 /**
- * The 8-bit inference matmul, exactly: W [n, k] rows to 7 bits (scale max|w|/63), rows
- * of A to 8 bits (scale max|a|/127), integer dot products, then the same f32 epilogue:
+ * The 8-bit inference matmul, exactly: rows of W [n, k] and of A to 8 bits (scale
+ * max|x|/127, values in -127..127), integer dot products, then the same f32 epilogue:
  * (dot · (sa · sw)) (+ C) (+ bias). Rounding is to nearest, ties to even, as wasm's.
  */
 export function refMatmulInt8(
@@ -287,7 +287,7 @@ export function refMatmulInt8(
       finite: Number.isFinite(mx),
     };
   };
-  const wq = Array.from({ length: n }, (_, j) => quantize(w.subarray(j * k, (j + 1) * k), 63));
+  const wq = Array.from({ length: n }, (_, j) => quantize(w.subarray(j * k, (j + 1) * k), 127));
   const out = new Float32Array(m * n);
   for (let i = 0; i < m; i++) {
     const aq = quantize(a.subarray(i * k, (i + 1) * k), 127);

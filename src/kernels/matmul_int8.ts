@@ -7,9 +7,9 @@ import { splitRange, threadsFor } from "./_split.ts";
 
 /**
  * A weight matrix W [rows, cols] (nn.Linear's [out, in]) prepared for
- * {@linkcode matmulInt8Into}: each row in 7 bits plus 64 (bytes 1..127, what the relaxed
- * integer dot product multiplies exactly) with one scale, rows padded to 16 bytes.
- * Rows of it can be used on their own ({@linkcode Int8Weights.rowSlice}).
+ * {@linkcode matmulInt8Into}: each row in 8 bits (-127..127) with one scale, max|w|/127,
+ * rows padded with zeros to 16 bytes. For an 8-bit checkpoint these are the stored
+ * values. Rows of it can be used on their own ({@linkcode Int8Weights.rowSlice}).
  */
 export class Int8Weights {
   /** Bytes per stored row (cols rounded up to 16). */

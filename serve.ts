@@ -23,6 +23,7 @@ import {
 import { openModelForCli } from "./src/cli/models.ts";
 import { Batcher } from "./src/server/batcher.ts";
 import { createHandler } from "./src/server/libretranslate.ts";
+import { MAX_BEAM } from "./src/model/beam.ts";
 import { VamosError } from "./src/errors.ts";
 
 const HELP = `Usage: deno run --allow-net serve.ts [options]
@@ -41,6 +42,8 @@ Options:
   --max-queue N     most texts waiting to be translated; more get 429 (default 1000)
   --api-keys FILE   accept only these keys (one a line; needs --allow-read)
   --body-timeout S  seconds a client may take to send its request body (default 10)
+  --beam N          beam width; 1 is greedy decoding, faster (default: the model's, 4 for
+                    the shipped model)
   --threads N       threads for the kernels (default: every core)
   --quiet           no access log
   -h, --help        this help`;
@@ -54,6 +57,7 @@ async function main(args: string[]): Promise<number> {
     "max-queue": { type: "string" },
     "api-keys": { type: "string" },
     "body-timeout": { type: "string" },
+    beam: { type: "string" },
     threads: { type: "string" },
     quiet: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
@@ -66,6 +70,7 @@ async function main(args: string[]): Promise<number> {
   const charLimit = positiveIntegerFlag(v, "char-limit") ?? 5000;
   const maxQueue = positiveIntegerFlag(v, "max-queue") ?? 1000;
   const bodyTimeout = numberFlag(v, "body-timeout", { min: 0.1, max: 3600 }) ?? 10;
+  const beam = numberFlag(v, "beam", { min: 1, max: MAX_BEAM, integer: true });
   const threads = threadsFlag(v, "serve");
   const permission = await Deno.permissions.query({ name: "net", host: `${v.host}:${port}` });
   if (permission.state !== "granted") {
@@ -80,6 +85,7 @@ async function main(args: string[]): Promise<number> {
     if (!apiKeys.size) throw new VamosError(`${v["api-keys"]} holds no API key`);
   }
   const model = await openModelForCli(v.model!, threads);
+  if (beam !== undefined) model.beam = beam;
   const batcher = new Batcher(model, { maxQueue });
   const handler = createHandler({
     batcher,
@@ -98,9 +104,9 @@ async function main(args: string[]): Promise<number> {
       signal: ac.signal,
       onListen: ({ hostname, port }) =>
         console.error(
-          `Listening on http://${hostname}:${port}/ (model ${v.model}, ${model.threads} thread${
-            model.threads > 1 ? "s" : ""
-          }); Ctrl-C stops.`,
+          `Listening on http://${hostname}:${port}/ (model ${v.model}, ${
+            model.beam > 1 ? `beam ${model.beam}` : "greedy"
+          }, ${model.threads} thread${model.threads > 1 ? "s" : ""}); Ctrl-C stops.`,
         ),
     }, handler);
   } catch (e) {

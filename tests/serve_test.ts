@@ -304,3 +304,29 @@ Deno.test("serve.ts: without network permission, one line saying which flag", as
     /^serve: Listening on .* needs permission: run deno run --allow-net serve.ts\n$/,
   );
 });
+
+Deno.test("serve.ts --beam: the model's beam by default, greedy on request", async () => {
+  const shipped = await start();
+  const greedy = await start(["--beam", "1"]);
+  try {
+    match(shipped.log.join("\n"), /\(model default, beam 4, /);
+    match(greedy.log.join("\n"), /\(model default, greedy, /);
+    const q = { q: ["I am hungry.", "Where is the bathroom?"], source: "en", target: "es" };
+    deepEqual((await post(`${greedy.url}translate`, q)).body.translatedText, [
+      "Tengo hambre.",
+      "¿Dónde está el baño?",
+    ]);
+  } finally {
+    await shipped.stop();
+    await greedy.stop();
+  }
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", "serve.ts", "--port", "0", "--beam", "0"],
+    cwd: root,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  equal(out.code, 2);
+  match(new TextDecoder().decode(out.stderr), /^serve: --beam must be/);
+});

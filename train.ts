@@ -741,7 +741,8 @@ async function main(args: string[]): Promise<number> {
     const mean = new Float32Array(sum.length);
     for (let j = 0; j < sum.length; j++) mean[j] = sum[j] / n;
     model.core.params.values.set(mean);
-    metadata.averaged = JSON.stringify(averaged.steps);
+    metadata.averaged = String(n); // as average.ts writes it
+    metadata.averaged_steps = JSON.stringify(averaged.steps);
     bytes = { main: checkpointBytes(true).main, full: bytes.full };
     const note = n < flags.average!
       ? ` (${n} of the ${flags.average} asked for: the run was resumed inside the window)`

@@ -186,6 +186,15 @@ const TRAINING_METADATA: Record<string, (v: string) => boolean> = {
   steps: (v) => decimal.test(v),
   quantization: (v) => v === INT8_ROWWISE,
   beam: (v) => decimal.test(v) && Number(v) >= 1 && Number(v) <= MAX_BEAM,
+  averaged: (v) => decimal.test(v) && Number(v) >= 1,
+  averaged_steps: (v) => {
+    try {
+      const s = JSON.parse(v);
+      return Array.isArray(s) && s.every((x) => Number.isSafeInteger(x) && x >= 0);
+    } catch {
+      return false;
+    }
+  },
   train_options: (v) => {
     try {
       return isObject(JSON.parse(v));

@@ -25,6 +25,7 @@ Options:
   --out FILE     the 8-bit checkpoint to write
   --beam N       the beam width its translations use by default (stored in the
                  checkpoint; default: the model's, 1 = greedy decoding)
+  --alpha X      beam search's length-penalty exponent, likewise (default: the model's, 0.6)
   --force        replace --out if it exists
   -h, --help     this help`;
 
@@ -33,6 +34,7 @@ async function main(args: string[]): Promise<number> {
     model: { type: "string" },
     out: { type: "string" },
     beam: { type: "string" },
+    alpha: { type: "string" },
     force: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   });
@@ -47,10 +49,12 @@ async function main(args: string[]): Promise<number> {
     hint: "pass --force to replace it, or another --out",
   });
   const beam = numberFlag(v, "beam", { min: 1, max: MAX_BEAM, integer: true });
+  const alpha = numberFlag(v, "alpha", { min: 0, max: 10 });
   const bytes = await modelBytesForCli(v.model);
   const { model, metadata } = loadCheckpoint(bytes, { threads: 1 });
   if (beam !== undefined) model.beam = beam;
-  const { optimizer: _, quantization: __, beam: ___, ...keep } = metadata;
+  if (alpha !== undefined) model.alpha = alpha;
+  const { optimizer: _, quantization: __, beam: ___, alpha: ____, ...keep } = metadata;
   const out = saveModel(model, { dtype: "I8", metadata: keep });
   model.close();
   writeAtomic(v.out, out);

@@ -155,16 +155,23 @@ Deno.test("a checkpoint's beam metadata is the model's default beam width", asyn
   const m = randomModel(4);
   equal(m.beam, 1);
   m.beam = 3;
+  m.alpha = 1.5;
   const texts = ["w1 w2 w3", "w4 w0", "w2"];
   const copy = await loadModel(saveModel(m), { threads: 1 });
   equal(copy.beam, 3);
-  deepEqual(copy.translate(texts), m.translate(texts, { beam: 3 }));
-  deepEqual(copy.translateEach(texts).map((r) => r.translation), m.translate(texts, { beam: 3 }));
+  equal(copy.alpha, 1.5);
+  const asked = m.translate(texts, { beam: 3, alpha: 1.5 });
+  deepEqual(copy.translate(texts), asked);
+  deepEqual(copy.translateEach(texts).map((r) => r.translation), asked);
   deepEqual(copy.translate(texts, { beam: 1 }), m.translate(texts, { beam: 1 }));
   equal(copy.translateNBest("w1 w2").length, 1);
   for (const bad of ["0", "x", "65", "2.5", ""]) {
     const bytes = editMetadata(saveModel(m), "beam", bad);
     await rejects(loadModel(bytes, { threads: 1 }), CheckpointError, `beam "${bad}"`);
+  }
+  for (const bad of ["-1", "11", "x", ""]) {
+    const bytes = editMetadata(saveModel(m), "alpha", bad);
+    await rejects(loadModel(bytes, { threads: 1 }), CheckpointError, `alpha "${bad}"`);
   }
   m.close();
   copy.close();

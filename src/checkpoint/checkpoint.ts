@@ -7,7 +7,7 @@
  * @module
  */
 import { Transformer } from "../model/model.ts";
-import { MAX_BEAM } from "../model/beam.ts";
+import { DEFAULT_ALPHA, MAX_BEAM } from "../model/beam.ts";
 import { TransformerCore } from "../model/transformer.ts";
 import {
   parameterSpecs,
@@ -112,6 +112,7 @@ export function saveModel(model: Transformer, opts: SaveOptions = {}): Uint8Arra
   });
   const metadata: Record<string, string> = {
     ...(model.beam !== 1 ? { beam: String(model.beam) } : {}),
+    ...(model.alpha !== DEFAULT_ALPHA ? { alpha: String(model.alpha) } : {}),
     ...opts.metadata,
     format: CHECKPOINT_FORMAT,
     config: JSON.stringify(model.config),
@@ -186,6 +187,7 @@ const TRAINING_METADATA: Record<string, (v: string) => boolean> = {
   steps: (v) => decimal.test(v),
   quantization: (v) => v === INT8_ROWWISE,
   beam: (v) => decimal.test(v) && Number(v) >= 1 && Number(v) <= MAX_BEAM,
+  alpha: (v) => /^[0-9.]+$/.test(v) && Number(v) >= 0 && Number(v) <= 10,
   averaged: (v) => decimal.test(v) && Number(v) >= 1,
   averaged_steps: (v) => {
     try {
@@ -446,6 +448,7 @@ export function loadCheckpoint(bytes: Uint8Array, opts: LoadOptions = {}): Loade
   params.useInt8(opts.int8 ?? quantized);
   const model = new Transformer(core, srcVocab, tgtVocab, codec);
   model.beam = Number(file.metadata.beam ?? 1);
+  model.alpha = Number(file.metadata.alpha ?? DEFAULT_ALPHA);
   return { model, optimizer, metadata: file.metadata };
 }
 

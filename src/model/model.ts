@@ -18,6 +18,7 @@ import {
   type TextResult,
   translateTexts,
 } from "./batch_translate.ts";
+import { DEFAULT_ALPHA } from "./beam.ts";
 import { UnknownTokenError, type Vocabulary } from "../text/vocabulary.ts";
 import { type TextCodec, WordCodec } from "../text/codec.ts";
 import { VamosError } from "../errors.ts";
@@ -75,6 +76,12 @@ export class Transformer {
    * `beam` metadata sets it when the model loads (the shipped model's is 4).
    */
   beam = 1;
+
+  /**
+   * Length-penalty exponent α of beam search when a call names none (default 0.6, as
+   * Wu et al. 2016); a checkpoint's `alpha` metadata sets it.
+   */
+  alpha = DEFAULT_ALPHA;
 
   /** Wraps a numeric model with its vocabularies and tokenizer. */
   constructor(
@@ -163,6 +170,11 @@ export class Transformer {
     return this.srcVocab.unknown(this.#sourceTokens(text));
   }
 
+  // A call's decoding options, the model's defaults filled in.
+  #decoding(opts: BatchOptions): BatchOptions {
+    return { ...opts, beam: opts.beam ?? this.beam, alpha: opts.alpha ?? this.alpha };
+  }
+
   // The tokens of a text to translate (the codec's source-side variant where it has one).
   #sourceTokens(text: string): string[] {
     return this.codec.tokenizeSource?.(text) ?? this.codec.tokenize(text);
@@ -177,7 +189,7 @@ export class Transformer {
     maxTokens?: number,
     opts: BatchOptions = {},
   ): number[][] {
-    return decodeInBatches(this, src, { ...opts, beam: opts.beam ?? this.beam, maxTokens });
+    return decodeInBatches(this, src, { ...this.#decoding(opts), maxTokens });
   }
 
   /**
@@ -196,7 +208,7 @@ export class Transformer {
       throw new VamosError("translate takes a string or an array of strings");
     }
     if (texts.length === 0) return [];
-    const results = translateTexts(this, texts, { ...opts, beam: opts.beam ?? this.beam });
+    const results = translateTexts(this, texts, this.#decoding(opts));
     const failed = results.find((r) => r.error);
     if (failed) {
       // Unknown words are reported all at once, from every text.
@@ -233,7 +245,12 @@ export class Transformer {
   ): { translation: string; score: number }[] {
     const nbest = opts.nbest ?? 1;
     const beam = Math.max(opts.beam ?? this.beam, nbest);
-    const [hyps] = nbestInBatches(this, [this.encodeSource(text)], { ...opts, beam }, nbest);
+    const [hyps] = nbestInBatches(
+      this,
+      [this.encodeSource(text)],
+      { ...this.#decoding(opts), beam },
+      nbest,
+    );
     return hyps.map((h) => ({
       translation: this.codec.detokenize(this.tgtVocab.decode(h.tokens)),
       score: h.score,
@@ -245,7 +262,7 @@ export class Transformer {
    * instead of a translation, and the others are still translated.
    */
   translateEach(texts: readonly string[], opts: BatchOptions = {}): TextResult[] {
-    return translateTexts(this, texts, { ...opts, beam: opts.beam ?? this.beam });
+    return translateTexts(this, texts, this.#decoding(opts));
   }
 
   /** Logits [batch, tgtLen, tgtVocab] for id sequences, padded to the longest. */

@@ -37,6 +37,7 @@ Options:
   --limit N          score only the first N source sentences
   --beam N           beam search with N hypotheses; 1 is greedy decoding (default: the
                      model's, 4 for the shipped model, otherwise 1)
+  --alpha X          beam search's length-penalty exponent (default: the model's, 0.6)
   --out FILE         also write "source<TAB>translation<TAB>references" lines
   --threads N        threads for the kernels (default: every core)
   -h, --help         this help`;
@@ -48,6 +49,7 @@ async function main(args: string[]): Promise<number> {
     split: { type: "string" },
     limit: { type: "string" },
     beam: { type: "string" },
+    alpha: { type: "string" },
     out: { type: "string" },
     threads: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
@@ -59,6 +61,7 @@ async function main(args: string[]): Promise<number> {
   }
   const limit = positiveIntegerFlag(v, "limit");
   const beamFlag = numberFlag(v, "beam", { min: 1, max: MAX_BEAM, integer: true });
+  const alpha = numberFlag(v, "alpha", { min: 0, max: 10 });
   const threads = threadsFlag(v, "eval");
   if (v.split && v.split !== "test" && v.split !== "dev") {
     throw new UsageError(`--split must be test or dev, got "${v.split}"`);
@@ -104,13 +107,15 @@ async function main(args: string[]): Promise<number> {
       let failed = 0;
       for (let i = 0; i < groups.length; i += 256) {
         const window = groups.slice(i, i + 256);
-        model.translateEach(window.map((g) => g.source), { beam: beamFlag }).forEach((r, k) => {
-          if (r.error) failed++;
-          else {
-            hyps.push(r.translation);
-            used.push(window[k]);
-          }
-        });
+        model.translateEach(window.map((g) => g.source), { beam: beamFlag, alpha }).forEach(
+          (r, k) => {
+            if (r.error) failed++;
+            else {
+              hyps.push(r.translation);
+              used.push(window[k]);
+            }
+          },
+        );
       }
       if (used.length === 0) {
         throw new VamosError(
@@ -123,7 +128,9 @@ async function main(args: string[]): Promise<number> {
       const refs = used.map((g) => g.references);
       const bleu = corpusBleu(hyps, refs);
       console.log(
-        `${beam > 1 ? `beam ${beam}: ` : "greedy: "}${used.length} sentences${
+        `${
+          beam > 1 ? `beam ${beam}, α ${alpha ?? model.alpha}: ` : "greedy: "
+        }${used.length} sentences${
           failed ? ` (${failed} the model cannot translate, skipped)` : ""
         }, ${refs.reduce((n, r) => n + r.length, 0)} references, translated in ${
           seconds.toFixed(1)

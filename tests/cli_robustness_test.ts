@@ -262,7 +262,7 @@ testInTempDir(
       "test",
     ]);
     equal(flow.code, 0, flow.stderr);
-    match(flow.stdout, /^2 sentences, 2 references,/); // 2% of 100 source sentences
+    match(flow.stdout, /^greedy: 2 sentences, 2 references,/); // 2% of 100 source sentences
     const e = await run([
       "run",
       "-A",
@@ -307,7 +307,7 @@ testInTempDir(
       "5",
     ]);
     equal(five.code, 0, five.stderr);
-    match(five.stdout, /^5 sentences, 10 references,/);
+    match(five.stdout, /^greedy: 5 sentences, 10 references,/);
     const out = await run([
       "run",
       "-A",

@@ -242,7 +242,7 @@ testInTempDir(
     equal(e.code, 0, e.stderr);
     match(
       e.stdout,
-      /^10 sentences, 10 references, .*\nBLEU [0-9.]+ .*\nchrF [0-9.]+\nexact match [0-9.]+%\n$/,
+      /^greedy: 10 sentences, 10 references, .*\nBLEU [0-9.]+ .*\nchrF [0-9.]+\nexact match [0-9.]+%\n$/,
     );
   },
 );

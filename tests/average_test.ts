@@ -31,6 +31,7 @@ Deno.test("averaging checkpoints is the element-wise mean of their weights", asy
   equal(avg.optimizer, undefined);
   equal(avg.metadata.averaged, "3");
   equal(avg.metadata.steps, "2"); // the last checkpoint's record
+  equal(avg.metadata.averaged_steps, "[0,1,2]");
   throws(() => averageCheckpoints([files[0], saveModel(model(4, 12))]), CheckpointError);
   throws(() => averageCheckpoints([]), CheckpointError);
   const dir = await Deno.makeTempDir();

@@ -27,6 +27,8 @@ export function averageCheckpoints(files: readonly Uint8Array[]): Uint8Array {
   let first: LoadedCheckpoint | undefined;
   let lastMetadata: Record<string, string> = {};
   let acc = new Float64Array(0);
+  // The training steps of the checkpoints, where their metadata says.
+  const steps: (string | undefined)[] = [];
   files.forEach((bytes, i) => {
     const c = loadCheckpoint(bytes, { threads: 1 });
     try {
@@ -48,6 +50,7 @@ export function averageCheckpoints(files: readonly Uint8Array[]): Uint8Array {
       }
       for (let j = 0; j < values.length; j++) acc[j] += values[j];
       lastMetadata = c.metadata;
+      steps.push(c.metadata.steps);
     } finally {
       if (c !== first) c.model.close();
     }
@@ -57,7 +60,9 @@ export function averageCheckpoints(files: readonly Uint8Array[]): Uint8Array {
   for (let j = 0; j < acc.length; j++) mean[j] = acc[j] / files.length;
   model.core.params.values.set(mean);
   const { optimizer: _, ...rest } = lastMetadata;
-  const out = saveModel(model, { metadata: { ...rest, averaged: String(files.length) } });
+  const averaged: Record<string, string> = { averaged: String(files.length) };
+  if (steps.every((s) => s !== undefined)) averaged.averaged_steps = `[${steps.join(",")}]`;
+  const out = saveModel(model, { metadata: { ...rest, ...averaged } });
   model.close();
   return out;
 }

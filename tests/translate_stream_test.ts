@@ -127,10 +127,13 @@ Deno.test("sentences: paragraphs split and rejoined, over-long sentences split t
     );
     equal(model.translate(""), "");
     // 200 tokens are far past the model's 64: translated piece by piece (four pieces; the
-    // model itself drops a few of the repeated clauses of each).
+    // model itself drops some of the repeated clauses of each). One translation of at most
+    // 64 tokens holds at most 16 "tengo hambre,", so more than 16 means several pieces.
     const long = Array.from({ length: 50 }, () => "I am hungry,").join(" ");
     const t = model.translate(long);
-    if (t.split("hambr").length < 25) throw new Error(`too little translated: ${t.slice(0, 100)}`);
+    if (t.split("hambr").length - 1 <= 16) {
+      throw new Error(`too little translated: ${t.slice(0, 100)}`);
+    }
     // Batched translation equals one sentence at a time.
     const sentences = [
       "Where is the bathroom?",

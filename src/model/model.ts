@@ -81,7 +81,7 @@ export class Transformer {
    * Length-penalty exponent α of beam search when a call names none (default 0.6, as
    * Wu et al. 2016); a checkpoint's `alpha` metadata sets it.
    */
-  alpha = DEFAULT_ALPHA;
+  alpha: number = DEFAULT_ALPHA;
 
   /** Wraps a numeric model with its vocabularies and tokenizer. */
   constructor(

@@ -1,6 +1,6 @@
-// Translating with the shipped model: its 8-bit matrix products (the default for an
-// 8-bit checkpoint) against the same weights in 32-bit products, one sentence at a time
-// and as a batch. Run: deno bench bench/decode_bench.ts
+// Translating with the shipped model and its decoding (beam 4): its 8-bit matrix products
+// (the default for an 8-bit checkpoint) against the same weights in 32-bit products, one
+// sentence at a time and as a batch. Run: deno bench bench/decode_bench.ts
 import { loadDefaultModel } from "../models/default.ts";
 import { SENTENCES } from "./_sentences.ts";
 

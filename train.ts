@@ -427,16 +427,22 @@ async function main(args: string[]): Promise<number> {
   }
 
   // The outputs: checked (and stale temporaries of a killed run removed) before training.
-  const out = v.out ?? v.resume ?? `${preset}.safetensors`;
   // Averaged final weights are for shipping: the last ones, with Adam's moments, go beside.
   const ship = v.ship || v.f16 || flags.average !== undefined;
+  // Resuming a shipping run from its X.full.safetensors writes X.safetensors beside it
+  // again (and the full checkpoint back to X.full.safetensors).
+  const resumed = ship ? v.resume?.replace(/\.full\.safetensors$/, ".safetensors") : v.resume;
+  const out = v.out ?? resumed ?? `${preset}.safetensors`;
   const full = out.replace(/(\.safetensors)?$/, ".full.safetensors");
+  // The run resumed from (and, shipping, the weights beside it) may be replaced.
   const replacing = (path: string) =>
-    v.force || (v.resume !== undefined && sameFile(path, v.resume));
+    v.force || [v.resume, resumed].some((r) => r !== undefined && sameFile(path, r));
   checkOutputPath(out, {
     flag: "--out",
     replace: replacing(out),
-    hint: `pass --force to replace it, --resume ${out} to continue it, or another --out`,
+    hint: `pass --force to replace it, --resume ${
+      ship ? full : out
+    } to continue it, or another --out`,
   });
   if (ship) {
     checkOutputPath(full, {

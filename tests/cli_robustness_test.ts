@@ -426,3 +426,40 @@ testInTempDir(
     match(bad2.stderr, /--keep-every needs --keep N/);
   },
 );
+
+testInTempDir(
+  "train.ts --resume X.full.safetensors of a shipping run writes X.safetensors again",
+  async (dir) => {
+    const data = await numbersData(dir);
+    const first = await trainSmall(data, [
+      "--max-steps",
+      "3",
+      "--ship",
+      "--out",
+      `${dir}/m.safetensors`,
+    ]);
+    equal(first.code, 0, first.stderr);
+    const again = await run([
+      "run",
+      "-A",
+      "train.ts",
+      "--data",
+      data,
+      "--resume",
+      `${dir}/m.full.safetensors`,
+      "--max-steps",
+      "6",
+      "--ship",
+    ]);
+    equal(again.code, 0, again.stderr);
+    match(again.stderr, new RegExp(`Wrote ${dir}/m\\.safetensors`));
+    const read = async (name: string) =>
+      loadCheckpoint(await Deno.readFile(`${dir}/${name}`), { threads: 1 });
+    const shipped = await read("m.safetensors"), full = await read("m.full.safetensors");
+    equal(shipped.metadata.steps, "6");
+    equal(full.optimizer?.step, 6);
+    deepEqual(shipped.model.core.params.values.toArray(), full.model.core.params.values.toArray());
+    shipped.model.close();
+    full.model.close();
+  },
+);

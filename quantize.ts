@@ -54,7 +54,7 @@ async function main(args: string[]): Promise<number> {
   const { model, metadata } = loadCheckpoint(bytes, { threads: 1 });
   if (beam !== undefined) model.beam = beam;
   if (alpha !== undefined) model.alpha = alpha;
-  const { optimizer: _, quantization: __, beam: ___, alpha: ____, ...keep } = metadata;
+  const { optimizer: _, quantization: __, ...keep } = metadata;
   const out = saveModel(model, { dtype: "I8", metadata: keep });
   model.close();
   writeAtomic(v.out, out);

@@ -325,6 +325,13 @@ testInTempDir(
   },
 );
 
+// The weight snapshots train.ts --keep left in dir for --out m.safetensors, sorted.
+function snapshotNames(dir: string): string[] {
+  return [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) =>
+    /^m\.step\d+\.safetensors$/.test(n)
+  ).sort();
+}
+
 testInTempDir(
   "train.ts --keep N keeps the weights of the last N saves, to average",
   async (dir) => {
@@ -341,9 +348,7 @@ testInTempDir(
       out,
     ]);
     equal(t.code, 0, t.stderr);
-    const steps = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) =>
-      /^m\.step\d+\.safetensors$/.test(n)
-    );
+    const steps = snapshotNames(dir);
     equal(steps.length, 3, steps.join());
     ok(steps.includes("m.step12.safetensors"), steps.join());
     const avg = await run([
@@ -384,9 +389,7 @@ testInTempDir(
     // Multiples of 2 among the last 3·2 steps; the last step, 15, is not one.
     match(t.stderr, /Averaged the weights of steps 10, 12, 14; dev BLEU \d/);
     // Snapshots of the weights (not the mean) every 2 steps, and the last ones.
-    const steps = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) =>
-      /^m\.step\d+\.safetensors$/.test(n)
-    ).sort();
+    const steps = snapshotNames(dir);
     deepEqual(steps, [
       "m.step10.safetensors",
       "m.step12.safetensors",

@@ -290,17 +290,23 @@ Deno.test("serve.ts: SIGTERM finishes the requests in flight, then stops accepti
   ok(refused, "the stopped server still answered");
 });
 
-Deno.test("serve.ts: without network permission, one line saying which flag", async () => {
+// A run that ends by itself (a usage error): its exit code and stderr.
+async function runToEnd(args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "serve.ts", "--port", "0"],
+    args: ["run", ...args],
     cwd: root,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
   }).output();
+  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+}
+
+Deno.test("serve.ts: without network permission, one line saying which flag", async () => {
+  const out = await runToEnd(["serve.ts", "--port", "0"]);
   equal(out.code, 2);
   match(
-    new TextDecoder().decode(out.stderr),
+    out.stderr,
     /^serve: Listening on .* needs permission: run deno run --allow-net serve.ts\n$/,
   );
 });
@@ -320,13 +326,7 @@ Deno.test("serve.ts --beam: the model's beam by default, greedy on request", asy
     await shipped.stop();
     await greedy.stop();
   }
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "serve.ts", "--port", "0", "--beam", "0"],
-    cwd: root,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const out = await runToEnd(["--allow-net", "serve.ts", "--port", "0", "--beam", "0"]);
   equal(out.code, 2);
-  match(new TextDecoder().decode(out.stderr), /^serve: --beam must be/);
+  match(out.stderr, /^serve: --beam must be/);
 });

@@ -110,10 +110,12 @@ export function saveModel(model: Transformer, opts: SaveOptions = {}): Uint8Arra
     }
     return [{ name: e.name, shape: e.shape, data, dtype }];
   });
+  // The decoding defaults are the model's own, whatever metadata is passed along.
+  const { beam: _beam, alpha: _alpha, ...given } = opts.metadata ?? {};
   const metadata: Record<string, string> = {
+    ...given,
     ...(model.beam !== 1 ? { beam: String(model.beam) } : {}),
     ...(model.alpha !== DEFAULT_ALPHA ? { alpha: String(model.alpha) } : {}),
-    ...opts.metadata,
     format: CHECKPOINT_FORMAT,
     config: JSON.stringify(model.config),
     src_vocab: JSON.stringify(model.srcVocab.tokens),

@@ -35,7 +35,7 @@ export const MATMUL_WORKSPACE_BYTES: usize = <usize> (MC * KC + KC * NC + MR * N
 
 // Transposes 4 source rows (row stride ld floats) over kc columns: for each column p,
 // the 4 values go to dst + p·dstStride as one vector. 4x4 blocks by shuffles.
-@inline function transpose4Rows(src: usize, ld: i32, kc: i32, dst: usize, dstStride: usize): void {
+@inline export function transpose4Rows(src: usize, ld: i32, kc: i32, dst: usize, dstStride: usize): void {
   const rs = <usize> ld << 2;
   let p = 0;
   for (; p + 4 <= kc; p += 4) {
@@ -179,7 +179,7 @@ function packB(
 
 // 5x8 micro-kernel over kc packed steps (see the top of the file). Writes a full tile to
 // c (row stride ldc floats); the caller stages partial tiles.
-function kernel5x8(
+export function kernel5x8(
   kc: i32,
   ap: usize,
   bp: usize,
@@ -413,12 +413,13 @@ export function matmul(
   }
 }
 
-// For attention: C[rows, n] = A·B with A packed as MR-row strips of kc steps and B as
+// For attention: C[rows, n] = alpha·A·B with A packed as MR-row strips of kc steps and B as
 // NR-column panels holding `panelK` steps each, of which the first kc are used. Packing
 // K and V once per (batch, head) and reusing them for every row block is what the
 // plain matmul cannot do.
 export function gemmPacked(
   ap: usize, bp: usize, panelK: i32, kc: i32, rows: i32, n: i32, c: usize, ldc: i32,
+  alpha: f32 = 1,
 ): void {
   const tile = workspacePtr + (<usize> (MC * KC + KC * NC) << 2);
   for (let jr = 0; jr < n; jr += NR) {
@@ -429,9 +430,9 @@ export function gemmPacked(
       const a = ap + (<usize> (ir * kc) << 2);
       const cij = at(c, ir * ldc + jr);
       if (mr == MR && nr == NR) {
-        kernel5x8(kc, a, b, cij, ldc, 1, false, 0);
+        kernel5x8(kc, a, b, cij, ldc, alpha, false, 0);
       } else {
-        kernel5x8(kc, a, b, tile, NR, 1, false, 0);
+        kernel5x8(kc, a, b, tile, NR, alpha, false, 0);
         for (let r = 0; r < mr; r++) memory.copy(at(cij, r * ldc), at(tile, r * NR), <usize> nr << 2);
       }
     }
@@ -441,6 +442,11 @@ export function gemmPacked(
 // Packing entry points for attention (same layouts as matmul's).
 export function packRowsA(a: usize, lda: i32, rows: i32, kc: i32, dst: usize): void {
   packA(a, lda, 0, 0, rows, 0, kc, dst);
+}
+
+// op(A) = Aᵀ: `cols` columns of a stored A (row stride lda) as MR-row strips of kc steps.
+export function packColumnsA(a: usize, lda: i32, cols: i32, kc: i32, dst: usize): void {
+  packA(a, lda, 1, 0, cols, 0, kc, dst);
 }
 
 export function packPanelsB(b: usize, ldb: i32, transB: i32, kc: i32, n: i32, dst: usize): void {

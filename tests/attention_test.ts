@@ -1,8 +1,10 @@
 import { Runtime } from "../src/runtime/runtime.ts";
+import type { Tensor } from "../src/runtime/tensor.ts";
 import { attentionBackwardInto, attentionInto } from "../src/kernels/attention.ts";
 import { attention } from "../src/kernels/arrays.ts";
 import { ShapeError } from "../src/errors.ts";
-import { assertClose, assertThrows, dot, numericGradient, randomArray } from "./_helpers.ts";
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { assertClose, assertThrows, dot, numericGradient, randomArray, rng } from "./_helpers.ts";
 import { refAttention, type RefAttentionShape } from "./reference.ts";
 
 // Scores are dot products over dHead terms, then softmax and a weighted sum over seqK:
@@ -109,6 +111,78 @@ Deno.test("attention backward matches finite differences of the reference", () =
       ...tol,
       label: `dV ${label}`,
     });
+  }
+});
+
+Deno.test("fused attention gives the blocked path's bits, forward and backward, both builds", () => {
+  // A model trains the same weights whichever path runs, so the fused kernels must repeat
+  // the blocked ones' arithmetic exactly: compare every bit of O, P, dQ, dK and dV.
+  const bits = (t: Tensor) => new Uint32Array(t.toArray().buffer);
+  for (const variant of ["simd128", "relaxed-simd"] as const) {
+    const rt = new Runtime({ variant });
+    const r = rng(7);
+    for (let t = 0; t < 60; t++) {
+      const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
+      const batch = 1 + Math.floor(r() * 3), heads = pick([1, 2, 3]);
+      const seqQ = 4 + Math.floor(r() * 37), cross = r() < 0.3;
+      const seqK = cross ? 1 + Math.floor(r() * 40) : seqQ;
+      const dHead = pick([1, 3, 4, 5, 8, 17, 32, 48]);
+      const causal = !cross && r() < 0.6;
+      const w = heads * dHead;
+      const big = r() < 0.2 ? 30 : 2; // large scores: weights that underflow to 0
+      const lens = Array.from({ length: batch }, () => Math.floor(r() * (seqK + 1)));
+      const keyLens = r() < 0.5 ? rt.ints(batch).set(lens) : undefined;
+      const scale = r() < 0.2 ? 1 : 1 / Math.sqrt(dHead);
+      const shape = { batch, heads, seqQ, seqK, causal, scale, keyLens };
+      const label = `${variant} ${JSON.stringify({ ...shape, keyLens: keyLens ? lens : "all" })}`;
+      // Q, K, V and their gradients with row strides wider than the heads.
+      const rowsOf = (n: number, seed: number, s = 1) =>
+        rt.tensor(n, w + 1).set(randomArray(n * (w + 1), seed, s)).colSlice(0, w);
+      const q = rowsOf(batch * seqQ, t, big), k = rowsOf(batch * seqK, t + 100, big);
+      const v = rowsOf(batch * seqK, t + 200), dOut = rowsOf(batch * seqQ, t + 300);
+      const filled = (rows: number, ld: number) =>
+        rt.tensor(rows, ld).set(new Float32Array(rows * ld).fill(7)).colSlice(0, w);
+      const runs = [0, 1].map(() => ({
+        out: filled(batch * seqQ, w),
+        probs: rt.tensor(batch * heads * seqQ, seqK),
+        dq: filled(batch * seqQ, w + 1),
+        dk: filled(batch * seqK, w + 1),
+        dv: filled(batch * seqK, w + 1),
+        scratch: rt.tensor(seqQ, seqK),
+      }));
+      const tail = [batch, heads, seqQ, seqK, dHead, q.ld, k.ld, v.ld] as const;
+      const masks = [causal ? 1 : 0, keyLens ? keyLens.ptr : 0, scale] as const;
+      const [f, b] = runs;
+      attentionInto(q, k, v, f.out, f.probs, shape);
+      attentionBackwardInto(q, k, v, f.probs, dOut, f.dq, f.dk, f.dv, f.scratch, shape);
+      rt.kernels.attentionForwardBlocked(
+        q.ptr,
+        k.ptr,
+        v.ptr,
+        b.out.ptr,
+        b.probs.ptr,
+        ...tail,
+        b.out.ld,
+        ...masks,
+      );
+      rt.kernels.attentionBackwardBlocked(
+        q.ptr,
+        k.ptr,
+        v.ptr,
+        b.probs.ptr,
+        dOut.ptr,
+        b.dq.ptr,
+        b.dk.ptr,
+        b.dv.ptr,
+        b.scratch.ptr,
+        ...tail,
+        dOut.ld,
+        ...masks,
+      );
+      for (const name of ["out", "probs", "dq", "dk", "dv"] as const) {
+        assertEquals(bits(f[name]), bits(b[name]), `${name} ${label}`);
+      }
+    }
   }
 });
 

@@ -413,13 +413,12 @@ export function matmul(
   }
 }
 
-// For attention: C[rows, n] = alpha·A·B with A packed as MR-row strips of kc steps and B as
+// For attention: C[rows, n] = A·B with A packed as MR-row strips of kc steps and B as
 // NR-column panels holding `panelK` steps each, of which the first kc are used. Packing
 // K and V once per (batch, head) and reusing them for every row block is what the
 // plain matmul cannot do.
 export function gemmPacked(
   ap: usize, bp: usize, panelK: i32, kc: i32, rows: i32, n: i32, c: usize, ldc: i32,
-  alpha: f32 = 1,
 ): void {
   const tile = workspacePtr + (<usize> (MC * KC + KC * NC) << 2);
   for (let jr = 0; jr < n; jr += NR) {
@@ -430,9 +429,9 @@ export function gemmPacked(
       const a = ap + (<usize> (ir * kc) << 2);
       const cij = at(c, ir * ldc + jr);
       if (mr == MR && nr == NR) {
-        kernel5x8(kc, a, b, cij, ldc, alpha, false, 0);
+        kernel5x8(kc, a, b, cij, ldc, 1, false, 0);
       } else {
-        kernel5x8(kc, a, b, tile, NR, alpha, false, 0);
+        kernel5x8(kc, a, b, tile, NR, 1, false, 0);
         for (let r = 0; r < mr; r++) memory.copy(at(cij, r * ldc), at(tile, r * NR), <usize> nr << 2);
       }
     }

@@ -70,7 +70,7 @@ export function attentionForward(
   const qT = workspacePtr; // dHead × 8: the block's queries, one per lane
   const sT = qT + (<usize> (dHead * LANES) << 2); // (seqK + 8) × 8: scores, then weights
   const sums = sT + (<usize> ((seqK + 8) * LANES) << 2); // 8 partial sums × 8 lanes
-  const kPacked = workspacePtr + PACK_B_OFFSET; // K as 5-key strips
+  const kPacked = workspacePtr + PACK_B_OFFSET; // K as 4-key strips
   for (let b = 0; b < batch; b++) {
     const keyLen = keyLenOf(keyLens, b, seqK);
     for (let h = 0; h < heads; h++) {
@@ -79,7 +79,7 @@ export function attentionForward(
       const vb = at(v, b * seqK * ldv + h * dHead);
       const ob = at(out, b * seqQ * ldo + h * dHead);
       const pb = at(probs, (b * heads + h) * seqQ * seqK);
-      if (keyLen > 0) packRowsA(kb, ldk, keyLen, dHead, kPacked);
+      if (keyLen > 0) packKeys(kb, ldk, keyLen, dHead, kPacked);
       for (let i0 = 0; i0 < seqQ; i0 += LANES) {
         const rows = min(LANES, seqQ - i0);
         const nk = visibleKeys(i0 + rows - 1, keyLen, causal, offset);
@@ -91,9 +91,10 @@ export function attentionForward(
           continue;
         }
         packQueries(at(qb, i0 * ldq), ldq, rows, dHead, qT);
-        blockScores(qT, kPacked, dHead, nk, sT);
+        const seen = causal ? visibleKeys(i0, keyLen, causal, offset) : keyLen;
+        blockScores(qT, kPacked, dHead, nk, sT, seen, sums);
         blockSoftmax(sT, sums, nk, i0, rows, keyLen, causal, offset, scale);
-        storeWeights(sT, at(pb, i0 * seqK), seqK, rows, nk);
+        normalizeWeights(sT, sums, at(pb, i0 * seqK), seqK, rows, nk, i0, keyLen, causal, offset);
         blockOutput(sT, vb, ldv, dHead, nk, at(ob, i0 * ldo), ldo, rows);
       }
     }
@@ -115,16 +116,76 @@ export function attentionForward(
   }
 }
 
-// sT[j·8 + r] = Σ_d K[j, d]·Q[r, d] for the block's nk keys: matmul's 5×8 micro-kernel
-// with K packed as 5-key strips (once per (batch, head)) and the block's queries as its
-// 8-column panel, so each sum is the same chain of multiply-adds in d from zero. The
-// last strip's extra keys land in sT's padding.
-@inline function blockScores(qT: usize, kPacked: usize, dHead: i32, nk: i32, sT: usize): void {
-  const strip = <usize> (5 * dHead) << 2;
+// Keys [0, n) of K (row stride ld) as 4-key strips: strip g holds, for each d, the values
+// of keys 4g..4g+3 (zeros past n), so one vector load gives four keys' values.
+function packKeys(kb: usize, ld: i32, n: i32, dHead: i32, dst: usize): void {
+  const strip = <usize> (4 * dHead) << 2;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    transpose4Rows(at(kb, j * ld), ld, dHead, dst, 16);
+    dst += strip;
+  }
+  if (j < n) {
+    for (let d = 0; d < dHead; d++) {
+      for (let t = 0; t < 4; t++) {
+        store<f32>(dst + (<usize> (d * 4 + t) << 2), j + t < n ? load<f32>(at(kb, (j + t) * ld + d)) : 0);
+      }
+    }
+  }
+}
+
+// sT[j·8 + r] = Σ_d K[j, d]·Q[r, d] for the block's nk keys, each sum a chain of
+// multiply-adds in d from zero (the packed matmul's order): per step one vector of four
+// keys' values broadcast by shuffles against the two vectors of the block's queries,
+// eight accumulators. A last partial strip's extra keys land in sT's padding. With
+// `maxes`, also the lanes' largest scores over the strips below `seen` (keys every row
+// of the block sees), as the softmax's max starts.
+function blockScores(
+  qT: usize, kPacked: usize, dHead: i32, nk: i32, sT: usize, seen: i32, maxes: usize,
+): void {
   let a = kPacked;
-  for (let j = 0; j < nk; j += 5) {
-    kernel5x8(dHead, a, qT, sT + (<usize> (j * LANES) << 2), LANES, 1, false, 0);
-    a += strip;
+  let dst = sT;
+  const negInf = f32x4.splat(-Infinity);
+  let m0 = negInf, m1 = negInf;
+  for (let j = 0; j < nk; j += 4) {
+    let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+    let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+    let bp = qT;
+    for (let d = 0; d < dHead; d++) {
+      const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+      const av = v128.load(a);
+      let k = i32x4.shuffle(av, av, 0, 0, 0, 0);
+      c00 = madd(k, b0, c00);
+      c01 = madd(k, b1, c01);
+      k = i32x4.shuffle(av, av, 1, 1, 1, 1);
+      c10 = madd(k, b0, c10);
+      c11 = madd(k, b1, c11);
+      k = i32x4.shuffle(av, av, 2, 2, 2, 2);
+      c20 = madd(k, b0, c20);
+      c21 = madd(k, b1, c21);
+      k = i32x4.shuffle(av, av, 3, 3, 3, 3);
+      c30 = madd(k, b0, c30);
+      c31 = madd(k, b1, c31);
+      a += 16;
+      bp += 32;
+    }
+    v128.store(dst, c00);
+    v128.store(dst, c01, 16);
+    v128.store(dst, c10, 32);
+    v128.store(dst, c11, 48);
+    v128.store(dst, c20, 64);
+    v128.store(dst, c21, 80);
+    v128.store(dst, c30, 96);
+    v128.store(dst, c31, 112);
+    if (j + 4 <= seen) {
+      m0 = f32x4.pmax(m0, f32x4.pmax(f32x4.pmax(c00, c10), f32x4.pmax(c20, c30)));
+      m1 = f32x4.pmax(m1, f32x4.pmax(f32x4.pmax(c01, c11), f32x4.pmax(c21, c31)));
+    }
+    dst += 128;
+  }
+  if (maxes) {
+    v128.store(maxes, m0);
+    v128.store(maxes, m1, 16);
   }
 }
 
@@ -158,8 +219,9 @@ function blockSoftmax(
   // Causal rows see more keys further down, so the first row sees the fewest.
   const seen = causal ? visibleKeys(i0, keyLen, causal, offset) : keyLen;
   const negInf = f32x4.splat(-Infinity);
-  let m0 = negInf, m1 = negInf;
-  let j = 0;
+  // blockScores took the max over the whole strips below `seen`.
+  let m0 = v128.load(sums), m1 = v128.load(sums, 16);
+  let j = seen & ~3;
   for (; j < seen; j++) {
     const p = sT + (<usize> (j * LANES) << 2);
     m0 = f32x4.pmax(m0, v128.load(p));
@@ -204,19 +266,62 @@ function blockSoftmax(
     for (let jj = n & ~3; jj < n; jj++) sum += load<f32>(at(sT, jj * LANES + r));
     store<f32>(at(sums, r), sum);
   }
+  // The inverse sums, for normalizeWeights.
   const one = f32x4.splat(1);
-  const inv0 = v128.andnot(f32x4.div(one, v128.load(sums)), empty0);
-  const inv1 = v128.andnot(f32x4.div(one, v128.load(sums, 16)), empty1);
-  for (j = 0; j < nk; j++) {
+  v128.store(sums, v128.andnot(f32x4.div(one, v128.load(sums)), empty0));
+  v128.store(sums, v128.andnot(f32x4.div(one, v128.load(sums, 16)), empty1), 16);
+}
+
+// e·(1/sum) in sT (for the output) and in the block's rows of P (row-major, stride
+// seqK, zeros past nk) by 4×4 transposes; inverse sums in sums[0..8).
+function normalizeWeights(
+  sT: usize, sums: usize, pRow: usize, seqK: i32, rows: i32, nk: i32, i0: i32, keyLen: i32,
+  causal: i32, offset: i32,
+): void {
+  const n0 = laneKeys(0, i0, rows, keyLen, causal, offset);
+  const n1 = laneKeys(4, i0, rows, keyLen, causal, offset);
+  const seen = causal ? visibleKeys(i0, keyLen, causal, offset) : keyLen;
+  const inv0 = v128.load(sums), inv1 = v128.load(sums, 16);
+  let j = 0;
+  for (; j + 4 <= nk; j += 4) {
     const p = sT + (<usize> (j * LANES) << 2);
-    let y0 = f32x4.mul(v128.load(p), inv0), y1 = f32x4.mul(v128.load(p, 16), inv1);
-    if (j >= seen) {
+    let a0 = f32x4.mul(v128.load(p), inv0), b0 = f32x4.mul(v128.load(p, 16), inv1);
+    let a1 = f32x4.mul(v128.load(p, 32), inv0), b1 = f32x4.mul(v128.load(p, 48), inv1);
+    let a2 = f32x4.mul(v128.load(p, 64), inv0), b2 = f32x4.mul(v128.load(p, 80), inv1);
+    let a3 = f32x4.mul(v128.load(p, 96), inv0), b3 = f32x4.mul(v128.load(p, 112), inv1);
+    if (j + 3 >= seen) {
       // A NaN row (inverse sum NaN) keeps zeros where it sees nothing.
-      y0 = v128.and(y0, visible(j, n0));
-      y1 = v128.and(y1, visible(j, n1));
+      a0 = v128.and(a0, visible(j, n0));
+      b0 = v128.and(b0, visible(j, n1));
+      a1 = v128.and(a1, visible(j + 1, n0));
+      b1 = v128.and(b1, visible(j + 1, n1));
+      a2 = v128.and(a2, visible(j + 2, n0));
+      b2 = v128.and(b2, visible(j + 2, n1));
+      a3 = v128.and(a3, visible(j + 3, n0));
+      b3 = v128.and(b3, visible(j + 3, n1));
     }
+    v128.store(p, a0);
+    v128.store(p, b0, 16);
+    v128.store(p, a1, 32);
+    v128.store(p, b1, 48);
+    v128.store(p, a2, 64);
+    v128.store(p, b2, 80);
+    v128.store(p, a3, 96);
+    v128.store(p, b3, 112);
+    storeColumns4(at(pRow, j), seqK, min(4, rows), a0, a1, a2, a3);
+    if (rows > 4) storeColumns4(at(pRow, 4 * seqK + j), seqK, rows - 4, b0, b1, b2, b3);
+  }
+  for (; j < nk; j++) {
+    const p = sT + (<usize> (j * LANES) << 2);
+    const y0 = v128.and(f32x4.mul(v128.load(p), inv0), visible(j, n0));
+    const y1 = v128.and(f32x4.mul(v128.load(p, 16), inv1), visible(j, n1));
     v128.store(p, y0);
     v128.store(p, y1, 16);
+    for (let r = 0; r < min(4, rows); r++) store<f32>(at(pRow, r * seqK + j), lane(y0, r));
+    for (let r = 4; r < rows; r++) store<f32>(at(pRow, r * seqK + j), lane(y1, r - 4));
+  }
+  if (nk < seqK) {
+    for (let r = 0; r < rows; r++) memory.fill(at(pRow, r * seqK + nk), 0, <usize> (seqK - nk) << 2);
   }
 }
 
@@ -464,7 +569,8 @@ export function attentionBackward(
   const cStrips = (dHead + 4) / 5 * 5;
   // Region B holds V and Kᵀ strips during the blocks, then Q and dO panels, beside the
   // strips of dSᵀ and Pᵀ.
-  const stage1 = strips * dHead + cStrips * seqK;
+  const keys4 = (seqK + 3) / 4 * 4; // keys rounded up to whole 4-key strips (V)
+  const stage1 = keys4 * dHead + cStrips * seqK;
   const stage2 = panels * seqQ * 2;
   const fits = 2 * strips * seqQ + max(stage1, stage2) <= PACK_B_FLOATS;
   if (seqQ < 4 || dHead > PACK_K_MAX || seqK > PACK_K_MAX || seqQ > PACK_K_MAX || !fits) {
@@ -482,7 +588,7 @@ export function attentionBackward(
   const dsStrips = workspacePtr + PACK_B_OFFSET;
   const pStrips = dsStrips + (<usize> (strips * seqQ) << 2);
   const vStrips = pStrips + (<usize> (strips * seqQ) << 2);
-  const kStrips = vStrips + (<usize> (strips * dHead) << 2);
+  const kStrips = vStrips + (<usize> (keys4 * dHead) << 2);
   const qPanels = vStrips;
   const doPanels = qPanels + (<usize> (panels * seqQ) << 2);
   for (let b = 0; b < batch; b++) {
@@ -505,7 +611,7 @@ export function attentionBackward(
         for (let i = 0; i < seqQ; i++) memory.fill(at(dqb, i * ldq), 0, <usize> dHead << 2);
         continue;
       }
-      packRowsA(vb, ldv, nk, dHead, vStrips);
+      packKeys(vb, ldv, nk, dHead, vStrips);
       packColumnsA(kb, ldk, dHead, nk, kStrips);
       for (let i0 = 0; i0 < seqQ; i0 += LANES) {
         const rows = min(LANES, seqQ - i0);
@@ -520,7 +626,7 @@ export function attentionBackward(
         }
         packQueries(at(dob, i0 * ldo), ldo, rows, dHead, doT);
         loadWeights(at(pb, i0 * seqK), seqK, rows, nkB, pT);
-        blockScores(doT, vStrips, dHead, nkB, dsT);
+        blockScores(doT, vStrips, dHead, nkB, dsT, 0, 0);
         blockSoftmaxBackward(pT, dsT, nkB, i0, rows, keyLen, causal, offset);
         storeWeights(dsT, dsRow, seqK, rows, nkB);
         if (nkB < nk) {

@@ -29,7 +29,8 @@ export function layerNormInto(
   checkShape(K, "rstd", rstd, x.rows, 1);
   checkFinite(K, "eps", eps);
   checkSameRuntime(K, [x, y, gamma, beta, mean, rstd]);
-  const threads = threadsFor(x.rt, 4 * x.size);
+  // Measured 0.73 ns per element forward, 0.75 backward: about 36 multiply-adds.
+  const threads = threadsFor(x.rt, 36 * x.size);
   x.rt.parallel(
     "layerNormForward",
     splitRange(x.rows, threads).map(([r0, r1]) => [
@@ -68,7 +69,7 @@ export function layerNormBackwardInto(
   checkShape(K, "rstd", rstd, x.rows, 1);
   checkSameRuntime(K, [dy, x, gamma, mean, rstd, dx, dgamma, dbeta]);
   const rt = x.rt;
-  const threads = threadsFor(rt, 8 * x.size);
+  const threads = threadsFor(rt, 36 * x.size);
   if (threads === 1) {
     rt.kernels.layerNormBackward(
       dy.ptr,

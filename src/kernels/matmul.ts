@@ -62,19 +62,10 @@ export function matmulInto(a: Tensor, b: Tensor, c: Tensor, opts: MatmulOptions 
     acc,
   ];
   const threads = threadsFor(a.rt, m * n * k);
-  if (threads > 1 && m >= 8 * threads) {
-    // By rows of C: rows of op(A) are rows of A, or columns of A stored transposed.
+  const byColumns = (align: number) =>
     a.rt.parallel(
       "matmul",
-      splitRange(m, threads, 4).map(([i0, i1]) =>
-        job(a.ptr + 4 * (ta ? i0 : i0 * a.ld), b.ptr, c.ptr + 4 * i0 * c.ld, bias, i1 - i0, n)
-      ),
-    );
-  } else if (threads > 1 && n >= 24 * threads) {
-    // By columns of C (few rows, as in decoding): columns of op(B) and of the bias.
-    a.rt.parallel(
-      "matmul",
-      splitRange(n, threads, 12).map(([j0, j1]) =>
+      splitRange(n, threads, align).map(([j0, j1]) =>
         job(
           a.ptr,
           b.ptr + 4 * (tb ? j0 * b.ld : j0),
@@ -85,6 +76,22 @@ export function matmulInto(a: Tensor, b: Tensor, c: Tensor, opts: MatmulOptions 
         )
       ),
     );
+  if (threads > 1 && m >= 8 * threads && n > m && n >= 16 * threads) {
+    // Each thread packs all of op(A) when the columns are split, all of op(B) when the
+    // rows are: split the wider side. Whole 8-column micro-panels per thread.
+    byColumns(8);
+  } else if (threads > 1 && m >= 8 * threads) {
+    // By rows of C: rows of op(A) are rows of A, or columns of A stored transposed; whole
+    // 5-row micro-kernel strips per thread.
+    a.rt.parallel(
+      "matmul",
+      splitRange(m, threads, 5).map(([i0, i1]) =>
+        job(a.ptr + 4 * (ta ? i0 : i0 * a.ld), b.ptr, c.ptr + 4 * i0 * c.ld, bias, i1 - i0, n)
+      ),
+    );
+  } else if (threads > 1 && n >= 24 * threads) {
+    // By columns of C (few rows, as in decoding): columns of op(B) and of the bias.
+    byColumns(12);
   } else {
     a.rt.kernels.matmul(a.ptr, b.ptr, c.ptr, bias, m, n, k, a.ld, b.ld, c.ld, ta, tb, alpha, acc);
   }

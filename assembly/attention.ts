@@ -8,7 +8,8 @@
 // Two paths compute the same bits: the fused one (below first) for blocks of queries,
 // and the blocked one for decoding steps and sequences longer than one packed block.
 import {
-  gemmPacked, kernel5x8, matmul, PACK_B_FLOATS, PACK_B_OFFSET, PACK_K_MAX, PACK_NR, packColumnsA,
+  gemmPacked, kernel4x8, matmul, PACK_B_FLOATS, PACK_B_OFFSET, PACK_K_MAX, PACK_MR, PACK_NR,
+  packColumnsA,
   packPanelsB, packRowsA, transpose4Rows,
 } from "./matmul";
 import { workspacePtr } from "./workspace";
@@ -17,7 +18,7 @@ import { at, EXP_TABLE, expV, madd } from "./simd_math";
 
 // Query rows per block of the blocked path: one micro-kernel strip, so causal blocks
 // skip the most keys.
-const ROW_BLOCK: i32 = 5;
+const ROW_BLOCK: i32 = PACK_MR;
 
 @inline function visibleKeys(i: i32, keyLen: i32, causal: i32, offset: i32): i32 {
   return causal ? max(0, min(keyLen, i + offset + 1)) : keyLen;
@@ -451,7 +452,7 @@ function blockOutput(
   if (rows > 3) v128.store(o + 3 * rs, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
 }
 
-// The blocked path: 5-row blocks through matmul's packed kernels, the softmax row by
+// The blocked path: 4-row blocks through matmul's packed kernels, the softmax row by
 // row. It runs what the fused path does not take (decoding steps, long sequences); tests
 // check the fused path against it bit for bit.
 export function attentionForwardBlocked(
@@ -536,9 +537,9 @@ export function attentionForwardBlocked(
 }
 
 // Fused backward, row-per-lane like the forward, for the same shapes (and seqQ up to
-// PACK_K_MAX). For each block of 8 queries: dPᵀ = V·dOᵀ by the 5×8 micro-kernel (V as
-// 5-key strips), dS = P ⊙ (dP − rowsum(P ⊙ dP)) down the lanes, dQ = scale·dS·K (Kᵀ as
-// 5-column strips times the block's dSᵀ), dS saved row-major in scratch. Then per
+// PACK_K_MAX). For each block of 8 queries: dPᵀ = V·dOᵀ like the forward's scores (V as
+// 4-key strips), dS = P ⊙ (dP − rowsum(P ⊙ dP)) down the lanes, dQ = scale·dS·K (Kᵀ as
+// 4-column strips times the block's dSᵀ), dS saved row-major in scratch. Then per
 // (batch, head) dK = scale·dSᵀQ and dV = Pᵀ·dO, each sum over all queries in one chain.
 // Every value is the same chain of operations as in the blocked path: the same bits.
 export function attentionBackward(
@@ -564,13 +565,12 @@ export function attentionBackward(
   keyLens: usize,
   scale: f32,
 ): void {
-  const strips = (seqK + 4) / 5 * 5; // keys rounded up to whole 5-key strips
+  const strips = (seqK + 3) / 4 * 4; // keys rounded up to whole 4-key strips
   const panels = (dHead + PACK_NR - 1) / PACK_NR * PACK_NR;
-  const cStrips = (dHead + 4) / 5 * 5;
+  const cStrips = (dHead + 3) / 4 * 4;
   // Region B holds V and Kᵀ strips during the blocks, then Q and dO panels, beside the
   // strips of dSᵀ and Pᵀ.
-  const keys4 = (seqK + 3) / 4 * 4; // keys rounded up to whole 4-key strips (V)
-  const stage1 = keys4 * dHead + cStrips * seqK;
+  const stage1 = strips * dHead + cStrips * seqK;
   const stage2 = panels * seqQ * 2;
   const fits = 2 * strips * seqQ + max(stage1, stage2) <= PACK_B_FLOATS;
   if (seqQ < 4 || dHead > PACK_K_MAX || seqK > PACK_K_MAX || seqQ > PACK_K_MAX || !fits) {
@@ -584,11 +584,11 @@ export function attentionBackward(
   const doT = workspacePtr; // dHead × 8: the block's rows of dO, one per lane
   const pT = doT + (<usize> (dHead * LANES) << 2); // (seqK + 8) × 8: P, one row per lane
   const dsT = pT + (<usize> ((seqK + 8) * LANES) << 2); // (seqK + 8) × 8: dP, then dS
-  const tile = dsT + (<usize> ((seqK + 8) * LANES) << 2); // 5 × 8
+  const tile = dsT + (<usize> ((seqK + 8) * LANES) << 2); // 4 × 8
   const dsStrips = workspacePtr + PACK_B_OFFSET;
   const pStrips = dsStrips + (<usize> (strips * seqQ) << 2);
   const vStrips = pStrips + (<usize> (strips * seqQ) << 2);
-  const kStrips = vStrips + (<usize> (keys4 * dHead) << 2);
+  const kStrips = vStrips + (<usize> (strips * dHead) << 2);
   const qPanels = vStrips;
   const doPanels = qPanels + (<usize> (panels * seqQ) << 2);
   for (let b = 0; b < batch; b++) {
@@ -645,7 +645,7 @@ export function attentionBackward(
   }
 }
 
-// C[nk, dHead] = alpha·Aᵀ·B over the seqQ queries: A as 5-key strips of dS or P, B as
+// C[nk, dHead] = alpha·Aᵀ·B over the seqQ queries: A as 4-key strips of dS or P, B as
 // 8-column panels of Q or dO. Causal queries before a key's first viewer hold exact
 // zeros for it, which leave a sum that starts from zero unchanged: each strip's chain
 // starts at the first query that sees its first key.
@@ -653,19 +653,19 @@ function keyGrads(
   ap: usize, bp: usize, seqQ: i32, nk: i32, dHead: i32, c: usize, ldc: i32, alpha: f32,
   causal: i32, offset: i32, tile: usize,
 ): void {
-  for (let j0 = 0; j0 < nk; j0 += 5) {
+  for (let j0 = 0; j0 < nk; j0 += PACK_MR) {
     const i0 = causal ? min(seqQ - 1, max(0, j0 - offset)) : 0;
     const kc = seqQ - i0;
-    const a = ap + (<usize> (j0 * seqQ + i0 * 5) << 2);
-    const mr = min(5, nk - j0);
+    const a = ap + (<usize> (j0 * seqQ + i0 * PACK_MR) << 2);
+    const mr = min(PACK_MR, nk - j0);
     for (let c0 = 0; c0 < dHead; c0 += PACK_NR) {
       const nr = min(PACK_NR, dHead - c0);
       const b = bp + (<usize> (c0 * seqQ + i0 * PACK_NR) << 2);
       const dst = at(c, j0 * ldc + c0);
-      if (mr == 5 && nr == PACK_NR) {
-        kernel5x8(kc, a, b, dst, ldc, alpha, false, 0);
+      if (mr == PACK_MR && nr == PACK_NR) {
+        kernel4x8(kc, a, b, dst, ldc, alpha, false, 0);
       } else {
-        kernel5x8(kc, a, b, tile, PACK_NR, alpha, false, 0);
+        kernel4x8(kc, a, b, tile, PACK_NR, alpha, false, 0);
         for (let r = 0; r < mr; r++) memory.copy(at(dst, r * ldc), at(tile, r * PACK_NR), <usize> nr << 2);
       }
     }
@@ -741,16 +741,16 @@ function blockSoftmaxBackward(
   return dsT + (<usize> (((nk + 3) & ~3) * LANES) << 2);
 }
 
-// dQ rows of the block = scale·dS·K: Kᵀ strips of 5 columns (stripK keys each) times
-// dSᵀ (the block's 8-lane panel, nk keys) by the 5×8 micro-kernel into a 5×8 tile,
+// dQ rows of the block = scale·dS·K: Kᵀ strips of 4 columns (stripK keys each) times
+// dSᵀ (the block's 8-lane panel, nk keys) by the 4×8 micro-kernel into a 4×8 tile,
 // stored transposed.
 function blockQueryGrads(
   kStrips: usize, stripK: i32, dsT: usize, nk: i32, dHead: i32, scale: f32, dqRow: usize,
   ldq: i32, rows: i32, tile: usize,
 ): void {
-  for (let c0 = 0; c0 < dHead; c0 += 5) {
-    kernel5x8(nk, kStrips + (<usize> (c0 * stripK) << 2), dsT, tile, LANES, scale, false, 0);
-    const cols = min(5, dHead - c0);
+  for (let c0 = 0; c0 < dHead; c0 += PACK_MR) {
+    kernel4x8(nk, kStrips + (<usize> (c0 * stripK) << 2), dsT, tile, LANES, scale, false, 0);
+    const cols = min(PACK_MR, dHead - c0);
     for (let r = 0; r < rows; r++) {
       const dst = at(dqRow, r * ldq + c0);
       for (let c = 0; c < cols; c++) store<f32>(at(dst, c), load<f32>(at(tile, c * LANES + r)));

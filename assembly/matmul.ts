@@ -2,19 +2,22 @@
 // op(X) is X or its transpose; all matrices row-major with leading dimensions.
 //
 // Goto/BLIS structure: B is packed into KC x NR micro-panels, A into MR x KC strips,
-// and a 5x8 register-blocked micro-kernel walks them. Per step: two B vectors, one
-// vector of four A values broadcast by shuffles and a fifth A value loaded broadcast,
-// ten multiply-adds. 10 accumulators + 4 = 14 names, all in registers on x86-64 (V8
-// allocates xmm0-14). Loads set the pace: Deno's V8 checks every wasm memory access
-// explicitly (no trap handler), about a quarter of the time here (matmul at 92-95% of
-// the peak with --v8-flags=--no-wasm-bounds-checks), so the kernel loads as little as
-// its registers allow. Measured on an AMD EPYC (Zen 4): the 4x12 kernel used before
-// (17 names: spills) 62-67% of the peak, 6x8 with six broadcast loads 65-71%, this one
-// 73-83%; unrolling it by two, 55%.
+// and a 4x8 register-blocked micro-kernel walks them. Per step: two B vectors and one
+// vector of four A values broadcast by shuffles, eight multiply-adds: three loads for
+// eight multiply-adds, 8 accumulators + 4 = 12 names, all in registers on x86-64 (V8
+// allocates xmm0-14), and eight independent chains, enough to keep two FMA pipes of
+// latency 4 busy. Loads set the pace: Deno's V8 checks every wasm memory access
+// explicitly (no trap handler), and on a shared memory (threads) each check costs more
+// (the same kernel runs 6% slower there), so the kernel loads as little as it can.
+// Measured on an AMD EPYC (Zen 4), % of the multiply-add peak at 128³ / 512³: this
+// kernel 83 / 87; the 5x8 one used before (a fifth A value by a broadcast load: four
+// loads for ten multiply-adds) 74 / 82; 4x12 (17 names: spills) 62-67; 6x8 with six
+// broadcast loads 65-71; 5x8 unrolled by two 55. The summation order of every output is
+// the same in all of them (over k, in order, from zero): the same bits.
 import { workspacePtr } from "./workspace";
 import { hsum, madd } from "./simd_math";
 
-const MR: i32 = 5;
+const MR: i32 = 4;
 const NR: i32 = 8;
 // Below this many rows of A, matmulFewRows (no packing) runs instead. (Up to 7 rows it
 // would also be faster than packing, by up to 40%, but training with short sequences
@@ -22,7 +25,7 @@ const NR: i32 = 8;
 // no longer be what its recipe trains.)
 const FEW_ROWS: i32 = 4;
 const KC: i32 = 256;
-const MC: i32 = 120; // 120 x 256 floats of A = 120 KiB, sits in L2
+const MC: i32 = 120; // 120 x 256 floats of A = 120 KiB, sits in L2 (a multiple of MR)
 const NC: i32 = 1032; // 256 x 1032 floats of B (86 micro-panels) = 1 MiB, in L2
 
 
@@ -85,14 +88,11 @@ function packA(
         for (let p = 0; p < kc; p++) {
           const d = dst + <usize> p * strideK;
           v128.store(d, v128.load(src));
-          store<f32>(d + 16, load<f32>(src + 16));
           src += step;
         }
       } else {
         const r0 = at(a, (i0 + ir) * lda + p0);
         transpose4Rows(r0, lda, kc, dst, strideK);
-        const r4 = r0 + (<usize> (4 * lda) << 2);
-        for (let p = 0; p < kc; p++) store<f32>(dst + <usize> p * strideK + 16, load<f32>(at(r4, p)));
       }
       dst += <usize> kc * strideK;
       continue;
@@ -177,9 +177,9 @@ function packB(
   v128.store(c, r1, 16);
 }
 
-// 5x8 micro-kernel over kc packed steps (see the top of the file). Writes a full tile to
+// 4x8 micro-kernel over kc packed steps (see the top of the file). Writes a full tile to
 // c (row stride ldc floats); the caller stages partial tiles.
-export function kernel5x8(
+export function kernel4x8(
   kc: i32,
   ap: usize,
   bp: usize,
@@ -193,7 +193,6 @@ export function kernel5x8(
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(bp, 0), b1 = v128.load(bp, 16);
     const av = v128.load(ap, 0);
@@ -209,9 +208,6 @@ export function kernel5x8(
     a = i32x4.shuffle(av, av, 3, 3, 3, 3);
     c30 = madd(a, b0, c30);
     c31 = madd(a, b1, c31);
-    a = v128.load32_splat(ap, 16);
-    c40 = madd(a, b0, c40);
-    c41 = madd(a, b1, c41);
     ap += MR << 2;
     bp += NR << 2;
   }
@@ -224,8 +220,7 @@ export function kernel5x8(
   storeRow(c, c20, c21, valpha, add, bias);
   c += stride;
   storeRow(c, c30, c31, valpha, add, bias);
-  c += stride;
-  storeRow(c, c40, c41, valpha, add, bias);
+
 }
 
 // Few rows (decoding one token per sentence): no packing, which would cost as much as
@@ -385,9 +380,9 @@ export function matmul(
             const ap = packedA + (<usize> (ir * kc) << 2);
             const cij = at(c, (ic + ir) * ldc + jc + jr);
             if (mr == MR && nr == NR) {
-              kernel5x8(kc, ap, bp, cij, ldc, alpha, add, biasJ);
+              kernel4x8(kc, ap, bp, cij, ldc, alpha, add, biasJ);
             } else {
-              kernel5x8(kc, ap, bp, tile, NR, alpha, false, 0);
+              kernel4x8(kc, ap, bp, tile, NR, alpha, false, 0);
               for (let r = 0; r < mr; r++) {
                 const src = at(tile, r * NR);
                 const dst = at(cij, r * ldc);
@@ -429,9 +424,9 @@ export function gemmPacked(
       const a = ap + (<usize> (ir * kc) << 2);
       const cij = at(c, ir * ldc + jr);
       if (mr == MR && nr == NR) {
-        kernel5x8(kc, a, b, cij, ldc, 1, false, 0);
+        kernel4x8(kc, a, b, cij, ldc, 1, false, 0);
       } else {
-        kernel5x8(kc, a, b, tile, NR, 1, false, 0);
+        kernel4x8(kc, a, b, tile, NR, 1, false, 0);
         for (let r = 0; r < mr; r++) memory.copy(at(cij, r * ldc), at(tile, r * NR), <usize> nr << 2);
       }
     }
@@ -457,4 +452,5 @@ export const PACK_B_OFFSET: usize = <usize> (MC * KC) << 2;
 export const PACK_B_FLOATS: i32 = KC * NC;
 export const PACK_A_ROWS: i32 = MC;
 export const PACK_K_MAX: i32 = KC;
+export const PACK_MR: i32 = MR;
 export const PACK_NR: i32 = NR;

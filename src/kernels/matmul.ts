@@ -82,10 +82,10 @@ export function matmulInto(a: Tensor, b: Tensor, c: Tensor, opts: MatmulOptions 
     byColumns(8);
   } else if (threads > 1 && m >= 8 * threads) {
     // By rows of C: rows of op(A) are rows of A, or columns of A stored transposed; whole
-    // 5-row micro-kernel strips per thread.
+    // 4-row micro-kernel strips per thread.
     a.rt.parallel(
       "matmul",
-      splitRange(m, threads, 5).map(([i0, i1]) =>
+      splitRange(m, threads, 4).map(([i0, i1]) =>
         job(a.ptr + 4 * (ta ? i0 : i0 * a.ld), b.ptr, c.ptr + 4 * i0 * c.ld, bias, i1 - i0, n)
       ),
     );

@@ -244,18 +244,23 @@ function blockSoftmax(
   const c2 = v128.load32_splat(EXP_TABLE, 24), c3 = v128.load32_splat(EXP_TABLE, 28);
   const c4 = v128.load32_splat(EXP_TABLE, 32), c5 = v128.load32_splat(EXP_TABLE, 36);
   const vscale = f32x4.splat(scale);
-  for (j = 0; j < nk; j++) {
+  // Keys every row sees first (no masks: fewer live registers), then the rest.
+  const all = min(seen, nk);
+  for (j = 0; j < all; j++) {
     const p = sT + (<usize> (j * LANES) << 2);
     const t0 = f32x4.mul(f32x4.sub(v128.load(p), m0), vscale);
     const t1 = f32x4.mul(f32x4.sub(v128.load(p, 16), m1), vscale);
-    let e0 = expV(t0, minX, log2e, magic, negLn2Hi, negLn2Lo, c5, c4, c3, c2, c1);
-    let e1 = expV(t1, minX, log2e, magic, negLn2Hi, negLn2Lo, c5, c4, c3, c2, c1);
-    if (j >= seen) {
-      e0 = v128.and(e0, visible(j, n0));
-      e1 = v128.and(e1, visible(j, n1));
-    }
-    v128.store(p, e0);
-    v128.store(p, e1, 16);
+    v128.store(p, expV(t0, minX, log2e, magic, negLn2Hi, negLn2Lo, c5, c4, c3, c2, c1));
+    v128.store(p, expV(t1, minX, log2e, magic, negLn2Hi, negLn2Lo, c5, c4, c3, c2, c1), 16);
+  }
+  for (; j < nk; j++) {
+    const p = sT + (<usize> (j * LANES) << 2);
+    const t0 = f32x4.mul(f32x4.sub(v128.load(p), m0), vscale);
+    const t1 = f32x4.mul(f32x4.sub(v128.load(p, 16), m1), vscale);
+    const e0 = expV(t0, minX, log2e, magic, negLn2Hi, negLn2Lo, c5, c4, c3, c2, c1);
+    const e1 = expV(t1, minX, log2e, magic, negLn2Hi, negLn2Lo, c5, c4, c3, c2, c1);
+    v128.store(p, v128.and(e0, visible(j, n0)));
+    v128.store(p, v128.and(e1, visible(j, n1)), 16);
   }
   const seen8 = (seen & ~3) & ~7;
   v128.store(sums, laneSums(sT, nk, seen8, v128.and(n0, i32x4.splat(-4))));

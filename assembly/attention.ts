@@ -71,7 +71,7 @@ export function attentionForward(
   const qT = workspacePtr; // dHead × 8: the block's queries, one per lane
   const sT = qT + (<usize> (dHead * LANES) << 2); // (seqK + 8) × 8: scores, then weights
   const sums = sT + (<usize> ((seqK + 8) * LANES) << 2); // 8 partial sums × 8 lanes
-  const kPacked = workspacePtr + PACK_B_OFFSET; // K as 4-key strips
+  const kPacked = workspacePtr + PACK_B_OFFSET; // K as 4-key strips (packRowsA)
   for (let b = 0; b < batch; b++) {
     const keyLen = keyLenOf(keyLens, b, seqK);
     for (let h = 0; h < heads; h++) {
@@ -80,7 +80,7 @@ export function attentionForward(
       const vb = at(v, b * seqK * ldv + h * dHead);
       const ob = at(out, b * seqQ * ldo + h * dHead);
       const pb = at(probs, (b * heads + h) * seqQ * seqK);
-      if (keyLen > 0) packKeys(kb, ldk, keyLen, dHead, kPacked);
+      if (keyLen > 0) packRowsA(kb, ldk, keyLen, dHead, kPacked);
       for (let i0 = 0; i0 < seqQ; i0 += LANES) {
         const rows = min(LANES, seqQ - i0);
         const nk = visibleKeys(i0 + rows - 1, keyLen, causal, offset);
@@ -117,30 +117,14 @@ export function attentionForward(
   }
 }
 
-// Keys [0, n) of K (row stride ld) as 4-key strips: strip g holds, for each d, the values
-// of keys 4g..4g+3 (zeros past n), so one vector load gives four keys' values.
-function packKeys(kb: usize, ld: i32, n: i32, dHead: i32, dst: usize): void {
-  const strip = <usize> (4 * dHead) << 2;
-  let j = 0;
-  for (; j + 4 <= n; j += 4) {
-    transpose4Rows(at(kb, j * ld), ld, dHead, dst, 16);
-    dst += strip;
-  }
-  if (j < n) {
-    for (let d = 0; d < dHead; d++) {
-      for (let t = 0; t < 4; t++) {
-        store<f32>(dst + (<usize> (d * 4 + t) << 2), j + t < n ? load<f32>(at(kb, (j + t) * ld + d)) : 0);
-      }
-    }
-  }
-}
-
 // sT[j·8 + r] = Σ_d K[j, d]·Q[r, d] for the block's nk keys, each sum a chain of
 // multiply-adds in d from zero (the packed matmul's order): per step one vector of four
 // keys' values broadcast by shuffles against the two vectors of the block's queries,
 // eight accumulators. A last partial strip's extra keys land in sT's padding. With
 // `maxes`, also the lanes' largest scores over the strips below `seen` (keys every row
-// of the block sees), as the softmax's max starts.
+// of the block sees), as the softmax's max starts. K comes packed by packRowsA (4-key
+// strips). The steps are matmul's kernel4x8; calling it and reading each strip back for
+// the max was 3% slower at (32, 64, 32).
 function blockScores(
   qT: usize, kPacked: usize, dHead: i32, nk: i32, sT: usize, seen: i32, maxes: usize,
 ): void {
@@ -616,7 +600,7 @@ export function attentionBackward(
         for (let i = 0; i < seqQ; i++) memory.fill(at(dqb, i * ldq), 0, <usize> dHead << 2);
         continue;
       }
-      packKeys(vb, ldv, nk, dHead, vStrips);
+      packRowsA(vb, ldv, nk, dHead, vStrips);
       packColumnsA(kb, ldk, dHead, nk, kStrips);
       for (let i0 = 0; i0 < seqQ; i0 += LANES) {
         const rows = min(LANES, seqQ - i0);

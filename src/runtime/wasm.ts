@@ -75,25 +75,8 @@ export interface KernelExports {
     keyLens: number,
     scale: number,
   ): void;
-  attentionForwardBlocked(
-    q: number,
-    k: number,
-    v: number,
-    out: number,
-    probs: number,
-    batch: number,
-    heads: number,
-    seqQ: number,
-    seqK: number,
-    dHead: number,
-    ldq: number,
-    ldk: number,
-    ldv: number,
-    ldo: number,
-    causal: number,
-    keyLens: number,
-    scale: number,
-  ): void;
+  /** The blocked path of attentionForward (same arguments, same bits), for tests. */
+  attentionForwardBlocked: KernelExports["attentionForward"];
   attentionBackward(
     q: number,
     k: number,
@@ -117,29 +100,8 @@ export interface KernelExports {
     keyLens: number,
     scale: number,
   ): void;
-  attentionBackwardBlocked(
-    q: number,
-    k: number,
-    v: number,
-    probs: number,
-    dout: number,
-    dq: number,
-    dk: number,
-    dv: number,
-    scratch: number,
-    batch: number,
-    heads: number,
-    seqQ: number,
-    seqK: number,
-    dHead: number,
-    ldq: number,
-    ldk: number,
-    ldv: number,
-    ldo: number,
-    causal: number,
-    keyLens: number,
-    scale: number,
-  ): void;
+  /** The blocked path of attentionBackward (same arguments, same bits), for tests. */
+  attentionBackwardBlocked: KernelExports["attentionBackward"];
   layerNormForward(
     x: number,
     y: number,

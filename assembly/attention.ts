@@ -92,10 +92,14 @@ export function attentionForward(
           continue;
         }
         packQueries(at(qb, i0 * ldq), ldq, rows, dHead, qT);
-        const seen = causal ? visibleKeys(i0, keyLen, causal, offset) : keyLen;
+        // Keys each lane's row sees; causal rows see more further down, so the first
+        // row sees the fewest: `seen` keys are visible to all.
+        const n0 = laneKeys(0, i0, rows, keyLen, causal, offset);
+        const n1 = laneKeys(4, i0, rows, keyLen, causal, offset);
+        const seen = visibleKeys(i0, keyLen, causal, offset);
         blockScores(qT, kPacked, dHead, nk, sT, seen, sums);
-        blockSoftmax(sT, sums, nk, i0, rows, keyLen, causal, offset, scale);
-        normalizeWeights(sT, sums, at(pb, i0 * seqK), seqK, rows, nk, i0, keyLen, causal, offset);
+        blockSoftmax(sT, sums, nk, i0, rows, keyLen, causal, offset, scale, n0, n1, seen);
+        normalizeWeights(sT, sums, at(pb, i0 * seqK), seqK, rows, nk, n0, n1, seen);
         blockOutput(sT, vb, ldv, dHead, nk, at(ob, i0 * ldo), ldo, rows);
       }
     }
@@ -197,12 +201,8 @@ function blockScores(
 // skip the masks; lanes past the block's rows compute values nobody stores.
 function blockSoftmax(
   sT: usize, sums: usize, nk: i32, i0: i32, rows: i32, keyLen: i32, causal: i32, offset: i32,
-  scale: f32,
+  scale: f32, n0: v128, n1: v128, seen: i32,
 ): void {
-  const n0 = laneKeys(0, i0, rows, keyLen, causal, offset);
-  const n1 = laneKeys(4, i0, rows, keyLen, causal, offset);
-  // Causal rows see more keys further down, so the first row sees the fewest.
-  const seen = causal ? visibleKeys(i0, keyLen, causal, offset) : keyLen;
   const negInf = f32x4.splat(-Infinity);
   // blockScores took the max over the whole strips below `seen`.
   let m0 = v128.load(sums), m1 = v128.load(sums, 16);
@@ -246,7 +246,7 @@ function blockSoftmax(
     v128.store(p, v128.and(e0, visible(j, n0)));
     v128.store(p, v128.and(e1, visible(j, n1)), 16);
   }
-  const seen8 = (seen & ~3) & ~7;
+  const seen8 = seen & ~7;
   v128.store(sums, laneSums(sT, nk, seen8, v128.and(n0, i32x4.splat(-4))));
   v128.store(sums, laneSums(sT + 16, nk, seen8, v128.and(n1, i32x4.splat(-4))), 16);
   // The last 1-3 keys of each row, one at a time.
@@ -265,12 +265,9 @@ function blockSoftmax(
 // e·(1/sum) in sT (for the output) and in the block's rows of P (row-major, stride
 // seqK, zeros past nk) by 4×4 transposes; inverse sums in sums[0..8).
 function normalizeWeights(
-  sT: usize, sums: usize, pRow: usize, seqK: i32, rows: i32, nk: i32, i0: i32, keyLen: i32,
-  causal: i32, offset: i32,
+  sT: usize, sums: usize, pRow: usize, seqK: i32, rows: i32, nk: i32, n0: v128, n1: v128,
+  seen: i32,
 ): void {
-  const n0 = laneKeys(0, i0, rows, keyLen, causal, offset);
-  const n1 = laneKeys(4, i0, rows, keyLen, causal, offset);
-  const seen = causal ? visibleKeys(i0, keyLen, causal, offset) : keyLen;
   const inv0 = v128.load(sums), inv1 = v128.load(sums, 16);
   let j = 0;
   for (; j + 4 <= nk; j += 4) {
@@ -592,14 +589,7 @@ export function attentionBackward(
       const dvb = at(dv, b * seqK * ldv + h * dHead);
       const dob = at(dout, b * seqQ * ldo + h * dHead);
       const pb = at(probs, (b * heads + h) * seqQ * seqK);
-      for (let j = nk; j < seqK; j++) {
-        memory.fill(at(dkb, j * ldk), 0, <usize> dHead << 2);
-        memory.fill(at(dvb, j * ldv), 0, <usize> dHead << 2);
-      }
-      if (nk == 0) {
-        for (let i = 0; i < seqQ; i++) memory.fill(at(dqb, i * ldq), 0, <usize> dHead << 2);
-        continue;
-      }
+      if (zeroUnseen(dqb, dkb, dvb, nk, seqQ, seqK, dHead, ldq, ldk, ldv)) continue;
       packRowsA(vb, ldv, nk, dHead, vStrips);
       packColumnsA(kb, ldk, dHead, nk, kStrips);
       for (let i0 = 0; i0 < seqQ; i0 += LANES) {
@@ -748,6 +738,21 @@ function blockQueryGrads(
 }
 
 
+// Gradients no query's weight reaches are zero: dK and dV of keys from nk on, and all of
+// dQ when no key is seen (nk = 0, then true: nothing else to do for this head).
+@inline function zeroUnseen(
+  dqb: usize, dkb: usize, dvb: usize, nk: i32, seqQ: i32, seqK: i32, dHead: i32, ldq: i32,
+  ldk: i32, ldv: i32,
+): bool {
+  for (let j = nk; j < seqK; j++) {
+    memory.fill(at(dkb, j * ldk), 0, <usize> dHead << 2);
+    memory.fill(at(dvb, j * ldv), 0, <usize> dHead << 2);
+  }
+  if (nk > 0) return false;
+  for (let i = 0; i < seqQ; i++) memory.fill(at(dqb, i * ldq), 0, <usize> dHead << 2);
+  return true;
+}
+
 // dQ, dK, dV (overwritten, same strides as Q, K, V) from dO and the saved P.
 // scratch holds seqQ·seqK floats for dP/dS of one (batch, head).
 //   dP = dO Vᵀ;  dS = P ⊙ (dP − rowsum(P ⊙ dP));  dQ = scale·dS K;  dK = scale·dSᵀ Q;
@@ -789,14 +794,7 @@ export function attentionBackwardBlocked(
       const dvb = at(dv, b * seqK * ldv + h * dHead);
       const dob = at(dout, b * seqQ * ldo + h * dHead);
       const pb = at(probs, (b * heads + h) * seqQ * seqK);
-      for (let j = nk; j < seqK; j++) {
-        memory.fill(at(dkb, j * ldk), 0, <usize> dHead << 2);
-        memory.fill(at(dvb, j * ldv), 0, <usize> dHead << 2);
-      }
-      if (nk == 0) {
-        for (let i = 0; i < seqQ; i++) memory.fill(at(dqb, i * ldq), 0, <usize> dHead << 2);
-        continue;
-      }
+      if (zeroUnseen(dqb, dkb, dvb, nk, seqQ, seqK, dHead, ldq, ldk, ldv)) continue;
       // dP[seqQ, nk] in scratch (row stride seqK), then dS in place.
       matmul(dob, vb, scratch, 0, seqQ, nk, dHead, ldo, ldv, seqK, 0, 1, 1, 0);
       for (let i = 0; i < seqQ; i++) {

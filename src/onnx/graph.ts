@@ -126,7 +126,12 @@ export class OnnxGraph {
   }
 
   /** A node with `outputs` outputs; returns their names. */
-  node(op: string, inputs: readonly string[], attrs: Record<string, Attr> = {}, outputs = 1): string[] {
+  node(
+    op: string,
+    inputs: readonly string[],
+    attrs: Record<string, Attr> = {},
+    outputs = 1,
+  ): string[] {
     const names = Array.from({ length: outputs }, () => this.#fresh(op.toLowerCase()));
     this.#nodes.push({ op, inputs, outputs: names, attrs });
     return names;
@@ -138,7 +143,9 @@ export class OnnxGraph {
   }
 
   /** The model file: this graph with its opset, as ONNX's ModelProto bytes. */
-  toModel(opts: { opset?: number; irVersion?: number; producer?: string; doc?: string } = {}): Uint8Array {
+  toModel(
+    opts: { opset?: number; irVersion?: number; producer?: string; doc?: string } = {},
+  ): Uint8Array {
     const graph = new ProtoWriter();
     this.#nodes.forEach((n, i) => {
       const w = new ProtoWriter();

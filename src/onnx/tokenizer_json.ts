@@ -17,7 +17,8 @@ import type { IdSpace } from "./transformer_graph.ts";
 
 // JavaScript's \s, spelled out: the tokenizers' regular expressions rewrite \s to
 // \p{White_Space}, which differs from it in U+0085 and U+FEFF.
-const JS_SPACE = "\\t\\n\\x0B\\f\\r \\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF";
+const JS_SPACE =
+  "\\t\\n\\x0B\\f\\r \\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF";
 const WORD = "[\\p{L}\\p{N}\\p{M}]+(?:['’][\\p{L}\\p{N}\\p{M}]+)*";
 
 /** `tokenizer.json` for a model (an object to serialize). */
@@ -124,7 +125,14 @@ export function tokenizerConfig(model: Transformer, space: IdSpace): Record<stri
   const decoder = Object.fromEntries(
     [EOS, SOS].filter((t) => space.tokens.includes(t)).map((t) => [
       String(space.tokens.indexOf(t)),
-      { content: t, lstrip: false, normalized: false, rstrip: false, single_word: false, special: true },
+      {
+        content: t,
+        lstrip: false,
+        normalized: false,
+        rstrip: false,
+        single_word: false,
+        special: true,
+      },
     ]),
   );
   return {

@@ -100,7 +100,9 @@ class Builder {
     if (this.opts.int8) {
       const { q, scale } = quantizeRows(w, rows);
       const qt = new Int8Array(rows * cols);
-      for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) qt[k * rows + r] = q[r * cols + k];
+      for (let r = 0; r < rows; r++) {
+        for (let k = 0; k < cols; k++) qt[k * rows + r] = q[r * cols + k];
+      }
       const g = this.g;
       out = g.op("DequantizeLinear", [
         g.initializer(`${key}.qT`, { dtype: "int8", dims: [cols, rows], data: qt }),
@@ -109,7 +111,9 @@ class Builder {
       ], { axis: 1 });
     } else {
       const t = new Float32Array(rows * cols);
-      for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) t[k * rows + r] = w[r * cols + k];
+      for (let r = 0; r < rows; r++) {
+        for (let k = 0; k < cols; k++) t[k * rows + r] = w[r * cols + k];
+      }
       out = this.g.initializer(`${key}.T`, { dtype: "float32", dims: [cols, rows], data: t });
     }
     this.#weights.set(key, out);
@@ -162,11 +166,15 @@ class Builder {
           g.op("Unsqueeze", [g.op("Gather", [ss, ids]), g.ints([-1])]),
         ]),
       matrix: () =>
-        g.op("DequantizeLinear", [qq, ss, g.initializer(`${name}.zero`, {
-          dtype: "int8",
-          dims: [V],
-          data: new Int8Array(V),
-        })], { axis: 0 }),
+        g.op("DequantizeLinear", [
+          qq,
+          ss,
+          g.initializer(`${name}.zero`, {
+            dtype: "int8",
+            dims: [V],
+            data: new Int8Array(V),
+          }),
+        ], { axis: 0 }),
     };
   }
 
@@ -240,7 +248,11 @@ class Builder {
   }
 
   norm(prefix: string, x: string): string {
-    return this.g.op("LayerNormalization", [x, this.vector(`${prefix}.weight`), this.vector(`${prefix}.bias`)], {
+    return this.g.op("LayerNormalization", [
+      x,
+      this.vector(`${prefix}.weight`),
+      this.vector(`${prefix}.bias`),
+    ], {
       axis: -1,
       epsilon: { float: this.c.normEps },
     });
@@ -262,7 +274,10 @@ class Builder {
       h,
       g.op("Mul", [
         g.floats([0.5], []),
-        g.op("Add", [g.floats([1], []), g.op("Erf", [g.op("Div", [h, g.floats([Math.SQRT2], [])])])]),
+        g.op("Add", [
+          g.floats([1], []),
+          g.op("Erf", [g.op("Div", [h, g.floats([Math.SQRT2], [])])]),
+        ]),
       ]),
     ]);
     return this.linear(a, `${p}.linear2.weight`, `${p}.linear2.bias`);
@@ -281,7 +296,11 @@ class Builder {
   }
 }
 
-function sideMap(space: IdSpace, side: "toSource" | "toTarget", fallback: number): number[] | undefined {
+function sideMap(
+  space: IdSpace,
+  side: "toSource" | "toTarget",
+  fallback: number,
+): number[] | undefined {
   return space.shared ? undefined : space[side].map((id) => (id >= 0 ? id : fallback));
 }
 
@@ -328,7 +347,10 @@ export function decoderGraph(model: Transformer, opts: GraphOptions = {}): Uint8
   const g = b.g, c = model.config, d = b.d, H = c.heads, dh = b.dh;
   const space = idSpaceOf(model);
   const ids = g.input("input_ids", "int64", ["batch_size", "decoder_sequence_length"]);
-  const encMask = g.input("encoder_attention_mask", "int64", ["batch_size", "encoder_sequence_length"]);
+  const encMask = g.input("encoder_attention_mask", "int64", [
+    "batch_size",
+    "encoder_sequence_length",
+  ]);
   const memory = g.input("encoder_hidden_states", "float32", [
     "batch_size",
     "encoder_sequence_length",
@@ -339,7 +361,9 @@ export function decoderGraph(model: Transformer, opts: GraphOptions = {}): Uint8
     const layer: Record<string, string> = {};
     for (const side of ["decoder", "encoder"]) {
       for (const kv of ["key", "value"]) {
-        const len = side === "decoder" ? "past_decoder_sequence_length" : "encoder_sequence_length_out";
+        const len = side === "decoder"
+          ? "past_decoder_sequence_length"
+          : "encoder_sequence_length_out";
         layer[`${side}.${kv}`] = g.input(`past_key_values.${i}.${side}.${kv}`, "float32", [
           "batch_size",
           H,
@@ -366,7 +390,10 @@ export function decoderGraph(model: Transformer, opts: GraphOptions = {}): Uint8
   // Rows of the memory to project: all of them while the encoder cache is empty, else none.
   const S = b.scalar(g.op("Shape", [memory]), 1);
   const cached = b.scalar(g.op("Shape", [past[0]["encoder.key"]]), 2);
-  const take = g.op("Mul", [S, g.op("Cast", [g.op("Equal", [cached, g.ints([0], [])])], { to: 7 })]);
+  const take = g.op("Mul", [
+    S,
+    g.op("Cast", [g.op("Equal", [cached, g.ints([0], [])])], { to: 7 }),
+  ]);
   const fresh = g.op("Slice", [
     memory,
     g.ints([0]),
@@ -378,7 +405,10 @@ export function decoderGraph(model: Transformer, opts: GraphOptions = {}): Uint8
   for (let i = 0; i < c.decoderLayers; i++) {
     const p = `decoder.layers.${i}`;
     x = b.residual(`${p}.norm1`, x, (h) => {
-      const k = g.op("Concat", [past[i]["decoder.key"], b.heads(b.project(`${p}.self_attn`, h, d, 2 * d))], {
+      const k = g.op("Concat", [
+        past[i]["decoder.key"],
+        b.heads(b.project(`${p}.self_attn`, h, d, 2 * d)),
+      ], {
         axis: 2,
       });
       const v = g.op("Concat", [
@@ -390,8 +420,13 @@ export function decoderGraph(model: Transformer, opts: GraphOptions = {}): Uint8
     });
     x = b.residual(`${p}.norm2`, x, (h) => {
       const pr = `${p}.multihead_attn`;
-      const k = g.op("Concat", [past[i]["encoder.key"], b.heads(b.project(pr, fresh, d, 2 * d))], { axis: 2 });
-      const v = g.op("Concat", [past[i]["encoder.value"], b.heads(b.project(pr, fresh, 2 * d, 3 * d))], {
+      const k = g.op("Concat", [past[i]["encoder.key"], b.heads(b.project(pr, fresh, d, 2 * d))], {
+        axis: 2,
+      });
+      const v = g.op("Concat", [
+        past[i]["encoder.value"],
+        b.heads(b.project(pr, fresh, 2 * d, 3 * d)),
+      ], {
         axis: 2,
       });
       presents.push([k, `present.${i}.encoder.key`], [v, `present.${i}.encoder.value`]);
@@ -404,7 +439,11 @@ export function decoderGraph(model: Transformer, opts: GraphOptions = {}): Uint8
   const w = model.core.generatorWeight;
   const matrix = b.table(w).matrix();
   const lead = g.op("Slice", [g.op("Shape", [x]), g.ints([0]), g.ints([2]), g.ints([0])]);
-  const flat = g.op("Gemm", [g.op("Reshape", [x, g.ints([-1, d])]), matrix, b.vector("generator.bias")], {
+  const flat = g.op("Gemm", [
+    g.op("Reshape", [x, g.ints([-1, d])]),
+    matrix,
+    b.vector("generator.bias"),
+  ], {
     transB: 1,
   });
   let logits = g.op("Reshape", [flat, g.op("Concat", [lead, g.ints([c.tgtVocab])], { axis: 0 })]);
@@ -417,9 +456,15 @@ export function decoderGraph(model: Transformer, opts: GraphOptions = {}): Uint8
     ]);
     logits = g.op("Concat", [logits, fill], { axis: 2 });
   }
-  g.output(logits, "logits", "float32", ["batch_size", "decoder_sequence_length", space.tokens.length]);
+  g.output(logits, "logits", "float32", [
+    "batch_size",
+    "decoder_sequence_length",
+    space.tokens.length,
+  ]);
   for (const [value, name] of presents) {
-    const len = name.includes("decoder") ? "present_sequence_length" : "encoder_sequence_length_out";
+    const len = name.includes("decoder")
+      ? "present_sequence_length"
+      : "encoder_sequence_length_out";
     g.output(value, name, "float32", ["batch_size", H, len, dh]);
   }
   return g.toModel({ doc: "decoder (with caches) of a @vamos/transformer model" });

@@ -19,6 +19,7 @@ import { defaultModelBytes } from "../models/default.ts";
 import { greedyDecode } from "../src/model/decode.ts";
 import { decodeText, groupBySource, parseTsv, splitBySource } from "../src/train/data.ts";
 import { OnnxModel, type Ort } from "./_onnx.ts";
+import { run, testInTempDir } from "./_cli.ts";
 
 const DATA = Deno.env.get("VAMOS_DATA") ??
   new URL("../../shared/data/spa-eng/spa-eng.tsv", import.meta.url).pathname;
@@ -303,3 +304,47 @@ Deno.test("onnx: the transformers.js pipeline translates the README's sentences"
   equal((await toyTranslator("to go") as { translation_text: string }[])[0].translation_text, "ir");
   toy.close();
 });
+
+testInTempDir(
+  "export_onnx.ts writes the folder, refuses to overwrite, names bad flags",
+  async (dir) => {
+    const out = `${dir}/toy-onnx`;
+    let r = await run(["run", "-A", "export_onnx.ts", "--model", "statquest", "--out", out]);
+    equal(r.code, 0, r.stderr);
+    ok(r.stderr.includes('pipeline("translation", "toy-onnx")'), r.stderr);
+    const toy = statquestModel();
+    await checkLogits(ortNode as unknown as Ort, toy, out);
+    toy.close();
+    r = await run(["run", "-A", "export_onnx.ts", "--model", "statquest", "--out", out]);
+    equal(r.code, 2);
+    ok(r.stderr.includes("pass --force"), r.stderr);
+    equal(r.stderr.trim().split("\n").length, 1);
+    r = await run([
+      "run",
+      "-A",
+      "export_onnx.ts",
+      "--model",
+      "statquest",
+      "--out",
+      out,
+      "--force",
+      "--int8",
+    ]);
+    equal(r.code, 0, r.stderr);
+    ok((await Deno.stat(`${out}/onnx/decoder_model_merged_int8.onnx`)).size > 0);
+    for (
+      const [args, code, words] of [
+        [["--model", "statquest"], 2, "--out DIR are required"],
+        [["--model", "statquest", "--out", `${dir}/no/such/dir`], 2, "does not exist"],
+        [["--model", "statquest", "--out", `${out}/config.json`], 2, "is a file"],
+        [["--model", `${dir}/missing.safetensors`, "--out", `${dir}/x`], 1, "missing.safetensors"],
+        [["--model", "README.md", "--out", `${dir}/x`], 1, "README.md"],
+      ] as [string[], number, string][]
+    ) {
+      r = await run(["run", "-A", "export_onnx.ts", ...args]);
+      equal(r.code, code, `${args.join(" ")}: ${r.stderr}`);
+      ok(r.stderr.includes(words), r.stderr);
+      equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    }
+  },
+);

@@ -108,6 +108,11 @@ const isCount = (v: unknown): v is number =>
 export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
   if (!(bytes instanceof Uint8Array)) fail("expected the file's bytes as a Uint8Array");
   if (bytes.length < 10) fail(`the file has ${bytes.length} bytes, too short to be safetensors`);
+  // Every safetensors file starts with its header's length and then '{': anything else
+  // (a text file, an image, another format) is not one, whatever its first 8 bytes claim.
+  if (bytes[8] !== 0x7b) {
+    fail("this is not a safetensors file (its header does not start with '{')");
+  }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const claimed = dv.getBigUint64(0, true);
   if (claimed > BigInt(MAX_HEADER_BYTES)) {
@@ -120,7 +125,6 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
         "the file is truncated or not safetensors",
     );
   }
-  if (bytes[8] !== 0x7b) fail("the header does not start with '{'; the file is not safetensors");
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n));

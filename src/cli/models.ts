@@ -6,7 +6,7 @@
  */
 import { readFileForCli } from "./run.ts";
 import { defaultModelBytes, loadDefaultModel } from "../../models/default.ts";
-import { loadModel } from "../checkpoint/checkpoint.ts";
+import { CheckpointError, loadModel } from "../checkpoint/checkpoint.ts";
 import { statquestModel } from "../model/statquest.ts";
 import type { Transformer } from "../model/model.ts";
 
@@ -19,5 +19,16 @@ export async function modelBytesForCli(name: string): Promise<Uint8Array> {
 export async function openModelForCli(name: string, threads?: number): Promise<Transformer> {
   if (name === "statquest") return statquestModel(threads);
   if (name === "default") return await loadDefaultModel({ threads });
-  return await loadModel(await readFileForCli(name, "model file"), { threads });
+  const bytes = await readFileForCli(name, "model file");
+  try {
+    return await loadModel(bytes, { threads });
+  } catch (e) {
+    // Name the file the user gave, not "the checkpoint".
+    if (e instanceof CheckpointError) {
+      throw new CheckpointError(
+        e.message.replace(/^Cannot load the checkpoint/, `Cannot load ${name}`),
+      );
+    }
+    throw e;
+  }
 }

@@ -16,6 +16,7 @@ import { referenceBatch, referenceModel } from "./train_bench.ts";
 import { train } from "../src/train/train.ts";
 import { loadDefaultModel } from "../models/default.ts";
 import { SENTENCES } from "./_sentences.ts";
+import { exportOnnx } from "../src/onnx/export.ts";
 
 const SHAPES: [number, number, number][] = [
   [64, 64, 64],
@@ -216,25 +217,131 @@ rt2.close();
   console.log(`| 8-bit over 32-bit products, 1 thread | | | ${(f / q).toFixed(2)}× (speed) |`);
 }
 
+{
+  // The same model in onnxruntime: the shipped model exported (exportOnnx, 32-bit
+  // weights: the 8-bit ones as our 32-bit products see them), decoded greedily as
+  // transformers.js does it (tests/_onnx.ts), each peer in a process of its own.
+  const exported = await loadDefaultModel({ threads: 1, int8: false });
+  const dir = await Deno.makeTempDir({ prefix: "vamos-bench-onnx-" });
+  for (const [path, bytes] of Object.entries(exportOnnx(exported))) {
+    await Deno.mkdir(`${dir}/${path}`.replace(/\/[^/]*$/, ""), { recursive: true });
+    await Deno.writeFile(`${dir}/${path}`, bytes);
+  }
+  const ids = SENTENCES.map((s) => exported.encodeSource(s));
+  exported.close();
+  const ours: Record<string, { one: number; batch: number; tokens: number[][] }> = {};
+  for (const threads of [1, 2]) {
+    for (const kind of ["8-bit", "32-bit"]) {
+      const model = await loadDefaultModel({ threads, int8: kind === "8-bit" });
+      let tokens: number[][] = [];
+      const one = bestSeconds(
+        () => {
+          tokens = ids.map((s) => model.translateIds([s], undefined, { beam: 1 })[0]);
+        },
+        1,
+        5,
+      ) / ids.length * 1000;
+      const batch = bestSeconds(() => model.translateIds(ids, undefined, { beam: 1 }), 1, 5) * 1000;
+      ours[`${kind} ${threads}`] = { one, batch, tokens };
+      model.close();
+    }
+  }
+  console.log(
+    `\n| shipped model, greedy, ms (${ids.length} sentences) | threads | one sentence | ` +
+      `all ${ids.length} as one batch | ours 8-bit / it, one sentence (speed) | ` +
+      `ours 32-bit / it | same tokens as ours 32-bit |`,
+  );
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | --- |");
+  for (const threads of [1, 2]) {
+    for (const kind of ["8-bit", "32-bit"]) {
+      const r = ours[`${kind} ${threads}`];
+      console.log(
+        `| ours, ${kind} products | ${threads} | ${r.one.toFixed(2)} | ${
+          r.batch.toFixed(1)
+        } | | | ${
+          JSON.stringify(r.tokens) === JSON.stringify(ours[`32-bit ${threads}`].tokens)
+            ? "yes"
+            : "no"
+        } |`,
+      );
+    }
+  }
+  for (const engine of ["node", "web"]) {
+    for (const threads of [1, 2]) {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          new URL("onnx_peer.ts", import.meta.url).pathname,
+          "--engine",
+          engine,
+          "--threads",
+          String(threads),
+          "--dir",
+          dir,
+          "--ids",
+          JSON.stringify(ids),
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      if (out.code !== 0) {
+        console.log(
+          `| onnxruntime-${engine} | ${threads} | failed: ${
+            new TextDecoder().decode(out.stderr).trim().split("\n").pop()
+          } | | | | |`,
+        );
+        continue;
+      }
+      const r = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+        oneMs: number;
+        batchMs: number;
+        tokens: number[][];
+      };
+      const [q, f] = [ours[`8-bit ${threads}`], ours[`32-bit ${threads}`]];
+      console.log(
+        `| onnxruntime-${engine}${engine === "web" ? " (wasm)" : " (native)"} | ${threads} | ${
+          r.oneMs.toFixed(2)
+        } | ${r.batchMs.toFixed(1)} | ${(r.oneMs / q.one).toFixed(2)}× | ${
+          (r.oneMs / f.one).toFixed(2)
+        }× | ${JSON.stringify(r.tokens) === JSON.stringify(f.tokens) ? "yes" : "no"} |`,
+      );
+    }
+  }
+  await Deno.remove(dir, { recursive: true });
+}
+
 // PyTorch on the same cores, in this run.
 const hasTorch = await new Deno.Command("/usr/bin/python3", { args: ["-c", "import torch"] })
   .output().then((o) => o.code === 0).catch(() => false);
 if (hasTorch) {
+  // OpenBLAS built for OpenMP, for this process only: Debian's default (pthreads) OpenBLAS
+  // starts threads of its own under PyTorch's OpenMP ones, and PyTorch gets slower on 2.
+  const openmp = "/usr/lib/x86_64-linux-gnu/openblas-openmp";
+  const hasOpenmp = await Deno.stat(`${openmp}/libblas.so.3`).then(() => true, () => false);
   const peer = async (threads: number) => {
     const n = String(threads);
     const out = await new Deno.Command("/usr/bin/python3", {
       args: [new URL("torch_peer.py", import.meta.url).pathname, n],
-      env: { OPENBLAS_NUM_THREADS: n, OMP_NUM_THREADS: n, MKL_NUM_THREADS: n },
+      env: {
+        OPENBLAS_NUM_THREADS: n,
+        OMP_NUM_THREADS: n,
+        MKL_NUM_THREADS: n,
+        ...(hasOpenmp ? { LD_LIBRARY_PATH: openmp } : {}),
+      },
       stdout: "piped",
       stderr: "inherit",
     }).output();
-    return JSON.parse(new TextDecoder().decode(out.stdout)) as Record<string, number | boolean>;
+    return JSON.parse(new TextDecoder().decode(out.stdout)) as Record<string, number | string>;
   };
   const t = await peer(1), t2 = await peer(2);
   console.log(
-    `\n| against PyTorch 1.13 (${
-      t.blas ? "OpenBLAS" : "reference BLAS: install libopenblas0-pthread"
-    }), same cores, this run | ours | PyTorch | ours / PyTorch |`,
+    `\nPyTorch peer: BLAS ${t.blas}${
+      hasOpenmp ? ` (LD_LIBRARY_PATH=${openmp})` : " (install libopenblas0-openmp for a fair peer)"
+    }; threads: ${t.parallel} / ${t2.parallel}`,
+  );
+  console.log(
+    `\n| against PyTorch ${t.version}, same cores, this run | ours | PyTorch | ours / PyTorch |`,
   );
   console.log("| --- | ---: | ---: | ---: |");
   for (const key of ["4096x128", "4096x1024"]) {
@@ -251,12 +358,17 @@ if (hasTorch) {
       theirMs.toFixed(3)
     } | ${(theirMs / oursAttentionMs).toFixed(2)}× (speed) |`,
   );
-  [t, t2].forEach((r, i) => {
-    const theirs = r.train_step_tokens_s as number;
+  const one = t.train_step_tokens_s as number, two = t2.train_step_tokens_s as number;
+  [one, two].forEach((theirs, i) => {
+    // A peer slower on 2 threads than on 1 is set up wrong: no ratio against it.
+    const ratio = i === 1 && two < one
+      ? `not compared: PyTorch's 2 threads (${two.toFixed(0)}) are slower than its 1; its BLAS ` +
+        "threads fight its OpenMP threads (install libopenblas0-openmp)"
+      : `${(oursTrain[i] / theirs).toFixed(2)}×`;
     console.log(
       `| training step, ${i + 1} thread${i ? "s" : ""}, target tokens/s | ${
         oursTrain[i].toFixed(0)
-      } | ${theirs.toFixed(0)} | ${(oursTrain[i] / theirs).toFixed(2)}× |`,
+      } | ${theirs.toFixed(0)} | ${ratio} |`,
     );
   });
 } else console.log("\n(no torch for /usr/bin/python3: PyTorch columns left out)");

@@ -6,9 +6,10 @@ timed the same way (best of several runs), printed as one JSON object.
 
 The thread count (default 1) applies to PyTorch's own threads; set OPENBLAS_NUM_THREADS
 and OMP_NUM_THREADS to the same in the environment, as bench/compare.ts does. PyTorch's
-matrix products go to whatever /usr/lib/.../libblas.so.3 is: Debian's python3-torch
-alone brings the reference BLAS; install libopenblas0-pthread for OpenBLAS, as a fair
-peer should have.
+matrix products go to whatever libblas.so.3 the loader finds: bench/compare.ts points
+LD_LIBRARY_PATH at Debian's OpenMP build of OpenBLAS (libopenblas0-openmp), since the
+default pthread build fights PyTorch's OpenMP threads and gets slower on 2 threads.
+The BLAS libraries loaded and PyTorch's thread setup are printed with the results.
 
 - softmax over 4096×128 and 4096×1024 rows (million elements per second);
 - causal attention forward at (batch·heads, seq, head_dim) = (32, 64, 32): baddbmm +
@@ -46,7 +47,9 @@ def main():
     torch.set_num_threads(threads)
     torch.mm(torch.ones(2, 2), torch.ones(2, 2))  # loads the BLAS
     with open("/proc/self/maps") as maps:
-        out = {"threads": threads, "blas": "openblas" in maps.read()}
+        libs = sorted({line.split()[-1] for line in maps if "blas" in line and "/" in line})
+    out = {"threads": threads, "version": torch.__version__, "blas": ", ".join(libs) or "none",
+           "parallel": f"{torch.get_num_threads()} ({torch.__config__.parallel_info().splitlines()[0]})"}
     torch.manual_seed(0)
     with torch.no_grad():
         for rows, cols in ((4096, 128), (4096, 1024)):

@@ -17,22 +17,9 @@ import {
 } from "../mod.ts";
 import { defaultModelBytes } from "../models/default.ts";
 import { greedyDecode } from "../src/model/decode.ts";
-import { decodeText, groupBySource, parseTsv, splitBySource } from "../src/train/data.ts";
+import { corpus, testSources } from "./_corpus.ts";
 import { OnnxModel, type Ort } from "./_onnx.ts";
 import { run, testInTempDir } from "./_cli.ts";
-
-const DATA = Deno.env.get("VAMOS_DATA") ??
-  new URL("../../shared/data/spa-eng/spa-eng.tsv", import.meta.url).pathname;
-
-async function corpus(): Promise<{ source: string; target: string }[]> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(DATA);
-  } catch {
-    throw new Error(`these tests read the Tatoeba pairs at ${DATA}; set VAMOS_DATA to their path`);
-  }
-  return parseTsv(decodeText(bytes, DATA), DATA);
-}
 
 async function writeExport(model: Transformer, int8 = false): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "vamos-onnx-" });
@@ -193,8 +180,7 @@ Deno.test("onnx: the shipped model's test split, greedy, tokens equal ours", asy
   const int8Dir = await writeExport(model, true);
   await checkLogits(ortNode as unknown as Ort, model, dir);
   await checkLogits(ortNode as unknown as Ort, model, int8Dir, "_int8");
-  const split = JSON.parse(metadata.split!) as { dev: number; test: number; seed: number };
-  const sources = groupBySource(splitBySource(await corpus(), split).test).map((g) => g.source);
+  const sources = await testSources(metadata.split!);
   const src = sources.map((s) => model.encodeSource(s));
   const onnx = await OnnxModel.open(ortNode as unknown as Ort, dir);
   const onnx8 = await OnnxModel.open(ortNode as unknown as Ort, int8Dir, {

@@ -6,6 +6,7 @@
  * @module
  */
 import { VamosError } from "../errors.ts";
+import { readFileUrl } from "./node.ts";
 
 /**
  * The checkpoint bytes behind `url`: a checkpoint-wrapping .wasm module, or a
@@ -20,7 +21,13 @@ import { VamosError } from "../errors.ts";
 export async function fetchCheckpointBytes(url: string | URL): Promise<Uint8Array> {
   let response: Response;
   try {
-    response = await fetch(url);
+    // Node's and Bun's fetch cannot read files: node:fs reads them.
+    const file = await readFileUrl(new URL(String(url), "file:///"));
+    if (file) {
+      response = new Response(file as Uint8Array<ArrayBuffer>, {
+        headers: { "content-type": "application/wasm" },
+      });
+    } else response = await fetch(url);
   } catch (e) {
     throw new VamosError(`Cannot fetch ${url}: ${(e as Error).message}`);
   }

@@ -27,10 +27,11 @@ import {
 import { crossEntropyInto } from "../kernels/cross_entropy.ts";
 import { feedForward } from "./layers.ts";
 import { VamosError } from "../errors.ts";
+import { hardwareThreads } from "../host/node.ts";
 
 /** The default thread count: every core. */
 export function defaultThreads(): number {
-  return Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 1);
+  return hardwareThreads();
 }
 
 /** Padded id sequences in wasm memory, with their real lengths. */

@@ -10,6 +10,8 @@
  * @module
  */
 
+import { startNodeWorker, type WorkerLike } from "../host/node.ts";
+
 // Slot layout per worker: Int32 [state, op] at slot·64; Float64 args at argsBase + slot·256.
 const STATE_READY = 0, STATE_JOB = 1, STATE_EXITED = 2, STATE_SHUTDOWN = 3, STATE_CLAIMED = 4;
 const STATE_ERROR = 5, STATE_STARTING = -1;
@@ -77,7 +79,7 @@ export interface PoolHost {
 export class WorkerPool {
   readonly #host: PoolHost;
   readonly #names: string[];
-  readonly #workers: (Worker | undefined)[];
+  readonly #workers: (WorkerLike | undefined)[];
   readonly #idleMs: number;
   readonly #canBlock: boolean;
   #failed = false;
@@ -157,9 +159,11 @@ export class WorkerPool {
     }
     const c = this.#ctrl(i);
     Atomics.store(c, 0, STATE_STARTING);
-    let w: Worker;
+    let w: WorkerLike;
     try {
-      w = new Worker(this.#url, { type: "module" });
+      // Node.js has worker_threads instead of Web Workers.
+      const node = typeof Worker === "undefined" ? startNodeWorker(WORKER_SOURCE) : undefined;
+      w = node ?? new Worker(this.#url, { type: "module" }) as unknown as WorkerLike;
     } catch (e) {
       this.#giveUp(`worker threads cannot start here (${(e as Error).message})`);
       return;

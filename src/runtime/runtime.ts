@@ -5,6 +5,7 @@
  * memory has grown, so no stale view survives a growth.
  * @module
  */
+import { nodeBuiltin } from "../host/node.ts";
 import {
   bestVariant,
   instantiateKernels,
@@ -42,7 +43,9 @@ let warnedNoSharedMemory = false;
 
 /** True where a shared WebAssembly.Memory can be created and handed to workers. */
 export function sharedMemoryAvailable(): boolean {
-  if (typeof SharedArrayBuffer === "undefined" || typeof Worker === "undefined") return false;
+  if (typeof SharedArrayBuffer === "undefined") return false;
+  // Node.js has worker_threads instead of Web Workers.
+  if (typeof Worker === "undefined" && !nodeBuiltin("node:worker_threads")) return false;
   const g = globalThis as { crossOriginIsolated?: boolean };
   return g.crossOriginIsolated !== false;
 }

@@ -1,0 +1,88 @@
+/**
+ * What differs in Node.js (and Bun, where it has no Web API of its own for it): reading
+ * `file:` URLs (Node's `fetch` cannot), worker threads (Node has `worker_threads`, not
+ * Web Workers) and the core count (Node 20 has no `navigator`). Built-in modules are
+ * reached through `process.getBuiltinModule` (Node ≥ 20.16, Bun), so that nothing here
+ * is an import a browser bundle would have to resolve.
+ * @module
+ */
+
+interface NodeProcess {
+  versions?: { node?: string; bun?: string };
+  getBuiltinModule?: (name: string) => unknown;
+}
+
+function nodeProcess(): NodeProcess | undefined {
+  if ("Deno" in globalThis) return undefined;
+  const p = (globalThis as { process?: NodeProcess }).process;
+  return p?.versions?.node ? p : undefined;
+}
+
+/** A Node.js built-in module, or undefined outside Node and Bun (or before Node 20.16). */
+export function nodeBuiltin<T>(name: string): T | undefined {
+  return nodeProcess()?.getBuiltinModule?.(name) as T | undefined;
+}
+
+/** The host's name for messages: "Node.js 20.20.2", "Bun 1.2.0", or undefined elsewhere. */
+export function nodeHostName(): string | undefined {
+  const p = nodeProcess();
+  if (!p) return undefined;
+  return p.versions?.bun ? `Bun ${p.versions.bun}` : `Node.js ${p.versions?.node}`;
+}
+
+/** The bytes of a `file:` URL, read with node:fs where fetch cannot read files. */
+export async function readFileUrl(url: URL): Promise<Uint8Array | undefined> {
+  const fs = nodeBuiltin<{ promises: { readFile(u: URL): Promise<Uint8Array> } }>("node:fs");
+  if (url.protocol !== "file:" || !fs) return undefined;
+  const b = await fs.promises.readFile(url);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** Cores this host reports (navigator, or node:os in Node 20), at least 1. */
+export function hardwareThreads(): number {
+  const n = globalThis.navigator?.hardwareConcurrency ??
+    nodeBuiltin<{ availableParallelism(): number }>("node:os")?.availableParallelism();
+  return Math.max(1, n ?? 1);
+}
+
+/** The part of a Web Worker the pool uses. */
+export interface WorkerLike {
+  postMessage(message: unknown): void;
+  terminate(): void;
+  onerror: ((e: { message?: string; preventDefault?: () => void }) => void) | null;
+}
+
+interface NodeWorker {
+  postMessage(m: unknown): void;
+  terminate(): Promise<number>;
+  unref(): void;
+  on(event: "error", f: (e: Error) => void): void;
+}
+
+/**
+ * A worker running `source`, plain JavaScript written for a Web Worker (`self.onmessage`,
+ * `self.close()`): in Node, a worker_threads Worker with a `self` that maps onto its
+ * parent port; undefined where neither kind exists.
+ */
+export function startNodeWorker(source: string): WorkerLike | undefined {
+  const wt = nodeBuiltin<{ Worker: new (code: string, o: { eval: true }) => NodeWorker }>(
+    "node:worker_threads",
+  );
+  if (!wt) return undefined;
+  const shim = `const { parentPort } = require("node:worker_threads");
+const self = {
+  set onmessage(f) { parentPort.on("message", (data) => f({ data })); },
+  close() { process.exit(0); },
+};
+`;
+  const w = new wt.Worker(shim + source, { eval: true });
+  // An idle worker must not keep a finished program alive.
+  w.unref();
+  const like: WorkerLike = {
+    postMessage: (m) => w.postMessage(m),
+    terminate: () => void w.terminate(),
+    onerror: null,
+  };
+  w.on("error", (e) => like.onerror?.({ message: e.message }));
+  return like;
+}

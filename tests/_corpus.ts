@@ -1,0 +1,24 @@
+// The Tatoeba pairs the shipped model was trained on (../shared/data/spa-eng, or
+// VAMOS_DATA), and its test split: tests that compare hosts and engines on real text.
+import { decodeText, groupBySource, parseTsv, splitBySource } from "../src/train/data.ts";
+import type { SentencePair } from "../src/train/train.ts";
+
+const DATA = Deno.env.get("VAMOS_DATA") ??
+  new URL("../../shared/data/spa-eng/spa-eng.tsv", import.meta.url).pathname;
+
+/** Every pair of the corpus. */
+export async function corpus(): Promise<SentencePair[]> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(DATA);
+  } catch {
+    throw new Error(`this test reads the Tatoeba pairs at ${DATA}; set VAMOS_DATA to their path`);
+  }
+  return parseTsv(decodeText(bytes, DATA), DATA);
+}
+
+/** The distinct sources of a model's test split (its `split` metadata). */
+export async function testSources(splitMetadata: string): Promise<string[]> {
+  const split = JSON.parse(splitMetadata) as { dev: number; test: number; seed: number };
+  return groupBySource(splitBySource(await corpus(), split).test).map((g) => g.source);
+}

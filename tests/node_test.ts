@@ -1,0 +1,110 @@
+// Node.js and Bun run the bundled package as Deno runs the source: the shipped model found
+// beside the bundle and loaded (node:fs reads file: URLs there), on worker_threads, with
+// the same translations, and the toy trained to the same losses.
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { bundlePackage } from "../web/serve.ts";
+import { createModel, loadCheckpoint, train, Vocabulary } from "../mod.ts";
+import { defaultModelBytes, loadDefaultModel } from "../models/default.ts";
+import { testSources } from "./_corpus.ts";
+
+// Runs in the other host: what it prints is compared with what Deno computes below.
+const SCRIPT = `
+import { createModel, loadDefaultModel, train, Vocabulary } from "./vamos.js";
+import { readFileSync } from "node:fs";
+const sentences = JSON.parse(readFileSync(new URL("./sentences.json", import.meta.url), "utf8"));
+const model = await loadDefaultModel();
+const translations = model.translateEach(sentences).map((r) => r.translation ?? r.error);
+const threads = model.threads;
+model.close();
+const toy = createModel("statquest", {
+  srcVocab: new Vocabulary(["let's", "to", "go", "<EOS>"]),
+  tgtVocab: new Vocabulary(["ir", "vamos", "y", "<EOS>"]),
+  seed: 0,
+  threads: 1,
+});
+const losses = [];
+train(toy, [{ source: "let's go", target: "vamos" }, { source: "to go", target: "ir" }], {
+  epochs: 100, schedule: "constant", lr: 0.1, smoothing: 0, seed: 0,
+  onStep: (s) => losses.push(s.loss),
+});
+console.log(JSON.stringify({
+  threads, translations, losses, toy: [toy.translate("let's go"), toy.translate("to go")],
+}));
+`;
+
+async function hostsAvailable(): Promise<string[]> {
+  const found: string[] = [];
+  for (const host of ["node", "bun"]) {
+    const ok = await new Deno.Command(host, { args: ["--version"], stdout: "null", stderr: "null" })
+      .output().then((o) => o.code === 0, () => false);
+    if (ok) found.push(host);
+    else console.log(`${host}: not installed (.ci/run installs it)`);
+  }
+  return found;
+}
+
+Deno.test("node and bun: the bundle translates 64 test sentences as Deno does, on 2 threads, and trains the toy", async () => {
+  const { metadata } = loadCheckpoint(await defaultModelBytes(), { threads: 1 });
+  const sentences = (await testSources(metadata.split!)).slice(0, 64);
+  const model = await loadDefaultModel();
+  const expected = model.translateEach(sentences).map((r) => r.translation ?? r.error);
+  const threads = model.threads;
+  model.close();
+  const toy = createModel("statquest", {
+    srcVocab: new Vocabulary(["let's", "to", "go", "<EOS>"]),
+    tgtVocab: new Vocabulary(["ir", "vamos", "y", "<EOS>"]),
+    seed: 0,
+    threads: 1,
+  });
+  const losses: number[] = [];
+  train(toy, [{ source: "let's go", target: "vamos" }, { source: "to go", target: "ir" }], {
+    epochs: 100,
+    schedule: "constant",
+    lr: 0.1,
+    smoothing: 0,
+    seed: 0,
+    onStep: (s) => void losses.push(s.loss),
+  });
+  const toyOut = [toy.translate("let's go"), toy.translate("to go")];
+  toy.close();
+  const dir = await Deno.makeTempDir({ prefix: "vamos-node-" });
+  try {
+    await Deno.writeFile(`${dir}/vamos.js`, await bundlePackage());
+    await Deno.copyFile(
+      new URL("../models/default_weights.wasm", import.meta.url),
+      `${dir}/default_weights.wasm`,
+    );
+    await Deno.writeTextFile(`${dir}/sentences.json`, JSON.stringify(sentences));
+    await Deno.writeTextFile(`${dir}/check.mjs`, SCRIPT);
+    const hosts = await hostsAvailable();
+    equal(hosts.includes("node"), true, "node is needed (apt-get install nodejs)");
+    for (const host of hosts) {
+      const out = await new Deno.Command(host, {
+        args: ["check.mjs"],
+        cwd: dir,
+        stdout: "piped",
+        stderr: "piped",
+      })
+        .output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      equal(out.code, 0, `${host}: ${stderr}`);
+      equal(stderr, "", `${host} printed a notice: ${stderr}`);
+      const r = JSON.parse(new TextDecoder().decode(out.stdout));
+      deepEqual(r.translations, expected, host);
+      deepEqual(r.toy, toyOut, host);
+      // Node 20's V8 has no relaxed SIMD, so it runs the simd128 build (mul + add where the
+      // relaxed build fuses them): the same training within f32 rounding, not bit for bit.
+      equal(r.losses.length, losses.length);
+      r.losses.forEach((l: number, i: number) =>
+        ok(
+          Math.abs(l - losses[i]) <= 1e-6 + 1e-3 * Math.abs(losses[i]),
+          `${host} step ${i}: ${l} vs ${losses[i]}`,
+        )
+      );
+      equal(r.threads, threads, `${host} threads`);
+    }
+    console.log(`hosts: ${hosts.join(", ")}; ${sentences.length} sentences; ${threads} threads`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

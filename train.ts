@@ -11,6 +11,7 @@
  * Exit codes: 0 success, 1 failure, 2 usage error.
  * @module
  */
+import { modelBytesForCli } from "./src/cli/models.ts";
 import {
   numberFlag,
   parseFlags,
@@ -52,6 +53,7 @@ import {
 import { Adam } from "./src/train/optimizer.ts";
 import {
   addCasualVariants,
+  addVerbatimSpans,
   decodeText,
   groupBySource,
   parseTsv,
@@ -77,6 +79,9 @@ Model and data:
   --min-count N        word tokenizer: words seen fewer times become <unk> (default 2)
   --casual X           also train on a lowercase, unpunctuated copy of this fraction of
                        the pairs, so text typed casually translates well (default 0)
+  --verbatim X         in this fraction of the pairs, swap what both sides share verbatim
+                       (names, numbers, symbols) for placeholders, or add one, so the model
+                       learns to carry URLs, numbers, emoji and names through (default 0)
   --textbook           add the textbook's pairs (let's go → Vamos., to go → Ir.), as typed
                        and as written (Let's go. → Vamos.)
   --textbook-copies N  add them N times, so two pairs weigh something among 100,000 (default 1)
@@ -101,6 +106,9 @@ Output:
   --resume FILE        continue an interrupted run: its settings come from the checkpoint
                        (give the same --data); flags that contradict them are refused;
                        --epochs, --max-steps, --threads and the output flags may change
+  --init FILE          fine-tune: start a new run from the weights, tokenizer and data split
+                       of FILE (a checkpoint, or "default" for the shipped model), with a
+                       fresh optimizer; give the data it was trained on
   --eval-every N       validation loss and dev BLEU every N steps (default 500)
   --save-minutes M     write a checkpoint every M minutes (default 5; 0: after every step)
   --keep N             also keep the weights of the last N saves as <out>.step<STEP>.safetensors
@@ -154,6 +162,7 @@ interface RunSettings {
   vocab_size: number;
   min_count: number;
   casual: number;
+  verbatim: number;
   textbook: boolean;
   textbook_copies: number;
   dev: number;
@@ -175,6 +184,7 @@ const SETTING_FLAGS: Record<string, keyof RunSettings> = {
   "vocab-size": "vocab_size",
   "min-count": "min_count",
   casual: "casual",
+  verbatim: "verbatim",
   textbook: "textbook",
   "textbook-copies": "textbook_copies",
   dev: "dev",
@@ -231,6 +241,7 @@ async function main(args: string[]): Promise<number> {
     "vocab-size": { type: "string" },
     "min-count": { type: "string" },
     casual: { type: "string" },
+    verbatim: { type: "string" },
     textbook: { type: "boolean" },
     "textbook-copies": { type: "string" },
     dev: { type: "string" },
@@ -253,6 +264,7 @@ async function main(args: string[]): Promise<number> {
     threads: { type: "string" },
     out: { type: "string" },
     resume: { type: "string" },
+    init: { type: "string" },
     force: { type: "boolean", default: false },
     "eval-every": { type: "string" },
     "save-minutes": { type: "string" },
@@ -294,6 +306,7 @@ async function main(args: string[]): Promise<number> {
     dev: numberFlag(v, "dev", { max: 1, belowMax: true }),
     test: numberFlag(v, "test", { max: 1, belowMax: true }),
     casual: numberFlag(v, "casual", { max: 1 }),
+    verbatim: numberFlag(v, "verbatim", { max: 1 }),
     textbookCopies: int("textbook-copies"),
     vocabSize: int("vocab-size", 260, 1_000_000),
     minCount: int("min-count"),
@@ -347,6 +360,7 @@ async function main(args: string[]): Promise<number> {
       "vocab-size": flags.vocabSize,
       "min-count": flags.minCount,
       casual: flags.casual,
+      verbatim: flags.verbatim,
       textbook: v.textbook,
       "textbook-copies": flags.textbookCopies,
       dev: flags.dev,
@@ -380,6 +394,40 @@ async function main(args: string[]): Promise<number> {
       );
     }
   }
+  // Fine-tuning: a new run (fresh optimizer) from a checkpoint's weights; its tokenizer,
+  // shape and data split are the checkpoint's, so the held-out sentences stay held out.
+  let init: LoadedCheckpoint | undefined;
+  if (v.init) {
+    if (v.resume) {
+      throw new UsageError(
+        "--init starts a new run from a checkpoint's weights, --resume continues one: give one",
+      );
+    }
+    const clashing = ["preset", "tokenizer", "vocab-size", "min-count", "dev", "test", "seed"]
+      .filter((f) => v[f as keyof typeof v] !== undefined)
+      .concat(SHAPE_FLAGS.filter(([f]) => v[f as keyof typeof v] !== undefined).map(([f]) => f));
+    if (clashing.length) {
+      throw new UsageError(
+        `--init ${v.init} fixes ${clashing.map((f) => `--${f}`).join(", ")}: drop them`,
+      );
+    }
+    init = loadCheckpoint(await modelBytesForCli(v.init), { threads, int8: false });
+    const m = init.metadata;
+    const split = m.split ? JSON.parse(m.split) as { dev: number; test: number; seed: number } : {
+      dev: 0,
+      test: 0,
+      seed: 0,
+    };
+    recorded = {
+      preset: (m.preset as PresetName | undefined) ?? "small",
+      tokenizer: init.model.codec.kind === "bpe" ? "bpe" : "word",
+      vocab_size: init.model.srcVocab.size,
+      dev: split.dev,
+      test: split.test,
+      seed: split.seed,
+      ...(m.data_sha256 ? { data_sha256: m.data_sha256 } : {}),
+    };
+  }
   const setting = <K extends keyof RunSettings>(
     key: K,
     flag: RunSettings[K] | undefined,
@@ -401,6 +449,7 @@ async function main(args: string[]): Promise<number> {
     vocab_size: setting("vocab_size", flags.vocabSize, 8000),
     min_count: setting("min_count", flags.minCount, 2),
     casual: setting("casual", flags.casual, 0),
+    verbatim: setting("verbatim", flags.verbatim, 0),
     textbook: setting("textbook", v.textbook, false),
     textbook_copies: setting("textbook_copies", flags.textbookCopies, 1),
     dev: setting("dev", flags.dev, toy ? 0 : 0.02),
@@ -416,9 +465,9 @@ async function main(args: string[]): Promise<number> {
     lr: setting("lr", flags.lr, toy ? 0.1 : 1),
     warmup: setting("warmup", flags.warmup, 4000),
     clip: setting("clip", flags.clip, 0),
-    shape: loaded ? {} : shape,
+    shape: loaded || init ? {} : shape,
   };
-  if (!loaded && !toy) {
+  if (!loaded && !init && !toy) {
     try {
       configFromPreset(preset, { srcVocab: run.vocab_size, tgtVocab: run.vocab_size }, shape);
     } catch (e) {
@@ -468,11 +517,14 @@ async function main(args: string[]): Promise<number> {
     }
     const bytes = await readFileForCli(v.data, "data file");
     const sha = await sha256Hex(bytes);
-    const want = v.sha256?.toLowerCase() ?? (loaded ? run.data_sha256 || undefined : undefined);
+    const want = v.sha256?.toLowerCase() ??
+      (loaded || init ? run.data_sha256 || undefined : undefined);
     if (want && want !== sha) {
       throw new VamosError(
-        loaded && !v.sha256
-          ? `${v.data} (sha256 ${sha}) is not the data ${v.resume} was trained on (${want})`
+        (loaded || init) && !v.sha256
+          ? `${v.data} (sha256 ${sha}) is not the data ${
+            v.resume ?? v.init
+          } was trained on (${want})`
           : `${v.data} has sha256 ${sha}, expected ${want}: not the documented data file`,
       );
     }
@@ -489,6 +541,7 @@ async function main(args: string[]): Promise<number> {
     );
   }
   let trainPairs = split.train;
+  if (run.verbatim) trainPairs = addVerbatimSpans(trainPairs, run.verbatim, run.seed + 2);
   if (run.casual) trainPairs = addCasualVariants(trainPairs, run.casual, run.seed + 1);
   if (run.textbook) trainPairs = [...trainPairs, ...textbookPairs(run.textbook_copies)];
 
@@ -496,6 +549,9 @@ async function main(args: string[]): Promise<number> {
   if (loaded) {
     model = loaded.model;
     console.error(`Resuming ${v.resume} at step ${loaded.optimizer!.step}.`);
+  } else if (init) {
+    model = init.model;
+    console.error(`Fine-tuning the weights of ${v.init} with a fresh optimizer.`);
   } else if (toy) {
     model = createModel("statquest", {
       srcVocab: new Vocabulary(STATQUEST_ENGLISH),
@@ -533,6 +589,8 @@ async function main(args: string[]): Promise<number> {
     });
     model = createModel(preset, { srcVocab, tgtVocab, seed: run.seed, threads, overrides: shape });
   }
+  // A model trained with placeholders carries spans through (saved in its metadata).
+  if (run.verbatim) model.verbatim = true;
   const { examples, skipped } = toExamples(model, trainPairs);
   if (examples.length === 0) {
     model.close();
@@ -561,6 +619,9 @@ async function main(args: string[]): Promise<number> {
     textbook: String(run.textbook),
     ...(run.textbook ? { textbook_copies: String(run.textbook_copies) } : {}),
     train_options: JSON.stringify(run),
+    ...(v.init
+      ? { init_from: `${v.init}${init!.metadata.steps ? ` (${init!.metadata.steps} steps)` : ""}` }
+      : {}),
   };
   const curve: CurvePoint[] = [];
   let lossSum = 0, lossCount = 0;

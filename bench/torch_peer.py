@@ -48,8 +48,10 @@ def main():
     torch.mm(torch.ones(2, 2), torch.ones(2, 2))  # loads the BLAS
     with open("/proc/self/maps") as maps:
         libs = sorted({line.split()[-1] for line in maps if "blas" in line and "/" in line})
+    info = torch.__config__.parallel_info().splitlines()
+    backend = next((l.split(":", 1)[1].strip() for l in info if "parallel backend" in l), "?")
     out = {"threads": threads, "version": torch.__version__, "blas": ", ".join(libs) or "none",
-           "parallel": f"{torch.get_num_threads()} ({torch.__config__.parallel_info().splitlines()[0]})"}
+           "parallel": f"{torch.get_num_threads()} ({backend})"}
     torch.manual_seed(0)
     with torch.no_grad():
         for rows, cols in ((4096, 128), (4096, 1024)):

@@ -111,9 +111,10 @@ export function saveModel(model: Transformer, opts: SaveOptions = {}): Uint8Arra
     return [{ name: e.name, shape: e.shape, data, dtype }];
   });
   // The decoding defaults are the model's own, whatever metadata is passed along.
-  const { beam: _beam, alpha: _alpha, ...given } = opts.metadata ?? {};
+  const { beam: _beam, alpha: _alpha, verbatim: _verbatim, ...given } = opts.metadata ?? {};
   const metadata: Record<string, string> = {
     ...given,
+    ...(model.verbatim ? { verbatim: "true" } : {}),
     ...(model.beam !== 1 ? { beam: String(model.beam) } : {}),
     ...(model.alpha !== DEFAULT_ALPHA ? { alpha: String(model.alpha) } : {}),
     format: CHECKPOINT_FORMAT,
@@ -190,6 +191,7 @@ const TRAINING_METADATA: Record<string, (v: string) => boolean> = {
   quantization: (v) => v === INT8_ROWWISE,
   beam: (v) => decimal.test(v) && Number(v) >= 1 && Number(v) <= MAX_BEAM,
   alpha: (v) => /^[0-9.]+$/.test(v) && Number(v) >= 0 && Number(v) <= 10,
+  verbatim: (v) => v === "true" || v === "false",
   averaged: (v) => decimal.test(v) && Number(v) >= 1,
   averaged_steps: (v) => {
     try {
@@ -451,6 +453,7 @@ export function loadCheckpoint(bytes: Uint8Array, opts: LoadOptions = {}): Loade
   const model = new Transformer(core, srcVocab, tgtVocab, codec);
   model.beam = Number(file.metadata.beam ?? 1);
   model.alpha = Number(file.metadata.alpha ?? DEFAULT_ALPHA);
+  model.verbatim = file.metadata.verbatim === "true";
   return { model, optimizer, metadata: file.metadata };
 }
 

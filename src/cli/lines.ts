@@ -53,6 +53,9 @@ export async function* stdinWindows(
           index,
           problem: `longer than ${MAX_LINE_CHARS} characters; not translated`,
         }
+        : pending.includes("\uFFFD")
+        // The decoder turned bytes that are not UTF-8 into U+FFFD.
+        ? { text: "", index, problem: "is not UTF-8 text; not translated" }
         : { text: pending.endsWith("\r") ? pending.slice(0, -1) : pending, index },
     );
     index++;

@@ -5,32 +5,12 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { VamosError } from "../errors.ts";
+import { describeBounds, type NumberBounds, withinBounds } from "../options.ts";
 
 /** A mistake in the command line: reported on one line, exit code 2. */
 export class UsageError extends Error {}
 
-/** Bounds of a numeric flag; `integer` asks for a whole number. */
-export interface NumberBounds {
-  /** Smallest value allowed (default 0). */
-  min?: number;
-  /** Largest value allowed (default: no limit). */
-  max?: number;
-  /** The largest allowed value is just below `max`. */
-  belowMax?: boolean;
-  /** Only whole numbers. */
-  integer?: boolean;
-}
-
-function describe(b: NumberBounds): string {
-  const min = b.min ?? 0;
-  const kind = b.integer ? "an integer" : "a number";
-  if (b.max === undefined) {
-    if (b.integer && min === 1) return "a positive integer";
-    if (min === 0) return b.integer ? "a non-negative integer" : "a non-negative number";
-    return `${kind} of at least ${min}`;
-  }
-  return `${kind} from ${min} to ${b.max}${b.belowMax ? ` (${b.max} excluded)` : ""}`;
-}
+export type { NumberBounds } from "../options.ts";
 
 /** Parses a numeric flag within bounds; undefined when absent; a usage error otherwise. */
 export function numberFlag(
@@ -42,10 +22,9 @@ export function numberFlag(
   if (v === undefined) return undefined;
   const text = String(v).trim();
   const n = text === "" ? NaN : Number(text);
-  const min = bounds.min ?? 0;
-  const ok = Number.isFinite(n) && n >= min && (!bounds.integer || Number.isSafeInteger(n)) &&
-    (bounds.max === undefined || (bounds.belowMax ? n < bounds.max : n <= bounds.max));
-  if (!ok) throw new UsageError(`--${name} must be ${describe(bounds)}, got "${v}"`);
+  if (!withinBounds(n, bounds)) {
+    throw new UsageError(`--${name} must be ${describeBounds(bounds)}, got "${v}"`);
+  }
   return n;
 }
 
@@ -94,9 +73,41 @@ export function parseFlags<O extends FlagOptions, P extends boolean = false>(
   try {
     return parseArgs({ args: joined, options, allowPositionals, strict: true });
   } catch (e) {
-    const first = (e as Error).message.split("\n")[0].replace(/\.$/, "");
+    const message = (e as Error).message;
+    const unknown = /^Unknown option '(-{1,2}[^']*)'/.exec(message);
+    if (unknown) {
+      const near = closestOption(unknown[1].replace(/^-+/, ""), Object.keys(options));
+      throw new UsageError(
+        `unknown option ${unknown[1]}${near ? `; did you mean --${near}?` : "."} ` +
+          "Run with --help for usage.",
+      );
+    }
+    const first = message.split("\n")[0].replace(/\.$/, "");
     throw new UsageError(`${first}. Run with --help for usage.`);
   }
+}
+
+// The known option within two edits of `name` (a typo), if there is one.
+function closestOption(name: string, known: string[]): string | undefined {
+  const distance = (a: string, b: string) => {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++) d[0][j] = j;
+    for (let i = 1; i <= a.length; i++) {
+      for (let j = 1; j <= b.length; j++) {
+        d[i][j] = Math.min(
+          d[i - 1][j] + 1,
+          d[i][j - 1] + 1,
+          d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+        );
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+          d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+      }
+    }
+    return d[a.length][b.length];
+  };
+  const best = known.map((k) => [k, distance(name, k)] as const).sort((x, y) => x[1] - y[1])[0];
+  return best && best[1] <= 2 ? best[0] : undefined;
 }
 
 // A usage error naming the flag to add when `path` may not be read or written (asked

@@ -6,6 +6,8 @@
  * error; the others are still translated.
  * @module
  */
+import { cleanText } from "../text/hygiene.ts";
+import { type MaskedText, onlySpans, unmaskSpans } from "../text/verbatim.ts";
 import type { TransformerCore } from "./transformer.ts";
 import { greedyDecode } from "./decode.ts";
 import { beamDecode, type Hypothesis } from "./beam.ts";
@@ -39,6 +41,8 @@ export interface Translatable {
   readonly tgtVocab: Vocabulary;
   readonly startId: number;
   encodeSource(text: string): number[];
+  /** The text with its verbatim spans masked, when the model carries spans through. */
+  maskSpans?(text: string): MaskedText | undefined;
 }
 
 /** The batches (lists of indices into `lengths`) that decode sequences of these lengths. */
@@ -63,6 +67,16 @@ export function planBatches(
   return batches;
 }
 
+/**
+ * Most tokens a batch's translations may have: the caller's limit, and at most twice the
+ * longest source plus ten (translations are rarely half again as long), so that noise
+ * that sends the decoder running on costs as much as a sentence, not minutes.
+ */
+export function outputCap(src: readonly (readonly number[])[], maxTokens?: number): number {
+  const longest = Math.max(0, ...src.map((s) => s.length));
+  return Math.min(maxTokens ?? Infinity, 2 * longest + 10);
+}
+
 /** Greedy translations of id sequences, decoded in bounded batches, in input order. */
 export function decodeInBatches(
   model: Translatable,
@@ -75,7 +89,7 @@ export function decodeInBatches(
     const ids = greedyDecode(model.core, batch.map((i) => src[i]), {
       start: model.startId,
       eos: model.tgtVocab.eos,
-      maxTokens: opts.maxTokens,
+      maxTokens: outputCap(batch.map((i) => src[i]), opts.maxTokens),
     });
     batch.forEach((i, k) => out[i] = ids[k]);
   }
@@ -94,7 +108,7 @@ export function nbestInBatches(
     const hyps = beamDecode(model.core, batch.map((i) => src[i]), {
       start: model.startId,
       eos: model.tgtVocab.eos,
-      maxTokens: opts.maxTokens,
+      maxTokens: outputCap(batch.map((i) => src[i]), opts.maxTokens),
       beam: opts.beam ?? 1,
       alpha: opts.alpha,
       nbest,
@@ -125,32 +139,47 @@ export function translateTexts(
   const fits = (piece: string) => model.codec.tokenize(piece).length < maxLen;
   const pieces: number[][] = [];
   const owner: number[] = [];
+  // Per piece: its spans to put back, or the text itself when it is nothing but spans.
+  const spansOf: (string[] | undefined)[] = [];
+  const asIs: (string | undefined)[] = [];
   const results: TextResult[] = texts.map(() => ({ translation: "" }));
   texts.forEach((text, i) => {
     if (typeof text !== "string") {
       results[i].error = new VamosError(`Expected text to translate, got ${typeof text}`);
       return;
     }
-    const mine: number[][] = [];
+    const mine: { ids: number[]; spans?: string[]; asIs?: string }[] = [];
     try {
-      for (const sentence of splitSentences(text)) {
-        for (const piece of splitToFit(sentence, fits)) mine.push(model.encodeSource(piece));
+      for (const sentence of splitSentences(cleanText(text))) {
+        for (const piece of splitToFit(sentence, fits)) {
+          const masked = model.maskSpans?.(piece);
+          if (masked && onlySpans(masked)) mine.push({ ids: [], asIs: piece });
+          else if (masked?.spans.length) {
+            mine.push({ ids: model.encodeSource(masked.text), spans: masked.spans });
+          } else mine.push({ ids: model.encodeSource(piece) });
+        }
       }
     } catch (e) {
       if (!(e instanceof VamosError)) throw e;
       results[i].error = e;
       return;
     }
-    for (const ids of mine) {
-      pieces.push(ids);
+    for (const m of mine) {
+      pieces.push(m.ids);
       owner.push(i);
+      spansOf.push(m.spans);
+      asIs.push(m.asIs);
     }
   });
-  const decoded = decodeInBatches(model, pieces, opts);
-  const parts: string[][] = texts.map(() => []);
-  decoded.forEach((ids, k) => {
-    parts[owner[k]].push(model.codec.detokenize(model.tgtVocab.decode(ids)));
+  const toDecode = pieces.map((_, k) => k).filter((k) => asIs[k] === undefined);
+  const decoded = decodeInBatches(model, toDecode.map((k) => pieces[k]), opts);
+  const out: string[] = asIs.map((a) => a ?? "");
+  decoded.forEach((ids, j) => {
+    const k = toDecode[j], text = model.codec.detokenize(model.tgtVocab.decode(ids));
+    out[k] = spansOf[k] ? unmaskSpans(text, spansOf[k]!) : text;
   });
+  const parts: string[][] = texts.map(() => []);
+  out.forEach((t, k) => parts[owner[k]].push(t));
   parts.forEach((p, i) => {
     if (!results[i].error) results[i].translation = p.filter((s) => s !== "").join(" ");
   });

@@ -11,11 +11,12 @@
 import type { TransformerCore } from "./transformer.ts";
 import { decodingSteps, IncrementalDecoder } from "./decode.ts";
 import { VamosError } from "../errors.ts";
+import { checkOption, DECODING_BOUNDS, MAX_BEAM } from "../options.ts";
 
 /** The length penalty's exponent of the paper. */
 export const DEFAULT_ALPHA = 0.6;
 /** The widest beam accepted. */
-export const MAX_BEAM = 32;
+export { MAX_BEAM };
 
 /** Options of {@linkcode beamDecode}. */
 export interface BeamOptions {
@@ -50,9 +51,7 @@ export function lengthPenalty(length: number, alpha: number): number {
 
 /** Checks a beam width (an integer from 1 to {@linkcode MAX_BEAM}). */
 export function checkBeam(beam: number): number {
-  if (!Number.isInteger(beam) || beam < 1 || beam > MAX_BEAM) {
-    throw new VamosError(`beam must be an integer from 1 to ${MAX_BEAM}, got ${beam}`);
-  }
+  checkOption("beam", beam, DECODING_BOUNDS.beam);
   return beam;
 }
 
@@ -64,9 +63,7 @@ export function beamDecode(
 ): Hypothesis[][] {
   const K = checkBeam(opts.beam);
   const alpha = opts.alpha ?? DEFAULT_ALPHA;
-  if (!(alpha >= 0 && alpha <= 10)) {
-    throw new VamosError(`alpha must be from 0 to 10, got ${alpha}`);
-  }
+  checkOption("alpha", alpha, DECODING_BOUNDS.alpha);
   const nbest = Math.min(K, Math.max(1, Math.floor(opts.nbest ?? 1)));
   const V = core.config.tgtVocab;
   const dec = new IncrementalDecoder(core, src, K, decodingSteps(core, opts.maxTokens));

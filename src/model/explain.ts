@@ -104,7 +104,11 @@ export function explain(model: Transformer, text: string): string {
     return c.scaleAttention ? s / Math.sqrt(dh) : s;
   };
 
-  say(`Translating "${text}" → "${model.codec.detokenize(model.tgtVocab.decode(out))}"`);
+  say(
+    `Translating "${text}" → "${model.codec.detokenize(model.tgtVocab.decode(out))}"${
+      model.beam > 1 ? ` (beam search, ${model.beam} hypotheses; the steps follow its answer)` : ""
+    }`,
+  );
   say(
     `Model: d_model ${d}, ${c.heads} head${
       c.heads > 1 ? "s" : ""
@@ -299,8 +303,20 @@ export function explain(model: Transformer, text: string): string {
         say(`      ${pad(model.tgtVocab.tokens[w], width)}${shown[w]}`);
       }
     }
-    const chosen = model.tgtVocab.tokens[order[0]];
-    say(chosen === "<EOS>" ? `  → "<EOS>": the translation is finished.` : `  → "${chosen}"`);
+    // The walk-through follows the translation printed above: at each step, the token it
+    // has (beam search may keep another than the most likely one of this step alone).
+    const id = step < out.length ? out[step] : model.tgtVocab.eos;
+    const chosen = model.tgtVocab.tokens[id];
+    const why = id === order[0]
+      ? ""
+      : ` (beam search's choice: the most likely token of this step alone is "${
+        model.tgtVocab.tokens[order[0]]
+      }", but the translation with "${chosen}" scores better as a whole)`;
+    say(
+      chosen === "<EOS>"
+        ? `  → "<EOS>": the translation is finished.${why}`
+        : `  → "${chosen}"${why}`,
+    );
   }
   return lines.join("\n");
 }

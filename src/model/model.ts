@@ -22,6 +22,8 @@ import { DEFAULT_ALPHA } from "./beam.ts";
 import { UnknownTokenError, type Vocabulary } from "../text/vocabulary.ts";
 import { type TextCodec, WordCodec } from "../text/codec.ts";
 import { VamosError } from "../errors.ts";
+import { checkDecodingOptions } from "../options.ts";
+import { type MaskedText, maskSpans } from "../text/verbatim.ts";
 
 /** Options of {@linkcode createModel}. */
 export interface CreateModelOptions {
@@ -82,6 +84,14 @@ export class Transformer {
    * Wu et al. 2016); a checkpoint's `alpha` metadata sets it.
    */
   alpha: number = DEFAULT_ALPHA;
+
+  /**
+   * Carry verbatim spans through translations (URLs, e-mail addresses, numbers, emoji and
+   * symbols, code-like tokens, names the vocabulary cannot spell in one piece): they are
+   * replaced by placeholders the model learned to copy, and put back after decoding. A
+   * checkpoint trained with them (`train.ts --verbatim`, metadata `verbatim`) sets it.
+   */
+  verbatim = false;
 
   /** Wraps a numeric model with its vocabularies and tokenizer. */
   constructor(
@@ -164,6 +174,24 @@ export class Transformer {
     return ids;
   }
 
+  /**
+   * `text` with its verbatim spans replaced by placeholders, when {@linkcode verbatim} is
+   * on; undefined otherwise.
+   */
+  maskSpans(text: string): MaskedText | undefined {
+    if (!this.verbatim) return undefined;
+    const pieces = (w: string) => this.codec.tokenize(` ${w}`);
+    const bytes = (t: string[]) => t.some((x) => /^<0x[0-9A-F]{2}>$/.test(x));
+    // A capitalized word neither written nor lowercased as one piece is a name the model
+    // cannot know; a word it can only spell byte by byte cannot be translated either.
+    return maskSpans(text, (w) => {
+      const asIs = pieces(w);
+      if (bytes(asIs)) return true;
+      return /^\p{Lu}/u.test(w) && w.length > 1 && asIs.length > 1 &&
+        pieces(w.toLowerCase()).length > 1;
+    });
+  }
+
   /** Source words of `text` the model does not know (empty if all are known). */
   unknownWords(text: string): string[] {
     if (this.srcVocab.unk !== undefined) return [];
@@ -172,6 +200,7 @@ export class Transformer {
 
   // A call's decoding options, the model's defaults filled in.
   #decoding(opts: BatchOptions): BatchOptions {
+    checkDecodingOptions(opts);
     return { ...opts, beam: opts.beam ?? this.beam, alpha: opts.alpha ?? this.alpha };
   }
 

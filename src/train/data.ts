@@ -4,6 +4,7 @@
  * so all translations of one sentence land on the same side.
  * @module
  */
+import { maskSharedSpans, placeholder } from "../text/verbatim.ts";
 import type { SentencePair } from "./train.ts";
 import { seededRandom } from "../model/random.ts";
 import { STATQUEST_PAIRS } from "../model/statquest.ts";
@@ -89,6 +90,32 @@ export function addCasualVariants(
     if (casual && casual !== p.source) out.push({ source: casual, target: p.target });
   }
   return out;
+}
+
+/**
+ * Pairs that teach carrying spans through (see `src/text/verbatim.ts`): of the pairs whose
+ * sides share something verbatim (names, numbers, symbols), a `fraction`, chosen with
+ * `seed`, have it replaced by the same placeholders on both sides, so each sits where the
+ * translation puts it; of the other pairs, a quarter as many get a placeholder on both
+ * sides (before the final punctuation, at the start, or both). The count stays the same.
+ */
+export function addVerbatimSpans(
+  pairs: readonly SentencePair[],
+  fraction: number,
+  seed: number,
+): SentencePair[] {
+  const random = seededRandom(seed);
+  const [a, b] = [placeholder(0), placeholder(1)];
+  const beforeEnd = (s: string, p: string) => s.replace(/^(.*?)(\s*[.!?…]*)$/su, `$1 ${p}$2`);
+  return pairs.map((p) => {
+    const chosen = random(), r = random();
+    const shared = maskSharedSpans(p.source, p.target);
+    if (shared) return chosen < fraction ? shared : p;
+    if (chosen >= fraction / 4) return p;
+    if (r < 0.6) return { source: beforeEnd(p.source, a), target: beforeEnd(p.target, a) };
+    if (r < 0.8) return { source: `${a} ${p.source}`, target: `${a} ${p.target}` };
+    return { source: `${a} ${beforeEnd(p.source, b)}`, target: `${a} ${beforeEnd(p.target, b)}` };
+  });
 }
 
 /**

@@ -12,6 +12,7 @@ import { BpeCodec, createModel, loadModel, saveModel } from "../mod.ts";
 
 const P = (i: number) => placeholder(i);
 const noNames = () => false;
+const PLACEHOLDER = new RegExp(`[${placeholder(0)}-${placeholder(MAX_SPANS - 1)}]`);
 
 Deno.test("maskSpans finds URLs, e-mail, numbers, symbols and code, and leaves words", () => {
   const cases: [string, string, string[]][] = [
@@ -101,10 +102,10 @@ Deno.test("addVerbatimSpans: same count, seeded, nothing changed at fraction 0",
   const a = addVerbatimSpans(many, 0.5, 1), b = addVerbatimSpans(many, 0.5, 1);
   deepEqual(a, b);
   equal(a.length, many.length);
-  const masked = a.filter((p) => /[\u0001-\u0008]/.test(p.source));
+  const masked = a.filter((p) => PLACEHOLDER.test(p.source));
   ok(masked.length > 20 && masked.length < 140, `${masked.length} masked`);
   for (const p of masked) {
-    const ph = (s: string) => [...s.matchAll(/[\u0001-\u0008]/g)].map((m) => m[0]).sort();
+    const ph = (s: string) => [...s].filter((c) => PLACEHOLDER.test(c)).sort();
     deepEqual(ph(p.source), ph(p.target), JSON.stringify(p));
   }
 });
@@ -135,7 +136,7 @@ Deno.test("a model with verbatim on carries spans through; a text of spans comes
   const out = model.translate("Visit https://example.com at 10:30 🎉");
   for (const span of ["https://example.com", "10:30", "🎉"]) ok(out.includes(span), out);
   // Names: capitalized words the vocabulary spells in several pieces either way.
-  deepEqual(model.maskSpans("Visit Zyxwv.")?.spans, ["Zyxwv"]);
+  deepEqual(model.maskSpans("the site of Zyxwv.")?.spans, ["Zyxwv"]);
   const loaded = await loadModel(saveModel(model), { threads: 1 });
   equal(loaded.verbatim, true);
   model.verbatim = false;

@@ -10,7 +10,6 @@
  */
 import type { TransformerCore } from "./transformer.ts";
 import { decodingSteps, IncrementalDecoder } from "./decode.ts";
-import { VamosError } from "../errors.ts";
 import { checkOption, DECODING_BOUNDS, MAX_BEAM } from "../options.ts";
 
 /** The length penalty's exponent of the paper. */

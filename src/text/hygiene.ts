@@ -6,6 +6,7 @@
  */
 
 // C0 and C1 controls but tab, line feed and carriage return; and DEL.
+// deno-lint-ignore no-control-regex -- matching control characters is the point
 const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/gu;
 // A character (not a digit) repeated more than three times.
 const RUNS = /(\P{Nd})\1{3,}/gu;

@@ -16,6 +16,7 @@ export function placeholder(i: number): string {
   return String.fromCharCode(1 + i);
 }
 
+// deno-lint-ignore no-control-regex -- the placeholders are control characters on purpose
 const PLACEHOLDERS = /[\u0001-\u0008]/gu;
 
 // Kinds of span, tried in this order at each position.

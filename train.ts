@@ -12,6 +12,7 @@
  * @module
  */
 import { modelBytesForCli } from "./src/cli/models.ts";
+import { knownWords } from "./src/text/verbatim.ts";
 import {
   numberFlag,
   parseFlags,
@@ -590,7 +591,10 @@ async function main(args: string[]): Promise<number> {
     model = createModel(preset, { srcVocab, tgtVocab, seed: run.seed, threads, overrides: shape });
   }
   // A model trained with placeholders carries spans through (saved in its metadata).
-  if (run.verbatim) model.verbatim = true;
+  if (run.verbatim) {
+    model.verbatim = true;
+    model.verbatimKnown = new Set(knownWords(split.train.map((p) => p.source)));
+  }
   const { examples, skipped } = toExamples(model, trainPairs);
   if (examples.length === 0) {
     model.close();

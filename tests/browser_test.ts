@@ -81,17 +81,35 @@ async function checkPage(page: Page, isolated: boolean) {
     `document.querySelectorAll("#train-toy-curve polyline").length`,
   );
   equal(svg, 1);
-  // Train a small model on pasted pairs in a worker; download; translate with it.
-  const data = await page.evaluate<{ step: number; bytes: number; threads: number }>(`(async () => {
+  // A paragraph: its heat-map shows the sentence the user picks.
+  const picked = await page.evaluate<{ options: number; first: string; second: string }>(
+    `(async () => {
+    document.getElementById("source").value = "I am hungry. Where is the bathroom?";
+    document.getElementById("translate-button").click();
+    const head = () => document.querySelector("#heatmap table").innerText.split("\\n")[0];
+    const first = head();
+    const pick = document.getElementById("sentence");
+    pick.value = "1";
+    pick.dispatchEvent(new Event("change"));
+    return { options: pick.options.length, first, second: head() };
+  })()`,
+  );
+  equal(picked.options, 2);
+  ok(picked.first.includes("hungry") && picked.second.includes("bathroom"), JSON.stringify(picked));
+  // Train a small model on the prefilled pairs with the tab's own settings, in a worker;
+  // download; translate with it: it has learned its examples.
+  const data = await page.evaluate<
+    { step: number; bytes: number; threads: number; tried: string }
+  >(`(async () => {
     document.querySelector('[data-tab="train-data"]').click();
-    document.getElementById("epochs").value = "20";
     document.getElementById("train-data-button").click();
     while (!playground.trainedData) await new Promise((r) => setTimeout(r, 50));
     document.getElementById("try-button").click();
     while (playground.tried === undefined) await new Promise((r) => setTimeout(r, 50));
-    return playground.trainedData;
+    return { ...playground.trainedData, tried: playground.tried };
   })()`);
-  equal(data.step, 20);
+  equal(data.step, 100);
+  equal(data.tried, "Tengo hambre.");
   ok(data.bytes > 100_000);
   // Inside a dedicated worker, threads work too (and never hang).
   if (isolated) ok(data.threads >= 2, `${data.threads} threads in the training worker`);

@@ -106,11 +106,24 @@ function translate() {
   const ms = performance.now() - t0;
   $("translation").textContent = out;
   $("translate-status").textContent = `${ms.toFixed(0)} ms on ${model.threads} thread(s).`;
-  const first = vamos.splitSentences(text)[0];
-  lastMaps = first ? model.attention(first) : undefined;
+  // A paragraph's heat-map shows one sentence at a time: the user picks which.
+  const sentences = vamos.splitSentences(text);
+  const pick = $("sentence");
+  pick.replaceChildren(
+    ...sentences.map((t, i) =>
+      new Option(`${i + 1}: ${t.length > 40 ? `${t.slice(0, 39)}…` : t}`, String(i))
+    ),
+  );
+  $("sentence-label").hidden = sentences.length < 2;
+  showSentence(sentences);
   fillSelect($("layer"), model.config.decoderLayers);
   fillSelect($("head"), model.config.heads);
   drawHeatmap();
+}
+
+function showSentence(sentences = vamos.splitSentences($("source").value)) {
+  const s = sentences[Number($("sentence").value) || 0];
+  lastMaps = s ? model.attention(s) : undefined;
 }
 
 function fillSelect(select, n) {
@@ -166,6 +179,10 @@ function drawHeatmap() {
 $("translate-button").addEventListener("click", translate);
 $("source").addEventListener("keydown", (e) => {
   if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && model) translate();
+});
+$("sentence").addEventListener("change", () => {
+  showSentence();
+  drawHeatmap();
 });
 $("layer").addEventListener("change", drawHeatmap);
 $("head").addEventListener("change", drawHeatmap);

@@ -111,10 +111,12 @@ export function saveModel(model: Transformer, opts: SaveOptions = {}): Uint8Arra
     return [{ name: e.name, shape: e.shape, data, dtype }];
   });
   // The decoding defaults are the model's own, whatever metadata is passed along.
-  const { beam: _beam, alpha: _alpha, verbatim: _verbatim, ...given } = opts.metadata ?? {};
+  const { beam: _beam, alpha: _alpha, verbatim: _verbatim, verbatim_known: _known, ...given } =
+    opts.metadata ?? {};
   const metadata: Record<string, string> = {
     ...given,
     ...(model.verbatim ? { verbatim: "true" } : {}),
+    ...(model.verbatimKnown ? { verbatim_known: [...model.verbatimKnown].join(" ") } : {}),
     ...(model.beam !== 1 ? { beam: String(model.beam) } : {}),
     ...(model.alpha !== DEFAULT_ALPHA ? { alpha: String(model.alpha) } : {}),
     format: CHECKPOINT_FORMAT,
@@ -192,6 +194,7 @@ const TRAINING_METADATA: Record<string, (v: string) => boolean> = {
   beam: (v) => decimal.test(v) && Number(v) >= 1 && Number(v) <= MAX_BEAM,
   alpha: (v) => /^[0-9.]+$/.test(v) && Number(v) >= 0 && Number(v) <= 10,
   verbatim: (v) => v === "true" || v === "false",
+  verbatim_known: (v) => /^[\p{L}\p{M}]+( [\p{L}\p{M}]+)*$/u.test(v) || v === "",
   averaged: (v) => decimal.test(v) && Number(v) >= 1,
   averaged_steps: (v) => {
     try {
@@ -454,6 +457,9 @@ export function loadCheckpoint(bytes: Uint8Array, opts: LoadOptions = {}): Loade
   model.beam = Number(file.metadata.beam ?? 1);
   model.alpha = Number(file.metadata.alpha ?? DEFAULT_ALPHA);
   model.verbatim = file.metadata.verbatim === "true";
+  if (file.metadata.verbatim_known !== undefined) {
+    model.verbatimKnown = new Set(file.metadata.verbatim_known.split(" ").filter(Boolean));
+  }
   return { model, optimizer, metadata: file.metadata };
 }
 

@@ -23,7 +23,7 @@ import { UnknownTokenError, type Vocabulary } from "../text/vocabulary.ts";
 import { type TextCodec, WordCodec } from "../text/codec.ts";
 import { VamosError } from "../errors.ts";
 import { checkDecodingOptions } from "../options.ts";
-import { type MaskedText, maskSpans } from "../text/verbatim.ts";
+import { type MaskedText, maskSpans, unknownNames } from "../text/verbatim.ts";
 
 /** Options of {@linkcode createModel}. */
 export interface CreateModelOptions {
@@ -92,6 +92,13 @@ export class Transformer {
    * checkpoint trained with them (`train.ts --verbatim`, metadata `verbatim`) sets it.
    */
   verbatim = false;
+
+  /**
+   * The words (lowercase) the model saw often enough in training to translate them: with
+   * {@linkcode verbatim}, capitalized words outside it are carried through as names. Set
+   * from a checkpoint's `verbatim_known` metadata.
+   */
+  verbatimKnown?: ReadonlySet<string>;
 
   /** Wraps a numeric model with its vocabularies and tokenizer. */
   constructor(
@@ -180,16 +187,12 @@ export class Transformer {
    */
   maskSpans(text: string): MaskedText | undefined {
     if (!this.verbatim) return undefined;
-    const pieces = (w: string) => this.codec.tokenize(` ${w}`);
-    const bytes = (t: string[]) => t.some((x) => /^<0x[0-9A-F]{2}>$/.test(x));
-    // A capitalized word neither written nor lowercased as one piece is a name the model
-    // cannot know; a word it can only spell byte by byte cannot be translated either.
-    return maskSpans(text, (w) => {
-      const asIs = pieces(w);
-      if (bytes(asIs)) return true;
-      return /^\p{Lu}/u.test(w) && w.length > 1 && asIs.length > 1 &&
-        pieces(w.toLowerCase()).length > 1;
-    });
+    const bytes = (w: string) =>
+      this.codec.tokenize(` ${w}`).some((x) => /^<0x[0-9A-F]{2}>$/.test(x));
+    // A word the vocabulary can only spell byte by byte cannot be translated; nor can a
+    // capitalized word the training data did not hold (a name the model cannot know).
+    const names = this.verbatimKnown ? unknownNames(this.verbatimKnown) : () => false;
+    return maskSpans(text, (w, start) => bytes(w) || names(w, start));
   }
 
   /** Source words of `text` the model does not know (empty if all are known). */

@@ -22,17 +22,68 @@ const PLACEHOLDERS = /[\u0001-\u0008]/gu;
 // Kinds of span, tried in this order at each position.
 const URL = String.raw`(?:https?:\/\/|www\.)[^\s<>"]+[^\s<>".,;:!?)\]}'’]`;
 const EMAIL = String.raw`[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+`;
-const CODE = String
-  .raw`[\p{L}\p{N}_]+(?:\.[\p{L}\p{N}_]+)*\(\)|[\p{L}\p{N}]*_[\p{L}\p{N}_]+|\p{Ll}+\p{Lu}[\p{L}\p{N}]*|(?:\/[\p{L}\p{N}_-]+(?:\.[\p{L}\p{N}_-]+)*){2,}\/?|[#@][\p{L}\p{N}_]+|[\p{L}\p{N}_-]{2,}\.[a-z][a-z0-9]{0,3}(?![\p{L}\p{N}])`;
-// Digit groups with their separators; groups split by one space ("+1 555 1234") are one.
-const NUMBER = String.raw`[+-]?\p{Nd}+(?:(?:[.,:\/-]| (?=\p{Nd}))\p{Nd}+)*`;
-const SYMBOL = String
-  .raw`(?:\p{Extended_Pictographic}|\p{So}|\p{Regional_Indicator})(?:[\u200d\ufe0f\u20e3]|\p{Emoji_Modifier}|\p{Extended_Pictographic}|\p{So}|\p{Regional_Indicator})*`;
+const CODE = [
+  String.raw`[\p{L}\p{N}_]+(?:\.[\p{L}\p{N}_]+)*\(\)`, // a call: fooBar(), a.b()
+  String.raw`[\p{L}\p{N}]*_[\p{L}\p{N}_]+`, // snake_case
+  String.raw`\p{Ll}+\p{Lu}[\p{L}\p{N}]*`, // camelCase, iPad
+  String.raw`(?:\/[\p{L}\p{N}_-]+(?:\.[\p{L}\p{N}_-]+)*){2,}\/?`, // a path: /usr/local/bin
+  String.raw`[#@][\p{L}\p{N}_]+`, // #hashtag, @mention
+  String.raw`[\p{L}\p{N}_-]{2,}\.[a-z][a-z0-9]{0,3}(?![\p{L}\p{N}])`, // a file: README.md
+  String.raw`\p{Lu}+-?\p{Nd}+[\p{L}\p{N}-]*`, // a code: A-113, B12
+  String.raw`\p{Nd}+\p{L}+(?![\p{L}\p{N}])`, // 12B, 5pm
+].join("|");
+// Digit groups with their separators; groups split by one space ("+1 555 1234") are one,
+// and so is an area code in parentheses.
+const NUMBER = String.raw`(?:\(\p{Nd}+\) ?)?[+-]?\p{Nd}+(?:(?:[.,:\/-]| (?=\p{Nd}))\p{Nd}+)*`;
+const SYMBOL = [
+  String.raw`(?:\p{Extended_Pictographic}|\p{So}|\p{Regional_Indicator})`,
+  String
+    .raw`(?:[\u200d\ufe0f\u20e3]|\p{Emoji_Modifier}|\p{Extended_Pictographic}|\p{So}|\p{Regional_Indicator})*`,
+].join("");
 const WORD = String.raw`\p{L}[\p{L}\p{M}]*(?:['’]\p{L}+)*`;
-const SPAN = new RegExp(`(${URL})|(${EMAIL})|(${CODE})|(${NUMBER})|(${SYMBOL})|(${WORD})`, "gu");
+// Capitalized words in a row ("Barack Obama"): one name when any of them is one.
+// (Not a code or file name: "A-113", "README.md".)
+const CAPITALIZED = String.raw`\p{Lu}[\p{L}\p{M}]+(?:['’]\p{L}+)?(?![.-]?[\p{L}\p{N}])`;
+const NAMES = String.raw`${CAPITALIZED}(?: ${CAPITALIZED})+`;
+const SPAN = new RegExp(
+  `(${URL})|(${EMAIL})|(${CODE})|(${NUMBER})|(${SYMBOL})|(${NAMES})|(${WORD})`,
+  "gu",
+);
 
 /** Decides whether a word is a name the model cannot translate (carried through). */
 export type NameTest = (word: string, sentenceStart: boolean) => boolean;
+
+/**
+ * The words (lowercase) a model saw at least `minCount` times in its training sources: the
+ * ones it can be expected to translate. Saved with a model trained with placeholders.
+ */
+export function knownWords(sources: Iterable<string>, minCount = 3): string[] {
+  const counts = new Map<string, number>();
+  for (const s of sources) {
+    for (const m of s.matchAll(/\p{L}[\p{L}\p{M}]*/gu)) {
+      const w = m[0].toLowerCase();
+      counts.set(w, (counts.get(w) ?? 0) + 1);
+    }
+  }
+  return [...counts].filter(([, n]) => n >= minCount).map(([w]) => w).sort();
+}
+
+/**
+ * The name test of a model that knows the words `known` (lowercase): a capitalized word
+ * it has not seen, as written or without a plural or possessive ending, is a name.
+ */
+export function unknownNames(known: ReadonlySet<string>): NameTest {
+  const seen = (w: string) =>
+    [w, w.replace(/['’]s$/u, ""), w.replace(/s$/u, ""), w.replace(/es$/u, "")].some((x) =>
+      known.has(x)
+    );
+  return (word) =>
+    /^\p{Lu}/u.test(word) && word.length > 1 &&
+    !word.toLowerCase().split(/['’]/u).some((part, i, all) =>
+      // "Let's", "We've": a known word before the apostrophe is known.
+      i === 0 && all.length > 1 ? known.has(part) : false
+    ) && !seen(word.toLowerCase());
+}
 
 /** A text with its spans replaced by placeholders, and the spans in order. */
 export interface MaskedText {
@@ -49,18 +100,29 @@ export interface MaskedText {
 export function maskSpans(text: string, isName: NameTest = () => false): MaskedText {
   const spans: string[] = [];
   const clean = text.replace(PLACEHOLDERS, "");
-  let first = true;
-  const masked = clean.replace(SPAN, (m, url, email, code, num, sym, word, at: number) => {
-    const start = first || /[.!?¿¡:]\s*$/u.test(clean.slice(0, at)) ||
-      /^\s*$/u.test(clean.slice(0, at));
-    first = false;
-    const carry = url || email || code || num || sym || (word && isName(word, start));
-    if (!carry || spans.length >= MAX_SPANS) return m;
-    const same = spans.indexOf(m);
+  const carry = (span: string) => {
+    if (spans.length >= MAX_SPANS) return span;
+    const same = spans.indexOf(span);
     if (same >= 0) return placeholder(same);
-    spans.push(m);
+    spans.push(span);
     return placeholder(spans.length - 1);
-  });
+  };
+  const masked = clean.replace(
+    SPAN,
+    (m, url, email, code, num, sym, names, word, at: number) => {
+      const start = /(^|[.!?¿¡:])$/u.test(clean.slice(0, at).trimEnd());
+      if (url || email || code || num || sym) return carry(m);
+      if (names) {
+        // A known word that starts the sentence ("Tell Barack Obama") is not part of it.
+        const words = (names as string).split(" ");
+        const skip = start && !isName(words[0], true) ? 1 : 0;
+        if (!words.slice(skip).some((w, i) => isName(w, start && i + skip === 0))) return m;
+        const name = carry(words.slice(skip).join(" "));
+        return skip ? `${words[0]} ${name}` : name;
+      }
+      return word && isName(word, start) ? carry(m) : m;
+    },
+  );
   return { text: masked, spans };
 }
 
@@ -87,7 +149,9 @@ export function unmaskSpans(translation: string, spans: readonly string[]): stri
     const m = /^(.*?)(\s*[.!?…]*)$/su.exec(out)!;
     out = `${m[1]}${m[1] ? " " : ""}${lost.join(" ")}${m[2]}`;
   }
-  return out.replace(/ {2,}/g, " ").trim();
+  // Placeholders can leave the model's spacing around them uneven: "¡ feliz …", "… 🎉 !".
+  return out.replace(/ {2,}/g, " ").replace(/([¡¿]) /gu, "$1").replace(/ ([.,!?;:…])/gu, "$1")
+    .trim();
 }
 
 // Tokens a sentence pair may share verbatim: numbers, capitalized words, other spans.

@@ -16,7 +16,7 @@ import { referenceBatch, referenceModel } from "./train_bench.ts";
 import { train } from "../src/train/train.ts";
 import { loadDefaultModel } from "../models/default.ts";
 import { SENTENCES } from "./_sentences.ts";
-import { exportOnnx } from "../src/onnx/export.ts";
+import { compareOnnx } from "./onnx_compare.ts";
 
 const SHAPES: [number, number, number][] = [
   [64, 64, 64],
@@ -217,99 +217,7 @@ rt2.close();
   console.log(`| 8-bit over 32-bit products, 1 thread | | | ${(f / q).toFixed(2)}× (speed) |`);
 }
 
-{
-  // The same model in onnxruntime: the shipped model exported (exportOnnx, 32-bit
-  // weights: the 8-bit ones as our 32-bit products see them), decoded greedily as
-  // transformers.js does it (tests/_onnx.ts), each peer in a process of its own.
-  const exported = await loadDefaultModel({ threads: 1, int8: false });
-  const dir = await Deno.makeTempDir({ prefix: "vamos-bench-onnx-" });
-  for (const [path, bytes] of Object.entries(exportOnnx(exported))) {
-    await Deno.mkdir(`${dir}/${path}`.replace(/\/[^/]*$/, ""), { recursive: true });
-    await Deno.writeFile(`${dir}/${path}`, bytes);
-  }
-  const ids = SENTENCES.map((s) => exported.encodeSource(s));
-  exported.close();
-  const ours: Record<string, { one: number; batch: number; tokens: number[][] }> = {};
-  for (const threads of [1, 2]) {
-    for (const kind of ["8-bit", "32-bit"]) {
-      const model = await loadDefaultModel({ threads, int8: kind === "8-bit" });
-      let tokens: number[][] = [];
-      const one = bestSeconds(
-        () => {
-          tokens = ids.map((s) => model.translateIds([s], undefined, { beam: 1 })[0]);
-        },
-        1,
-        5,
-      ) / ids.length * 1000;
-      const batch = bestSeconds(() => model.translateIds(ids, undefined, { beam: 1 }), 1, 5) * 1000;
-      ours[`${kind} ${threads}`] = { one, batch, tokens };
-      model.close();
-    }
-  }
-  console.log(
-    `\n| shipped model, greedy, ms (${ids.length} sentences) | threads | one sentence | ` +
-      `all ${ids.length} as one batch | ours 8-bit / it, one sentence (speed) | ` +
-      `ours 32-bit / it | same tokens as ours 32-bit |`,
-  );
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: | --- |");
-  for (const threads of [1, 2]) {
-    for (const kind of ["8-bit", "32-bit"]) {
-      const r = ours[`${kind} ${threads}`];
-      console.log(
-        `| ours, ${kind} products | ${threads} | ${r.one.toFixed(2)} | ${
-          r.batch.toFixed(1)
-        } | | | ${
-          JSON.stringify(r.tokens) === JSON.stringify(ours[`32-bit ${threads}`].tokens)
-            ? "yes"
-            : "no"
-        } |`,
-      );
-    }
-  }
-  for (const engine of ["node", "web"]) {
-    for (const threads of [1, 2]) {
-      const out = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          new URL("onnx_peer.ts", import.meta.url).pathname,
-          "--engine",
-          engine,
-          "--threads",
-          String(threads),
-          "--dir",
-          dir,
-          "--ids",
-          JSON.stringify(ids),
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      if (out.code !== 0) {
-        console.log(
-          `| onnxruntime-${engine} | ${threads} | failed: ${
-            new TextDecoder().decode(out.stderr).trim().split("\n").pop()
-          } | | | | |`,
-        );
-        continue;
-      }
-      const r = JSON.parse(new TextDecoder().decode(out.stdout)) as {
-        oneMs: number;
-        batchMs: number;
-        tokens: number[][];
-      };
-      const [q, f] = [ours[`8-bit ${threads}`], ours[`32-bit ${threads}`]];
-      console.log(
-        `| onnxruntime-${engine}${engine === "web" ? " (wasm)" : " (native)"} | ${threads} | ${
-          r.oneMs.toFixed(2)
-        } | ${r.batchMs.toFixed(1)} | ${(r.oneMs / q.one).toFixed(2)}× | ${
-          (r.oneMs / f.one).toFixed(2)
-        }× | ${JSON.stringify(r.tokens) === JSON.stringify(f.tokens) ? "yes" : "no"} |`,
-      );
-    }
-  }
-  await Deno.remove(dir, { recursive: true });
-}
+await compareOnnx();
 
 // PyTorch on the same cores, in this run.
 const hasTorch = await new Deno.Command("/usr/bin/python3", { args: ["-c", "import torch"] })

@@ -3,7 +3,7 @@
 // model folder as transformers.js runs it (the encoder once, then the cached decoder a
 // step at a time), one sentence at a time and as one batch. Prints one JSON object.
 //
-//   deno run -A bench/onnx_peer.ts --engine node|web --threads 1|2 --dir DIR --ids JSON
+//   deno run -A bench/onnx_peer.ts --engine node|web --threads 1|2 --dir DIR --ids JSON [--suffix _int8]
 import { parseArgs } from "node:util";
 import { OnnxModel, type Ort } from "../tests/_onnx.ts";
 
@@ -14,6 +14,7 @@ const { values: v } = parseArgs({
     threads: { type: "string", default: "1" },
     dir: { type: "string" },
     ids: { type: "string" },
+    suffix: { type: "string", default: "" },
   },
 });
 const threads = Number(v.threads);
@@ -28,7 +29,7 @@ if (v.engine === "web") {
   ort = await import("onnxruntime-node") as unknown as Ort;
   session = { intraOpNumThreads: threads, interOpNumThreads: 1 };
 }
-const model = await OnnxModel.open(ort, v.dir!, { session });
+const model = await OnnxModel.open(ort, v.dir!, { session, suffix: v.suffix });
 
 // Best mean over runs of at least 0.2 s each, after a warm-up (as bench/_timing.ts).
 async function best(fn: () => Promise<unknown>, runs = 5): Promise<number> {

@@ -3,7 +3,7 @@
 // files that are not checkpoints, typos in flags; and --explain telling the truth about
 // the beam search answer it explains.
 import { equal, match, ok, throws } from "node:assert/strict";
-import { explain, statquestModel, VamosError } from "../mod.ts";
+import { createModel, explain, statquestModel, VamosError } from "../mod.ts";
 import { loadDefaultModel } from "../models/default.ts";
 import { cleanText } from "../src/text/hygiene.ts";
 import { outputCap } from "../src/model/batch_translate.ts";
@@ -89,10 +89,17 @@ Deno.test("options are checked alike in the library and the CLIs", async () => {
     () => toy.translateNBest("let's go", { nbest: 0 }),
     /nbest must be an integer from 1 to 32, got 0/,
   );
+  throws(
+    () => createModel("statquest", { srcVocab: toy.srcVocab, tgtVocab: toy.tgtVocab, threads: 0 }),
+    (e: Error) =>
+      e instanceof VamosError && e.message === "threads must be an integer from 1 to 1024, got 0",
+  );
   toy.close();
   const r = await run(["run", "translate.ts", "--beam", "0", "hi"]);
   equal(r.code, 2);
   equal(r.stderr.trim(), 'translate: --beam must be an integer from 1 to 32, got "0"');
+  const t = await run(["run", "translate.ts", "--threads", "0", "hi"]);
+  equal(t.stderr.trim(), 'translate: --threads must be an integer from 1 to 1024, got "0"');
 });
 
 Deno.test("a file that is not safetensors is called that; a mistyped flag gets a suggestion", async () => {
@@ -125,4 +132,15 @@ Deno.test("--explain walks the decoding that produced its answer", async () => {
     equal(header, model.translate(text), text);
   }
   model.close();
+});
+
+Deno.test("README: the bundle size it states is the bundle's", async () => {
+  const { bundlePackage } = await import("../web/serve.ts");
+  const mb = (await bundlePackage()).length / 1e6;
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const stated = [...readme.matchAll(/mod\.ts\s+-o vamos\.js`?\)?:?,? (\d\.\d\d) MB/g)].map((m) =>
+    Number(m[1])
+  );
+  ok(stated.length >= 1, "the README states the bundle's size");
+  for (const s of stated) ok(Math.abs(s - mb) <= 0.02, `README says ${s} MB, the bundle is ${mb}`);
 });

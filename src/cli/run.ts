@@ -5,7 +5,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { VamosError } from "../errors.ts";
-import { describeBounds, type NumberBounds, withinBounds } from "../options.ts";
+import { DECODING_BOUNDS, describeBounds, type NumberBounds, withinBounds } from "../options.ts";
 
 /** A mistake in the command line: reported on one line, exit code 2. */
 export class UsageError extends Error {}
@@ -41,7 +41,7 @@ export function positiveIntegerFlag(
  * (more threads than cores only wait for each other).
  */
 export function threadsFlag(values: Record<string, unknown>, tool: string): number | undefined {
-  const n = positiveIntegerFlag(values, "threads");
+  const n = numberFlag(values, "threads", DECODING_BOUNDS.threads);
   const cores = navigator.hardwareConcurrency || 1;
   if (n !== undefined && n > cores) {
     console.error(`${tool}: --threads ${n} is more than the ${cores} cores here; using ${cores}.`);

@@ -28,6 +28,7 @@ import { crossEntropyInto } from "../kernels/cross_entropy.ts";
 import { feedForward } from "./layers.ts";
 import { VamosError } from "../errors.ts";
 import { hardwareThreads } from "../host/node.ts";
+import { checkOption, DECODING_BOUNDS } from "../options.ts";
 
 /** The default thread count: every core. */
 export function defaultThreads(): number {
@@ -77,6 +78,7 @@ export class TransformerCore {
     opts: { seed?: number; runtime?: Runtime; threads?: number; initialize?: boolean } = {},
   ) {
     validateConfig(config);
+    checkOption("threads", opts.threads, DECODING_BOUNDS.threads);
     this.rt = opts.runtime ?? new Runtime({ threads: opts.threads ?? defaultThreads() });
     this.params = new ParamStore(this.rt, parameterSpecs(config));
     // A model about to be loaded from a checkpoint skips the random initialization.

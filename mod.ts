@@ -54,6 +54,7 @@ export { statquestModel } from "./src/model/statquest.ts";
 export { explain } from "./src/model/explain.ts";
 export { type BatchOptions, type TextResult } from "./src/model/batch_translate.ts";
 export { splitSentences } from "./src/text/sentences.ts";
+export type { MaskedText } from "./src/text/verbatim.ts";
 export { type DefaultModelOptions, loadDefaultModel } from "./src/host/default_model_url.ts";
 export { fetchCheckpointBytes } from "./src/host/fetch_model.ts";
 export { EOS, SOS, UNK, UnknownTokenError, Vocabulary } from "./src/text/vocabulary.ts";

@@ -37,6 +37,8 @@ Deno.test("maskSpans finds URLs, e-mail, numbers, symbols and code, and leaves w
       "/usr/local/bin",
     ]],
     ["Tag #vamos and @ana.", `Tag ${P(0)} and ${P(1)}.`, ["#vamos", "@ana"]],
+    ["I paid $1,250.99 and 15% tax.", `I paid ${P(0)} and ${P(1)} tax.`, ["$1,250.99", "15%"]],
+    ["Edit ~/.bashrc and /etc/hosts.", `Edit ${P(0)} and ${P(1)}.`, ["~/.bashrc", "/etc/hosts"]],
     ["Repeat 7 and 7.", `Repeat ${P(0)} and ${P(0)}.`, ["7"]],
     ["Nothing to keep here.", "Nothing to keep here.", []],
     [`Stray ${P(3)} control.`, "Stray  control.", []],

@@ -26,15 +26,17 @@ const CODE = [
   String.raw`[\p{L}\p{N}_]+(?:\.[\p{L}\p{N}_]+)*\(\)`, // a call: fooBar(), a.b()
   String.raw`[\p{L}\p{N}]*_[\p{L}\p{N}_]+`, // snake_case
   String.raw`\p{Ll}+\p{Lu}[\p{L}\p{N}]*`, // camelCase, iPad
-  String.raw`(?:\/[\p{L}\p{N}_-]+(?:\.[\p{L}\p{N}_-]+)*){2,}\/?`, // a path: /usr/local/bin
+  String.raw`~?(?:\/\.?[\p{L}\p{N}_-]+(?:\.[\p{L}\p{N}_-]+)*){2,}\/?`, // /usr/local/bin
+  String.raw`~(?:\/\.?[\p{L}\p{N}_-]+(?:\.[\p{L}\p{N}_-]+)*)+\/?`, // ~/.bashrc
   String.raw`[#@][\p{L}\p{N}_]+`, // #hashtag, @mention
   String.raw`[\p{L}\p{N}_-]{2,}\.[a-z][a-z0-9]{0,3}(?![\p{L}\p{N}])`, // a file: README.md
   String.raw`\p{Lu}+-?\p{Nd}+[\p{L}\p{N}-]*`, // a code: A-113, B12
   String.raw`\p{Nd}+\p{L}+(?![\p{L}\p{N}])`, // 12B, 5pm
 ].join("|");
 // Digit groups with their separators; groups split by one space ("+1 555 1234") are one,
-// and so is an area code in parentheses.
-const NUMBER = String.raw`(?:\(\p{Nd}+\) ?)?[+-]?\p{Nd}+(?:(?:[.,:\/-]| (?=\p{Nd}))\p{Nd}+)*`;
+// and so is an area code in parentheses, a currency sign before and a percent sign after.
+const NUMBER = String
+  .raw`\p{Sc}?(?:\(\p{Nd}+\) ?)?[+-]?\p{Nd}+(?:(?:[.,:\/-]| (?=\p{Nd}))\p{Nd}+)*%?`;
 const SYMBOL = [
   String.raw`(?:\p{Extended_Pictographic}|\p{So}|\p{Regional_Indicator})`,
   String
@@ -87,7 +89,9 @@ export function unknownNames(known: ReadonlySet<string>): NameTest {
 
 /** A text with its spans replaced by placeholders, and the spans in order. */
 export interface MaskedText {
+  /** The text with placeholder characters (U+0001 …) where the spans were. */
   text: string;
+  /** The spans, in placeholder order: `spans[0]` for U+0001. */
   spans: string[];
 }
 

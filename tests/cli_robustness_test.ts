@@ -210,7 +210,10 @@ testInTempDir("train.ts: messages that say what really happened", async (dir) =>
   for (const tool of ["train.ts", "translate.ts", "eval.ts"]) {
     const r = await run(["run", "-A", tool, "--threads", "-2"]);
     equal(r.code, 2, tool);
-    equal(r.stderr, `${tool.replace(".ts", "")}: --threads must be a positive integer, got "-2"\n`);
+    equal(
+      r.stderr,
+      `${tool.replace(".ts", "")}: --threads must be an integer from 1 to 1024, got "-2"\n`,
+    );
   }
   const many = await run([
     "run",

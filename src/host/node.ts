@@ -3,7 +3,8 @@
  * `file:` URLs (Node's `fetch` cannot), worker threads (Node has `worker_threads`, not
  * Web Workers) and the core count (Node 20 has no `navigator`). Built-in modules are
  * reached through `process.getBuiltinModule` (Node ≥ 20.16, Bun), so that nothing here
- * is an import a browser bundle would have to resolve.
+ * is an import a browser bundle would have to resolve; older Node versions read files
+ * but run on one thread.
  * @module
  */
 
@@ -32,8 +33,11 @@ export function nodeHostName(): string | undefined {
 
 /** The bytes of a `file:` URL, read with node:fs where fetch cannot read files. */
 export async function readFileUrl(url: URL): Promise<Uint8Array | undefined> {
-  const fs = nodeBuiltin<{ promises: { readFile(u: URL): Promise<Uint8Array> } }>("node:fs");
-  if (url.protocol !== "file:" || !fs) return undefined;
+  if (url.protocol !== "file:" || !nodeProcess()) return undefined;
+  type Fs = { promises: { readFile(u: URL): Promise<Uint8Array> } };
+  // Before Node 20.16 there is no getBuiltinModule: import it (a specifier bundlers leave).
+  const specifier = ["node", "fs"].join(":");
+  const fs = nodeBuiltin<Fs>("node:fs") ?? (await import(specifier)) as Fs;
   const b = await fs.promises.readFile(url);
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }

@@ -94,8 +94,20 @@ export function dot(w: ArrayLike<number>, y: ArrayLike<number>): number {
   return s;
 }
 
-/** The sizes every kernel test sweeps: tails of every tile, and a few large ones. */
-export const AWKWARD = [1, 2, 3, 5, 7, 17, 31, 63, 64, 65, 127, 129, 257];
+/**
+ * The sizes every kernel test sweeps: every size from 1 to 2·8+1 (the edges of the 4×8
+ * matmul tile, the 8-lane attention block and the 4-lane vectors), and awkward large ones.
+ */
+export const AWKWARD = [
+  ...Array.from({ length: 17 }, (_, i) => i + 1),
+  31,
+  63,
+  64,
+  65,
+  127,
+  129,
+  257,
+];
 
 /** Asserts that fn throws, optionally an instance of cls, with a message matching msg. */
 export function assertThrows(

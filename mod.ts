@@ -50,7 +50,7 @@ export {
   type SentenceAttention,
   Transformer,
 } from "./src/model/model.ts";
-export { statquestModel } from "./src/model/statquest.ts";
+export { createStatquestModel, statquestModel } from "./models/statquest.ts";
 export { explain } from "./src/model/explain.ts";
 export { type BatchOptions, type TextResult } from "./src/model/batch_translate.ts";
 export { splitSentences } from "./src/text/sentences.ts";

@@ -34,7 +34,7 @@ import {
   PRESETS,
   type TransformerConfig,
 } from "./src/model/config.ts";
-import { STATQUEST_ENGLISH, STATQUEST_PAIRS, STATQUEST_SPANISH } from "./src/model/statquest.ts";
+import { createStatquestModel, STATQUEST_PAIRS } from "./models/statquest.ts";
 import { Vocabulary } from "./src/text/vocabulary.ts";
 import { tokenizeWords } from "./src/text/word_tokenizer.ts";
 import { BpeCodec } from "./src/text/bpe.ts";
@@ -554,12 +554,7 @@ async function main(args: string[]): Promise<number> {
     model = init.model;
     console.error(`Fine-tuning the weights of ${v.init} with a fresh optimizer.`);
   } else if (toy) {
-    model = createModel("statquest", {
-      srcVocab: new Vocabulary(STATQUEST_ENGLISH),
-      tgtVocab: new Vocabulary(STATQUEST_SPANISH),
-      seed: run.seed,
-      threads: 1,
-    });
+    model = createStatquestModel({ seed: run.seed });
   } else if (run.tokenizer === "bpe") {
     const t0 = performance.now();
     const bpe = BpeCodec.train(split.train.flatMap((p) => [p.source, p.target]), {

@@ -5,7 +5,7 @@ import { deepEqual, equal, ok, rejects } from "node:assert/strict";
 import { CheckpointError, loadModel, saveModel } from "../src/checkpoint/checkpoint.ts";
 import { editMetadata } from "./_safetensors_edit.ts";
 import { createModel } from "../src/model/model.ts";
-import { statquestModel } from "../src/model/statquest.ts";
+import { statquestModel } from "../models/statquest.ts";
 import { Vocabulary } from "../src/text/vocabulary.ts";
 import { beamDecode, lengthPenalty } from "../src/model/beam.ts";
 import { greedyDecode } from "../src/model/decode.ts";

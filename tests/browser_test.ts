@@ -6,7 +6,7 @@ import { deepEqual, equal, ok } from "node:assert/strict";
 import { Browser, chromiumPath, type Page } from "./_browser.ts";
 import { servePlayground } from "../web/serve.ts";
 import { explain } from "../src/model/explain.ts";
-import { statquestModel } from "../src/model/statquest.ts";
+import { statquestModel } from "../models/statquest.ts";
 
 const hasChromium = chromiumPath() !== undefined;
 const inCi = Deno.env.get("CI") === "true";

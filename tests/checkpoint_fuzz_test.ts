@@ -6,7 +6,7 @@
 import { AssertionError } from "node:assert/strict";
 import { CheckpointError, loadModel, saveModel } from "../src/checkpoint/checkpoint.ts";
 import { createModel } from "../src/model/model.ts";
-import { statquestModel } from "../src/model/statquest.ts";
+import { statquestModel } from "../models/statquest.ts";
 import { BpeCodec } from "../src/text/bpe.ts";
 import { toExamples, train } from "../src/train/train.ts";
 import { Adam } from "../src/train/optimizer.ts";

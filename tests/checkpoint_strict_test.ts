@@ -3,7 +3,7 @@
 // anything the file claims to need.
 import { equal, rejects } from "node:assert/strict";
 import { CheckpointError, loadModel, saveModel } from "../src/checkpoint/checkpoint.ts";
-import { statquestModel } from "../src/model/statquest.ts";
+import { statquestModel } from "../models/statquest.ts";
 import { createModel } from "../src/model/model.ts";
 import { BpeCodec } from "../src/text/bpe.ts";
 import { Adam } from "../src/train/optimizer.ts";

@@ -1,5 +1,5 @@
 import { equal } from "node:assert/strict";
-import { statquestModel } from "../src/model/statquest.ts";
+import { statquestModel } from "../models/statquest.ts";
 import { explain } from "../src/model/explain.ts";
 import { PRESETS } from "../src/model/config.ts";
 

@@ -5,7 +5,7 @@
 // installs python3-torch); outside CI, without torch, the test says so and is ignored.
 import { deepEqual, equal } from "node:assert/strict";
 import { loadModel, saveModel } from "../src/checkpoint/checkpoint.ts";
-import { statquestModel } from "../src/model/statquest.ts";
+import { statquestModel } from "../models/statquest.ts";
 import { createModel, type Transformer } from "../src/model/model.ts";
 import { BpeCodec } from "../src/text/bpe.ts";
 import { Adam } from "../src/train/optimizer.ts";

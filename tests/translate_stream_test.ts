@@ -2,7 +2,7 @@
 // in bounded batches, one line out per line in, per-line errors, paragraphs and
 // sentences longer than the model takes.
 import { deepEqual, equal, match } from "node:assert/strict";
-import { statquestModel } from "../src/model/statquest.ts";
+import { statquestModel } from "../models/statquest.ts";
 import { loadDefaultModel } from "../models/default.ts";
 import { planBatches } from "../src/model/batch_translate.ts";
 import { splitSentences, splitToFit } from "../src/text/sentences.ts";

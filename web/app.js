@@ -354,12 +354,7 @@ const PAIRS = [{ source: "let's go", target: "vamos" }, { source: "to go", targe
 $("train-toy-button").addEventListener("click", async () => {
   const button = $("train-toy-button");
   button.disabled = true;
-  const fresh = vamos.createModel("statquest", {
-    srcVocab: new vamos.Vocabulary(["let's", "to", "go", "<EOS>"]),
-    tgtVocab: new vamos.Vocabulary(["ir", "vamos", "y", "<EOS>"]),
-    seed: 0,
-    threads: 1,
-  });
+  const fresh = vamos.createStatquestModel();
   const points = [];
   const optimizer = new vamos.Adam(fresh.core.params, fresh.config.dModel, {
     schedule: "constant",

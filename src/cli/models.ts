@@ -7,7 +7,7 @@
 import { readFileForCli } from "./run.ts";
 import { defaultModelBytes, loadDefaultModel } from "../../models/default.ts";
 import { CheckpointError, loadModel } from "../checkpoint/checkpoint.ts";
-import { statquestModel } from "../model/statquest.ts";
+import { statquestModel } from "../../models/statquest.ts";
 import type { Transformer } from "../model/model.ts";
 
 /** The checkpoint bytes `--model NAME` names: the shipped model's, or a file's. */

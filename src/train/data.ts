@@ -7,7 +7,7 @@
 import { maskSharedSpans, placeholder } from "../text/verbatim.ts";
 import type { SentencePair } from "./train.ts";
 import { seededRandom } from "../model/random.ts";
-import { STATQUEST_PAIRS } from "../model/statquest.ts";
+import { STATQUEST_PAIRS } from "./textbook.ts";
 import { VamosError } from "../errors.ts";
 
 /**

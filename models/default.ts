@@ -10,6 +10,7 @@
 import { loadModel, type LoadOptions } from "../src/checkpoint/checkpoint.ts";
 import type { Transformer } from "../src/model/model.ts";
 import { fetchCheckpointBytes } from "../src/host/fetch_model.ts";
+import { isDeno } from "../src/host/host.ts";
 
 /**
  * The checkpoint bytes of the shipped model (a view into the embedded module).
@@ -22,7 +23,7 @@ import { fetchCheckpointBytes } from "../src/host/fetch_model.ts";
  * ```
  */
 export async function defaultModelBytes(): Promise<Uint8Array> {
-  if (!("Deno" in globalThis)) {
+  if (!isDeno()) {
     return await fetchCheckpointBytes(new URL("./default_weights.wasm", import.meta.url));
   }
   const weights = await import("./default_weights.wasm");

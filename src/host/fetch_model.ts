@@ -6,7 +6,7 @@
  * @module
  */
 import { VamosError } from "../errors.ts";
-import { readFileUrl } from "./node.ts";
+import { readFileUrl } from "./host.ts";
 
 /**
  * The checkpoint bytes behind `url`: a checkpoint-wrapping .wasm module, or a

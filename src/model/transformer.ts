@@ -27,7 +27,7 @@ import {
 import { crossEntropyInto } from "../kernels/cross_entropy.ts";
 import { feedForward } from "./layers.ts";
 import { VamosError } from "../errors.ts";
-import { hardwareThreads } from "../host/node.ts";
+import { hardwareThreads } from "../host/host.ts";
 import { checkOption, DECODING_BOUNDS } from "../options.ts";
 
 /** The default thread count: every core. */

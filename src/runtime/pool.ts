@@ -10,7 +10,7 @@
  * @module
  */
 
-import { startNodeWorker, type WorkerLike } from "../host/node.ts";
+import { startWorker, type WorkerLike } from "../host/host.ts";
 
 // Slot layout per worker: Int32 [state, op] at slot·64; Float64 args at argsBase + slot·256.
 const STATE_READY = 0, STATE_JOB = 1, STATE_EXITED = 2, STATE_SHUTDOWN = 3, STATE_CLAIMED = 4;
@@ -83,7 +83,6 @@ export class WorkerPool {
   readonly #idleMs: number;
   readonly #canBlock: boolean;
   #failed = false;
-  #url?: string;
   #dispatched = 0;
 
   /**
@@ -149,21 +148,11 @@ export class WorkerPool {
   // Starts worker i in the background; it reports READY through its state word.
   #start(i: number): void {
     if (this.#failed) return;
-    if (!this.#url) {
-      const g = globalThis as { Deno?: unknown };
-      // A blob: URL keeps the page's origin and isolation in a browser; Deno runs a
-      // data: URL worker without any permission.
-      this.#url = !g.Deno && typeof URL.createObjectURL === "function"
-        ? URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }))
-        : `data:application/javascript,${encodeURIComponent(WORKER_SOURCE)}`;
-    }
     const c = this.#ctrl(i);
     Atomics.store(c, 0, STATE_STARTING);
     let w: WorkerLike;
     try {
-      // Node.js has worker_threads instead of Web Workers.
-      const node = typeof Worker === "undefined" ? startNodeWorker(WORKER_SOURCE) : undefined;
-      w = node ?? new Worker(this.#url, { type: "module" }) as unknown as WorkerLike;
+      w = startWorker(WORKER_SOURCE);
     } catch (e) {
       this.#giveUp(`worker threads cannot start here (${(e as Error).message})`);
       return;

@@ -5,7 +5,7 @@
  * memory has grown, so no stale view survives a growth.
  * @module
  */
-import { nodeBuiltin } from "../host/node.ts";
+import { canShareMemory, isDeno } from "../host/host.ts";
 import {
   bestVariant,
   instantiateKernels,
@@ -43,11 +43,7 @@ let warnedNoSharedMemory = false;
 
 /** True where a shared WebAssembly.Memory can be created and handed to workers. */
 export function sharedMemoryAvailable(): boolean {
-  if (typeof SharedArrayBuffer === "undefined") return false;
-  // Node.js has worker_threads instead of Web Workers.
-  if (typeof Worker === "undefined" && !nodeBuiltin("node:worker_threads")) return false;
-  const g = globalThis as { crossOriginIsolated?: boolean };
-  return g.crossOriginIsolated !== false;
+  return canShareMemory();
 }
 
 /** The kernel exports, in the order the worker pool numbers them. */
@@ -118,8 +114,9 @@ export class Runtime {
       const workers = threads - 1;
       const commandBlock = this.allocBytes(workers * SLOT_BYTES);
       const workspaces = Array.from({ length: workers }, () => this.allocBytes(wsBytes));
-      // Idle workers exit in Deno so that a finished program exits; a page keeps them.
-      const idleMs = "Deno" in globalThis ? 250 : Infinity;
+      // Idle workers exit in Deno so that a finished program exits; a page keeps them (and
+      // Node's are unref'd: they never keep a program alive).
+      const idleMs = isDeno() ? 250 : Infinity;
       this.#pool = new WorkerPool(
         {
           memory: this.memory,

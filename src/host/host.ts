@@ -1,10 +1,14 @@
 /**
- * What differs in Node.js (and Bun, where it has no Web API of its own for it): reading
- * `file:` URLs (Node's `fetch` cannot), worker threads (Node has `worker_threads`, not
- * Web Workers) and the core count (Node 20 has no `navigator`). Built-in modules are
- * reached through `process.getBuiltinModule` (Node ≥ 20.16, Bun), so that nothing here
- * is an import a browser bundle would have to resolve; older Node versions read files
- * but run on one thread.
+ * The one seam between the package and its host (Deno, a browser, Node.js, Bun): which
+ * host this is, how many cores it has, whether memory can be shared with workers, how a
+ * worker starts, and how a `file:` URL is read. Everything below (the runtime, the model)
+ * asks here instead of looking at `Deno`, `Worker` or `process` itself.
+ *
+ * Node.js differs most: `fetch` cannot read files, threads are `worker_threads` rather than
+ * Web Workers, Node 20 has no `navigator`. Its built-in modules are reached through
+ * `process.getBuiltinModule` (Node ≥ 20.16, Bun), so that nothing here is an import a
+ * browser bundle would have to resolve; older Node versions read files but run on one
+ * thread.
  * @module
  */
 
@@ -14,7 +18,7 @@ interface NodeProcess {
 }
 
 function nodeProcess(): NodeProcess | undefined {
-  if ("Deno" in globalThis) return undefined;
+  if (isDeno()) return undefined;
   const p = (globalThis as { process?: NodeProcess }).process;
   return p?.versions?.node ? p : undefined;
 }
@@ -49,6 +53,41 @@ export function hardwareThreads(): number {
   return Math.max(1, n ?? 1);
 }
 
+/** True in Deno. */
+export function isDeno(): boolean {
+  return "Deno" in globalThis;
+}
+
+/**
+ * True where a shared WebAssembly.Memory can be created and handed to workers: shared
+ * array buffers, a kind of worker, and (in a browser) a cross-origin isolated page.
+ */
+export function canShareMemory(): boolean {
+  if (typeof SharedArrayBuffer === "undefined") return false;
+  if (typeof Worker === "undefined" && !nodeBuiltin("node:worker_threads")) return false;
+  const g = globalThis as { crossOriginIsolated?: boolean };
+  return g.crossOriginIsolated !== false;
+}
+
+let workerUrl: string | undefined;
+
+/**
+ * A worker running `source` (plain JavaScript written for a Web Worker): a module Web
+ * Worker from a blob: URL in a browser (it keeps the page's origin and isolation) or a
+ * data: URL in Deno (no permission needed), or a worker_threads Worker in Node.js.
+ */
+export function startWorker(source: string): WorkerLike {
+  if (typeof Worker === "undefined") {
+    const node = startNodeWorker(source);
+    if (node) return node;
+    throw new Error("this host has no workers");
+  }
+  workerUrl ??= !isDeno() && typeof URL.createObjectURL === "function"
+    ? URL.createObjectURL(new Blob([source], { type: "text/javascript" }))
+    : `data:application/javascript,${encodeURIComponent(source)}`;
+  return new Worker(workerUrl, { type: "module" }) as unknown as WorkerLike;
+}
+
 /** The part of a Web Worker the pool uses. */
 export interface WorkerLike {
   postMessage(message: unknown): void;
@@ -68,7 +107,7 @@ interface NodeWorker {
  * `self.close()`): in Node, a worker_threads Worker with a `self` that maps onto its
  * parent port; undefined where neither kind exists.
  */
-export function startNodeWorker(source: string): WorkerLike | undefined {
+function startNodeWorker(source: string): WorkerLike | undefined {
   const wt = nodeBuiltin<{ Worker: new (code: string, o: { eval: true }) => NodeWorker }>(
     "node:worker_threads",
   );

@@ -9,7 +9,7 @@
  * @module
  */
 import { parseFlags, runCli, UsageError } from "./src/cli/run.ts";
-import { writeAtomic } from "./src/cli/output_files.ts";
+import { exists, writeAtomic } from "./src/cli/output_files.ts";
 import { openModelForCli } from "./src/cli/models.ts";
 import { exportOnnx } from "./src/onnx/export.ts";
 import { VamosError } from "./src/errors.ts";
@@ -28,15 +28,6 @@ Options:
   --force       replace files of an earlier export in DIR
   -h, --help    this help`;
 
-function statOrUndefined(path: string): Deno.FileInfo | undefined {
-  try {
-    return Deno.statSync(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw new VamosError(`Cannot look at ${path}: ${(e as Error).message}`);
-  }
-}
-
 async function main(args: string[]): Promise<number> {
   const { values: v } = parseFlags(args, {
     model: { type: "string" },
@@ -51,16 +42,16 @@ async function main(args: string[]): Promise<number> {
   }
   if (!v.model || !v.out) throw new UsageError("--model and --out DIR are required");
   const out = v.out.replace(/\/+$/, "") || "/";
-  const info = statOrUndefined(out);
+  const info = exists(out);
   if (info && !info.isDirectory) throw new UsageError(`--out ${out} is a file; name a folder`);
   const parent = out.includes("/") ? out.slice(0, out.lastIndexOf("/")) || "/" : ".";
-  if (!info && !statOrUndefined(parent)?.isDirectory) {
+  if (!info && !exists(parent)?.isDirectory) {
     throw new UsageError(`--out ${out}: the folder ${parent} does not exist`);
   }
   const model = await openModelForCli(v.model, 1);
   try {
     const files = exportOnnx(model, { int8: v.int8 });
-    const existing = Object.keys(files).filter((p) => statOrUndefined(`${out}/${p}`));
+    const existing = Object.keys(files).filter((p) => exists(`${out}/${p}`));
     if (existing.length && !v.force) {
       throw new UsageError(
         `${out} already holds ${

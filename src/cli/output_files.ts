@@ -17,7 +17,8 @@ function baseOf(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
 
-function exists(path: string): Deno.FileInfo | undefined {
+/** What is at `path`, or undefined when nothing is; other failures are one-line errors. */
+export function exists(path: string): Deno.FileInfo | undefined {
   try {
     return Deno.statSync(path);
   } catch (e) {

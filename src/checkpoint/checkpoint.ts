@@ -1,25 +1,16 @@
 /**
  * Models as safetensors checkpoints: which tensors a model has (PyTorch nn.Transformer
- * state_dict names) and what the metadata holds (config, vocabularies, tokenizer,
- * optimizer, training record). Loading treats the file as untrusted: the structure
- * (`safetensors.ts`), every metadata value and every tensor are checked against the
- * config before any model memory is allocated.
+ * state_dict names) and how they are written and read back. Loading treats the file as
+ * untrusted: the structure (`safetensors.ts`), every metadata value (`metadata.ts`) and
+ * every tensor are checked against the config before any model memory is allocated.
  * @module
  */
 import { Transformer } from "../model/model.ts";
-import { DEFAULT_ALPHA, MAX_BEAM } from "../model/beam.ts";
+import { DEFAULT_ALPHA } from "../model/beam.ts";
 import { TransformerCore } from "../model/transformer.ts";
-import {
-  parameterSpecs,
-  PRESETS,
-  type TransformerConfig,
-  validateConfig,
-} from "../model/config.ts";
+import { parameterSpecs, type TransformerConfig } from "../model/config.ts";
 import { layoutParams } from "../model/params.ts";
-import { Vocabulary } from "../text/vocabulary.ts";
-import { type TextCodec, WordCodec } from "../text/codec.ts";
-import { BpeCodec } from "../text/bpe.ts";
-import { Adam, type OptimizerOptions } from "../train/optimizer.ts";
+import { Adam } from "../train/optimizer.ts";
 import {
   CheckpointError,
   parseSafetensors,
@@ -28,11 +19,10 @@ import {
   type TensorToWrite,
   writeSafetensors,
 } from "./safetensors.ts";
+import { CHECKPOINT_FORMAT, fail, INT8_ROWWISE, readMetadata } from "./metadata.ts";
 
 export { CheckpointError };
-
-/** The `format` value in the metadata of our checkpoints. */
-export const CHECKPOINT_FORMAT = "vamos-transformer/1";
+export { CHECKPOINT_FORMAT, INT8_ROWWISE };
 
 /** Options of {@linkcode saveModel}. */
 export interface SaveOptions {
@@ -48,9 +38,6 @@ export interface SaveOptions {
    */
   dtype?: "F32" | "F16" | "I8";
 }
-
-/** The `quantization` metadata of 8-bit checkpoints: int8 matrices with f32 row scales. */
-export const INT8_ROWWISE = "int8-rowwise";
 
 /**
  * Per-row symmetric int8 quantization of a rows × cols matrix: scale = max|w| / 127,
@@ -138,194 +125,6 @@ export function saveModel(model: Transformer, opts: SaveOptions = {}): Uint8Arra
     tensors.push({ name: OPTIMIZER_TENSORS[1], shape: [params.count], data: v.view() });
   }
   return writeSafetensors(tensors, metadata);
-}
-
-function fail(msg: string): never {
-  throw new CheckpointError(`Cannot load the checkpoint: ${msg}`);
-}
-
-function parseJson(metadata: Record<string, string>, key: string): unknown {
-  if (!Object.hasOwn(metadata, key)) {
-    fail(`the metadata has no "${key}"; was it saved by this package?`);
-  }
-  try {
-    return JSON.parse(metadata[key]);
-  } catch {
-    fail(`the metadata "${key}" is not valid JSON`);
-  }
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-
-function stringList(metadata: Record<string, string>, key: string): string[] {
-  const v = parseJson(metadata, key);
-  if (!Array.isArray(v) || !v.every((t) => typeof t === "string")) {
-    fail(`the metadata "${key}" must be a JSON array of strings`);
-  }
-  return v;
-}
-
-const decimal = /^(0|[1-9][0-9]{0,15})$/;
-const fraction = (v: unknown) => typeof v === "number" && v >= 0 && v < 1;
-
-// The documented metadata keys besides the model's own, with their types. Other keys
-// (a user's notes) are kept as they are.
-const TRAINING_METADATA: Record<string, (v: string) => boolean> = {
-  preset: (v) => Object.hasOwn(PRESETS, v),
-  seed: (v) => decimal.test(v),
-  data_sha256: (v) => /^[0-9a-f]{64}$/.test(v),
-  split: (v) => {
-    try {
-      const s = JSON.parse(v);
-      return isObject(s) && Object.keys(s).sort().join() === "dev,seed,test" &&
-        fraction(s.dev) && fraction(s.test) && (s.dev as number) + (s.test as number) < 1 &&
-        Number.isSafeInteger(s.seed) && (s.seed as number) >= 0;
-    } catch {
-      return false;
-    }
-  },
-  casual: (v) => /^[0-9.e-]+$/.test(v) && Number(v) >= 0 && Number(v) <= 1,
-  textbook: (v) => v === "true" || v === "false",
-  textbook_copies: (v) => decimal.test(v) && Number(v) >= 1,
-  training_seconds: (v) => decimal.test(v),
-  steps: (v) => decimal.test(v),
-  quantization: (v) => v === INT8_ROWWISE,
-  beam: (v) => decimal.test(v) && Number(v) >= 1 && Number(v) <= MAX_BEAM,
-  alpha: (v) => /^[0-9.]+$/.test(v) && Number(v) >= 0 && Number(v) <= 10,
-  verbatim: (v) => v === "true" || v === "false",
-  verbatim_known: (v) => /^[\p{L}\p{M}]+( [\p{L}\p{M}]+)*$/u.test(v) || v === "",
-  averaged: (v) => decimal.test(v) && Number(v) >= 1,
-  averaged_steps: (v) => {
-    try {
-      const s = JSON.parse(v);
-      return Array.isArray(s) && s.every((x) => Number.isSafeInteger(x) && x >= 0);
-    } catch {
-      return false;
-    }
-  },
-  train_options: (v) => {
-    try {
-      return isObject(JSON.parse(v));
-    } catch {
-      return false;
-    }
-  },
-};
-
-function checkOptimizer(
-  metadata: Record<string, string>,
-): { step: number; options: OptimizerOptions } {
-  const o = parseJson(metadata, "optimizer");
-  if (!isObject(o) || Object.keys(o).sort().join() !== "options,step") {
-    fail('the metadata "optimizer" must be {"step": N, "options": {...}}');
-  }
-  if (!Number.isSafeInteger(o.step) || (o.step as number) < 0) {
-    fail(`the optimizer step must be a whole number, got ${JSON.stringify(o.step)}`);
-  }
-  const opts = o.options;
-  if (!isObject(opts)) fail("the optimizer options must be an object");
-  const number = (k: string, ok: (x: number) => boolean) => {
-    const x = opts[k];
-    if (typeof x !== "number" || !ok(x)) {
-      fail(`the optimizer option ${k} is ${JSON.stringify(x)}, out of range`);
-    }
-  };
-  for (const k of Object.keys(opts)) {
-    if (
-      ![
-        "schedule",
-        "lr",
-        "warmup",
-        "beta1",
-        "beta2",
-        "eps",
-        "weightDecay",
-        "decoupled",
-        "clipNorm",
-      ].includes(k)
-    ) fail(`the optimizer option "${k}" is unknown`);
-  }
-  if (opts.schedule !== "noam" && opts.schedule !== "constant") {
-    fail(
-      `the optimizer schedule must be "noam" or "constant", got ${JSON.stringify(opts.schedule)}`,
-    );
-  }
-  number("lr", (x) => x >= 0 && Number.isFinite(x));
-  number("warmup", (x) => Number.isSafeInteger(x) && x >= 0);
-  number("beta1", (x) => x >= 0 && x < 1);
-  number("beta2", (x) => x >= 0 && x < 1);
-  number("eps", (x) => x > 0 && Number.isFinite(x));
-  number("weightDecay", (x) => x >= 0 && Number.isFinite(x));
-  number("clipNorm", (x) => x >= 0 && Number.isFinite(x));
-  if (typeof opts.decoupled !== "boolean") fail("the optimizer option decoupled must be a boolean");
-  return { step: o.step as number, options: opts as OptimizerOptions };
-}
-
-// What a checkpoint's metadata says, every value checked; nothing allocated yet.
-function readMetadata(file: SafetensorsFile) {
-  const metadata = file.metadata;
-  if (metadata.format !== CHECKPOINT_FORMAT) {
-    fail(
-      `the metadata says format ${
-        JSON.stringify(metadata.format ?? "(none)")
-      }, expected "${CHECKPOINT_FORMAT}"; ` +
-        "convert PyTorch weights with tools/torch_to_safetensors.py",
-    );
-  }
-  let config: TransformerConfig;
-  try {
-    config = validateConfig(parseJson(metadata, "config") as TransformerConfig);
-  } catch (e) {
-    if (e instanceof CheckpointError) throw e;
-    fail((e as Error).message);
-  }
-  const srcTokens = stringList(metadata, "src_vocab");
-  const tgtTokens = stringList(metadata, "tgt_vocab");
-  if (srcTokens.length !== config.srcVocab) {
-    fail(
-      `the source vocabulary has ${srcTokens.length} tokens, the config says ${config.srcVocab}`,
-    );
-  }
-  if (tgtTokens.length !== config.tgtVocab) {
-    fail(
-      `the target vocabulary has ${tgtTokens.length} tokens, the config says ${config.tgtVocab}`,
-    );
-  }
-  for (const [key, check] of Object.entries(TRAINING_METADATA)) {
-    if (Object.hasOwn(metadata, key) && !check(metadata[key])) {
-      fail(`the metadata "${key}" has a value of the wrong kind: ${metadata[key].slice(0, 80)}`);
-    }
-  }
-  const kind = metadata.tokenizer ?? "word";
-  let codec: TextCodec, srcVocab: Vocabulary, tgtVocab: Vocabulary;
-  try {
-    srcVocab = new Vocabulary(srcTokens);
-    tgtVocab = new Vocabulary(tgtTokens);
-    if (kind === "word") {
-      if (Object.hasOwn(metadata, "bpe_chars") || Object.hasOwn(metadata, "bpe_merges")) {
-        fail('the tokenizer is "word" but the metadata has BPE merges');
-      }
-      codec = new WordCodec();
-    } else if (kind === "bpe") {
-      const bpe = BpeCodec.fromMetadata(metadata);
-      const tokens = bpe.vocabulary.tokens;
-      for (const [side, list] of [["source", srcTokens], ["target", tgtTokens]] as const) {
-        if (list.length !== tokens.length || list.some((t, i) => t !== tokens[i])) {
-          fail(`the ${side} vocabulary is not the one the BPE merges define`);
-        }
-      }
-      codec = bpe;
-    } else fail(`tokenizer ${JSON.stringify(kind)} is unknown to this version (word or bpe)`);
-  } catch (e) {
-    if (e instanceof CheckpointError) throw e;
-    fail((e as Error).message);
-  }
-  if (config.startToken === "sos" && tgtVocab.sos === undefined) {
-    fail('the config starts decoding with <SOS>, but the target vocabulary has no "<SOS>"');
-  }
-  const optimizer = Object.hasOwn(metadata, "optimizer") ? checkOptimizer(metadata) : undefined;
-  return { config, srcVocab, tgtVocab, codec, optimizer };
 }
 
 // Every tensor the config and metadata call for, exactly once, with its shape; nothing else.

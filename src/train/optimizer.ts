@@ -29,6 +29,19 @@ export interface OptimizerOptions {
   clipNorm?: number;
 }
 
+/** Every option's name, in the order of {@linkcode OptimizerOptions} (checkpoints check them). */
+export const OPTIMIZER_OPTION_KEYS = [
+  "schedule",
+  "lr",
+  "warmup",
+  "beta1",
+  "beta2",
+  "eps",
+  "weightDecay",
+  "decoupled",
+  "clipNorm",
+] as const satisfies readonly (keyof OptimizerOptions)[];
+
 /** Adam's state: the step count; the moments live in the parameter store. */
 export class Adam {
   /** Steps taken so far. */

@@ -12,6 +12,7 @@
  * @module
  */
 import { modelBytesForCli } from "./src/cli/models.ts";
+import { WeightAverage } from "./src/checkpoint/average.ts";
 import { knownWords } from "./src/text/verbatim.ts";
 import {
   numberFlag,
@@ -689,16 +690,13 @@ async function main(args: string[]): Promise<number> {
   // the steps that are multiples of --average-every among the last N·(--average-every):
   // the same steps --keep-every snapshots.
   const averageEvery = flags.averageEvery ?? 100;
-  const averaged = { sum: undefined as Float64Array | undefined, steps: [] as number[] };
+  const averaged = new WeightAverage();
   const addToAverage = (step: number, totalSteps: number) => {
     if (
       !flags.average || step % averageEvery !== 0 ||
       step <= totalSteps - flags.average * averageEvery
     ) return;
-    const w = model.core.params.values.view();
-    const sum = averaged.sum ??= new Float64Array(w.length);
-    for (let j = 0; j < w.length; j++) sum[j] += w[j];
-    averaged.steps.push(step);
+    averaged.add(model.core.params.values.view(), step);
   };
 
   let interrupted = false;
@@ -801,14 +799,11 @@ async function main(args: string[]): Promise<number> {
   } catch (e) {
     problems.push((e as Error).message);
   }
-  if (averaged.sum && !interrupted) {
+  if (averaged.count && !interrupted) {
     // The full checkpoint keeps the last weights (to resume from); the output is the mean.
-    const n = averaged.steps.length, sum = averaged.sum;
-    const mean = new Float32Array(sum.length);
-    for (let j = 0; j < sum.length; j++) mean[j] = sum[j] / n;
-    model.core.params.values.set(mean);
-    metadata.averaged = String(n); // as average.ts writes it
-    metadata.averaged_steps = JSON.stringify(averaged.steps);
+    const n = averaged.count;
+    model.core.params.values.set(averaged.mean());
+    Object.assign(metadata, averaged.metadata()); // as average.ts writes it
     bytes = { main: checkpointBytes(true).main, full: bytes.full };
     const note = n < flags.average!
       ? ` (${n} of the ${flags.average} asked for: the run was resumed inside the window)`

@@ -9,6 +9,53 @@ import { loadCheckpoint, type LoadedCheckpoint, saveModel } from "./checkpoint.t
 import { CheckpointError } from "./safetensors.ts";
 
 /**
+ * A running mean of weights: each added in f64, oldest first, and the mean rounded to f32
+ * once. `average.ts` (checkpoints) and `train.ts --average` (the weights after chosen
+ * steps) both average through it, so they give the same bits.
+ *
+ * @example
+ * ```ts ignore
+ * const avg = new WeightAverage();
+ * avg.add(new Float32Array([1, 2]), 100);
+ * avg.add(new Float32Array([3, 4]), 200);
+ * avg.mean(); // Float32Array [2, 3]; avg.steps: [100, 200]
+ * ```
+ */
+export class WeightAverage {
+  #sum?: Float64Array;
+  /** How many weight vectors were added. */
+  count = 0;
+  /** The training step of each, where known. */
+  readonly steps: (number | undefined)[] = [];
+
+  /** Adds one vector of weights (all of the same length). */
+  add(values: ArrayLike<number>, step?: number): void {
+    const sum = this.#sum ??= new Float64Array(values.length);
+    if (values.length !== sum.length) {
+      throw new CheckpointError(`Cannot average ${values.length} weights with ${sum.length}`);
+    }
+    for (let j = 0; j < sum.length; j++) sum[j] += values[j];
+    this.count++;
+    this.steps.push(step);
+  }
+
+  /** The element-wise mean, rounded to f32. */
+  mean(): Float32Array {
+    if (!this.#sum) throw new CheckpointError("Nothing to average: no weights were added");
+    const out = new Float32Array(this.#sum.length);
+    for (let j = 0; j < out.length; j++) out[j] = this.#sum[j] / this.count;
+    return out;
+  }
+
+  /** The metadata of an averaged checkpoint: `averaged` and, when known, `averaged_steps`. */
+  metadata(): Record<string, string> {
+    const m: Record<string, string> = { averaged: String(this.count) };
+    if (this.steps.every((s) => s !== undefined)) m.averaged_steps = JSON.stringify(this.steps);
+    return m;
+  }
+}
+
+/**
  * Averages checkpoints' weights; returns the averaged model's safetensors bytes (no
  * optimizer state; metadata of the last checkpoint, with `averaged` saying how many).
  *
@@ -26,17 +73,12 @@ export function averageCheckpoints(files: readonly Uint8Array[]): Uint8Array {
   if (files.length === 0) throw new CheckpointError("Nothing to average: give checkpoints");
   let first: LoadedCheckpoint | undefined;
   let lastMetadata: Record<string, string> = {};
-  let acc = new Float64Array(0);
-  // The training steps of the checkpoints, where their metadata says.
-  const steps: (string | undefined)[] = [];
+  const average = new WeightAverage();
   files.forEach((bytes, i) => {
     const c = loadCheckpoint(bytes, { threads: 1 });
     try {
-      const values = c.model.core.params.values.toArray();
-      if (!first) {
-        first = c;
-        acc = new Float64Array(values.length);
-      } else {
+      if (!first) first = c;
+      else {
         const same = JSON.stringify(c.model.config) === JSON.stringify(first.model.config) &&
           c.metadata.src_vocab === first.metadata.src_vocab &&
           c.metadata.tgt_vocab === first.metadata.tgt_vocab &&
@@ -48,20 +90,18 @@ export function averageCheckpoints(files: readonly Uint8Array[]): Uint8Array {
           );
         }
       }
-      for (let j = 0; j < values.length; j++) acc[j] += values[j];
+      // The training step of each checkpoint, where its metadata says.
+      const step = c.metadata.steps === undefined ? undefined : Number(c.metadata.steps);
+      average.add(c.model.core.params.values.view(), step);
       lastMetadata = c.metadata;
-      steps.push(c.metadata.steps);
     } finally {
       if (c !== first) c.model.close();
     }
   });
   const model = first!.model;
-  const mean = new Float32Array(acc.length);
-  for (let j = 0; j < acc.length; j++) mean[j] = acc[j] / files.length;
-  model.core.params.values.set(mean);
+  model.core.params.values.set(average.mean());
   const { optimizer: _, ...rest } = lastMetadata;
-  const averaged: Record<string, string> = { averaged: String(files.length) };
-  if (steps.every((s) => s !== undefined)) averaged.averaged_steps = `[${steps.join(",")}]`;
+  const averaged = average.metadata();
   const out = saveModel(model, { metadata: { ...rest, ...averaged } });
   model.close();
   return out;

@@ -7,7 +7,8 @@
  * Exit codes: 0 success, 1 failure, 2 usage error.
  * @module
  */
-import { parseFlags, readFileForCli, runCli, UsageError } from "./src/cli/run.ts";
+import { parseFlags, runCli, UsageError } from "./src/cli/run.ts";
+import { modelBytesForCli } from "./src/cli/models.ts";
 import { checkOutputPath, writeAtomic } from "./src/cli/output_files.ts";
 import { averageCheckpoints } from "./src/checkpoint/average.ts";
 
@@ -39,7 +40,7 @@ async function main(args: string[]): Promise<number> {
     hint: "pass --force to replace it, or another --out",
   });
   const files = [];
-  for (const path of positionals) files.push(await readFileForCli(path, "checkpoint"));
+  for (const path of positionals) files.push(await modelBytesForCli(path, "checkpoint"));
   writeAtomic(values.out, averageCheckpoints(files));
   console.error(`Wrote ${values.out}: the mean of ${files.length} checkpoints.`);
   return 0;

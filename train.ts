@@ -348,7 +348,7 @@ async function main(args: string[]): Promise<number> {
   let loaded: LoadedCheckpoint | undefined;
   let recorded: Partial<RunSettings> = {};
   if (v.resume) {
-    loaded = loadCheckpoint(await readFileForCli(v.resume, "checkpoint"), { threads });
+    loaded = loadCheckpoint(await modelBytesForCli(v.resume, "checkpoint"), { threads });
     if (!loaded.optimizer) {
       loaded.model.close();
       throw new VamosError(

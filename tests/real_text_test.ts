@@ -109,6 +109,19 @@ Deno.test("a file that is not safetensors is called that; a mistyped flag gets a
     r.stderr.trim(),
     "translate: Cannot load README.md: this is not a safetensors file (its header does not start with '{')",
   );
+  // Every tool that reads a checkpoint names the file.
+  for (
+    const args of [
+      ["quantize.ts", "--model", "README.md", "--out", "/tmp/never.safetensors"],
+      ["eval.ts", "--model", "README.md", "--data", "README.md"],
+      ["average.ts", "--out", "/tmp/never.safetensors", "README.md", "README.md"],
+      ["export_onnx.ts", "--model", "README.md", "--out", "/tmp/never-onnx"],
+    ]
+  ) {
+    r = await run(["run", "-A", ...args]);
+    equal(r.code, 1, args.join(" "));
+    ok(r.stderr.includes("Cannot load README.md: this is not a safetensors file"), r.stderr);
+  }
   r = await run(["run", "translate.ts", "--modle", "x", "hi"]);
   equal(r.code, 2);
   equal(

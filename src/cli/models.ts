@@ -1,29 +1,21 @@
 /**
  * The models a command-line tool can be pointed at with `--model`: "default" (the
  * shipped translator), "statquest" (the textbook toy, where the tool can use it) or a
- * checkpoint file.
+ * checkpoint file. A file that cannot be loaded is reported by its name.
  * @module
  */
 import { readFileForCli } from "./run.ts";
 import { defaultModelBytes, loadDefaultModel } from "../../models/default.ts";
 import { CheckpointError, loadModel } from "../checkpoint/checkpoint.ts";
+import { parseSafetensors } from "../checkpoint/safetensors.ts";
 import { statquestModel } from "../../models/statquest.ts";
 import type { Transformer } from "../model/model.ts";
 
-/** The checkpoint bytes `--model NAME` names: the shipped model's, or a file's. */
-export async function modelBytesForCli(name: string): Promise<Uint8Array> {
-  return name === "default" ? await defaultModelBytes() : await readFileForCli(name, "model file");
-}
-
-/** The model `--model NAME` names, ready: "statquest", "default" or a checkpoint file. */
-export async function openModelForCli(name: string, threads?: number): Promise<Transformer> {
-  if (name === "statquest") return statquestModel(threads);
-  if (name === "default") return await loadDefaultModel({ threads });
-  const bytes = await readFileForCli(name, "model file");
+// Runs fn; a checkpoint error names the file instead of "the checkpoint".
+async function named<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
   try {
-    return await loadModel(bytes, { threads });
+    return await fn();
   } catch (e) {
-    // Name the file the user gave, not "the checkpoint".
     if (e instanceof CheckpointError) {
       throw new CheckpointError(
         e.message.replace(/^Cannot load the checkpoint/, `Cannot load ${name}`),
@@ -31,4 +23,23 @@ export async function openModelForCli(name: string, threads?: number): Promise<T
     }
     throw e;
   }
+}
+
+/**
+ * The checkpoint bytes `--model NAME` names: the shipped model's, or a file's, whose
+ * safetensors structure is checked here so that an error names the file.
+ */
+export async function modelBytesForCli(name: string, what = "model file"): Promise<Uint8Array> {
+  if (name === "default") return await defaultModelBytes();
+  const bytes = await readFileForCli(name, what);
+  await named(name, () => parseSafetensors(bytes));
+  return bytes;
+}
+
+/** The model `--model NAME` names, ready: "statquest", "default" or a checkpoint file. */
+export async function openModelForCli(name: string, threads?: number): Promise<Transformer> {
+  if (name === "statquest") return statquestModel(threads);
+  if (name === "default") return await loadDefaultModel({ threads });
+  const bytes = await modelBytesForCli(name);
+  return await named(name, () => loadModel(bytes, { threads }));
 }

@@ -12,6 +12,7 @@
  * @module
  */
 import { modelBytesForCli } from "./src/cli/models.ts";
+import { formatDuration, Progress } from "./src/cli/progress.ts";
 import { WeightAverage } from "./src/checkpoint/average.ts";
 import { knownWords } from "./src/text/verbatim.ts";
 import {
@@ -125,16 +126,6 @@ Output:
                        the full checkpoint, for checks and resuming, goes to <out>.full.safetensors
   --f16                like --ship, and store the final weights as 16-bit floats
   -h, --help           this help`;
-
-function fmtTime(s: number): string {
-  if (!Number.isFinite(s)) return "?";
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = Math.round(s % 60);
-  return h
-    ? `${h}h${String(m).padStart(2, "0")}m`
-    : m
-    ? `${m}m${String(r).padStart(2, "0")}s`
-    : `${r}s`;
-}
 
 /** Dev BLEU of the model on up to `n` source sentences (all references counted). */
 function devBleu(model: Transformer, dev: SentencePair[], n: number): number {
@@ -708,16 +699,12 @@ async function main(args: string[]): Promise<number> {
   } catch {
     // no signals here (Windows without a console): Ctrl-C then just ends the process
   }
-  const interactive = Deno.stderr.isTerminal();
   const evalEvery = flags.evalEvery ?? 500;
   const saveMs = (flags.saveMinutes ?? 5) * 60_000;
-  let lastPrint = 0, lastSave = performance.now(), firstStep = -1;
+  let lastSave = performance.now();
   const t0 = performance.now();
-  const print = (line: string, keep = false) => {
-    if (interactive) {
-      Deno.stderr.writeSync(new TextEncoder().encode(`\r${line}\x1b[K${keep ? "\n" : ""}`));
-    } else console.error(line);
-  };
+  const progress = new Progress();
+  const print = (line: string, keep = false) => progress.print(line, keep);
   try {
     await trainAsync(model, examples, {
       optimizer: adam,
@@ -727,24 +714,10 @@ async function main(args: string[]): Promise<number> {
       smoothing: run.smoothing,
       seed: run.seed,
       onStep: (s) => {
-        if (firstStep < 0) firstStep = s.step - 1;
         addToAverage(s.step, s.totalSteps);
         lossSum += s.loss;
         lossCount++;
-        const now = performance.now();
-        const left = (s.totalSteps - s.step) * (s.elapsed / (s.step - firstStep));
-        if (now - lastPrint > 500 || s.step === s.totalSteps) {
-          lastPrint = now;
-          const bar = "#".repeat(Math.round((20 * s.step) / s.totalSteps)).padEnd(20, ".");
-          print(
-            `[${bar}] epoch ${s.epoch + 1} step ${s.step}/${s.totalSteps} loss ${
-              s.loss.toFixed(3)
-            } ` +
-              `${Math.round(s.tokensPerSecond)} tok/s, ${fmtTime(s.elapsed)} elapsed, ${
-                fmtTime(left)
-              } left`,
-          );
-        }
+        progress.step(s);
         if (devExamples.length && (s.step % evalEvery === 0 || s.step === s.totalSteps)) {
           const val = evaluateLoss(model, devExamples, run.smoothing || 0.1);
           const bleu = devBleu(model, split.dev, 300);
@@ -763,7 +736,7 @@ async function main(args: string[]): Promise<number> {
             print(`train: ${(e as Error).message}; training goes on.`, true);
           }
         }
-        if (now - lastSave > saveMs && s.step < s.totalSteps) {
+        if (performance.now() - lastSave > saveMs && s.step < s.totalSteps) {
           savePeriodic();
           lastSave = performance.now();
         }
@@ -772,7 +745,7 @@ async function main(args: string[]): Promise<number> {
     });
   } catch (e) {
     if (e instanceof TrainingDivergedError) {
-      if (interactive) console.error();
+      progress.endLine();
       model.close();
       console.error(
         `train: ${e.message} ` +
@@ -789,7 +762,7 @@ async function main(args: string[]): Promise<number> {
   } catch {
     // never added
   }
-  if (interactive) console.error();
+  progress.endLine();
   // The final save: if the path has gone bad during training, the weights still land
   // somewhere, and the message says where.
   const problems: string[] = [];
@@ -834,7 +807,7 @@ async function main(args: string[]): Promise<number> {
       ? `Interrupted: saved ${out} at step ${adam.step}; continue with --resume ${
         bytes.full ? full : out
       }.`
-      : `Wrote ${out} (${fmtTime((performance.now() - t0) / 1000)}).`,
+      : `Wrote ${out} (${formatDuration((performance.now() - t0) / 1000)}).`,
   );
   if (toy) {
     const copy = await loadModel(bytes.main, { threads: 1 });

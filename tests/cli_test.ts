@@ -305,3 +305,26 @@ testInTempDir(
     equal(b.optimizer?.step, 150);
   },
 );
+
+Deno.test("the progress line: bar, step, loss, rate, elapsed and time left", async () => {
+  const { formatDuration, progressLine } = await import("../src/cli/progress.ts");
+  equal(formatDuration(42), "42s");
+  equal(formatDuration(187), "3m07s");
+  equal(formatDuration(3900), "1h05m");
+  equal(formatDuration(Infinity), "?");
+  const line = progressLine(
+    {
+      step: 10,
+      totalSteps: 40,
+      epoch: 0,
+      loss: 2.3456,
+      tokensPerSecond: 1234.4,
+      elapsed: 20,
+    } as Parameters<typeof progressLine>[0],
+    0,
+  );
+  equal(
+    line,
+    "[#####...............] epoch 1 step 10/40 loss 2.346 1234 tok/s, 20s elapsed, 1m00s left",
+  );
+});

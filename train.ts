@@ -13,6 +13,13 @@
  */
 import { modelBytesForCli } from "./src/cli/models.ts";
 import { formatDuration, Progress } from "./src/cli/progress.ts";
+import {
+  resolveRun,
+  type RunSettings,
+  SETTING_FLAGS,
+  settingsFromMetadata,
+  SHAPE_FLAGS,
+} from "./src/cli/train_settings.ts";
 import { WeightAverage } from "./src/checkpoint/average.ts";
 import { knownWords } from "./src/text/verbatim.ts";
 import {
@@ -144,85 +151,6 @@ function devBleu(model: Transformer, dev: SentencePair[], n: number): number {
     hyps.push(...model.translate(batch.map((g) => g.source)));
   }
   return corpusBleu(hyps, ok.map((g) => g.references)).score;
-}
-
-// The settings that define a run: recorded in every checkpoint (metadata
-// "train_options"), so --resume continues the same run, not another one.
-interface RunSettings {
-  preset: PresetName;
-  data_sha256: string;
-  tokenizer: "bpe" | "word";
-  vocab_size: number;
-  min_count: number;
-  casual: number;
-  verbatim: number;
-  textbook: boolean;
-  textbook_copies: number;
-  dev: number;
-  test: number;
-  seed: number;
-  batch_tokens: number;
-  smoothing: number;
-  schedule: "noam" | "constant";
-  lr: number;
-  warmup: number;
-  clip: number;
-  shape: Partial<TransformerConfig>;
-}
-
-// Flag name → setting, for the flags a resumed run must agree with.
-const SETTING_FLAGS: Record<string, keyof RunSettings> = {
-  preset: "preset",
-  tokenizer: "tokenizer",
-  "vocab-size": "vocab_size",
-  "min-count": "min_count",
-  casual: "casual",
-  verbatim: "verbatim",
-  textbook: "textbook",
-  "textbook-copies": "textbook_copies",
-  dev: "dev",
-  test: "test",
-  seed: "seed",
-  "batch-tokens": "batch_tokens",
-  smoothing: "smoothing",
-  schedule: "schedule",
-  lr: "lr",
-  warmup: "warmup",
-  clip: "clip",
-};
-
-const SHAPE_FLAGS = [
-  ["d-model", "dModel", { min: 1, max: 8192, integer: true }],
-  ["heads", "heads", { min: 1, max: 256, integer: true }],
-  ["encoder-layers", "encoderLayers", { min: 0, max: 64, integer: true }],
-  ["decoder-layers", "decoderLayers", { min: 1, max: 64, integer: true }],
-  ["d-ff", "dFF", { min: 0, max: 65536, integer: true }],
-  ["dropout", "dropout", { min: 0, max: 1, belowMax: true }],
-] as const;
-
-// What an older checkpoint (without "train_options") says of its run.
-function settingsFromMetadata(
-  metadata: Record<string, string>,
-  optimizer: Adam | undefined,
-): Partial<RunSettings> {
-  if (metadata.train_options) return JSON.parse(metadata.train_options);
-  const out: Partial<RunSettings> = {};
-  if (metadata.preset) out.preset = metadata.preset as PresetName;
-  if (metadata.data_sha256) out.data_sha256 = metadata.data_sha256;
-  if (metadata.seed) out.seed = Number(metadata.seed);
-  if (metadata.casual) out.casual = Number(metadata.casual);
-  if (metadata.textbook) out.textbook = metadata.textbook === "true";
-  if (metadata.textbook_copies) out.textbook_copies = Number(metadata.textbook_copies);
-  if (metadata.split) {
-    const s = JSON.parse(metadata.split);
-    out.dev = s.dev;
-    out.test = s.test;
-  }
-  if (optimizer) {
-    const o = optimizer.options;
-    Object.assign(out, { schedule: o.schedule, lr: o.lr, warmup: o.warmup, clip: o.clipNorm });
-  }
-  return out;
 }
 
 async function main(args: string[]): Promise<number> {
@@ -421,45 +349,29 @@ async function main(args: string[]): Promise<number> {
       ...(m.data_sha256 ? { data_sha256: m.data_sha256 } : {}),
     };
   }
-  const setting = <K extends keyof RunSettings>(
-    key: K,
-    flag: RunSettings[K] | undefined,
-    fallback: RunSettings[K],
-  ) => (recorded[key] ?? flag ?? fallback) as RunSettings[K];
-  const preset = setting("preset", v.preset as PresetName | undefined, "small");
-  const toy = preset === "statquest" && !v.data && !recorded.data_sha256;
-  if (toy && Object.keys(shape).length) {
-    throw new UsageError("The textbook toy has a fixed shape; train it without shape flags");
-  }
-  const run: RunSettings = {
-    preset,
-    data_sha256: recorded.data_sha256 ?? "",
-    tokenizer: setting(
-      "tokenizer",
-      v.tokenizer as "bpe" | "word" | undefined,
-      toy ? "word" : "bpe",
-    ),
-    vocab_size: setting("vocab_size", flags.vocabSize, 8000),
-    min_count: setting("min_count", flags.minCount, 2),
-    casual: setting("casual", flags.casual, 0),
-    verbatim: setting("verbatim", flags.verbatim, 0),
-    textbook: setting("textbook", v.textbook, false),
-    textbook_copies: setting("textbook_copies", flags.textbookCopies, 1),
-    dev: setting("dev", flags.dev, toy ? 0 : 0.02),
-    test: setting("test", flags.test, toy ? 0 : 0.02),
-    seed: setting("seed", flags.seed, 0),
-    batch_tokens: setting("batch_tokens", flags.batchTokens, 2000),
-    smoothing: setting("smoothing", flags.smoothing, toy ? 0 : 0.1),
-    schedule: setting(
-      "schedule",
-      v.schedule as "noam" | "constant" | undefined,
-      toy ? "constant" : "noam",
-    ),
-    lr: setting("lr", flags.lr, toy ? 0.1 : 1),
-    warmup: setting("warmup", flags.warmup, 4000),
-    clip: setting("clip", flags.clip, 0),
-    shape: loaded || init ? {} : shape,
-  };
+  const { run, toy } = resolveRun({
+    preset: v.preset as PresetName | undefined,
+    tokenizer: v.tokenizer as "bpe" | "word" | undefined,
+    vocabSize: flags.vocabSize,
+    minCount: flags.minCount,
+    casual: flags.casual,
+    verbatim: flags.verbatim,
+    textbook: v.textbook,
+    textbookCopies: flags.textbookCopies,
+    dev: flags.dev,
+    test: flags.test,
+    seed: flags.seed,
+    batchTokens: flags.batchTokens,
+    smoothing: flags.smoothing,
+    schedule: v.schedule as "noam" | "constant" | undefined,
+    lr: flags.lr,
+    warmup: flags.warmup,
+    clip: flags.clip,
+    shape,
+    hasData: v.data !== undefined,
+    fromCheckpoint: loaded !== undefined || init !== undefined,
+  }, recorded);
+  const preset = run.preset;
   if (!loaded && !init && !toy) {
     try {
       configFromPreset(preset, { srcVocab: run.vocab_size, tgtVocab: run.vocab_size }, shape);

@@ -47,7 +47,9 @@ export {
 export {
   createModel,
   type CreateModelOptions,
+  createSubwordModel,
   type SentenceAttention,
+  type SubwordModelOptions,
   Transformer,
 } from "./src/model/model.ts";
 export { createStatquestModel, statquestModel } from "./models/statquest.ts";
@@ -62,6 +64,7 @@ export { detokenizeWords, tokenizeWords } from "./src/text/word_tokenizer.ts";
 export { type TextCodec, WordCodec } from "./src/text/codec.ts";
 export { BpeCodec, type BpeTrainOptions } from "./src/text/bpe.ts";
 export { type BleuScore, corpusBleu, corpusChrf, exactMatch } from "./src/train/metrics.ts";
+export { parseTsv } from "./src/train/data.ts";
 export {
   type SentencePair,
   type StepInfo,

@@ -36,7 +36,7 @@ import {
   writeAtomic,
   writeOrRescue,
 } from "./src/cli/output_files.ts";
-import { createModel, type Transformer } from "./src/model/model.ts";
+import { createModel, createSubwordModel, type Transformer } from "./src/model/model.ts";
 import {
   configFromPreset,
   type PresetName,
@@ -46,7 +46,7 @@ import {
 import { createStatquestModel, STATQUEST_PAIRS } from "./models/statquest.ts";
 import { Vocabulary } from "./src/text/vocabulary.ts";
 import { tokenizeWords } from "./src/text/word_tokenizer.ts";
-import { BpeCodec } from "./src/text/bpe.ts";
+import type { BpeCodec } from "./src/text/bpe.ts";
 import {
   evaluateLoss,
   type SentencePair,
@@ -461,22 +461,17 @@ async function main(args: string[]): Promise<number> {
     model = createStatquestModel({ seed: run.seed });
   } else if (run.tokenizer === "bpe") {
     const t0 = performance.now();
-    const bpe = BpeCodec.train(split.train.flatMap((p) => [p.source, p.target]), {
+    model = createSubwordModel(preset, split.train.flatMap((p) => [p.source, p.target]), {
       vocabSize: run.vocab_size,
+      seed: run.seed,
+      threads,
+      overrides: shape,
     });
     console.error(
-      `Learned ${bpe.merges.length} BPE merges in ${
+      `Learned ${(model.codec as BpeCodec).merges.length} BPE merges in ${
         ((performance.now() - t0) / 1000).toFixed(1)
       } s.`,
     );
-    model = createModel(preset, {
-      srcVocab: bpe.vocabulary,
-      tgtVocab: bpe.vocabulary,
-      codec: bpe,
-      seed: run.seed,
-      threads,
-      overrides: { ...shape, shareEmbeddings: true, tieOutput: true, startToken: "sos" },
-    });
   } else {
     const srcVocab = Vocabulary.fromCorpus(split.train.map((p) => tokenizeWords(p.source)), {
       minCount: run.min_count,

@@ -6,40 +6,21 @@ import * as vamos from "./vamos.js";
 let model;
 let stop = false;
 
-function parsePairs(tsv) {
-  const pairs = [];
-  tsv.split(/\r?\n/).forEach((line, i) => {
-    if (!line.trim()) return;
-    const [source, target] = line.split("\t");
-    if (!source?.trim() || !target?.trim()) {
-      throw new Error(
-        `Line ${i + 1} is not "english<TAB>spanish": ${JSON.stringify(line.slice(0, 60))}`,
-      );
-    }
-    pairs.push({ source: source.trim(), target: target.trim() });
-  });
-  if (!pairs.length) throw new Error("No sentence pairs: paste english<TAB>spanish lines.");
-  return pairs;
-}
-
 async function trainOn({ tsv, epochs, vocabSize }) {
-  const pairs = parsePairs(tsv);
-  const bpe = vamos.BpeCodec.train(pairs.flatMap((p) => [p.source, p.target]), { vocabSize });
+  const pairs = vamos.parseTsv(tsv, "The pasted pairs");
   model?.close();
-  model = await vamos.createModel("small", {
-    srcVocab: bpe.vocabulary,
-    tgtVocab: bpe.vocabulary,
-    codec: bpe,
+  // train.ts's recipe; a handful of pairs is learned by heart: no dropout, no smoothing,
+  // and a constant rate (the warm-up schedule's peak makes so small a data set diverge).
+  model = await vamos.createSubwordModel("small", pairs.flatMap((p) => [p.source, p.target]), {
+    vocabSize,
     seed: 1,
-    // A handful of pairs is learned by heart: no dropout, no smoothing, and a constant
-    // rate (the warm-up schedule's peak makes so small a data set diverge).
-    overrides: { shareEmbeddings: true, tieOutput: true, startToken: "sos", dropout: 0 },
+    overrides: { dropout: 0 },
   }).ready();
   postMessage({
     type: "started",
     pairs: pairs.length,
     parameters: model.parameterCount,
-    vocab: bpe.vocabulary.size,
+    vocab: model.srcVocab.size,
     threads: model.threads,
   });
   stop = false;

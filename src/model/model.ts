@@ -21,6 +21,7 @@ import {
 import { DEFAULT_ALPHA } from "./beam.ts";
 import { UnknownTokenError, type Vocabulary } from "../text/vocabulary.ts";
 import { type TextCodec, WordCodec } from "../text/codec.ts";
+import { BpeCodec } from "../text/bpe.ts";
 import { VamosError } from "../errors.ts";
 import { checkDecodingOptions } from "../options.ts";
 import { type MaskedText, maskSpans, unknownNames } from "../text/verbatim.ts";
@@ -343,6 +344,49 @@ export function createModel(
     : validateConfig({ ...preset, ...sizes, ...opts.overrides });
   const core = new TransformerCore(config, { seed: opts.seed ?? 0, threads: opts.threads });
   return new Transformer(core, opts.srcVocab, opts.tgtVocab, opts.codec);
+}
+
+/** Options of {@linkcode createSubwordModel}. */
+export interface SubwordModelOptions {
+  /** Tokens of the shared vocabulary, special and byte tokens included (default 8000). */
+  vocabSize?: number;
+  /** Seed of the initial weights (default 0). */
+  seed?: number;
+  /** Threads for the kernels (default: every core). */
+  threads?: number;
+  /** Fields that replace the preset's (the vocabulary sharing is this recipe's). */
+  overrides?: Partial<TransformerConfig>;
+}
+
+/**
+ * The recipe of a real translator, as `train.ts` and the playground's training worker
+ * build it: a byte-pair encoding learned from the training sentences of both languages, one
+ * vocabulary shared by both sides, the embedding tables shared and tied to the output, and
+ * decoding that starts from `<SOS>`. Untrained.
+ *
+ * @example
+ * ```ts
+ * import { createSubwordModel } from "@vamos/transformer";
+ * import { equal } from "node:assert/strict";
+ * const model = createSubwordModel("small", ["I am hungry.", "Tengo hambre."], { vocabSize: 300 });
+ * equal(model.config.shareEmbeddings, true);
+ * model.close();
+ * ```
+ */
+export function createSubwordModel(
+  preset: PresetName,
+  sentences: Iterable<string>,
+  opts: SubwordModelOptions = {},
+): Transformer {
+  const bpe = BpeCodec.train(sentences, { vocabSize: opts.vocabSize ?? 8000 });
+  return createModel(preset, {
+    srcVocab: bpe.vocabulary,
+    tgtVocab: bpe.vocabulary,
+    codec: bpe,
+    seed: opts.seed,
+    threads: opts.threads,
+    overrides: { ...opts.overrides, shareEmbeddings: true, tieOutput: true, startToken: "sos" },
+  });
 }
 
 export { PRESETS };

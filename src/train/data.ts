@@ -26,7 +26,17 @@ export function decodeText(bytes: Uint8Array, name: string): string {
   }
 }
 
-/** Parses TSV text into sentence pairs; a line without a tab is an error naming it. */
+/**
+ * Parses TSV text (`english<TAB>spanish` lines; more columns are ignored, as in the
+ * Tatoeba/Anki exports) into sentence pairs; a line without a tab is an error naming it.
+ *
+ * @example
+ * ```ts
+ * import { parseTsv } from "@vamos/transformer";
+ * import { deepEqual } from "node:assert/strict";
+ * deepEqual(parseTsv("Go.\tVe.\tCC-BY\n"), [{ source: "Go.", target: "Ve." }]);
+ * ```
+ */
 export function parseTsv(text: string, name = "the data"): SentencePair[] {
   const pairs: SentencePair[] = [];
   const lines = text.split(/\r?\n/);

@@ -24,7 +24,13 @@ import {
 import { modelBytesForCli } from "./src/cli/models.ts";
 import { loadCheckpoint } from "./src/checkpoint/checkpoint.ts";
 import { MAX_BEAM } from "./src/model/beam.ts";
-import { decodeText, groupBySource, parseTsv, sha256Hex, splitBySource } from "./src/train/data.ts";
+import {
+  groupBySource,
+  parseTsv,
+  readUtf8Text,
+  sha256Hex,
+  splitBySource,
+} from "./src/train/data.ts";
 import { corpusBleu, corpusChrf, exactMatch } from "./src/train/metrics.ts";
 import { VamosError } from "./src/errors.ts";
 
@@ -75,7 +81,7 @@ async function main(args: string[]): Promise<number> {
     const beam = beamFlag ?? model.beam;
     try {
       const bytes = await readFileForCli(v.data, "data file");
-      let pairs = parseTsv(decodeText(bytes, v.data), v.data);
+      let pairs = parseTsv(readUtf8Text(bytes, v.data), v.data);
       let what = `every pair of ${v.data}`;
       if (v.split) {
         if (!metadata.split) {

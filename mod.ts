@@ -33,7 +33,7 @@ export {
 } from "./src/kernels/arrays.ts";
 export { ShapeError, VamosError } from "./src/errors.ts";
 export type { Activation } from "./src/kernels/activations.ts";
-export type { AttentionMaps } from "./src/model/transformer.ts";
+export type { AttentionMaps } from "./src/model/transformer_core.ts";
 export type { Example } from "./src/train/batches.ts";
 export {
   CONFIG_LIMITS,

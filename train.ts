@@ -64,9 +64,9 @@ import { Adam } from "./src/train/optimizer.ts";
 import {
   addCasualVariants,
   addVerbatimSpans,
-  decodeText,
   groupBySource,
   parseTsv,
+  readUtf8Text,
   sha256Hex,
   splitBySource,
   textbookPairs,
@@ -434,7 +434,7 @@ async function main(args: string[]): Promise<number> {
       );
     }
     run.data_sha256 = sha;
-    pairs = parseTsv(decodeText(bytes, v.data), v.data);
+    pairs = parseTsv(readUtf8Text(bytes, v.data), v.data);
   }
   const split = toy
     ? { train: pairs, dev: [] as SentencePair[], test: [] as SentencePair[] }

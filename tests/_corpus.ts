@@ -1,6 +1,6 @@
 // The Tatoeba pairs the shipped model was trained on (../shared/data/spa-eng, or
 // VAMOS_DATA), and its test split: tests that compare hosts and engines on real text.
-import { decodeText, groupBySource, parseTsv, splitBySource } from "../src/train/data.ts";
+import { groupBySource, parseTsv, readUtf8Text, splitBySource } from "../src/train/data.ts";
 import type { SentencePair } from "../src/train/train.ts";
 
 const DATA = Deno.env.get("VAMOS_DATA") ??
@@ -14,7 +14,7 @@ export async function corpus(): Promise<SentencePair[]> {
   } catch {
     throw new Error(`this test reads the Tatoeba pairs at ${DATA}; set VAMOS_DATA to their path`);
   }
-  return parseTsv(decodeText(bytes, DATA), DATA);
+  return parseTsv(readUtf8Text(bytes, DATA), DATA);
 }
 
 /** The distinct sources of a model's test split (its `split` metadata). */

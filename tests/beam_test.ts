@@ -8,7 +8,7 @@ import { createModel } from "../src/model/model.ts";
 import { statquestModel } from "../models/statquest.ts";
 import { Vocabulary } from "../src/text/vocabulary.ts";
 import { beamDecode, lengthPenalty } from "../src/model/beam.ts";
-import { greedyDecode } from "../src/model/decode.ts";
+import { greedyDecode } from "../src/model/incremental_decoder.ts";
 import { loadDefaultModel } from "../models/default.ts";
 import { seededRandom } from "../src/model/random.ts";
 

@@ -1,7 +1,7 @@
 import { Runtime } from "../src/runtime/runtime.ts";
-import { TransformerCore } from "../src/model/transformer.ts";
+import { TransformerCore } from "../src/model/transformer_core.ts";
 import { configFromPreset, type TransformerConfig } from "../src/model/config.ts";
-import { greedyDecode } from "../src/model/decode.ts";
+import { greedyDecode } from "../src/model/incremental_decoder.ts";
 import { assertClose } from "./_helpers.ts";
 import { deepEqual } from "node:assert/strict";
 

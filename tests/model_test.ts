@@ -1,5 +1,5 @@
 import { Runtime } from "../src/runtime/runtime.ts";
-import { TransformerCore } from "../src/model/transformer.ts";
+import { TransformerCore } from "../src/model/transformer_core.ts";
 import { configFromPreset, type TransformerConfig } from "../src/model/config.ts";
 import { assertClose } from "./_helpers.ts";
 import { type Params, refLogits, refLoss } from "./reference_model.ts";

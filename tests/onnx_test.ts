@@ -16,7 +16,7 @@ import {
   type Transformer,
 } from "../mod.ts";
 import { defaultModelBytes } from "../models/default.ts";
-import { greedyDecode } from "../src/model/decode.ts";
+import { greedyDecode } from "../src/model/incremental_decoder.ts";
 import { corpus, testSources } from "./_corpus.ts";
 import { OnnxModel, type Ort } from "./_onnx.ts";
 import { run, testInTempDir } from "./_cli.ts";

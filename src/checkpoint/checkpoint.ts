@@ -7,7 +7,7 @@
  */
 import { Transformer } from "../model/model.ts";
 import { DEFAULT_ALPHA } from "../model/beam.ts";
-import { TransformerCore } from "../model/transformer.ts";
+import { TransformerCore } from "../model/transformer_core.ts";
 import { parameterSpecs, type TransformerConfig } from "../model/config.ts";
 import { layoutParams } from "../model/params.ts";
 import { Adam } from "../train/optimizer.ts";

@@ -8,8 +8,8 @@
  */
 import { cleanText } from "../text/hygiene.ts";
 import { type MaskedText, onlySpans, unmaskSpans } from "../text/verbatim.ts";
-import type { TransformerCore } from "./transformer.ts";
-import { greedyDecode } from "./decode.ts";
+import type { TransformerCore } from "./transformer_core.ts";
+import { greedyDecode } from "./incremental_decoder.ts";
 import { beamDecode, type Hypothesis } from "./beam.ts";
 import { splitSentences, splitToFit } from "../text/sentences.ts";
 import { VamosError } from "../errors.ts";

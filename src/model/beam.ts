@@ -8,8 +8,8 @@
  * With beam 1 this is exactly greedy decoding (same tokens, same ties).
  * @module
  */
-import type { TransformerCore } from "./transformer.ts";
-import { decodingSteps, IncrementalDecoder } from "./decode.ts";
+import type { TransformerCore } from "./transformer_core.ts";
+import { decodingSteps, IncrementalDecoder } from "./incremental_decoder.ts";
 import { checkOption, DECODING_BOUNDS, MAX_BEAM } from "../options.ts";
 
 /** The length penalty's exponent of the paper. */

@@ -10,7 +10,7 @@ import {
   type TransformerConfig,
   validateConfig,
 } from "./config.ts";
-import { type AttentionMaps, TransformerCore } from "./transformer.ts";
+import { type AttentionMaps, TransformerCore } from "./transformer_core.ts";
 import {
   type BatchOptions,
   decodeInBatches,

@@ -14,7 +14,7 @@ import { VamosError } from "../errors.ts";
  * The text of a data file: UTF-8, and no NUL bytes (a binary file is refused with one
  * line instead of being parsed as pairs of garbage).
  */
-export function decodeText(bytes: Uint8Array, name: string): string {
+export function readUtf8Text(bytes: Uint8Array, name: string): string {
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
     throw new VamosError(`${name} is not a text file (byte ${nul} is 0); give a UTF-8 TSV file`);

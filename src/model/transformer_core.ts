@@ -143,7 +143,7 @@ export class TransformerCore {
   }
 
   /** Encoder: memory [batch·srcLen, dModel] and its backward. */
-  encode(pass: Pass, src: PaddedIds, maps?: Float32Array[]): [Tensor, Backward] {
+  encoderForward(pass: Pass, src: PaddedIds, maps?: Float32Array[]): [Tensor, Backward] {
     const backs: Backward[] = [];
     let [x, back] = this.#embed(pass, "encoder", this.srcTable, src);
     backs.push(back);
@@ -169,7 +169,7 @@ export class TransformerCore {
    * Decoder and generator: logits [batch·tgtLen, tgtVocab]. The backward adds the
    * gradient of the memory into `dMemory`.
    */
-  decode(
+  decoderForward(
     pass: Pass,
     tgtIn: PaddedIds,
     memory: Tensor,
@@ -264,10 +264,10 @@ export class TransformerCore {
           labels[Math.floor(i / t.shape.len)][i % t.shape.len] ?? -1
         ),
       );
-      const [memory, encBack] = this.encode(pass, s);
+      const [memory, encBack] = this.encoderForward(pass, s);
       // Cross-attention in every decoder layer adds into dMemory: it starts at zero.
       const dMemory = opts.backward ? this.rt.tensor(memory.rows, memory.cols) : undefined;
-      const [logits, decBack] = this.decode(pass, t, memory, s, dMemory);
+      const [logits, decBack] = this.decoderForward(pass, t, memory, s, dMemory);
       const dlogits = opts.backward ? pass.alloc(logits.rows, logits.cols) : undefined;
       const loss = crossEntropyInto(logits, lab, dlogits, {
         smoothing: opts.smoothing ?? 0,
@@ -299,8 +299,8 @@ export class TransformerCore {
       const pass = new Pass(this.rt, this.params, this.config, false, 0);
       const s = this.pad(src, this.config.srcVocab, "source");
       const t = this.pad(tgtIn, this.config.tgtVocab, "target");
-      const [memory] = this.encode(pass, s);
-      const [logits] = this.decode(pass, t, memory, s);
+      const [memory] = this.encoderForward(pass, s);
+      const [logits] = this.decoderForward(pass, t, memory, s);
       return logits.toArray();
     } finally {
       this.rt.release(mark);
@@ -328,9 +328,9 @@ export class TransformerCore {
       );
       const s = this.pad([src], this.config.srcVocab, "source");
       const t = this.pad([tgtIn], this.config.tgtVocab, "target");
-      const [memory] = this.encode(pass, s);
+      const [memory] = this.encoderForward(pass, s);
       trace("memory", memory.toArray(), memory.cols);
-      this.decode(pass, t, memory, s);
+      this.decoderForward(pass, t, memory, s);
     } finally {
       this.rt.release(mark);
     }
@@ -345,8 +345,8 @@ export class TransformerCore {
       const t = this.pad([tgtIn], this.config.tgtVocab, "target");
       const encoderSelf: Float32Array[] = [];
       const dec = { self: [] as Float32Array[], cross: [] as Float32Array[] };
-      const [memory] = this.encode(pass, s, encoderSelf);
-      this.decode(pass, t, memory, s, undefined, dec);
+      const [memory] = this.encoderForward(pass, s, encoderSelf);
+      this.decoderForward(pass, t, memory, s, undefined, dec);
       return { encoderSelf, decoderSelf: dec.self, decoderCross: dec.cross };
     } finally {
       this.rt.release(mark);

@@ -6,7 +6,7 @@
  * machinery; greedy decoding here and beam search (`beam.ts`) drive it.
  * @module
  */
-import type { TransformerCore } from "./transformer.ts";
+import type { TransformerCore } from "./transformer_core.ts";
 import type { IntBuffer, Tensor } from "../runtime/tensor.ts";
 import { type Backward, feedForward, linear, norm, Pass, residual } from "./layers.ts";
 import { attentionInto } from "../kernels/attention.ts";
@@ -53,7 +53,7 @@ export class IncrementalDecoder {
       const B = s.shape.batch, S = s.shape.len;
       this.rows = B * copies;
       this.#srcLen = S;
-      const [memory] = core.encode(this.#pass, s);
+      const [memory] = core.encoderForward(this.#pass, s);
       const lens = s.shape.lens.toArray();
       this.#srcLens = rt.ints(this.rows).set(
         Array.from({ length: this.rows }, (_, r) => lens[Math.floor(r / copies)]),

@@ -3,9 +3,8 @@ export { heapBase, setWorkspace } from "./workspace";
 export { matmul, MATMUL_WORKSPACE_BYTES } from "./matmul";
 export { int8WorkspaceBytes, matmulInt8, prepareInt8Weights } from "./matmul_int8";
 export { softmaxBackward, softmaxForward } from "./softmax";
-export {
-  attentionBackward, attentionBackwardBlocked, attentionForward, attentionForwardBlocked,
-} from "./attention";
+export { attentionBackward, attentionForward } from "./attention_fused8";
+export { attentionBackwardBlocked, attentionForwardBlocked } from "./attention_blocked";
 export { layerNormBackward, layerNormForward, layerNormParamGrads } from "./layernorm";
 export { geluBackward, geluForward, reluBackward, reluForward } from "./activations";
 export { add, dropoutBackward, dropoutForward, scale, sumRows, sumSquares } from "./elementwise";

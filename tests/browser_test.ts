@@ -81,6 +81,19 @@ async function checkPage(page: Page, isolated: boolean) {
     `document.querySelectorAll("#train-toy-curve polyline").length`,
   );
   equal(svg, 1);
+  // The tabs are WAI-ARIA tabs: a tablist of tabs, each controlling a tabpanel.
+  const aria = await page.evaluate<
+    { tabs: number; panels: number; selected: number; list: number }
+  >(
+    `({
+      list: document.querySelectorAll('[role="tablist"]').length,
+      tabs: [...document.querySelectorAll('[role="tab"]')]
+        .filter((t) => document.getElementById(t.getAttribute("aria-controls"))?.getAttribute("role") === "tabpanel").length,
+      panels: document.querySelectorAll('[role="tabpanel"]').length,
+      selected: document.querySelectorAll('[role="tab"][aria-selected="true"][tabindex="0"]').length,
+    })`,
+  );
+  deepEqual(aria, { list: 1, tabs: 4, panels: 4, selected: 1 });
   // A paragraph: its heat-map shows the sentence the user picks.
   const picked = await page.evaluate<{ options: number; first: string; second: string }>(
     `(async () => {

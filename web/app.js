@@ -7,15 +7,17 @@ const $ = (id) => document.getElementById(id);
 const playground = { vamos, timings: {}, toySteps: [] };
 globalThis.playground = playground;
 
-// ---- tabs: buttons with aria-selected; arrow keys move between them ----
+// ---- tabs (WAI-ARIA tabs): the selected tab is the one in the Tab order; arrows move ----
 const tabs = [...document.querySelectorAll("nav [data-tab]")];
 function showTab(name) {
   for (const t of tabs) {
     const on = t.dataset.tab === name;
     t.setAttribute("aria-selected", String(on));
+    t.tabIndex = on ? 0 : -1;
     $(t.dataset.tab).hidden = !on;
   }
 }
+showTab("translate");
 tabs.forEach((t, i) => {
   t.addEventListener("click", () => showTab(t.dataset.tab));
   t.addEventListener("keydown", (e) => {

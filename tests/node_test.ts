@@ -3,33 +3,23 @@
 // the same translations, and the toy trained to the same losses.
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { bundlePackage } from "../web/serve.ts";
-import { createModel, loadCheckpoint, train, Vocabulary } from "../mod.ts";
+import * as vamos from "../mod.ts";
+import { trainToy } from "./_toy_training.js";
 import { defaultModelBytes, loadDefaultModel } from "../models/default.ts";
 import { testSources } from "./_corpus.ts";
 
 // Runs in the other host: what it prints is compared with what Deno computes below.
 const SCRIPT = `
-import { createModel, loadDefaultModel, train, Vocabulary } from "./vamos.js";
+import * as vamos from "./vamos.js";
+import { trainToy } from "./_toy_training.js";
 import { readFileSync } from "node:fs";
 const sentences = JSON.parse(readFileSync(new URL("./sentences.json", import.meta.url), "utf8"));
-const model = await loadDefaultModel();
+const model = await vamos.loadDefaultModel();
 const translations = model.translateEach(sentences).map((r) => r.translation ?? r.error);
 const threads = model.threads;
 model.close();
-const toy = createModel("statquest", {
-  srcVocab: new Vocabulary(["let's", "to", "go", "<EOS>"]),
-  tgtVocab: new Vocabulary(["ir", "vamos", "y", "<EOS>"]),
-  seed: 0,
-  threads: 1,
-});
-const losses = [];
-train(toy, [{ source: "let's go", target: "vamos" }, { source: "to go", target: "ir" }], {
-  epochs: 100, schedule: "constant", lr: 0.1, smoothing: 0, seed: 0,
-  onStep: (s) => losses.push(s.loss),
-});
-console.log(JSON.stringify({
-  threads, translations, losses, toy: [toy.translate("let's go"), toy.translate("to go")],
-}));
+const toy = trainToy(vamos);
+console.log(JSON.stringify({ threads, translations, losses: toy.losses, toy: toy.translations }));
 `;
 
 async function hostsAvailable(): Promise<string[]> {
@@ -44,29 +34,13 @@ async function hostsAvailable(): Promise<string[]> {
 }
 
 Deno.test("node and bun: the bundle translates 64 test sentences as Deno does, on 2 threads, and trains the toy", async () => {
-  const { metadata } = loadCheckpoint(await defaultModelBytes(), { threads: 1 });
+  const { metadata } = vamos.loadCheckpoint(await defaultModelBytes(), { threads: 1 });
   const sentences = (await testSources(metadata.split!)).slice(0, 64);
   const model = await loadDefaultModel();
   const expected = model.translateEach(sentences).map((r) => r.translation ?? r.error);
   const threads = model.threads;
   model.close();
-  const toy = createModel("statquest", {
-    srcVocab: new Vocabulary(["let's", "to", "go", "<EOS>"]),
-    tgtVocab: new Vocabulary(["ir", "vamos", "y", "<EOS>"]),
-    seed: 0,
-    threads: 1,
-  });
-  const losses: number[] = [];
-  train(toy, [{ source: "let's go", target: "vamos" }, { source: "to go", target: "ir" }], {
-    epochs: 100,
-    schedule: "constant",
-    lr: 0.1,
-    smoothing: 0,
-    seed: 0,
-    onStep: (s) => void losses.push(s.loss),
-  });
-  const toyOut = [toy.translate("let's go"), toy.translate("to go")];
-  toy.close();
+  const { losses, translations: toyOut } = trainToy(vamos);
   const dir = await Deno.makeTempDir({ prefix: "vamos-node-" });
   try {
     await Deno.writeFile(`${dir}/vamos.js`, await bundlePackage());
@@ -76,6 +50,7 @@ Deno.test("node and bun: the bundle translates 64 test sentences as Deno does, o
     );
     await Deno.writeTextFile(`${dir}/sentences.json`, JSON.stringify(sentences));
     await Deno.writeTextFile(`${dir}/check.mjs`, SCRIPT);
+    await Deno.copyFile(new URL("./_toy_training.js", import.meta.url), `${dir}/_toy_training.js`);
     const hosts = await hostsAvailable();
     equal(hosts.includes("node"), true, "node is needed (apt-get install nodejs)");
     for (const host of hosts) {

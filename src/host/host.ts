@@ -24,15 +24,8 @@ function nodeProcess(): NodeProcess | undefined {
 }
 
 /** A Node.js built-in module, or undefined outside Node and Bun (or before Node 20.16). */
-export function nodeBuiltin<T>(name: string): T | undefined {
+function nodeBuiltin<T>(name: string): T | undefined {
   return nodeProcess()?.getBuiltinModule?.(name) as T | undefined;
-}
-
-/** The host's name for messages: "Node.js 20.20.2", "Bun 1.2.0", or undefined elsewhere. */
-export function nodeHostName(): string | undefined {
-  const p = nodeProcess();
-  if (!p) return undefined;
-  return p.versions?.bun ? `Bun ${p.versions.bun}` : `Node.js ${p.versions?.node}`;
 }
 
 /** The bytes of a `file:` URL, read with node:fs where fetch cannot read files. */

@@ -137,49 +137,41 @@ export function translateTexts(
 ): TextResult[] {
   const maxLen = model.core.config.maxLen;
   const fits = (piece: string) => model.codec.tokenize(piece).length < maxLen;
-  const pieces: number[][] = [];
-  const owner: number[] = [];
-  // Per piece: its spans to put back, or the text itself when it is nothing but spans.
-  const spansOf: (string[] | undefined)[] = [];
-  const asIs: (string | undefined)[] = [];
+  // Every piece of every text, in order: its ids, the spans to put back, or (a piece that
+  // is nothing but spans) the text it comes back as, untranslated.
+  const pieces: { owner: number; ids: number[]; spans?: string[]; asIs?: string }[] = [];
   const results: TextResult[] = texts.map(() => ({ translation: "" }));
-  texts.forEach((text, i) => {
+  texts.forEach((text, owner) => {
     if (typeof text !== "string") {
-      results[i].error = new VamosError(`Expected text to translate, got ${typeof text}`);
+      results[owner].error = new VamosError(`Expected text to translate, got ${typeof text}`);
       return;
     }
-    const mine: { ids: number[]; spans?: string[]; asIs?: string }[] = [];
+    const mine: typeof pieces = [];
     try {
       for (const sentence of splitSentences(cleanText(text))) {
         for (const piece of splitToFit(sentence, fits)) {
           const masked = model.maskSpans?.(piece);
-          if (masked && onlySpans(masked)) mine.push({ ids: [], asIs: piece });
+          if (masked && onlySpans(masked)) mine.push({ owner, ids: [], asIs: piece });
           else if (masked?.spans.length) {
-            mine.push({ ids: model.encodeSource(masked.text), spans: masked.spans });
-          } else mine.push({ ids: model.encodeSource(piece) });
+            mine.push({ owner, ids: model.encodeSource(masked.text), spans: masked.spans });
+          } else mine.push({ owner, ids: model.encodeSource(piece) });
         }
       }
     } catch (e) {
       if (!(e instanceof VamosError)) throw e;
-      results[i].error = e;
+      results[owner].error = e;
       return;
     }
-    for (const m of mine) {
-      pieces.push(m.ids);
-      owner.push(i);
-      spansOf.push(m.spans);
-      asIs.push(m.asIs);
-    }
+    pieces.push(...mine);
   });
-  const toDecode = pieces.map((_, k) => k).filter((k) => asIs[k] === undefined);
-  const decoded = decodeInBatches(model, toDecode.map((k) => pieces[k]), opts);
-  const out: string[] = asIs.map((a) => a ?? "");
-  decoded.forEach((ids, j) => {
-    const k = toDecode[j], text = model.codec.detokenize(model.tgtVocab.decode(ids));
-    out[k] = spansOf[k] ? unmaskSpans(text, spansOf[k]!) : text;
-  });
+  const toDecode = pieces.filter((p) => p.asIs === undefined);
+  const decoded = decodeInBatches(model, toDecode.map((p) => p.ids), opts);
+  const translated = new Map(toDecode.map((p, j) => {
+    const text = model.codec.detokenize(model.tgtVocab.decode(decoded[j]));
+    return [p, p.spans ? unmaskSpans(text, p.spans) : text];
+  }));
   const parts: string[][] = texts.map(() => []);
-  out.forEach((t, k) => parts[owner[k]].push(t));
+  for (const p of pieces) parts[p.owner].push(p.asIs ?? translated.get(p)!);
   parts.forEach((p, i) => {
     if (!results[i].error) results[i].translation = p.filter((s) => s !== "").join(" ");
   });

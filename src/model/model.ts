@@ -88,7 +88,7 @@ export class Transformer {
 
   /**
    * Carry verbatim spans through translations (URLs, e-mail addresses, numbers, emoji and
-   * symbols, code-like tokens, names the vocabulary cannot spell in one piece): they are
+   * symbols, code-like tokens, names the training data did not hold): they are
    * replaced by placeholders the model learned to copy, and put back after decoding. A
    * checkpoint trained with them (`train.ts --verbatim`, metadata `verbatim`) sets it.
    */

@@ -43,13 +43,17 @@ export function tokenizerJson(model: Transformer, space: IdSpace): Record<string
     ],
     special_tokens: { [EOS]: { id: EOS, ids: [space.tokens.indexOf(EOS)], tokens: [EOS] } },
   };
+  const common = {
+    version: "1.0",
+    truncation: null,
+    padding: null,
+    added_tokens: special,
+    post_processor: postProcessor,
+  };
   const codec = model.codec;
   if (codec instanceof BpeCodec) {
     return {
-      version: "1.0",
-      truncation: null,
-      padding: null,
-      added_tokens: special,
+      ...common,
       // Runs of spaces become one space; each piece keeps one space before it, as "▁".
       normalizer: {
         type: "Sequence",
@@ -70,7 +74,6 @@ export function tokenizerJson(model: Transformer, space: IdSpace): Record<string
           { type: "Metaspace", replacement: "▁", prepend_scheme: "never", split: false },
         ],
       },
-      post_processor: postProcessor,
       decoder: {
         type: "Sequence",
         decoders: [
@@ -96,10 +99,7 @@ export function tokenizerJson(model: Transformer, space: IdSpace): Record<string
   }
   // Word-level (the textbook toy): lowercase words and single other characters.
   return {
-    version: "1.0",
-    truncation: null,
-    padding: null,
-    added_tokens: special,
+    ...common,
     normalizer: {
       type: "Sequence",
       normalizers: [
@@ -114,7 +114,6 @@ export function tokenizerJson(model: Transformer, space: IdSpace): Record<string
       behavior: "Removed",
       invert: true,
     },
-    post_processor: postProcessor,
     decoder: null,
     model: { type: "WordLevel", vocab, unk_token: model.srcVocab.unk !== undefined ? UNK : null },
   };

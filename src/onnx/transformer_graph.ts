@@ -67,8 +67,12 @@ class Builder {
     this.dh = this.d / this.c.heads;
   }
 
+  // A parameter's values, copied out of wasm memory once per graph.
+  readonly #values = new Map<string, Float32Array>();
   param(name: string): Float32Array {
-    return this.model.core.params.get(name).toArray();
+    let v = this.#values.get(name);
+    if (!v) this.#values.set(name, v = this.model.core.params.get(name).toArray());
+    return v;
   }
 
   has(name: string): boolean {
@@ -143,16 +147,15 @@ class Builder {
     const g = this.g;
     const e = this.model.core.params.entry(name);
     const [V, d] = e.shape;
-    const data = this.param(name);
     if (!this.opts.int8) {
       const t = this.#weights.get(name) ??
-        g.initializer(name, { dtype: "float32", dims: [V, d], data });
+        g.initializer(name, { dtype: "float32", dims: [V, d], data: this.param(name) });
       this.#weights.set(name, t);
       return { rows: (ids) => g.op("Gather", [t, ids]), matrix: () => t };
     }
     let q = this.#weights.get(`${name}.q`), s = this.#weights.get(`${name}.scale`);
     if (!q || !s) {
-      const qs = quantizeRows(data, V);
+      const qs = quantizeRows(this.param(name), V);
       q = g.initializer(`${name}.q`, { dtype: "int8", dims: [V, d], data: qs.q });
       s = g.initializer(`${name}.scale`, { dtype: "float32", dims: [V], data: qs.scale });
       this.#weights.set(`${name}.q`, q);

@@ -41,11 +41,6 @@ export interface RuntimeOptions {
 
 let warnedNoSharedMemory = false;
 
-/** True where a shared WebAssembly.Memory can be created and handed to workers. */
-export function sharedMemoryAvailable(): boolean {
-  return canShareMemory();
-}
-
 /** The kernel exports, in the order the worker pool numbers them. */
 export const PARALLEL_OPS = [
   "matmul",
@@ -91,7 +86,7 @@ export class Runtime {
   constructor(options: RuntimeOptions = {}) {
     const pages = Math.max(1, Math.ceil((options.initialBytes ?? 4 * 1024 * 1024) / PAGE));
     let threads = Math.max(1, Math.floor(options.threads ?? 1));
-    if (threads > 1 && !sharedMemoryAvailable()) {
+    if (threads > 1 && !canShareMemory()) {
       if (!warnedNoSharedMemory) {
         console.warn(
           "@vamos/transformer: shared memory is unavailable here (is the page cross-origin isolated?); running on one thread.",

@@ -10,6 +10,7 @@
  * Exit codes: 0 success, 1 failure, 2 usage error.
  * @module
  */
+import { recordedRun, recordedSplit } from "./src/checkpoint/run_record.ts";
 import {
   numberFlag,
   openForWriting,
@@ -84,18 +85,19 @@ async function main(args: string[]): Promise<number> {
       let pairs = parseTsv(readUtf8Text(bytes, v.data), v.data);
       let what = `every pair of ${v.data}`;
       if (v.split) {
-        if (!metadata.split) {
+        const s = recordedSplit(metadata);
+        if (!s) {
           throw new VamosError(
             `${v.model} does not record its data split; drop --split to score the whole file`,
           );
         }
         const sha = await sha256Hex(bytes);
-        if (metadata.data_sha256 && metadata.data_sha256 !== sha) {
+        const trainedOn = recordedRun(metadata).data_sha256;
+        if (trainedOn && trainedOn !== sha) {
           throw new VamosError(
             `${v.data} is not the file ${v.model} was trained on (sha256 ${sha})`,
           );
         }
-        const s = JSON.parse(metadata.split) as { dev: number; test: number; seed: number };
         if (s[v.split as "dev" | "test"] === 0) {
           throw new VamosError(
             `${v.model} was trained with --${v.split} 0, so it has no ${v.split} split; ` +

@@ -7,10 +7,12 @@
  * neither imports .wasm modules nor compiles 15 MB synchronously on its main thread).
  * @module
  */
-import { loadModel, type LoadOptions } from "../src/checkpoint/checkpoint.ts";
+import { loadModel } from "../src/checkpoint/checkpoint.ts";
 import type { Transformer } from "../src/model/model.ts";
-import { fetchCheckpointBytes } from "../src/host/fetch_model.ts";
+import { type DefaultModelOptions, fetchDefaultModelBytes } from "../src/host/default_model_url.ts";
 import { isDeno } from "../src/host/host.ts";
+
+export type { DefaultModelOptions };
 
 /**
  * The checkpoint bytes of the shipped model (a view into the embedded module).
@@ -24,14 +26,16 @@ import { isDeno } from "../src/host/host.ts";
  */
 export async function defaultModelBytes(): Promise<Uint8Array> {
   if (!isDeno()) {
-    return await fetchCheckpointBytes(new URL("./default_weights.wasm", import.meta.url));
+    return await fetchDefaultModelBytes(new URL("./default_weights.wasm", import.meta.url));
   }
   const weights = await import("./default_weights.wasm");
   return new Uint8Array(weights.memory.buffer, 0, weights.length);
 }
 
 /**
- * Loads the shipped English→Spanish model; resolves once its worker threads run.
+ * Loads the shipped English→Spanish model; resolves once its worker threads run. The same
+ * function as the package's `loadDefaultModel`, except that in Deno (and with no `url`)
+ * the weights come from the embedded module: no permission flag.
  *
  * @example
  * ```ts
@@ -41,6 +45,9 @@ export async function defaultModelBytes(): Promise<Uint8Array> {
  * model.close();
  * ```
  */
-export async function loadDefaultModel(opts: LoadOptions = {}): Promise<Transformer> {
-  return await loadModel(await defaultModelBytes(), opts);
+export async function loadDefaultModel(opts: DefaultModelOptions = {}): Promise<Transformer> {
+  const bytes = opts.url === undefined
+    ? await defaultModelBytes()
+    : await fetchDefaultModelBytes(opts.url);
+  return await loadModel(bytes, opts);
 }

@@ -1,5 +1,6 @@
 // The Tatoeba pairs the shipped model was trained on (../shared/data/spa-eng, or
 // VAMOS_DATA), and its test split: tests that compare hosts and engines on real text.
+import type { RecordedSplit } from "../src/checkpoint/run_record.ts";
 import { groupBySource, parseTsv, readUtf8Text, splitBySource } from "../src/train/data.ts";
 import type { SentencePair } from "../src/train/train.ts";
 
@@ -17,8 +18,7 @@ export async function corpus(): Promise<SentencePair[]> {
   return parseTsv(readUtf8Text(bytes, DATA), DATA);
 }
 
-/** The distinct sources of a model's test split (its `split` metadata). */
-export async function testSources(splitMetadata: string): Promise<string[]> {
-  const split = JSON.parse(splitMetadata) as { dev: number; test: number; seed: number };
+/** The distinct sources of a model's test split (as its metadata records it). */
+export async function testSources(split: RecordedSplit): Promise<string[]> {
   return groupBySource(splitBySource(await corpus(), split).test).map((g) => g.source);
 }

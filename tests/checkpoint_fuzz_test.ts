@@ -335,6 +335,11 @@ const MUTATIONS: Record<string, Mutation> = {
         ["textbook", "maybe"],
         ["steps", "-3"],
         ["preset", "toString"],
+        ["train_options", "[]"],
+        ["train_options", '{"dev":0.6,"test":0.6}'],
+        ["train_options", '{"lr":"fast"}'],
+        ["train_options", '{"preset":"toString"}'],
+        ["train_options", '{"learning_rate":1}'],
       ]);
       return { bytes: editMetadata(bytes, key, value), mustFail: true };
     }

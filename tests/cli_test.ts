@@ -2,6 +2,7 @@
 // for translate.ts with the default model.
 import { deepEqual, equal, match } from "node:assert/strict";
 import { loadCheckpoint } from "../src/checkpoint/checkpoint.ts";
+import { recordedRun } from "../src/checkpoint/run_record.ts";
 import { numbersData, run, SMALL, testInTempDir, trainSmall } from "./_cli.ts";
 
 Deno.test("deno run translate.ts translates with the shipped model, no permission flags", async () => {
@@ -221,7 +222,7 @@ testInTempDir(
     // --ship: the weights alone, and the full checkpoint (Adam's moments too) beside them.
     const shipped = loadCheckpoint(await Deno.readFile(out));
     equal(shipped.optimizer, undefined);
-    equal(shipped.metadata.textbook_copies, "2");
+    equal(recordedRun(shipped.metadata).textbook_copies, 2);
     const full = loadCheckpoint(await Deno.readFile(`${dir}/m.full.safetensors`));
     equal(full.optimizer?.step, 6);
     deepEqual(shipped.model.translate("one and two."), full.model.translate("one and two."));

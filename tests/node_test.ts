@@ -7,6 +7,7 @@ import * as vamos from "../mod.ts";
 import { trainToy } from "./_toy_training.js";
 import { defaultModelBytes, loadDefaultModel } from "../models/default.ts";
 import { testSources } from "./_corpus.ts";
+import { recordedSplit } from "../src/checkpoint/run_record.ts";
 
 // Runs in the other host: what it prints is compared with what Deno computes below.
 const SCRIPT = `
@@ -35,7 +36,7 @@ async function hostsAvailable(): Promise<string[]> {
 
 Deno.test("node and bun: the bundle translates 64 test sentences as Deno does, on 2 threads, and trains the toy", async () => {
   const { metadata } = vamos.loadCheckpoint(await defaultModelBytes(), { threads: 1 });
-  const sentences = (await testSources(metadata.split!)).slice(0, 64);
+  const sentences = (await testSources(recordedSplit(metadata)!)).slice(0, 64);
   const model = await loadDefaultModel();
   const expected = model.translateEach(sentences).map((r) => r.translation ?? r.error);
   const threads = model.threads;

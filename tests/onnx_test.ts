@@ -18,6 +18,7 @@ import {
 import { defaultModelBytes } from "../models/default.ts";
 import { greedyDecode } from "../src/model/incremental_decoder.ts";
 import { corpus, testSources } from "./_corpus.ts";
+import { recordedSplit } from "../src/checkpoint/run_record.ts";
 import { OnnxModel, type Ort } from "./_onnx.ts";
 import { run, testInTempDir } from "./_cli.ts";
 
@@ -180,7 +181,7 @@ Deno.test("onnx: the shipped model's test split, greedy, tokens equal ours", asy
   const int8Dir = await writeExport(model, true);
   await checkLogits(ortNode as unknown as Ort, model, dir);
   await checkLogits(ortNode as unknown as Ort, model, int8Dir, "_int8");
-  const sources = await testSources(metadata.split!);
+  const sources = await testSources(recordedSplit(metadata)!);
   const src = sources.map((s) => model.encodeSource(s));
   const onnx = await OnnxModel.open(ortNode as unknown as Ort, dir);
   const onnx8 = await OnnxModel.open(ortNode as unknown as Ort, int8Dir, {

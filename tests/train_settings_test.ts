@@ -1,5 +1,13 @@
-import { deepEqual, equal, throws } from "node:assert/strict";
-import { resolveRun, type RunFlags } from "../src/cli/train_settings.ts";
+import { deepEqual, equal, match, throws } from "node:assert/strict";
+import {
+  resolveRun,
+  resumeConflicts,
+  type RunFlags,
+  settingsForInit,
+} from "../src/cli/train_settings.ts";
+import { recordedRun, recordedSplit, runRecordProblem } from "../src/checkpoint/run_record.ts";
+import { configFromPreset } from "../src/model/config.ts";
+import { UsageError } from "../src/cli/run.ts";
 
 const none: RunFlags = { shape: {}, hasData: true, fromCheckpoint: false };
 
@@ -43,4 +51,58 @@ Deno.test("resolveRun: what the checkpoint recorded wins; its shape is fixed", (
     /fixed shape/,
   );
   equal(resolveRun({ ...none, preset: "statquest" }, {}).toy, false);
+});
+
+Deno.test("resolveRun: a shape the config refuses is a usage error, before any work", () => {
+  throws(
+    () => resolveRun({ ...none, shape: { dModel: 30, heads: 4 } }, {}),
+    (e) => e instanceof UsageError && /not a multiple of heads 4/.test(e.message),
+  );
+  // From a checkpoint the shape is the checkpoint's: flags are not applied.
+  equal(
+    resolveRun({ ...none, shape: { dModel: 30 }, fromCheckpoint: true }, {}).run.preset,
+    "small",
+  );
+});
+
+Deno.test("resumeConflicts: names each flag that contradicts the recorded run", () => {
+  const config = configFromPreset("small", { srcVocab: 10, tgtVocab: 10 });
+  const flags: RunFlags = { ...none, lr: 0.5, seed: 2, shape: { heads: config.heads + 1 } };
+  deepEqual(resumeConflicts(flags, { lr: 0.5, seed: 1 }, config), [
+    "--seed 2 (the checkpoint has 1)",
+    `--heads ${config.heads + 1} (the checkpoint has ${config.heads})`,
+  ]);
+  deepEqual(resumeConflicts({ ...none, lr: 0.5 }, { lr: 0.5 }, config), []);
+});
+
+Deno.test("the run record: written once, checked, and read from older checkpoints too", () => {
+  const { run } = resolveRun(none, {});
+  equal(runRecordProblem(JSON.stringify(run)), undefined);
+  deepEqual(recordedRun({ train_options: JSON.stringify(run) }), run);
+  match(runRecordProblem('{"dev":0.5,"test":0.5}')!, /holds out every sentence/);
+  match(runRecordProblem('{"lr":-1}')!, /lr -1, of the wrong kind/);
+  match(runRecordProblem('{"shape":{"dModel":"x"}}')!, /shape/);
+  match(runRecordProblem('{"rate":1}')!, /unknown setting "rate"/);
+  match(runRecordProblem("[1]")!, /JSON object/);
+  match(runRecordProblem("{")!, /not valid JSON/);
+  // A checkpoint older than the record kept the run under keys of its own.
+  const old = {
+    preset: "translator",
+    seed: "1",
+    split: '{"dev":0.02,"test":0.03,"seed":1}',
+    textbook: "true",
+    textbook_copies: "32",
+  };
+  deepEqual(recordedSplit(old), { dev: 0.02, test: 0.03, seed: 1 });
+  deepEqual(recordedRun(old).textbook_copies, 32);
+  equal(recordedSplit({}), undefined);
+  // Fine-tuning keeps the preset and the split; the tokenizer is the model's own.
+  deepEqual(settingsForInit(old, "bpe", 8000), {
+    preset: "translator",
+    tokenizer: "bpe",
+    vocab_size: 8000,
+    dev: 0.02,
+    test: 0.03,
+    seed: 1,
+  });
 });

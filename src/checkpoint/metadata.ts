@@ -10,7 +10,8 @@ import { Vocabulary } from "../text/vocabulary.ts";
 import { type TextCodec, WordCodec } from "../text/codec.ts";
 import { BpeCodec } from "../text/bpe.ts";
 import { OPTIMIZER_OPTION_KEYS, type OptimizerOptions } from "../train/optimizer.ts";
-import { CheckpointError, type SafetensorsFile } from "./safetensors.ts";
+import { CheckpointError, isObject, type SafetensorsFile } from "./safetensors.ts";
+import { RUN_RECORD_KEY, runRecordProblem } from "./run_record.ts";
 
 /** The `format` value in the metadata of our checkpoints. */
 export const CHECKPOINT_FORMAT = "vamos-transformer/1";
@@ -34,9 +35,6 @@ function parseJson(metadata: Record<string, string>, key: string): unknown {
   }
 }
 
-export const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-
 function stringList(metadata: Record<string, string>, key: string): string[] {
   const v = parseJson(metadata, key);
   if (!Array.isArray(v) || !v.every((t) => typeof t === "string")) {
@@ -48,8 +46,9 @@ function stringList(metadata: Record<string, string>, key: string): string[] {
 const decimal = /^(0|[1-9][0-9]{0,15})$/;
 const fraction = (v: unknown) => typeof v === "number" && v >= 0 && v < 1;
 
-// The documented metadata keys besides the model's own, with their types. Other keys
-// (a user's notes) are kept as they are.
+// The documented metadata keys besides the model's own and the run record, with their
+// types (preset … textbook_copies: the run record of older checkpoints). Other keys (a
+// user's notes) are kept as they are.
 const TRAINING_METADATA: Record<string, (v: string) => boolean> = {
   preset: (v) => Object.hasOwn(PRESETS, v),
   seed: (v) => decimal.test(v),
@@ -79,13 +78,6 @@ const TRAINING_METADATA: Record<string, (v: string) => boolean> = {
     try {
       const s = JSON.parse(v);
       return Array.isArray(s) && s.every((x) => Number.isSafeInteger(x) && x >= 0);
-    } catch {
-      return false;
-    }
-  },
-  train_options: (v) => {
-    try {
-      return isObject(JSON.parse(v));
     } catch {
       return false;
     }
@@ -160,6 +152,10 @@ export function readMetadata(file: SafetensorsFile) {
     fail(
       `the target vocabulary has ${tgtTokens.length} tokens, the config says ${config.tgtVocab}`,
     );
+  }
+  if (Object.hasOwn(metadata, RUN_RECORD_KEY)) {
+    const problem = runRecordProblem(metadata[RUN_RECORD_KEY]);
+    if (problem) fail(`the metadata "${RUN_RECORD_KEY}" ${problem}`);
   }
   for (const [key, check] of Object.entries(TRAINING_METADATA)) {
     if (Object.hasOwn(metadata, key) && !check(metadata[key])) {

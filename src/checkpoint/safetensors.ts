@@ -95,7 +95,8 @@ function duplicateKey(text: string): string | undefined {
   return undefined;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
+/** True for a JSON object (not null, not an array). */
+export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
 const isCount = (v: unknown): v is number =>

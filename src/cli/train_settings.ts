@@ -1,36 +1,16 @@
 /**
  * The settings that define a training run, and how they are settled: the ones recorded in
  * the checkpoint a run resumes (or fine-tunes) from win, then the flags given, then the
- * defaults (the textbook toy has its own). Every checkpoint records them (metadata
- * `train_options`), so `--resume` continues the same run, not another one.
+ * defaults (the textbook toy has its own). Every checkpoint records them once
+ * (`src/checkpoint/run_record.ts`), so `--resume` continues the same run, not another one.
  * @module
  */
-import type { PresetName, TransformerConfig } from "../model/config.ts";
+import { configFromPreset, type TransformerConfig } from "../model/config.ts";
+import { recordedRun, RUN_RECORD_KEY, type RunSettings } from "../checkpoint/run_record.ts";
 import type { Adam } from "../train/optimizer.ts";
 import { UsageError } from "./run.ts";
 
-/** The settings that define a run (the names are those of `train_options`). */
-export interface RunSettings {
-  preset: PresetName;
-  data_sha256: string;
-  tokenizer: "bpe" | "word";
-  vocab_size: number;
-  min_count: number;
-  casual: number;
-  verbatim: number;
-  textbook: boolean;
-  textbook_copies: number;
-  dev: number;
-  test: number;
-  seed: number;
-  batch_tokens: number;
-  smoothing: number;
-  schedule: "noam" | "constant";
-  lr: number;
-  warmup: number;
-  clip: number;
-  shape: Partial<TransformerConfig>;
-}
+export type { RunSettings };
 
 /** Flag name → setting, for the flags a resumed run must agree with. */
 export const SETTING_FLAGS: Record<string, keyof RunSettings> = {
@@ -63,62 +43,86 @@ export const SHAPE_FLAGS = [
   ["dropout", "dropout", { min: 0, max: 1, belowMax: true }],
 ] as const;
 
-/** What a checkpoint says of its run (an older one, without `train_options`, too). */
-export function settingsFromMetadata(
-  metadata: Record<string, string>,
-  optimizer: Adam | undefined,
-): Partial<RunSettings> {
-  if (metadata.train_options) return JSON.parse(metadata.train_options);
-  const out: Partial<RunSettings> = {};
-  if (metadata.preset) out.preset = metadata.preset as PresetName;
-  if (metadata.data_sha256) out.data_sha256 = metadata.data_sha256;
-  if (metadata.seed) out.seed = Number(metadata.seed);
-  if (metadata.casual) out.casual = Number(metadata.casual);
-  if (metadata.textbook) out.textbook = metadata.textbook === "true";
-  if (metadata.textbook_copies) out.textbook_copies = Number(metadata.textbook_copies);
-  if (metadata.split) {
-    const s = JSON.parse(metadata.split);
-    out.dev = s.dev;
-    out.test = s.test;
-  }
-  if (optimizer) {
-    const o = optimizer.options;
-    Object.assign(out, { schedule: o.schedule, lr: o.lr, warmup: o.warmup, clip: o.clipNorm });
-  }
-  return out;
-}
-
-/** The flags of a run as given (undefined: not given). */
-export interface RunFlags {
-  preset?: PresetName;
-  tokenizer?: "bpe" | "word";
-  vocabSize?: number;
-  minCount?: number;
-  casual?: number;
-  verbatim?: number;
-  textbook?: boolean;
-  textbookCopies?: number;
-  dev?: number;
-  test?: number;
-  seed?: number;
-  batchTokens?: number;
-  smoothing?: number;
-  schedule?: "noam" | "constant";
-  lr?: number;
-  warmup?: number;
-  clip?: number;
+/** The flags of a run as given, by the setting they set (undefined: not given). */
+export type RunFlags = Partial<Omit<RunSettings, "shape" | "data_sha256">> & {
   /** Shape flags (`--d-model` …). */
   shape: Partial<TransformerConfig>;
   /** Whether `--data` was given. */
   hasData: boolean;
   /** Whether the model comes from a checkpoint (`--resume`, `--init`): its shape is fixed. */
   fromCheckpoint: boolean;
+};
+
+/**
+ * What a checkpoint says of the run to continue: its record, and for a checkpoint older
+ * than the record, the optimizer's own settings.
+ */
+export function settingsFromCheckpoint(
+  metadata: Record<string, string>,
+  optimizer: Adam | undefined,
+): Partial<RunSettings> {
+  const out = recordedRun(metadata);
+  if (!metadata[RUN_RECORD_KEY] && optimizer) {
+    const o = optimizer.options;
+    Object.assign(out, { schedule: o.schedule, lr: o.lr, warmup: o.warmup, clip: o.clipNorm });
+  }
+  return out;
+}
+
+/**
+ * The flags a resumed run contradicts, as `--flag value (the checkpoint has other)`: a
+ * resumed run is the same run, so only the length and the outputs may change.
+ */
+export function resumeConflicts(
+  flags: RunFlags,
+  recorded: Partial<RunSettings>,
+  config: TransformerConfig,
+): string[] {
+  const out: string[] = [];
+  for (const [flag, key] of Object.entries(SETTING_FLAGS)) {
+    const value = flags[key as keyof RunFlags];
+    const was = recorded[key];
+    if (value !== undefined && was !== undefined && value !== was) {
+      out.push(`--${flag} ${value} (the checkpoint has ${was})`);
+    }
+  }
+  for (const [flag, key] of SHAPE_FLAGS) {
+    const value = flags.shape[key];
+    if (value !== undefined && value !== config[key]) {
+      out.push(`--${flag} ${value} (the checkpoint has ${config[key]})`);
+    }
+  }
+  return out;
+}
+
+/** The settings a fine-tuning run keeps from the checkpoint it starts from. */
+export const INIT_FIXES = ["preset", "tokenizer", "vocab-size", "min-count", "dev", "test", "seed"];
+
+/**
+ * What a fine-tuning run takes from its checkpoint: the preset, the tokenizer and the
+ * held-out split (so the held-out sentences stay held out), and the data's checksum.
+ */
+export function settingsForInit(
+  metadata: Record<string, string>,
+  tokenizer: "bpe" | "word",
+  vocabSize: number,
+): Partial<RunSettings> {
+  const r = recordedRun(metadata);
+  return {
+    preset: r.preset ?? "small",
+    tokenizer,
+    vocab_size: vocabSize,
+    dev: r.dev ?? 0,
+    test: r.test ?? 0,
+    seed: r.seed ?? 0,
+    ...(r.data_sha256 ? { data_sha256: r.data_sha256 } : {}),
+  };
 }
 
 /**
  * The run's settings from what the checkpoint recorded, the flags and the defaults, in that
- * order; and whether it trains the textbook toy (preset statquest, no data). A pure
- * function: tested directly.
+ * order; and whether it trains the textbook toy (preset statquest, no data). Refuses a
+ * shape the config does not accept. A pure function: tested directly.
  */
 export function resolveRun(
   flags: RunFlags,
@@ -138,16 +142,16 @@ export function resolveRun(
     preset,
     data_sha256: recorded.data_sha256 ?? "",
     tokenizer: setting("tokenizer", flags.tokenizer, toy ? "word" : "bpe"),
-    vocab_size: setting("vocab_size", flags.vocabSize, 8000),
-    min_count: setting("min_count", flags.minCount, 2),
+    vocab_size: setting("vocab_size", flags.vocab_size, 8000),
+    min_count: setting("min_count", flags.min_count, 2),
     casual: setting("casual", flags.casual, 0),
     verbatim: setting("verbatim", flags.verbatim, 0),
     textbook: setting("textbook", flags.textbook, false),
-    textbook_copies: setting("textbook_copies", flags.textbookCopies, 1),
+    textbook_copies: setting("textbook_copies", flags.textbook_copies, 1),
     dev: setting("dev", flags.dev, toy ? 0 : 0.02),
     test: setting("test", flags.test, toy ? 0 : 0.02),
     seed: setting("seed", flags.seed, 0),
-    batch_tokens: setting("batch_tokens", flags.batchTokens, 2000),
+    batch_tokens: setting("batch_tokens", flags.batch_tokens, 2000),
     smoothing: setting("smoothing", flags.smoothing, toy ? 0 : 0.1),
     schedule: setting("schedule", flags.schedule, toy ? "constant" : "noam"),
     lr: setting("lr", flags.lr, toy ? 0.1 : 1),
@@ -155,5 +159,17 @@ export function resolveRun(
     clip: setting("clip", flags.clip, 0),
     shape: flags.fromCheckpoint ? {} : flags.shape,
   };
+  if (!flags.fromCheckpoint && !toy) {
+    // The shape flags make a model the config accepts (heads dividing d_model, ...).
+    try {
+      configFromPreset(
+        run.preset,
+        { srcVocab: run.vocab_size, tgtVocab: run.vocab_size },
+        run.shape,
+      );
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
   return { run, toy };
 }

@@ -40,21 +40,15 @@ async function missingPermission(url: URL): Promise<string | undefined> {
 }
 
 /**
- * Loads the shipped English→Spanish model by fetching `default_weights.wasm` (streaming
- * compilation): from `url`, or from beside the package or the bundle it is in.
- *
- * @example
- * ```ts ignore
- * import { loadDefaultModel } from "@vamos/transformer";
- * const model = await loadDefaultModel(); // in a browser page
- * console.log(model.translate("I am hungry.")); // "Tengo hambre."
- * ```
+ * The shipped model's checkpoint bytes, fetched (streaming compilation) from `url`, or
+ * from beside the package or the bundle it is in. Both entry points load through it
+ * where they fetch.
  */
-export async function loadDefaultModel(opts: DefaultModelOptions = {}): Promise<Transformer> {
-  const urls = opts.url !== undefined
+export async function fetchDefaultModelBytes(url?: string | URL): Promise<Uint8Array> {
+  const urls = url !== undefined
     ? [
       new URL(
-        String(opts.url),
+        String(url),
         (globalThis as { location?: Location }).location?.href ?? import.meta.url,
       ),
     ]
@@ -68,17 +62,33 @@ export async function loadDefaultModel(opts: DefaultModelOptions = {}): Promise<
           'import { loadDefaultModel } from "@vamos/transformer/default-model" needs none',
       );
     }
-    let bytes: Uint8Array;
     try {
-      bytes = await fetchCheckpointBytes(url);
+      return await fetchCheckpointBytes(url);
     } catch (e) {
       tried.push((e as Error).message);
-      continue;
     }
-    return await loadModel(bytes, opts);
   }
   throw new VamosError(
     `The shipped model's weights were not found (${tried.join("; ")}); ` +
       "serve models/default_weights.wasm and pass its address as { url }",
   );
+}
+
+/**
+ * Loads the shipped English→Spanish model. This is the package's one `loadDefaultModel`:
+ * imported from `@vamos/transformer` it fetches the weights (`default_weights.wasm`,
+ * streaming compilation) from `url` or from beside the package or bundle, so that
+ * importing the package does not pull 4 MB into a bundle; imported from
+ * `@vamos/transformer/default-model`, Deno reads the same weights as an embedded wasm
+ * module instead, with no permission flag.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadDefaultModel } from "@vamos/transformer";
+ * const model = await loadDefaultModel(); // in a browser page
+ * console.log(model.translate("I am hungry.")); // "Tengo hambre."
+ * ```
+ */
+export async function loadDefaultModel(opts: DefaultModelOptions = {}): Promise<Transformer> {
+  return await loadModel(await fetchDefaultModelBytes(opts.url), opts);
 }

@@ -1,0 +1,158 @@
+/**
+ * train.ts's loop around `trainAsync`: the progress line, validation loss and dev BLEU
+ * every so many steps, periodic checkpoints and snapshots, the weights to average, and
+ * Ctrl-C, which ends the run with a checkpoint instead of losing it.
+ * @module
+ */
+import { WeightAverage } from "../checkpoint/average.ts";
+import type { Transformer } from "../model/model.ts";
+import { groupBySource } from "../train/data.ts";
+import { corpusBleu } from "../train/metrics.ts";
+import type { Adam } from "../train/optimizer.ts";
+import type { Example } from "../train/batches.ts";
+import {
+  evaluateLoss,
+  type SentencePair,
+  trainAsync,
+  TrainingDivergedError,
+} from "../train/train.ts";
+import { Progress } from "./progress.ts";
+import type { CheckpointWriter } from "./train_outputs.ts";
+
+/** How the loop runs: its length, its evaluations, saves and averaging. */
+export interface LoopOptions {
+  epochs: number;
+  maxSteps?: number;
+  batchTokens: number;
+  smoothing: number;
+  seed: number;
+  /** Evaluate every N steps (and at the last). */
+  evalEvery: number;
+  /** Save a checkpoint when this many milliseconds have passed since the last. */
+  saveMs: number;
+  /** Take a --keep snapshot every N steps (else at each save). */
+  keepEvery?: number;
+  /** Average the weights after the steps that are multiples of `averageEvery` among the last `average`·`averageEvery`. */
+  average?: number;
+  averageEvery: number;
+}
+
+/** How the loop ended. */
+export interface LoopResult {
+  /** Ctrl-C ended it early. */
+  interrupted: boolean;
+  /** The loss became non-finite (reported): nothing after the last good checkpoint was written. */
+  diverged: boolean;
+  /** The weights to average (empty without --average). */
+  averaged: WeightAverage;
+}
+
+/** Dev BLEU of the model on up to `n` source sentences (all references counted). */
+export function devBleu(model: Transformer, dev: SentencePair[], n: number): number {
+  const groups = groupBySource(dev).slice(0, n);
+  const ok = groups.filter((g) => {
+    try {
+      model.encodeSource(g.source);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  const hyps: string[] = [];
+  for (let i = 0; i < ok.length; i += 64) {
+    const batch = ok.slice(i, i + 64);
+    hyps.push(...model.translate(batch.map((g) => g.source)));
+  }
+  return corpusBleu(hyps, ok.map((g) => g.references)).score;
+}
+
+/** Trains `model` on `examples`, reporting, evaluating and saving as it goes. */
+export async function trainWithCheckpoints(
+  model: Transformer,
+  adam: Adam,
+  examples: Example[],
+  held: { dev: SentencePair[]; devExamples: Example[] },
+  writer: CheckpointWriter,
+  o: LoopOptions,
+): Promise<LoopResult> {
+  const progress = new Progress();
+  const print = (line: string) => progress.print(line, true);
+  const averaged = new WeightAverage();
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+  };
+  try {
+    Deno.addSignalListener("SIGINT", onSigint);
+  } catch {
+    // no signals here (Windows without a console): Ctrl-C then just ends the process
+  }
+  let lossSum = 0, lossCount = 0;
+  let lastSave = performance.now();
+  try {
+    await trainAsync(model, examples, {
+      optimizer: adam,
+      epochs: o.epochs,
+      maxSteps: o.maxSteps,
+      batchTokens: o.batchTokens,
+      smoothing: o.smoothing,
+      seed: o.seed,
+      onStep: (s) => {
+        const last = s.step === s.totalSteps;
+        // The sum (f64, oldest first, as average.ts adds) of the weights after the chosen
+        // steps: the same steps --keep-every snapshots.
+        if (
+          o.average && s.step % o.averageEvery === 0 &&
+          s.step > s.totalSteps - o.average * o.averageEvery
+        ) averaged.add(model.core.params.values.view(), s.step);
+        lossSum += s.loss;
+        lossCount++;
+        progress.step(s);
+        if (held.devExamples.length && (s.step % o.evalEvery === 0 || last)) {
+          const val = evaluateLoss(model, held.devExamples, o.smoothing || 0.1);
+          const bleu = devBleu(model, held.dev, 300);
+          writer.curve.push({ step: s.step, train: lossSum / lossCount, validation: val });
+          lossSum = 0;
+          lossCount = 0;
+          print(`step ${s.step}: validation loss ${val.toFixed(3)}, dev BLEU ${bleu.toFixed(1)}`);
+        }
+        // A save that fails is reported and tried again later: training goes on.
+        if (o.keepEvery && s.step % o.keepEvery === 0 && !last) {
+          try {
+            writer.keepSnapshot();
+          } catch (e) {
+            print(`train: ${(e as Error).message}; training goes on.`);
+          }
+        }
+        if (performance.now() - lastSave > o.saveMs && !last) {
+          try {
+            writer.savePeriodic(!o.keepEvery);
+          } catch (e) {
+            print(`train: ${(e as Error).message}; training goes on, the next save tries again.`);
+          }
+          lastSave = performance.now();
+        }
+        return !interrupted;
+      },
+    });
+  } catch (e) {
+    if (!(e instanceof TrainingDivergedError)) throw e;
+    progress.endLine();
+    const last = writer.lastSaved;
+    console.error(
+      `train: ${e.message} ` +
+        (last
+          ? `The last good checkpoint is ${last.path} (step ${last.step}); nothing newer was written.`
+          : "No checkpoint was written."),
+    );
+    return { interrupted, diverged: true, averaged };
+  } finally {
+    progress.endLine();
+    try {
+      Deno.removeSignalListener("SIGINT", onSigint);
+    } catch {
+      // never added
+    }
+  }
+  return { interrupted, diverged: false, averaged };
+}

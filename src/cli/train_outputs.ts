@@ -1,0 +1,205 @@
+/**
+ * Where a training run writes, and how: the output paths (checked before any work), the
+ * periodic checkpoints, the `--keep` snapshots, the loss curve and the final save, which
+ * lands somewhere even when the path has gone bad during training. No lost work.
+ * @module
+ */
+import type { WeightAverage } from "../checkpoint/average.ts";
+import { saveModel } from "../checkpoint/checkpoint.ts";
+import { RUN_RECORD_KEY, type RunSettings } from "../checkpoint/run_record.ts";
+import type { Transformer } from "../model/model.ts";
+import { type CurvePoint, lossCurveSvg } from "../train/loss_curve.ts";
+import type { Adam } from "../train/optimizer.ts";
+import {
+  checkOutputPath,
+  removeStaleTemporaries,
+  writeAtomic,
+  writeOrRescue,
+} from "./output_files.ts";
+import type { TrainFlags } from "./train_flags.ts";
+
+/** The files of a run: the checkpoint, and for a shipping run the full one beside it. */
+export interface OutputPaths {
+  out: string;
+  /** `<out>.full.safetensors`: the last weights with Adam's moments (shipping runs). */
+  full: string;
+  /** Whether the final `out` leaves the optimizer out (`--ship`, `--f16`, `--average`). */
+  ship: boolean;
+}
+
+/**
+ * The run's output paths, checked (an existing file is only replaced with --force, or when
+ * it is the run resumed); temporaries a killed run left are removed.
+ */
+export function outputPaths(flags: TrainFlags, preset: string): OutputPaths {
+  const ship = flags.ship || flags.f16 || flags.average !== undefined;
+  // Resuming a shipping run from its X.full.safetensors writes X.safetensors beside it
+  // again (and the full checkpoint back to X.full.safetensors).
+  const resumed = ship
+    ? flags.resume?.replace(/\.full\.safetensors$/, ".safetensors")
+    : flags.resume;
+  const out = flags.out ?? resumed ?? `${preset}.safetensors`;
+  const full = out.replace(/(\.safetensors)?$/, ".full.safetensors");
+  const replacing = (path: string) =>
+    flags.force || [flags.resume, resumed].some((r) => r !== undefined && sameFile(path, r));
+  checkOutputPath(out, {
+    flag: "--out",
+    replace: replacing(out),
+    hint: `pass --force to replace it, --resume ${
+      ship ? full : out
+    } to continue it, or another --out`,
+  });
+  if (ship) {
+    checkOutputPath(full, {
+      flag: "--out",
+      replace: replacing(full),
+      hint: "pass --force to replace it, or another --out",
+    });
+  }
+  for (const stale of removeStaleTemporaries([out, full, `${out}.loss.svg`])) {
+    console.error(`Removed ${stale}, left by a run that was killed while writing.`);
+  }
+  return { out, full, ship };
+}
+
+/** What a run's checkpoint metadata records: the run once, and where it started. */
+export function runMetadata(run: RunSettings, initFrom?: string): Record<string, string> {
+  return {
+    [RUN_RECORD_KEY]: JSON.stringify(run),
+    ...(initFrom ? { init_from: initFrom } : {}),
+  };
+}
+
+/** Writes a run's checkpoints; the metadata gains the steps and the seconds trained. */
+export class CheckpointWriter {
+  /** The newest checkpoint written by this run (or the one it resumed from). */
+  lastSaved?: { path: string; step: number };
+  /** The loss curve, written beside the checkpoint. */
+  readonly curve: CurvePoint[] = [];
+  readonly #snapshots: string[] = [];
+  readonly #t0 = performance.now();
+
+  constructor(
+    readonly paths: OutputPaths,
+    readonly model: Transformer,
+    readonly adam: Adam,
+    readonly metadata: Record<string, string>,
+    readonly opts: {
+      keep?: number;
+      average?: number;
+      f16: boolean;
+      trainedSeconds: number;
+      title: string;
+    },
+  ) {}
+
+  /** Seconds since this writer was made. */
+  get seconds(): number {
+    return (performance.now() - this.#t0) / 1000;
+  }
+
+  /**
+   * The checkpoint's bytes now. A final shipping checkpoint leaves the optimizer state
+   * out; the full checkpoint (32-bit weights and Adam's moments) goes beside it.
+   */
+  bytes(final: boolean): { main: Uint8Array; full?: Uint8Array } {
+    const { model, adam, metadata } = this;
+    metadata.training_seconds = String(Math.round(this.opts.trainedSeconds + this.seconds));
+    metadata.steps = String(adam.step);
+    const shipping = final && this.paths.ship;
+    return {
+      main: saveModel(model, {
+        optimizer: shipping ? undefined : adam,
+        metadata,
+        dtype: shipping && this.opts.f16 ? "F16" : "F32",
+      }),
+      full: shipping ? saveModel(model, { optimizer: this.adam, metadata }) : undefined,
+    };
+  }
+
+  /** With --keep N: the weights as <out>.step<STEP>.safetensors, the newest N kept. */
+  keepSnapshot(): void {
+    const keep = this.opts.keep;
+    if (!keep) return;
+    const path = `${
+      this.paths.out.replace(/\.safetensors$/, "")
+    }.step${this.adam.step}.safetensors`;
+    writeAtomic(path, saveModel(this.model, { metadata: this.metadata }));
+    if (this.#snapshots.at(-1) !== path) this.#snapshots.push(path);
+    while (this.#snapshots.length > keep) {
+      try {
+        Deno.removeSync(this.#snapshots.shift()!);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  /** The loss curve as an SVG beside the checkpoint. */
+  writeCurve(): void {
+    if (this.curve.length) {
+      writeAtomic(`${this.paths.out}.loss.svg`, lossCurveSvg(this.curve, this.opts.title));
+    }
+  }
+
+  /** A save during training (with a snapshot unless they are taken by step); throws. */
+  savePeriodic(snapshot: boolean): void {
+    writeAtomic(this.paths.out, this.bytes(false).main);
+    this.lastSaved = { path: this.paths.out, step: this.adam.step };
+    if (snapshot) this.keepSnapshot();
+    this.writeCurve();
+  }
+
+  /**
+   * The final save: the last weights (and their snapshot), or with `averaged` their mean,
+   * the full checkpoint keeping the last weights to resume from. A path gone bad gets the
+   * bytes written elsewhere; the problems returned say where they went.
+   */
+  saveFinal(
+    averaged: WeightAverage | undefined,
+    devScore: () => number | undefined,
+  ): { bytes: { main: Uint8Array; full?: Uint8Array }; problems: string[] } {
+    const problems: string[] = [];
+    let bytes = this.bytes(true);
+    try {
+      this.keepSnapshot(); // the last weights, before any averaging
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+    if (averaged?.count) {
+      this.model.core.params.values.set(averaged.mean());
+      Object.assign(this.metadata, averaged.metadata()); // as average.ts writes it
+      bytes = { main: this.bytes(true).main, full: bytes.full };
+      const asked = this.opts.average ?? averaged.count;
+      const note = averaged.count < asked
+        ? ` (${averaged.count} of the ${asked} asked for: the run was resumed inside the window)`
+        : "";
+      const score = devScore();
+      const bleu = score === undefined ? "" : `; dev BLEU ${score.toFixed(1)}`;
+      console.error(`Averaged the weights of steps ${averaged.steps.join(", ")}${note}${bleu}.`);
+    }
+    const saved = writeOrRescue(this.paths.out, bytes.main);
+    if (saved.problem) problems.push(`${saved.problem}; saved to ${saved.path} instead`);
+    if (bytes.full) {
+      const savedFull = writeOrRescue(this.paths.full, bytes.full);
+      if (savedFull.problem) {
+        problems.push(`${savedFull.problem}; saved to ${savedFull.path} instead`);
+      }
+    }
+    try {
+      this.writeCurve();
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+    return { bytes, problems };
+  }
+}
+
+// True when two paths name the same existing file.
+function sameFile(a: string, b: string): boolean {
+  try {
+    return Deno.realPathSync(a) === Deno.realPathSync(b);
+  } catch {
+    return false;
+  }
+}

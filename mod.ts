@@ -53,7 +53,17 @@ export {
   Transformer,
 } from "./src/model/model.ts";
 export { createStatquestModel, statquestModel } from "./models/statquest.ts";
-export { explain } from "./src/model/explain.ts";
+export {
+  type AttentionRow,
+  explain,
+  type ExplainIdea,
+  type ExplainStep,
+  type Explanation,
+  formatExplanation,
+  type LabelledVector,
+  type OutputWord,
+  type QueryKeyValue,
+} from "./src/model/explain.ts";
 export { type BatchOptions, type TextResult } from "./src/model/batch_translate.ts";
 export { splitSentences } from "./src/text/sentences.ts";
 export type { MaskedText } from "./src/text/verbatim.ts";

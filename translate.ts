@@ -19,7 +19,7 @@ import {
   UsageError,
 } from "./src/cli/run.ts";
 import { openModelForCli } from "./src/cli/models.ts";
-import { explain } from "./src/model/explain.ts";
+import { explain, formatExplanation } from "./src/model/explain.ts";
 import { type Line, LineWriter, stdinWindows } from "./src/cli/lines.ts";
 import { MAX_BEAM } from "./src/model/beam.ts";
 import { VamosError } from "./src/errors.ts";
@@ -93,7 +93,7 @@ async function main(args: string[]): Promise<number> {
       const sentences = positionals.length ? positionals : await readAllLines();
       sentences.forEach((s, i) => {
         if (i) console.log();
-        console.log(explain(model, s));
+        console.log(formatExplanation(explain(model, s)));
       });
       return 0;
     }

@@ -72,9 +72,13 @@ export class Page {
     return this.console.filter((e) => e.type === "error" || e.type === "exception");
   }
 
-  /** A PNG screenshot of the page. */
-  async screenshot(): Promise<Uint8Array> {
-    const r = await this.browser.send("Page.captureScreenshot", { format: "png" }, this.sessionId);
+  /** A PNG screenshot of the page (the whole page with `full`, not only the viewport). */
+  async screenshot(full = false): Promise<Uint8Array> {
+    const r = await this.browser.send(
+      "Page.captureScreenshot",
+      { format: "png", captureBeyondViewport: full },
+      this.sessionId,
+    );
     const bin = atob(r.data as string);
     return Uint8Array.from(bin, (c) => c.charCodeAt(0));
   }
@@ -189,8 +193,8 @@ export class Browser {
     });
   }
 
-  /** Opens `url` in a new tab and waits for it to load. */
-  async open(url: string): Promise<Page> {
+  /** Opens `url` in a new tab (of `viewport` CSS pixels) and waits for it to load. */
+  async open(url: string, viewport?: { width: number; height: number }): Promise<Page> {
     const { targetId } = await this.send("Target.createTarget", { url: "about:blank" });
     const { sessionId } = await this.send("Target.attachToTarget", { targetId, flatten: true });
     const page = new Page(this, sessionId as string);
@@ -198,6 +202,13 @@ export class Browser {
     await this.send("Runtime.enable", {}, page.sessionId);
     await this.send("Log.enable", {}, page.sessionId);
     await this.send("Page.enable", {}, page.sessionId);
+    if (viewport) {
+      await this.send("Emulation.setDeviceMetricsOverride", {
+        ...viewport,
+        deviceScaleFactor: 1,
+        mobile: viewport.width < 600,
+      }, page.sessionId);
+    }
     await this.send("Page.navigate", { url }, page.sessionId);
     await page.waitFor(`document.readyState === "complete" && location.href !== "about:blank"`);
     return page;

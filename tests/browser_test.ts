@@ -5,7 +5,7 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { Browser, chromiumPath, type Page } from "./_browser.ts";
 import { servePlayground } from "../web/serve.ts";
-import { explain } from "../src/model/explain.ts";
+import { explain, percentages } from "../src/model/explain.ts";
 import { statquestModel } from "../models/statquest.ts";
 
 const hasChromium = chromiumPath() !== undefined;
@@ -26,6 +26,132 @@ const EXPECTED = [
   "Vamos.",
   "Tom está orgulloso de su hijo.",
 ];
+
+// In the page: pairs of text boxes of one chart that intersect (labels drawn over labels),
+// for every chart shown.
+const OVERLAPS = `(() => {
+  const found = [];
+  for (const chart of document.querySelectorAll("svg")) {
+    if (!chart.getClientRects().length) continue;
+    const boxes = [...chart.querySelectorAll("text")].map((t) => [t.textContent, t.getBoundingClientRect()]);
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const [a, p] = boxes[i], [b, q] = boxes[j];
+        if (p.left + 0.5 < q.right && q.left + 0.5 < p.right && p.top + 0.5 < q.bottom && q.top + 0.5 < p.bottom) {
+          found.push(a + " / " + b);
+        }
+      }
+    }
+  }
+  return found;
+})()`;
+
+// In the page: whether it scrolls sideways.
+const SIDEWAYS = `document.documentElement.scrollWidth > document.documentElement.clientWidth`;
+
+interface ShownStep {
+  idea: string;
+  title: string;
+  caption: string;
+  pictures: number;
+  cells: string[][];
+  values: string[];
+  overlaps: string[];
+  sideways: boolean;
+}
+
+/** Every step of the walk-through shown in turn (by the slider), as the page draws it. */
+async function walkSteps(page: Page): Promise<ShownStep[]> {
+  return await page.evaluate<ShownStep[]>(`(() => {
+    document.querySelector('[data-tab="toy"]').click();
+    const n = playground.walk.explanation.steps.length;
+    const slider = document.getElementById("walk-slider");
+    const out = [];
+    for (let i = 0; i < n; i++) {
+      slider.value = String(i);
+      slider.dispatchEvent(new Event("input"));
+      const fig = document.getElementById("walk-figure");
+      out.push({
+        idea: fig.dataset.idea,
+        title: document.getElementById("walk-title").textContent,
+        caption: document.getElementById("walk-caption").textContent,
+        pictures: fig.querySelectorAll("svg, table").length,
+        cells: [...fig.querySelectorAll("table.heat tbody tr")].map((r) => [...r.querySelectorAll("td")].map((c) => c.textContent)),
+        values: [...fig.querySelectorAll("svg text.value")].map((t) => t.textContent),
+        overlaps: ${OVERLAPS},
+        sideways: ${SIDEWAYS},
+      });
+    }
+    return out;
+  })()`);
+}
+
+/**
+ * The walk-through: one picture per step in the video's order, drawn from explain()'s data;
+ * the softmax percentages shown are those of the model's own attention maps; no chart's
+ * labels overlap.
+ */
+async function checkWalkthrough(page: Page) {
+  const toy = statquestModel();
+  const e = explain(toy, "let's go");
+  const maps = toy.attention("let's go");
+  const shown = await walkSteps(page);
+  deepEqual(shown.map((s) => s.idea), e.steps.map((s) => s.idea));
+  deepEqual(shown.map((s) => s.caption), e.steps.map((s) => s.caption));
+  deepEqual(shown.slice(0, 6).map((s) => s.idea), [
+    "embedding",
+    "positions",
+    "embedding+positions",
+    "queries-keys-values",
+    "scores",
+    "softmax",
+  ]);
+  for (const s of shown) {
+    ok(s.pictures >= 1, `step "${s.title}" has no picture`);
+    deepEqual(s.overlaps, [], `labels overlap in "${s.title}"`);
+  }
+  ok(
+    shown.filter((s) => s.idea === "embedding" || s.idea === "positions").every((s) =>
+      s.pictures >= 2
+    ),
+  );
+  // Softmax percentages: the model's attention maps (one head), row by row.
+  const S = e.source.length, T = e.target.length;
+  const rows = (map: Float32Array, n: number, cols: number) =>
+    Array.from({ length: n }, (_, i) => percentages(map.subarray(i * cols, (i + 1) * cols)));
+  deepEqual(shown.find((s) => s.idea === "softmax")!.cells, rows(maps.encoderSelf[0], S, S));
+  const cross = rows(maps.decoderCross[0], T, S);
+  deepEqual(
+    shown.filter((s) => s.idea === "encoder-decoder-attention").map((s) => s.values),
+    cross,
+  );
+  const self = maps.decoderSelf[0];
+  deepEqual(
+    shown.filter((s) => s.idea === "masked-self-attention").map((s) => s.values),
+    Array.from({ length: T }, (_, t) => percentages(self.subarray(t * T, t * T + t + 1))),
+  );
+  // The last step ends the translation.
+  ok(shown.at(-1)!.title.includes("<EOS>"));
+  // The same view for the real model: every step drawn, summarised.
+  const big = await page.evaluate<{ steps: number; ideas: string[] }>(`(async () => {
+    await playground.ready;
+    const m = document.getElementById("walk-model");
+    m.value = "translator";
+    m.dispatchEvent(new Event("change"));
+    return { steps: playground.walk.explanation.steps.length, ideas: playground.walk.explanation.steps.map((s) => s.idea) };
+  })()`);
+  ok(big.steps > 20 && big.ideas.includes("encoder-decoder-attention"), JSON.stringify(big));
+  const bigShown = await walkSteps(page);
+  for (const s of bigShown) {
+    ok(s.pictures >= 1, `translator step "${s.title}" has no picture`);
+    deepEqual(s.overlaps, [], `labels overlap in the translator's "${s.title}"`);
+  }
+  await page.evaluate(`(() => {
+    const m = document.getElementById("walk-model");
+    m.value = "toy";
+    m.dispatchEvent(new Event("change"));
+  })()`);
+}
 
 async function checkPage(page: Page, isolated: boolean) {
   const r = await page.evaluate<
@@ -54,18 +180,7 @@ async function checkPage(page: Page, isolated: boolean) {
   );
   equal(many.length, 64);
   deepEqual(many.slice(0, 8), [...EXPECTED, ...EXPECTED]);
-  // The walk-through shows the same numbers as translate.ts --explain.
-  const steps = await page.evaluate<{ title: string; lines: string[] }[]>(`(() => {
-    document.getElementById("toy-all").click();
-    return playground.toySteps;
-  })()`);
-  // The page cuts the text into steps at its headings (trimmed); the numbers are the same.
-  const heading = (l: string) => /^(ENCODER|DECODER)/.test(l) || /^ {2}\S/.test(l);
-  const cli = explain(statquestModel(), "let's go").split("\n").filter((l) => l.trim() !== "")
-    .map((l, i) => (i >= 2 && heading(l) ? l.trim() : l));
-  deepEqual(steps.flatMap((s) => [s.title, ...s.lines]), cli, "walk-through vs --explain");
-  const shown = await page.evaluate<string>(`document.getElementById("toy-steps").textContent`);
-  ok(shown.includes("Similarity scores") && shown.includes("vamos"), "the steps are on the page");
+  await checkWalkthrough(page);
   // Train the toy live: a loss curve, then the translations.
   const trained = await page.evaluate<{ points: number[][]; translations: string[] }>(
     `(async () => {
@@ -133,6 +248,56 @@ async function checkPage(page: Page, isolated: boolean) {
   ok(link.href.startsWith("blob:"));
   deepEqual(page.errors, [], "console errors");
 }
+
+Deno.test({
+  name:
+    "browser: at a phone's width (390 px) no tab and no step of the walk-through scrolls sideways",
+  ignore: !hasChromium && !inCi,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const ac = new AbortController();
+    let base = "";
+    const server = await servePlayground({ port: 0, onListen: (u) => base = u }, ac.signal);
+    const browser = await Browser.launch();
+    try {
+      const page = await browser.open(base, { width: 390, height: 844 });
+      await page.evaluate(`playground.ready`);
+      equal(await page.evaluate<number>(`innerWidth`), 390);
+      for (const tab of ["translate", "toy", "train-toy", "train-data"]) {
+        const r = await page.evaluate<{ sideways: boolean; overlaps: string[] }>(`(() => {
+          document.querySelector('[data-tab="${tab}"]').click();
+          return { sideways: ${SIDEWAYS}, overlaps: ${OVERLAPS} };
+        })()`);
+        deepEqual(r, { sideways: false, overlaps: [] }, tab);
+      }
+      for (const s of await walkSteps(page)) {
+        equal(s.sideways, false, `"${s.title}" scrolls sideways at 390 px`);
+        deepEqual(s.overlaps, [], `labels overlap in "${s.title}" at 390 px`);
+      }
+      // The loss chart of the toy trained live: axes with numbers, labels apart.
+      const chart = await page.evaluate<{ ticks: number; overlaps: string[]; sideways: boolean }>(
+        `(async () => {
+          document.querySelector('[data-tab="train-toy"]').click();
+          document.getElementById("train-toy-button").click();
+          while (!playground.trainedToy) await new Promise((r) => setTimeout(r, 50));
+          return {
+            ticks: document.querySelectorAll("#train-toy-curve svg text.tick").length,
+            overlaps: ${OVERLAPS},
+            sideways: ${SIDEWAYS},
+          };
+        })()`,
+      );
+      ok(chart.ticks >= 6, `${chart.ticks} tick labels on the loss chart`);
+      deepEqual([chart.overlaps, chart.sideways], [[], false]);
+      deepEqual(page.errors, [], "console errors");
+    } finally {
+      await browser.close();
+      ac.abort();
+      await server.finished;
+    }
+  },
+});
 
 Deno.test({
   name: "browser: the playground on an isolated and a plain page in headless Chromium",

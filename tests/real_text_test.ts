@@ -3,7 +3,7 @@
 // files that are not checkpoints, typos in flags; and --explain telling the truth about
 // the beam search answer it explains.
 import { equal, match, ok, throws } from "node:assert/strict";
-import { createModel, explain, statquestModel, VamosError } from "../mod.ts";
+import { createModel, explain, formatExplanation, statquestModel, VamosError } from "../mod.ts";
 import { loadDefaultModel } from "../models/default.ts";
 import { cleanText } from "../src/text/hygiene.ts";
 import { outputCap } from "../src/model/batch_translate.ts";
@@ -135,7 +135,7 @@ Deno.test("a file that is not safetensors is called that; a mistyped flag gets a
 Deno.test("--explain walks the decoding that produced its answer", async () => {
   const model = await loadDefaultModel({ threads: 1 });
   for (const text of ["Come on.", "Let's go.", "I am hungry."]) {
-    const account = explain(model, text);
+    const account = formatExplanation(explain(model, text));
     const header = /^Translating "[^"]*" → "([^"]*)"/.exec(account)![1];
     match(account, /beam search, 4 hypotheses/);
     // The tokens the steps choose, joined, are the answer in the header.

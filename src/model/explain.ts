@@ -1,16 +1,144 @@
 /**
- * `--explain`: the computation of one translation, told the way the textbook walks
- * through it, with this model's real numbers: embeddings, positions, queries, keys and
- * values, similarity scores, softmax percentages, residual sums, and for every decoded
- * word the decoder's steps and the probability of every output word. Large models are
- * summarized: a few dimensions, head-averaged attention, the top five words.
+ * The computation of one translation, told the way the textbook (and StatQuest's video)
+ * walks through it, with this model's real numbers: embeddings, positions, queries, keys
+ * and values, similarity scores, softmax percentages, residual sums, and for every decoded
+ * word the decoder's steps and the probability of every output word.
+ *
+ * `explain()` returns it as data, one step per idea with the tensors it comes from;
+ * `formatExplanation()` writes it as the text `translate.ts --explain` prints, and the
+ * playground draws the same steps as pictures. Large models are summarized in the text:
+ * a few dimensions, head-averaged attention, the top five words.
  * @module
  */
 import type { Transformer } from "./model.ts";
 
-interface Traced {
-  values: Float32Array;
-  cols: number;
+/** What a step of the walk-through shows: the video's ideas, in its order. */
+export type ExplainIdea =
+  | "embedding"
+  | "positions"
+  | "embedding+positions"
+  | "queries-keys-values"
+  | "scores"
+  | "softmax"
+  | "attention-values"
+  | "residual"
+  | "feed-forward"
+  | "encoder-output"
+  | "encoder-decoder-keys-values"
+  | "decoder-input"
+  | "masked-self-attention"
+  | "encoder-decoder-attention"
+  | "output";
+
+/** A labelled vector (all of its values; the text shows the first few). */
+export interface LabelledVector {
+  /** The token (or position) the values belong to. */
+  label: string;
+  /** Its values. */
+  values: number[];
+}
+
+/** A token's query, key and value. */
+export interface QueryKeyValue {
+  /** The token. */
+  label: string;
+  /** Its query (empty where the step has none). */
+  q: number[];
+  /** Its key (empty where the step has none). */
+  k: number[];
+  /** Its value (empty where the step has none). */
+  v: number[];
+}
+
+/** How one query attends: the similarity scores (one head) and the softmax weights. */
+export interface AttentionRow {
+  /** The tokens attended to (keys). */
+  keys: string[];
+  /** query · key (scaled when the model scales), one head; undefined with several heads. */
+  scores?: number[];
+  /** The softmax weights, averaged over heads; they sum to 1. */
+  weights: number[];
+  /** The weights as percentages adding up to exactly 100. */
+  percent: string[];
+}
+
+/** One output word's score after the fully connected layer, and its probability. */
+export interface OutputWord {
+  /** The output token. */
+  token: string;
+  /** Its score from the fully connected layer. */
+  logit: number;
+  /** Its softmax probability. */
+  probability: number;
+  /** The probability as a percentage (one decimal; all of them add up to 100). */
+  percent: string;
+}
+
+/** One step of the walk-through: one idea, its numbers and where they come from. */
+export interface ExplainStep {
+  /** The idea the step shows. */
+  idea: ExplainIdea;
+  /** The encoder's part of the computation, or the decoder's. */
+  part: "encoder" | "decoder";
+  /** A short title ("Word embedding", "Masked self-attention, step 2"). */
+  title: string;
+  /** One paragraph saying what the step does, in the video's words. */
+  caption: string;
+  /** The traced tensors (or parameters) the numbers come from. */
+  tensors: string[];
+  /** The layer (from 0) of the attention and feed-forward steps. */
+  layer?: number;
+  /** The decoding step (from 0) of the decoder's steps. */
+  decoderStep?: number;
+  /** Rows of values: embeddings, positions, sums, outputs. */
+  vectors?: LabelledVector[];
+  /** Queries, keys and values (of the words, or of the step's query). */
+  qkv?: QueryKeyValue[];
+  /** A matrix of rows × keys: similarity scores, or softmax weights and percentages. */
+  matrix?: { rows: string[]; cols: string[]; values: number[][]; percent?: string[][] };
+  /** The decoder step's attention: its query against the keys it may see. */
+  attention?: AttentionRow;
+  /** The residual sum after the step's attention (a decoder step). */
+  residual?: number[];
+  /** The output words: all of them, in vocabulary order, for a vocabulary of up to 8; else the five likeliest. */
+  words?: OutputWord[];
+  /** Whether `words` is the whole vocabulary. */
+  allWords?: boolean;
+  /** The token the translation has at this step, and the most likely one of the step alone. */
+  chosen?: { token: string; mostLikely: string };
+  /** Every token of both vocabularies with its embedding (small vocabularies only). */
+  vocabulary?: { token: string; lang: "source" | "target"; values: number[] }[];
+  /** The position encoding's wave lengths: dimension i is sin (even) or cos (odd) of pos/rate. */
+  rates?: number[];
+}
+
+/** How one translation is computed, step by step, with the model's own numbers. */
+export interface Explanation {
+  /** The text translated. */
+  text: string;
+  /** Its translation, as `translate` gives it. */
+  translation: string;
+  /** The beam width of the decoding that the steps follow. */
+  beam: number;
+  /** The source tokens (with `<EOS>`). */
+  source: string[];
+  /** The decoder's inputs: the start token, then the translation's tokens. */
+  target: string[];
+  /** The model's shape, as the steps need it. */
+  model: {
+    dModel: number;
+    heads: number;
+    encoderLayers: number;
+    decoderLayers: number;
+    dFF: number;
+    activation: string;
+    norm: string;
+    scaleAttention: boolean;
+    attentionOutProj: boolean;
+    embedScale: number;
+  };
+  /** The steps, in the order the video walks through them. */
+  steps: ExplainStep[];
 }
 
 const DIMS_SHOWN = 4;
@@ -50,67 +178,399 @@ function pad(s: string, n: number): string {
   return s.length >= n ? s : s + " ".repeat(n - s.length);
 }
 
-function row(t: Traced, r: number, c0 = 0, c1 = t.cols): Float32Array {
-  return t.values.subarray(r * t.cols + c0, r * t.cols + c1);
+interface Traced {
+  values: Float32Array;
+  cols: number;
 }
 
+const row = (t: Traced, r: number, c0 = 0, c1 = t.cols) =>
+  Array.from(t.values.subarray(r * t.cols + c0, r * t.cols + c1));
+
 /**
- * A person-readable account of how `model` translates `text`, step by step with the
- * model's own numbers (what `translate.ts --explain` prints).
+ * How `model` translates `text`, step by step with the model's own numbers: the data
+ * that `formatExplanation` writes as text (`translate.ts --explain`) and the playground
+ * draws. The steps follow the translation `model.translate(text)` gives.
  *
  * @example
  * ```ts
  * import { explain, statquestModel } from "@vamos/transformer";
- * import { match } from "node:assert/strict";
- * match(explain(statquestModel(), "let's go"), /→ "vamos"/);
+ * import { equal } from "node:assert/strict";
+ * const e = explain(statquestModel(), "let's go");
+ * equal(e.translation, "vamos");
+ * equal(e.steps[0].idea, "embedding");
+ * equal(e.steps.at(-1)!.chosen!.token, "<EOS>");
  * ```
  */
-export function explain(model: Transformer, text: string): string {
+export function explain(model: Transformer, text: string): Explanation {
   const c = model.config;
   const src = model.encodeSource(text);
   const out = model.translateIds([src])[0];
   const tgtIn = [model.startId, ...out];
-  const srcTok = model.srcVocab.decode(src);
-  const tgtTok = model.tgtVocab.decode(tgtIn);
+  const source = model.srcVocab.decode(src);
+  const target = model.tgtVocab.decode(tgtIn);
   const traced = new Map<string, Traced>();
   model.core.traceForward(src, tgtIn, (name, values, cols) => traced.set(name, { values, cols }));
   const get = (name: string) => traced.get(name)!;
   const small = c.dModel <= DIMS_SHOWN * 2 && c.heads === 1;
-  const width = Math.max(
-    8,
-    ...srcTok.map((t, i) => `${i} (${t})`.length + 2),
-    ...tgtTok.map((t) => t.length + 2),
-  );
-  const lines: string[] = [];
-  const say = (s = "") => lines.push(s);
   const d = c.dModel, dh = d / c.heads;
-  const table = (rows: string[], cols: string[], cell: (i: number, j: number) => string) => {
-    say(`      ${pad("", width)}${cols.map((x) => pad(x, width)).join("")}`);
-    rows.forEach((r, i) =>
-      say(`      ${pad(r, width)}${cols.map((_, j) => pad(cell(i, j), width)).join("")}`)
-    );
-  };
-  // Row i of an attention map (averaged over heads), as percentages of its first n keys.
-  const attentionRow = (probs: Traced, seqQ: number, seqK: number, i: number, n = seqK) => {
+  const post = c.norm === "post";
+  const after = (p: string) => `${p}.${post ? "normalized" : "residual"}`;
+  const steps: ExplainStep[] = [];
+  const vectors = (t: Traced, labels: string[]) =>
+    labels.map((label, i) => ({ label, values: row(t, i) }));
+  // Row i of an attention map (averaged over heads), over its first n keys.
+  const weights = (probs: Traced, seqQ: number, seqK: number, i: number, n = seqK) => {
     const w = new Float64Array(n);
     for (let h = 0; h < c.heads; h++) {
       for (let j = 0; j < n; j++) w[j] += probs.values[(h * seqQ + i) * seqK + j] / c.heads;
     }
-    return percentages(w);
+    return Array.from(w);
   };
-  const scores = (q: Traced, k: Traced, i: number, j: number) => {
+  const score = (q: Traced, k: Traced, i: number, j: number) => {
     let s = 0;
     for (let e = 0; e < dh; e++) s += q.values[i * q.cols + e] * k.values[j * k.cols + e];
     return c.scaleAttention ? s / Math.sqrt(dh) : s;
   };
+  const step = (s: Omit<ExplainStep, "part"> & { part?: ExplainStep["part"] }) =>
+    steps.push({ part: "encoder", ...s });
 
+  // The encoder: embedding, positions, then each layer's self-attention and feed-forward.
+  const table = model.core.params.get(model.core.srcTable).toArray();
+  const embedScale = c.scaleEmbedding ? Math.sqrt(d) : 1;
+  const embedding = (t: Float32Array, id: number) =>
+    Array.from(t.subarray(id * d, (id + 1) * d), (v) => v * embedScale);
+  const vocabulary = model.srcVocab.size <= 16 && model.tgtVocab.size <= 16
+    ? (() => {
+      const tgt = model.core.params.get(model.core.tgtTable).toArray();
+      return [
+        ...model.srcVocab.tokens.map((token, id) => ({
+          token,
+          lang: "source" as const,
+          values: embedding(table, id),
+        })),
+        ...model.tgtVocab.tokens.map((token, id) => ({
+          token,
+          lang: "target" as const,
+          values: embedding(tgt, id),
+        })),
+      ];
+    })()
+    : undefined;
+  step({
+    idea: "embedding",
+    title: "Word embedding",
+    caption: `Each input word becomes ${d} numbers: a row of the embedding table${
+      embedScale !== 1 ? ` (times √${d})` : ""
+    }, learned in training. Words used alike end up near each other.`,
+    tensors: [model.core.srcTable],
+    vectors: source.map((label, i) => ({ label, values: embedding(table, src[i]) })),
+    vocabulary,
+  });
+  const pe = model.core.pe.toArray();
+  step({
+    idea: "positions",
+    title: "Positional encoding",
+    caption: "Word order matters, so each position gets its own numbers: the values of sine " +
+      "and cosine waves (wider and wider ones in later dimensions) at that position.",
+    tensors: ["pe"],
+    vectors: source.map((t, i) => ({
+      label: `${i} (${t})`,
+      values: Array.from(pe.subarray(i * d, (i + 1) * d)),
+    })),
+    rates: Array.from({ length: d }, (_, i) => 10000 ** ((2 * Math.floor(i / 2)) / d)),
+  });
+  step({
+    idea: "embedding+positions",
+    title: "Embedding + positional encoding",
+    caption: "Adding the two gives each word numbers that say both what it is and where it is.",
+    tensors: ["encoder.input"],
+    vectors: vectors(get("encoder.input"), source),
+  });
+  for (let l = 0; l < c.encoderLayers; l++) {
+    const p = `encoder.layers.${l}`;
+    const q = get(`${p}.self_attn.q`), k = get(`${p}.self_attn.k`), v = get(`${p}.self_attn.v`);
+    const layer = c.encoderLayers > 1 ? ` (layer ${l + 1})` : "";
+    if (small || l === 0) {
+      step({
+        idea: "queries-keys-values",
+        title: `Queries, keys and values${layer}`,
+        caption: "Self-attention: each word's numbers times three sets of weights give a query " +
+          "(what it looks for), a key (what it offers) and a value (what it passes on).",
+        tensors: [`${p}.self_attn.q`, `${p}.self_attn.k`, `${p}.self_attn.v`],
+        layer: l,
+        qkv: source.map((label, i) => ({ label, q: row(q, i), k: row(k, i), v: row(v, i) })),
+      });
+    }
+    if (c.heads === 1) {
+      step({
+        idea: "scores",
+        title: `Similarity scores${layer}`,
+        caption: `Every query times every key (the dot product${
+          c.scaleAttention ? `, divided by √${dh}` : ""
+        }): a large score means the word on the row should pay attention to the word in the column.`,
+        tensors: [`${p}.self_attn.q`, `${p}.self_attn.k`],
+        layer: l,
+        matrix: {
+          rows: source,
+          cols: source,
+          values: source.map((_, i) => source.map((_, j) => score(q, k, i, j))),
+        },
+      });
+    }
+    const w = source.map((_, i) =>
+      weights(get(`${p}.self_attn.probs`), source.length, source.length, i)
+    );
+    step({
+      idea: "softmax",
+      title: `Softmax${layer}`,
+      caption: `The softmax turns each row of scores into percentages that add up to 100%: ` +
+        `how much each word attends to every word${
+          c.heads > 1 ? ` (the average over the ${c.heads} heads)` : ""
+        }.`,
+      tensors: [`${p}.self_attn.probs`],
+      layer: l,
+      matrix: { rows: source, cols: source, values: w, percent: w.map((r) => percentages(r)) },
+    });
+    step({
+      idea: "attention-values",
+      title: `Self-attention values${layer}`,
+      caption: `Each word's new numbers: every word's value scaled by its percentage, summed${
+        c.attentionOutProj ? ", then the output projection" : ""
+      }.`,
+      tensors: [`${p}.self_attn.out`],
+      layer: l,
+      vectors: vectors(get(`${p}.self_attn.out`), source),
+    });
+    step({
+      idea: "residual",
+      title: `Residual connection${layer}`,
+      caption: `The self-attention values plus the layer's input${
+        post ? ", then layer normalization" : ""
+      }: the word keeps what it was while adding what it learned from the others.`,
+      tensors: [post ? `${p}.norm1.normalized` : `${p}.norm1.residual`],
+      layer: l,
+      vectors: vectors(get(post ? `${p}.norm1.normalized` : `${p}.norm1.residual`), source),
+    });
+    if (c.dFF) {
+      step({
+        idea: "feed-forward",
+        title: `Feed-forward${layer}`,
+        caption: `A small network (${c.dFF} ${c.activation} units) applied to each word on its ` +
+          `own, plus the residual${post ? " and layer normalization" : ""}.`,
+        tensors: [after(`${p}.norm2`)],
+        layer: l,
+        vectors: vectors(get(after(`${p}.norm2`)), source),
+      });
+    }
+  }
+  step({
+    idea: "encoder-output",
+    title: "Encoder output",
+    caption: "What the encoder made of the sentence: the keys and values of the " +
+      "encoder-decoder attention come from it.",
+    tensors: ["memory"],
+    vectors: vectors(get("memory"), source),
+  });
+  for (let l = 0; l < c.decoderLayers; l++) {
+    if (!small && l > 0) break;
+    const p = `decoder.layers.${l}.multihead_attn`;
+    const k = get(`${p}.k`), v = get(`${p}.v`);
+    step({
+      idea: "encoder-decoder-keys-values",
+      title: "Encoder-decoder keys and values",
+      caption: "The encoder output times the key and value weights of the decoder's " +
+        "encoder-decoder attention: computed once, used at every decoding step.",
+      tensors: [`${p}.k`, `${p}.v`],
+      layer: l,
+      qkv: source.map((label, i) => ({ label, q: [], k: row(k, i), v: row(v, i) })),
+    });
+  }
+
+  // The decoder, one step per output token.
+  const logits = get("logits");
+  const decoderIn = get("decoder.input");
+  const V = c.tgtVocab;
+  for (let t = 0; t < tgtIn.length; t++) {
+    const part = "decoder" as const;
+    step({
+      idea: "decoder-input",
+      part,
+      title: `Decoder step ${t + 1}: "${target[t]}"`,
+      caption: t === 0
+        ? `The decoder starts from "${
+          target[0]
+        }": its embedding plus the positional encoding of position 0.`
+        : `The decoder's input is the word it just wrote, "${
+          target[t]
+        }", embedded, plus position ${t}.`,
+      tensors: ["decoder.input"],
+      decoderStep: t,
+      vectors: [{ label: target[t], values: row(decoderIn, t) }],
+    });
+    const seen = target.slice(0, t + 1);
+    for (let l = 0; l < c.decoderLayers; l++) {
+      const p = `decoder.layers.${l}`;
+      const q = get(`${p}.self_attn.q`), k = get(`${p}.self_attn.k`);
+      const selfW = weights(get(`${p}.self_attn.probs`), tgtIn.length, tgtIn.length, t, t + 1);
+      step({
+        idea: "masked-self-attention",
+        part,
+        title: `Masked self-attention, step ${t + 1}`,
+        caption: `"${target[t]}" attends to the words written so far (${
+          seen.map((s) => `"${s}"`).join(", ")
+        }); later ones are masked out. Then the residual${post ? " and the norm" : ""}.`,
+        tensors: [
+          `${p}.self_attn.q`,
+          `${p}.self_attn.k`,
+          `${p}.self_attn.probs`,
+          after(`${p}.norm1`),
+        ],
+        layer: l,
+        decoderStep: t,
+        qkv: small
+          ? [{ label: target[t], q: row(q, t), k: row(k, t), v: row(get(`${p}.self_attn.v`), t) }]
+          : undefined,
+        attention: {
+          keys: seen,
+          scores: c.heads === 1 ? seen.map((_, j) => score(q, k, t, j)) : undefined,
+          weights: selfW,
+          percent: percentages(selfW),
+        },
+        residual: row(get(after(`${p}.norm1`)), t),
+      });
+      const cq = get(`${p}.multihead_attn.q`), ck = get(`${p}.multihead_attn.k`);
+      const crossW = weights(get(`${p}.multihead_attn.probs`), tgtIn.length, source.length, t);
+      step({
+        idea: "encoder-decoder-attention",
+        part,
+        title: `Encoder-decoder attention, step ${t + 1}`,
+        caption: "The decoder's query against the encoder's keys: which input words matter " +
+          `for the next word. Their values, weighted so, are summed; then the residual${
+            post ? " and the norm" : ""
+          }.`,
+        tensors: [
+          `${p}.multihead_attn.q`,
+          `${p}.multihead_attn.k`,
+          `${p}.multihead_attn.probs`,
+          after(`${p}.norm2`),
+        ],
+        layer: l,
+        decoderStep: t,
+        qkv: small ? [{ label: target[t], q: row(cq, t), k: [], v: [] }] : undefined,
+        attention: {
+          keys: source,
+          scores: c.heads === 1 ? source.map((_, j) => score(cq, ck, t, j)) : undefined,
+          weights: crossW,
+          percent: percentages(crossW),
+        },
+        residual: row(get(after(`${p}.norm2`)), t),
+      });
+      if (c.dFF) {
+        step({
+          idea: "feed-forward",
+          part,
+          title: `Feed-forward, step ${t + 1}`,
+          caption: `The feed-forward network on this step's numbers, plus the residual${
+            post ? " and the norm" : ""
+          }.`,
+          tensors: [after(`${p}.norm3`)],
+          layer: l,
+          decoderStep: t,
+          residual: row(get(after(`${p}.norm3`)), t),
+        });
+      }
+    }
+    const lg = row(logits, t);
+    let m = -Infinity;
+    for (const x of lg) m = Math.max(m, x);
+    const e = lg.map((x) => Math.exp(x - m));
+    const sum = e.reduce((a, b) => a + b, 0);
+    const probs = e.map((x) => x / sum);
+    const order = probs.map((_, i) => i).sort((a, b) => probs[b] - probs[a]);
+    const shown = percentages(probs, 1);
+    const word = (w: number) => ({
+      token: model.tgtVocab.tokens[w],
+      logit: lg[w],
+      probability: probs[w],
+      percent: shown[w],
+    });
+    // The walk-through follows the translation: at each step, the token it has (beam
+    // search may keep another than the most likely one of this step alone).
+    const id = t < out.length ? out[t] : model.tgtVocab.eos;
+    const chosen = model.tgtVocab.tokens[id];
+    step({
+      idea: "output",
+      part,
+      title: `Output, step ${t + 1}: "${chosen}"`,
+      caption: `A fully connected layer gives one score per Spanish ${
+        V <= 8 ? "word" : "token"
+      }; the softmax turns the scores into probabilities. ${
+        chosen === "<EOS>" ? `"<EOS>" ends the translation.` : `Next word: "${chosen}".`
+      }`,
+      tensors: ["logits"],
+      decoderStep: t,
+      words: V <= 8 ? Array.from({ length: V }, (_, w) => word(w)) : order.slice(0, 5).map(word),
+      allWords: V <= 8,
+      chosen: { token: chosen, mostLikely: model.tgtVocab.tokens[order[0]] },
+    });
+  }
+  return {
+    text,
+    translation: model.codec.detokenize(model.tgtVocab.decode(out)),
+    beam: model.beam,
+    source,
+    target,
+    model: {
+      dModel: d,
+      heads: c.heads,
+      encoderLayers: c.encoderLayers,
+      decoderLayers: c.decoderLayers,
+      dFF: c.dFF,
+      activation: c.activation,
+      norm: c.norm,
+      scaleAttention: c.scaleAttention,
+      attentionOutProj: c.attentionOutProj,
+      embedScale,
+    },
+    steps,
+  };
+}
+
+/**
+ * The walk-through as text: what `translate.ts --explain` prints.
+ *
+ * @example
+ * ```ts
+ * import { explain, formatExplanation, statquestModel } from "@vamos/transformer";
+ * import { match } from "node:assert/strict";
+ * match(formatExplanation(explain(statquestModel(), "let's go")), /→ "vamos"/);
+ * ```
+ */
+export function formatExplanation(e: Explanation): string {
+  const c = e.model;
+  const width = Math.max(
+    8,
+    ...e.source.map((t, i) => `${i} (${t})`.length + 2),
+    ...e.target.map((t) => t.length + 2),
+  );
+  const lines: string[] = [];
+  const say = (s = "") => lines.push(s);
+  const rows = (vs: LabelledVector[]) =>
+    vs.forEach((r) => say(`      ${pad(r.label, width)}${vec(r.values)}`));
+  const table = (m: NonNullable<ExplainStep["matrix"]>, cell: (i: number, j: number) => string) => {
+    say(`      ${pad("", width)}${m.cols.map((x) => pad(x, width)).join("")}`);
+    m.rows.forEach((r, i) =>
+      say(`      ${pad(r, width)}${m.cols.map((_, j) => pad(cell(i, j), width)).join("")}`)
+    );
+  };
+  const norm = c.norm === "post";
   say(
-    `Translating "${text}" → "${model.codec.detokenize(model.tgtVocab.decode(out))}"${
-      model.beam > 1 ? ` (beam search, ${model.beam} hypotheses; the steps follow its answer)` : ""
+    `Translating "${e.text}" → "${e.translation}"${
+      e.beam > 1 ? ` (beam search, ${e.beam} hypotheses; the steps follow its answer)` : ""
     }`,
   );
   say(
-    `Model: d_model ${d}, ${c.heads} head${
+    `Model: d_model ${c.dModel}, ${c.heads} head${
       c.heads > 1 ? "s" : ""
     }, ${c.encoderLayers}+${c.decoderLayers} layers, ` +
       `${c.dFF ? `feed-forward ${c.dFF}` : "no feed-forward"}, norm ${c.norm}, ` +
@@ -118,205 +578,152 @@ export function explain(model: Transformer, text: string): string {
   );
   say();
   say("ENCODER");
-  const srcEmbed = model.core.params.get(model.core.srcTable).toArray();
-  const embedScale = c.scaleEmbedding ? Math.sqrt(d) : 1;
-  const pe = model.core.pe.toArray();
-  say(
-    `  1. Word embedding: each input word's ${d} values from the embedding table${
-      embedScale !== 1 ? ` (times √${d})` : ""
-    }`,
-  );
-  srcTok.forEach((t, i) =>
-    say(
-      `      ${pad(t, width)}${
-        vec(srcEmbed.subarray(src[i] * d, (src[i] + 1) * d).map((v) => v * embedScale))
-      }`,
-    )
-  );
-  say("  2. Positional encoding: sine and cosine waves of the word's position");
-  srcTok.forEach((t, i) =>
-    say(`      ${pad(`${i} (${t})`, width)}${vec(pe.subarray(i * d, (i + 1) * d))}`)
-  );
-  say("  3. Embedding + positional encoding");
-  const srcIn = get("encoder.input");
-  srcTok.forEach((t, i) => say(`      ${pad(t, width)}${vec(row(srcIn, i))}`));
-  for (let l = 0; l < c.encoderLayers; l++) {
-    const p = `encoder.layers.${l}`;
-    const q = get(`${p}.self_attn.q`), k = get(`${p}.self_attn.k`), v = get(`${p}.self_attn.v`);
-    say(`  Layer ${l + 1}: self-attention`);
-    if (small || l === 0) {
-      say(
-        "      Queries, keys and values (the encoded words times the query, key and value weights):",
-      );
-      srcTok.forEach((t, i) =>
-        say(`      ${pad(t, width)}Q ${vec(row(q, i))}  K ${vec(row(k, i))}  V ${vec(row(v, i))}`)
-      );
-    }
-    if (c.heads === 1) {
-      say(
-        `      Similarity scores, query · key${
-          c.scaleAttention ? ` / √${dh}` : ""
-        } (rows: queries, columns: keys):`,
-      );
-      table(srcTok, srcTok, (i, j) => fmt(scores(q, k, i, j)));
-    }
-    say(
-      `      Softmax: how much each word attends to every word${
-        c.heads > 1 ? " (average over heads)" : ""
-      }:`,
-    );
-    const rows = srcTok.map((_, i) =>
-      attentionRow(get(`${p}.self_attn.probs`), srcTok.length, srcTok.length, i)
-    );
-    table(srcTok, srcTok, (i, j) => rows[i][j]);
-    say(
-      `      Self-attention values: the values weighted by those percentages and summed${
-        c.attentionOutProj ? ", then the output projection" : ""
-      }:`,
-    );
-    const o = get(`${p}.self_attn.out`);
-    srcTok.forEach((t, i) => say(`      ${pad(t, width)}${vec(row(o, i))}`));
-    const r = get(`${p}.norm1.residual`);
-    say(
-      `      Residual connection: self-attention values + the layer's input${
-        c.norm === "post" ? ", then layer normalization" : ""
-      }:`,
-    );
-    const r1 = c.norm === "post" ? get(`${p}.norm1.normalized`) : r;
-    srcTok.forEach((t, i) => say(`      ${pad(t, width)}${vec(row(r1, i))}`));
-    if (c.dFF) {
-      const f = get(`${p}.norm2.${c.norm === "post" ? "normalized" : "residual"}`);
-      say(
-        `  Layer ${l + 1}: feed-forward (${c.dFF} ${c.activation} units) and residual${
-          c.norm === "post" ? " + norm" : ""
-        }:`,
-      );
-      srcTok.forEach((t, i) => say(`      ${pad(t, width)}${vec(row(f, i))}`));
-    }
-  }
-  const memory = get("memory");
-  say("  Encoder output (the keys and values of encoder-decoder attention come from it):");
-  srcTok.forEach((t, i) => say(`      ${pad(t, width)}${vec(row(memory, i))}`));
-  for (let l = 0; l < c.decoderLayers; l++) {
-    if (!small && l > 0) break;
-    const p = `decoder.layers.${l}.multihead_attn`;
-    say(
-      `  Decoder layer ${
-        l + 1
-      }, encoder-decoder keys and values: the encoder output times the key and value weights, computed once and used at every step:`,
-    );
-    const k = get(`${p}.k`), v = get(`${p}.v`);
-    srcTok.forEach((t, i) => say(`      ${pad(t, width)}K ${vec(row(k, i))}  V ${vec(row(v, i))}`));
-  }
-
-  const logits = get("logits");
-  const tgtIn0 = get("decoder.input");
-  const V = c.tgtVocab;
-  for (let step = 0; step < tgtIn.length; step++) {
-    say();
-    say(`DECODER, step ${step + 1}: input "${tgtTok[step]}" at position ${step}`);
-    say(`  Embedding + positional encoding: ${vec(row(tgtIn0, step))}`);
-    const seen = tgtTok.slice(0, step + 1);
-    for (let l = 0; l < c.decoderLayers; l++) {
-      const p = `decoder.layers.${l}`;
-      const q = get(`${p}.self_attn.q`), k = get(`${p}.self_attn.k`);
-      say(`  Layer ${l + 1}: masked self-attention (only "${seen.join('", "')}" can be seen)`);
-      if (small) {
+  let layerHeaded = -1;
+  const layerHeading = (l: number) => {
+    if (layerHeaded !== l) say(`  Layer ${l + 1}: self-attention`);
+    layerHeaded = l;
+  };
+  for (const s of e.steps) {
+    switch (s.idea) {
+      case "embedding":
         say(
-          `      Q ${vec(row(q, step))}  K ${vec(row(k, step))}  V ${
-            vec(row(get(`${p}.self_attn.v`), step))
+          `  1. Word embedding: each input word's ${c.dModel} values from the embedding table${
+            c.embedScale !== 1 ? ` (times √${c.dModel})` : ""
           }`,
         );
-      }
-      if (c.heads === 1) {
+        rows(s.vectors!);
+        break;
+      case "positions":
+        say("  2. Positional encoding: sine and cosine waves of the word's position");
+        rows(s.vectors!);
+        break;
+      case "embedding+positions":
+        say("  3. Embedding + positional encoding");
+        rows(s.vectors!);
+        break;
+      case "queries-keys-values":
+        layerHeading(s.layer!);
         say(
-          `      Similarity scores: ${
-            seen.map((t, j) => `${t} ${fmt(scores(q, k, step, j))}`).join(", ")
-          }`,
+          "      Queries, keys and values (the encoded words times the query, key and value weights):",
         );
-      }
-      const selfRow = attentionRow(
-        get(`${p}.self_attn.probs`),
-        tgtIn.length,
-        tgtIn.length,
-        step,
-        step + 1,
-      );
-      say(`      Softmax: ${seen.map((t, j) => `${t} ${selfRow[j]}`).join(", ")}`);
-      say(
-        `      Residual sum${c.norm === "post" ? " + norm" : ""}: ${
-          vec(row(get(`${p}.norm1.${c.norm === "post" ? "normalized" : "residual"}`), step))
-        }`,
-      );
-      const cq = get(`${p}.multihead_attn.q`), ck = get(`${p}.multihead_attn.k`);
-      say(
-        `  Layer ${
-          l + 1
-        }: encoder-decoder attention (query from the decoder, keys and values from the encoder output)`,
-      );
-      if (small) say(`      Q ${vec(row(cq, step))}`);
-      if (c.heads === 1) {
+        for (const r of s.qkv!) {
+          say(`      ${pad(r.label, width)}Q ${vec(r.q)}  K ${vec(r.k)}  V ${vec(r.v)}`);
+        }
+        break;
+      case "scores":
+        layerHeading(s.layer!);
         say(
-          `      Similarity scores: ${
-            srcTok.map((t, j) => `${t} ${fmt(scores(cq, ck, step, j))}`).join(", ")
-          }`,
+          `      Similarity scores, query · key${
+            c.scaleAttention ? ` / √${c.dModel / c.heads}` : ""
+          } (rows: queries, columns: keys):`,
         );
-      }
-      const crossRow = attentionRow(
-        get(`${p}.multihead_attn.probs`),
-        tgtIn.length,
-        srcTok.length,
-        step,
-      );
-      say(`      Softmax: ${srcTok.map((t, j) => `${t} ${crossRow[j]}`).join(", ")}`);
-      say(
-        `      Residual sum${c.norm === "post" ? " + norm" : ""}: ${
-          vec(row(get(`${p}.norm2.${c.norm === "post" ? "normalized" : "residual"}`), step))
-        }`,
-      );
-      if (c.dFF) {
+        table(s.matrix!, (i, j) => fmt(s.matrix!.values[i][j]));
+        break;
+      case "softmax":
+        layerHeading(s.layer!);
         say(
-          `  Layer ${l + 1}: feed-forward and residual: ${
-            vec(row(get(`${p}.norm3.${c.norm === "post" ? "normalized" : "residual"}`), step))
-          }`,
+          `      Softmax: how much each word attends to every word${
+            c.heads > 1 ? " (average over heads)" : ""
+          }:`,
         );
+        table(s.matrix!, (i, j) => s.matrix!.percent![i][j]);
+        break;
+      case "attention-values":
+        say(
+          `      Self-attention values: the values weighted by those percentages and summed${
+            c.attentionOutProj ? ", then the output projection" : ""
+          }:`,
+        );
+        rows(s.vectors!);
+        break;
+      case "residual":
+        say(
+          `      Residual connection: self-attention values + the layer's input${
+            norm ? ", then layer normalization" : ""
+          }:`,
+        );
+        rows(s.vectors!);
+        break;
+      case "feed-forward":
+        if (s.part === "encoder") {
+          say(
+            `  Layer ${s.layer! + 1}: feed-forward (${c.dFF} ${c.activation} units) and residual${
+              norm ? " + norm" : ""
+            }:`,
+          );
+          rows(s.vectors!);
+        } else say(`  Layer ${s.layer! + 1}: feed-forward and residual: ${vec(s.residual!)}`);
+        break;
+      case "encoder-output":
+        say("  Encoder output (the keys and values of encoder-decoder attention come from it):");
+        rows(s.vectors!);
+        break;
+      case "encoder-decoder-keys-values":
+        say(
+          `  Decoder layer ${
+            s.layer! + 1
+          }, encoder-decoder keys and values: the encoder output times the key and value weights, computed once and used at every step:`,
+        );
+        for (const r of s.qkv!) say(`      ${pad(r.label, width)}K ${vec(r.k)}  V ${vec(r.v)}`);
+        break;
+      case "decoder-input": {
+        const t = s.decoderStep!;
+        say();
+        say(`DECODER, step ${t + 1}: input "${e.target[t]}" at position ${t}`);
+        say(`  Embedding + positional encoding: ${vec(s.vectors![0].values)}`);
+        break;
+      }
+      case "masked-self-attention":
+      case "encoder-decoder-attention": {
+        const a = s.attention!;
+        const masked = s.idea === "masked-self-attention";
+        say(
+          masked
+            ? `  Layer ${s.layer! + 1}: masked self-attention (only "${
+              a.keys.join('", "')
+            }" can be seen)`
+            : `  Layer ${
+              s.layer! + 1
+            }: encoder-decoder attention (query from the decoder, keys and values from the encoder output)`,
+        );
+        if (s.qkv) {
+          const r = s.qkv[0];
+          say(masked ? `      Q ${vec(r.q)}  K ${vec(r.k)}  V ${vec(r.v)}` : `      Q ${vec(r.q)}`);
+        }
+        if (a.scores) {
+          say(
+            `      Similarity scores: ${
+              a.keys.map((t, j) => `${t} ${fmt(a.scores![j])}`).join(", ")
+            }`,
+          );
+        }
+        say(`      Softmax: ${a.keys.map((t, j) => `${t} ${a.percent[j]}`).join(", ")}`);
+        say(`      Residual sum${norm ? " + norm" : ""}: ${vec(s.residual!)}`);
+        break;
+      }
+      case "output": {
+        const words = s.words!;
+        if (s.allWords) {
+          say("  Fully connected layer: one output per Spanish word, then softmax:");
+          for (const w of words) {
+            say(`      ${pad(w.token, width)}${pad(fmt(w.logit), 10)}${w.percent}`);
+          }
+        } else {
+          say("  Fully connected layer and softmax, the five most likely next tokens:");
+          for (const w of words) say(`      ${pad(w.token, width)}${w.percent}`);
+        }
+        const { token, mostLikely } = s.chosen!;
+        const why = token === mostLikely
+          ? ""
+          : ` (beam search's choice: the most likely token of this step alone is "${mostLikely}", but the translation with "${token}" scores better as a whole)`;
+        say(
+          token === "<EOS>"
+            ? `  → "<EOS>": the translation is finished.${why}`
+            : `  → "${token}"${why}`,
+        );
+        break;
       }
     }
-    const lg = row(logits, step);
-    let m = -Infinity;
-    for (const x of lg) m = Math.max(m, x);
-    const e = Array.from(lg, (x) => Math.exp(x - m));
-    const sum = e.reduce((a, b) => a + b, 0);
-    const probs = e.map((x) => x / sum);
-    const order = probs.map((_, i) => i).sort((a, b) => probs[b] - probs[a]);
-    const shown = percentages(probs, 1);
-    if (V <= 8) {
-      say("  Fully connected layer: one output per Spanish word, then softmax:");
-      for (let w = 0; w < V; w++) {
-        say(
-          `      ${pad(model.tgtVocab.tokens[w], width)}${pad(fmt(lg[w]), 10)}${shown[w]}`,
-        );
-      }
-    } else {
-      say("  Fully connected layer and softmax, the five most likely next tokens:");
-      for (const w of order.slice(0, 5)) {
-        say(`      ${pad(model.tgtVocab.tokens[w], width)}${shown[w]}`);
-      }
-    }
-    // The walk-through follows the translation printed above: at each step, the token it
-    // has (beam search may keep another than the most likely one of this step alone).
-    const id = step < out.length ? out[step] : model.tgtVocab.eos;
-    const chosen = model.tgtVocab.tokens[id];
-    const why = id === order[0]
-      ? ""
-      : ` (beam search's choice: the most likely token of this step alone is "${
-        model.tgtVocab.tokens[order[0]]
-      }", but the translation with "${chosen}" scores better as a whole)`;
-    say(
-      chosen === "<EOS>"
-        ? `  → "<EOS>": the translation is finished.${why}`
-        : `  → "${chosen}"${why}`,
-    );
   }
   return lines.join("\n");
 }

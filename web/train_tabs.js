@@ -1,0 +1,110 @@
+// The two training tabs: the toy trained live on the main thread (a frame per epoch, so it
+// can be watched), and a small model trained on pasted pairs in a worker.
+import { lineChart } from "./charts.js";
+
+const PAIRS = [{ source: "let's go", target: "vamos" }, { source: "to go", target: "ir" }];
+
+/** The toy from random weights: Adam at a constant 0.1, 100 epochs, its loss drawn live. */
+export function setupTrainToy({ vamos, playground, $ }) {
+  $("train-toy-button").addEventListener("click", async () => {
+    const button = $("train-toy-button");
+    button.disabled = true;
+    const fresh = vamos.createStatquestModel();
+    const points = [];
+    const onStep = (s) => void points.push([s.step, s.loss]);
+    // The first epoch makes the optimizer; each later call continues it by one epoch.
+    let optimizer;
+    for (let epoch = 1; epoch <= 100; epoch++) {
+      optimizer = vamos.train(fresh, PAIRS, {
+        epochs: epoch,
+        ...(optimizer ? { optimizer } : { schedule: "constant", lr: 0.1 }),
+        smoothing: 0,
+        seed: 0,
+        onStep,
+      });
+      $("train-toy-curve").replaceChildren(lineChart(points));
+      await new Promise((r) => setTimeout(r, 16));
+    }
+    const out = PAIRS.map((p) => `${p.source} → ${fresh.translate(p.source)}`);
+    $("train-toy-result").textContent = `Trained: ${out.join(", ")} (loss ${
+      points.at(-1)[1].toFixed(4)
+    }).`;
+    playground.trainedToy = { points, translations: out };
+    fresh.close();
+    button.disabled = false;
+  });
+}
+
+/** A `small` model on the pasted or opened pairs, trained in a worker; download, try it. */
+export function setupTrainData({ playground, $ }) {
+  let worker;
+  const points = [];
+  const onWorker = (msg) => {
+    if (msg.type === "started") {
+      $("train-data-status").textContent =
+        `${msg.pairs} pairs, ${msg.parameters.toLocaleString()} parameters, vocabulary ${msg.vocab}, ${msg.threads} thread(s).`;
+    } else if (msg.type === "step") {
+      points.push([msg.step, msg.loss]);
+      $("train-data-progress").value = msg.step / msg.total;
+      if (msg.step % 5 === 0 || msg.step === msg.total) {
+        $("train-data-curve").replaceChildren(lineChart(points));
+      }
+    } else if (msg.type === "done") {
+      const blob = new Blob([msg.bytes], { type: "application/octet-stream" });
+      const link = $("download");
+      link.href = URL.createObjectURL(blob);
+      link.hidden = false;
+      link.textContent = `Download the checkpoint (${
+        (msg.bytes.byteLength / 1e6).toFixed(1)
+      } MB, step ${msg.step})`;
+      $("train-data-curve").replaceChildren(lineChart(points));
+      $("train-data-status").textContent = `Done: step ${msg.step}, loss ${msg.loss.toFixed(3)}.`;
+      $("train-data-button").disabled = false;
+      $("train-data-stop").disabled = true;
+      $("try-button").disabled = false;
+      playground.trainedData = {
+        step: msg.step,
+        loss: msg.loss,
+        bytes: msg.bytes.byteLength,
+        threads: msg.threads,
+      };
+    } else if (msg.type === "translation") {
+      $("try-output").textContent = msg.text;
+      playground.tried = msg.text;
+    } else if (msg.type === "error") {
+      $("train-data-status").textContent = msg.message;
+      $("train-data-button").disabled = false;
+      $("train-data-stop").disabled = true;
+    }
+  };
+  $("tsv-file").addEventListener("change", async (e) => {
+    const file = e.target.files[0];
+    if (file) $("tsv").value = await file.text();
+  });
+  $("train-data-button").addEventListener("click", () => {
+    worker?.terminate();
+    points.length = 0;
+    $("download").hidden = true;
+    $("try-button").disabled = true;
+    $("train-data-button").disabled = true;
+    $("train-data-stop").disabled = false;
+    $("train-data-status").textContent = "Starting…";
+    worker = new Worker(new URL("./train_worker.js", import.meta.url), { type: "module" });
+    worker.onmessage = (e) => onWorker(e.data);
+    worker.onerror = (e) => {
+      $("train-data-status").textContent = `The worker failed: ${e.message}`;
+      $("train-data-button").disabled = false;
+    };
+    worker.postMessage({
+      type: "train",
+      tsv: $("tsv").value,
+      epochs: Number($("epochs").value),
+      vocabSize: Number($("vocab").value),
+    });
+  });
+  $("train-data-stop").addEventListener("click", () => worker?.postMessage({ type: "stop" }));
+  $("try-button").addEventListener(
+    "click",
+    () => worker?.postMessage({ type: "translate", text: $("try-source").value }),
+  );
+}

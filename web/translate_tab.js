@@ -1,0 +1,103 @@
+// The translate tab: the shipped model in the page, and its encoder-decoder attention
+// as a heat-map, one sentence of a paragraph at a time.
+import { table } from "./charts.js";
+
+const shown = (token) => token.replaceAll("▁", "␣");
+
+function fillSelect(select, n) {
+  if (select.options.length === n) return;
+  select.replaceChildren(
+    ...Array.from({ length: n }, (_, i) => new Option(String(i + 1), String(i))),
+  );
+}
+
+/** Loads the shipped model and wires the tab; resolves once the first translation shows. */
+export async function setupTranslate({ vamos, playground, $ }) {
+  let model;
+  let maps;
+  const showSentence = (sentences = vamos.splitSentences($("source").value)) => {
+    const s = sentences[Number($("sentence").value) || 0];
+    maps = s ? model.attention(s) : undefined;
+  };
+  const drawHeatmap = () => {
+    const box = $("heatmap");
+    if (!maps) return box.replaceChildren();
+    const { sourceTokens, targetTokens, decoderCross, heads } = maps;
+    const layer = Number($("layer").value || 0), head = Number($("head").value || 0);
+    const tgtLen = targetTokens.length, srcLen = sourceTokens.length;
+    const map = decoderCross[layer];
+    const p = (i, j) => map[(head * tgtLen + i) * srcLen + j];
+    const t = table(
+      ["", ...sourceTokens.map(shown)],
+      Array.from({ length: tgtLen }, (_, i) => [
+        shown(targetTokens[i + 1] ?? "<EOS>"),
+        ...sourceTokens.map((_, j) => `${Math.round(100 * p(i, j))}`),
+      ]),
+      {
+        className: "heatmap",
+        caption: `Layer ${layer + 1}, head ${head + 1} of ${heads}: rows are what the decoder ` +
+          "wrote at each step, columns the source subwords (␣ starts a word).",
+        shade: p,
+      },
+    );
+    box.replaceChildren(t);
+  };
+  const translate = () => {
+    const text = $("source").value;
+    const t0 = performance.now();
+    let out;
+    try {
+      out = model.translate(text);
+    } catch (e) {
+      $("translation").textContent = "";
+      $("translate-status").textContent = e.message;
+      return;
+    }
+    const ms = performance.now() - t0;
+    $("translation").textContent = out;
+    $("translate-status").textContent = `${ms.toFixed(0)} ms on ${model.threads} thread(s).`;
+    // A paragraph's heat-map shows one sentence at a time: the user picks which.
+    const sentences = vamos.splitSentences(text);
+    $("sentence").replaceChildren(
+      ...sentences.map((t, i) =>
+        new Option(`${i + 1}: ${t.length > 40 ? `${t.slice(0, 39)}…` : t}`, String(i))
+      ),
+    );
+    $("sentence-label").hidden = sentences.length < 2;
+    showSentence(sentences);
+    fillSelect($("layer"), model.config.decoderLayers);
+    fillSelect($("head"), model.config.heads);
+    drawHeatmap();
+  };
+  $("translate-button").addEventListener("click", translate);
+  $("source").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && model) translate();
+  });
+  $("sentence").addEventListener("change", () => {
+    showSentence();
+    drawHeatmap();
+  });
+  $("layer").addEventListener("change", drawHeatmap);
+  $("head").addEventListener("change", drawHeatmap);
+
+  const t0 = performance.now();
+  try {
+    model = await vamos.loadDefaultModel();
+  } catch (e) {
+    $("translate-button").textContent = "The model could not be loaded";
+    $("translate-status").textContent = e.message;
+    throw e;
+  }
+  playground.timings.loadMs = performance.now() - t0;
+  playground.model = model;
+  const iso = globalThis.crossOriginIsolated
+    ? "cross-origin isolated"
+    : "not cross-origin isolated";
+  $("threads").textContent = `${model.threads} thread${model.threads > 1 ? "s" : ""} (${iso}).`;
+  $("translate-button").disabled = false;
+  $("translate-button").textContent = "Translate";
+  translate();
+  playground.timings.firstTranslationMs = performance.now() - t0;
+  // performance.now() counts from the navigation: the time from page load to translation.
+  playground.timings.sincePageLoadMs = performance.now();
+}

@@ -32,10 +32,11 @@ tabs.forEach((t, i) => {
   });
 });
 
+// The weights download while the toy's walk-through is drawn.
+const translatorLoaded = setupTranslate({ vamos, playground, $ });
 const toy = vamos.statquestModel();
 playground.toy = toy;
 const walk = setupWalkthrough({ vamos, toy, translator: () => playground.model, playground, $ });
-// The weights download while the toy's walk-through is drawn.
-playground.ready = setupTranslate({ vamos, playground, $ }).then(() => walk.translatorReady());
+playground.ready = translatorLoaded.then(() => walk.translatorReady());
 setupTrainToy({ vamos, playground, $ });
 setupTrainData({ playground, $ });

@@ -46,8 +46,12 @@ const OVERLAPS = `(() => {
   return found;
 })()`;
 
-// In the page: whether it scrolls sideways.
-const SIDEWAYS = `document.documentElement.scrollWidth > document.documentElement.clientWidth`;
+// In the page: whether it scrolls sideways, or clips text at the right edge (text outside a
+// box that scrolls on its own).
+const SIDEWAYS = `(document.documentElement.scrollWidth > document.documentElement.clientWidth ||
+  [...document.querySelectorAll("p, figcaption, caption, h1, h2, h3, label, li, button")].some((el) =>
+    el.getClientRects().length && (!el.closest(".scroll") || el.tagName === "CAPTION") &&
+    el.getBoundingClientRect().right > document.documentElement.clientWidth + 1))`;
 
 interface ShownStep {
   idea: string;

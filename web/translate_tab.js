@@ -1,6 +1,6 @@
 // The translate tab: the shipped model in the page, and its encoder-decoder attention
 // as a heat-map, one sentence of a paragraph at a time.
-import { table } from "./charts.js";
+import { html, table } from "./charts.js";
 
 const shown = (token) => token.replaceAll("▁", "␣");
 
@@ -33,14 +33,17 @@ export async function setupTranslate({ vamos, playground, $ }) {
         shown(targetTokens[i + 1] ?? "<EOS>"),
         ...sourceTokens.map((_, j) => `${Math.round(100 * p(i, j))}`),
       ]),
-      {
-        className: "heatmap",
-        caption: `Layer ${layer + 1}, head ${head + 1} of ${heads}: rows are what the decoder ` +
-          "wrote at each step, columns the source subwords (␣ starts a word).",
-        shade: p,
-      },
+      { className: "heatmap", shade: p },
     );
-    box.replaceChildren(t);
+    // The caption stays outside the part that scrolls sideways, so a phone shows it whole.
+    box.replaceChildren(
+      html("p", {
+        className: "status",
+        textContent: `Layer ${layer + 1}, head ${head + 1} of ${heads}: rows are what the ` +
+          "decoder wrote at each step, columns the source subwords (␣ starts a word).",
+      }),
+      html("div", { className: "scroll" }, t),
+    );
   };
   const translate = () => {
     const text = $("source").value;

@@ -186,22 +186,8 @@ interface Traced {
 const row = (t: Traced, r: number, c0 = 0, c1 = t.cols) =>
   Array.from(t.values.subarray(r * t.cols + c0, r * t.cols + c1));
 
-/**
- * How `model` translates `text`, step by step with the model's own numbers: the data
- * that `formatExplanation` writes as text (`translate.ts --explain`) and the playground
- * draws. The steps follow the translation `model.translate(text)` gives.
- *
- * @example
- * ```ts
- * import { explain, statquestModel } from "@vamos/transformer";
- * import { equal } from "node:assert/strict";
- * const e = explain(statquestModel(), "let's go");
- * equal(e.translation, "vamos");
- * equal(e.steps[0].idea, "embedding");
- * equal(e.steps.at(-1)!.chosen!.token, "<EOS>");
- * ```
- */
-export function explain(model: Transformer, text: string): Explanation {
+// What every step is made from: the traced forward pass of the translation and helpers.
+function traceTranslation(model: Transformer, text: string) {
   const c = model.config;
   const src = model.encodeSource(text);
   const out = model.translateIds([src])[0];
@@ -234,9 +220,37 @@ export function explain(model: Transformer, text: string): Explanation {
   const step = (s: Omit<ExplainStep, "part"> & { part?: ExplainStep["part"] }) =>
     steps.push({ part: "encoder", ...s });
 
+  const embedScale = c.scaleEmbedding ? Math.sqrt(d) : 1;
+  return {
+    model,
+    c,
+    src,
+    out,
+    tgtIn,
+    source,
+    target,
+    get,
+    small,
+    d,
+    dh,
+    post,
+    after,
+    vectors,
+    weights,
+    score,
+    step,
+    steps,
+    embedScale,
+  };
+}
+
+type Trace = ReturnType<typeof traceTranslation>;
+
+// The encoder's input: word embedding, positional encoding, their sum.
+function inputSteps(x: Trace): void {
+  const { model, src, source, get, d, vectors, step, embedScale } = x;
   // The encoder: embedding, positions, then each layer's self-attention and feed-forward.
   const table = model.core.params.get(model.core.srcTable).toArray();
-  const embedScale = c.scaleEmbedding ? Math.sqrt(d) : 1;
   const embedding = (t: Float32Array, id: number) =>
     Array.from(t.subarray(id * d, (id + 1) * d), (v) => v * embedScale);
   const vocabulary = model.srcVocab.size <= 16 && model.tgtVocab.size <= 16
@@ -286,83 +300,91 @@ export function explain(model: Transformer, text: string): Explanation {
     tensors: ["encoder.input"],
     vectors: vectors(get("encoder.input"), source),
   });
-  for (let l = 0; l < c.encoderLayers; l++) {
-    const p = `encoder.layers.${l}`;
-    const q = get(`${p}.self_attn.q`), k = get(`${p}.self_attn.k`), v = get(`${p}.self_attn.v`);
-    const layer = c.encoderLayers > 1 ? ` (layer ${l + 1})` : "";
-    if (small || l === 0) {
-      step({
-        idea: "queries-keys-values",
-        title: `Queries, keys and values${layer}`,
-        caption: "Self-attention: each word's numbers times three sets of weights give a query " +
-          "(what it looks for), a key (what it offers) and a value (what it passes on).",
-        tensors: [`${p}.self_attn.q`, `${p}.self_attn.k`, `${p}.self_attn.v`],
-        layer: l,
-        qkv: source.map((label, i) => ({ label, q: row(q, i), k: row(k, i), v: row(v, i) })),
-      });
-    }
-    if (c.heads === 1) {
-      step({
-        idea: "scores",
-        title: `Similarity scores${layer}`,
-        caption: `Every query times every key (the dot product${
-          c.scaleAttention ? `, divided by √${dh}` : ""
-        }): a large score means the word on the row should pay attention to the word in the column.`,
-        tensors: [`${p}.self_attn.q`, `${p}.self_attn.k`],
-        layer: l,
-        matrix: {
-          rows: source,
-          cols: source,
-          values: source.map((_, i) => source.map((_, j) => score(q, k, i, j))),
-        },
-      });
-    }
-    const w = source.map((_, i) =>
-      weights(get(`${p}.self_attn.probs`), source.length, source.length, i)
-    );
+}
+
+// One encoder layer: queries, keys and values, scores, softmax, values, residual, feed-forward.
+function encoderLayerSteps(x: Trace, l: number): void {
+  const { c, source, get, small, dh, post, after, vectors, weights, score, step } = x;
+  const p = `encoder.layers.${l}`;
+  const q = get(`${p}.self_attn.q`), k = get(`${p}.self_attn.k`), v = get(`${p}.self_attn.v`);
+  const layer = c.encoderLayers > 1 ? ` (layer ${l + 1})` : "";
+  if (small || l === 0) {
     step({
-      idea: "softmax",
-      title: `Softmax${layer}`,
-      caption: `The softmax turns each row of scores into percentages that add up to 100%: ` +
-        `how much each word attends to every word${
-          c.heads > 1 ? ` (the average over the ${c.heads} heads)` : ""
-        }.`,
-      tensors: [`${p}.self_attn.probs`],
+      idea: "queries-keys-values",
+      title: `Queries, keys and values${layer}`,
+      caption: "Self-attention: each word's numbers times three sets of weights give a query " +
+        "(what it looks for), a key (what it offers) and a value (what it passes on).",
+      tensors: [`${p}.self_attn.q`, `${p}.self_attn.k`, `${p}.self_attn.v`],
       layer: l,
-      matrix: { rows: source, cols: source, values: w, percent: w.map((r) => percentages(r)) },
+      qkv: source.map((label, i) => ({ label, q: row(q, i), k: row(k, i), v: row(v, i) })),
     });
-    step({
-      idea: "attention-values",
-      title: `Self-attention values${layer}`,
-      caption: `Each word's new numbers: every word's value scaled by its percentage, summed${
-        c.attentionOutProj ? ", then the output projection" : ""
-      }.`,
-      tensors: [`${p}.self_attn.out`],
-      layer: l,
-      vectors: vectors(get(`${p}.self_attn.out`), source),
-    });
-    step({
-      idea: "residual",
-      title: `Residual connection${layer}`,
-      caption: `The self-attention values plus the layer's input${
-        post ? ", then layer normalization" : ""
-      }: the word keeps what it was while adding what it learned from the others.`,
-      tensors: [post ? `${p}.norm1.normalized` : `${p}.norm1.residual`],
-      layer: l,
-      vectors: vectors(get(post ? `${p}.norm1.normalized` : `${p}.norm1.residual`), source),
-    });
-    if (c.dFF) {
-      step({
-        idea: "feed-forward",
-        title: `Feed-forward${layer}`,
-        caption: `A small network (${c.dFF} ${c.activation} units) applied to each word on its ` +
-          `own, plus the residual${post ? " and layer normalization" : ""}.`,
-        tensors: [after(`${p}.norm2`)],
-        layer: l,
-        vectors: vectors(get(after(`${p}.norm2`)), source),
-      });
-    }
   }
+  if (c.heads === 1) {
+    step({
+      idea: "scores",
+      title: `Similarity scores${layer}`,
+      caption: `Every query times every key (the dot product${
+        c.scaleAttention ? `, divided by √${dh}` : ""
+      }): a large score means the word on the row should pay attention to the word in the column.`,
+      tensors: [`${p}.self_attn.q`, `${p}.self_attn.k`],
+      layer: l,
+      matrix: {
+        rows: source,
+        cols: source,
+        values: source.map((_, i) => source.map((_, j) => score(q, k, i, j))),
+      },
+    });
+  }
+  const w = source.map((_, i) =>
+    weights(get(`${p}.self_attn.probs`), source.length, source.length, i)
+  );
+  step({
+    idea: "softmax",
+    title: `Softmax${layer}`,
+    caption: `The softmax turns each row of scores into percentages that add up to 100%: ` +
+      `how much each word attends to every word${
+        c.heads > 1 ? ` (the average over the ${c.heads} heads)` : ""
+      }.`,
+    tensors: [`${p}.self_attn.probs`],
+    layer: l,
+    matrix: { rows: source, cols: source, values: w, percent: w.map((r) => percentages(r)) },
+  });
+  step({
+    idea: "attention-values",
+    title: `Self-attention values${layer}`,
+    caption: `Each word's new numbers: every word's value scaled by its percentage, summed${
+      c.attentionOutProj ? ", then the output projection" : ""
+    }.`,
+    tensors: [`${p}.self_attn.out`],
+    layer: l,
+    vectors: vectors(get(`${p}.self_attn.out`), source),
+  });
+  step({
+    idea: "residual",
+    title: `Residual connection${layer}`,
+    caption: `The self-attention values plus the layer's input${
+      post ? ", then layer normalization" : ""
+    }: the word keeps what it was while adding what it learned from the others.`,
+    tensors: [post ? `${p}.norm1.normalized` : `${p}.norm1.residual`],
+    layer: l,
+    vectors: vectors(get(post ? `${p}.norm1.normalized` : `${p}.norm1.residual`), source),
+  });
+  if (c.dFF) {
+    step({
+      idea: "feed-forward",
+      title: `Feed-forward${layer}`,
+      caption: `A small network (${c.dFF} ${c.activation} units) applied to each word on its ` +
+        `own, plus the residual${post ? " and layer normalization" : ""}.`,
+      tensors: [after(`${p}.norm2`)],
+      layer: l,
+      vectors: vectors(get(after(`${p}.norm2`)), source),
+    });
+  }
+}
+
+// The encoder output, and the keys and values the decoder's cross-attention makes of it.
+function encoderOutputSteps(x: Trace): void {
+  const { c, source, get, small, vectors, step } = x;
   step({
     idea: "encoder-output",
     title: "Encoder output",
@@ -385,135 +407,174 @@ export function explain(model: Transformer, text: string): Explanation {
       qkv: source.map((label, i) => ({ label, q: [], k: row(k, i), v: row(v, i) })),
     });
   }
+}
 
-  // The decoder, one step per output token.
+// One decoding step: its input, each layer's masked self-attention, encoder-decoder attention and feed-forward, then the output words.
+function decoderSteps(x: Trace, t: number): void {
+  const {
+    model,
+    c,
+    out,
+    tgtIn,
+    source,
+    target,
+    get,
+    small,
+    post,
+    after,
+    weights,
+    score,
+    step,
+  } = x;
   const logits = get("logits");
   const decoderIn = get("decoder.input");
   const V = c.tgtVocab;
-  for (let t = 0; t < tgtIn.length; t++) {
-    const part = "decoder" as const;
+  const part = "decoder" as const;
+  step({
+    idea: "decoder-input",
+    part,
+    title: `Decoder step ${t + 1}: "${target[t]}"`,
+    caption: t === 0
+      ? `The decoder starts from "${
+        target[0]
+      }": its embedding plus the positional encoding of position 0.`
+      : `The decoder's input is the word it just wrote, "${
+        target[t]
+      }", embedded, plus position ${t}.`,
+    tensors: ["decoder.input"],
+    decoderStep: t,
+    vectors: [{ label: target[t], values: row(decoderIn, t) }],
+  });
+  const seen = target.slice(0, t + 1);
+  for (let l = 0; l < c.decoderLayers; l++) {
+    const p = `decoder.layers.${l}`;
+    const q = get(`${p}.self_attn.q`), k = get(`${p}.self_attn.k`);
+    const selfW = weights(get(`${p}.self_attn.probs`), tgtIn.length, tgtIn.length, t, t + 1);
     step({
-      idea: "decoder-input",
+      idea: "masked-self-attention",
       part,
-      title: `Decoder step ${t + 1}: "${target[t]}"`,
-      caption: t === 0
-        ? `The decoder starts from "${
-          target[0]
-        }": its embedding plus the positional encoding of position 0.`
-        : `The decoder's input is the word it just wrote, "${
-          target[t]
-        }", embedded, plus position ${t}.`,
-      tensors: ["decoder.input"],
+      title: `Masked self-attention, step ${t + 1}`,
+      caption: `"${target[t]}" attends to the words written so far (${
+        seen.map((s) => `"${s}"`).join(", ")
+      }); later ones are masked out. Then the residual${post ? " and the norm" : ""}.`,
+      tensors: [
+        `${p}.self_attn.q`,
+        `${p}.self_attn.k`,
+        `${p}.self_attn.probs`,
+        after(`${p}.norm1`),
+      ],
+      layer: l,
       decoderStep: t,
-      vectors: [{ label: target[t], values: row(decoderIn, t) }],
+      qkv: small
+        ? [{ label: target[t], q: row(q, t), k: row(k, t), v: row(get(`${p}.self_attn.v`), t) }]
+        : undefined,
+      attention: {
+        keys: seen,
+        scores: c.heads === 1 ? seen.map((_, j) => score(q, k, t, j)) : undefined,
+        weights: selfW,
+        percent: percentages(selfW),
+      },
+      residual: row(get(after(`${p}.norm1`)), t),
     });
-    const seen = target.slice(0, t + 1);
-    for (let l = 0; l < c.decoderLayers; l++) {
-      const p = `decoder.layers.${l}`;
-      const q = get(`${p}.self_attn.q`), k = get(`${p}.self_attn.k`);
-      const selfW = weights(get(`${p}.self_attn.probs`), tgtIn.length, tgtIn.length, t, t + 1);
+    const cq = get(`${p}.multihead_attn.q`), ck = get(`${p}.multihead_attn.k`);
+    const crossW = weights(get(`${p}.multihead_attn.probs`), tgtIn.length, source.length, t);
+    step({
+      idea: "encoder-decoder-attention",
+      part,
+      title: `Encoder-decoder attention, step ${t + 1}`,
+      caption: "The decoder's query against the encoder's keys: which input words matter " +
+        `for the next word. Their values, weighted so, are summed; then the residual${
+          post ? " and the norm" : ""
+        }.`,
+      tensors: [
+        `${p}.multihead_attn.q`,
+        `${p}.multihead_attn.k`,
+        `${p}.multihead_attn.probs`,
+        after(`${p}.norm2`),
+      ],
+      layer: l,
+      decoderStep: t,
+      qkv: small ? [{ label: target[t], q: row(cq, t), k: [], v: [] }] : undefined,
+      attention: {
+        keys: source,
+        scores: c.heads === 1 ? source.map((_, j) => score(cq, ck, t, j)) : undefined,
+        weights: crossW,
+        percent: percentages(crossW),
+      },
+      residual: row(get(after(`${p}.norm2`)), t),
+    });
+    if (c.dFF) {
       step({
-        idea: "masked-self-attention",
+        idea: "feed-forward",
         part,
-        title: `Masked self-attention, step ${t + 1}`,
-        caption: `"${target[t]}" attends to the words written so far (${
-          seen.map((s) => `"${s}"`).join(", ")
-        }); later ones are masked out. Then the residual${post ? " and the norm" : ""}.`,
-        tensors: [
-          `${p}.self_attn.q`,
-          `${p}.self_attn.k`,
-          `${p}.self_attn.probs`,
-          after(`${p}.norm1`),
-        ],
+        title: `Feed-forward, step ${t + 1}`,
+        caption: `The feed-forward network on this step's numbers, plus the residual${
+          post ? " and the norm" : ""
+        }.`,
+        tensors: [after(`${p}.norm3`)],
         layer: l,
         decoderStep: t,
-        qkv: small
-          ? [{ label: target[t], q: row(q, t), k: row(k, t), v: row(get(`${p}.self_attn.v`), t) }]
-          : undefined,
-        attention: {
-          keys: seen,
-          scores: c.heads === 1 ? seen.map((_, j) => score(q, k, t, j)) : undefined,
-          weights: selfW,
-          percent: percentages(selfW),
-        },
-        residual: row(get(after(`${p}.norm1`)), t),
+        residual: row(get(after(`${p}.norm3`)), t),
       });
-      const cq = get(`${p}.multihead_attn.q`), ck = get(`${p}.multihead_attn.k`);
-      const crossW = weights(get(`${p}.multihead_attn.probs`), tgtIn.length, source.length, t);
-      step({
-        idea: "encoder-decoder-attention",
-        part,
-        title: `Encoder-decoder attention, step ${t + 1}`,
-        caption: "The decoder's query against the encoder's keys: which input words matter " +
-          `for the next word. Their values, weighted so, are summed; then the residual${
-            post ? " and the norm" : ""
-          }.`,
-        tensors: [
-          `${p}.multihead_attn.q`,
-          `${p}.multihead_attn.k`,
-          `${p}.multihead_attn.probs`,
-          after(`${p}.norm2`),
-        ],
-        layer: l,
-        decoderStep: t,
-        qkv: small ? [{ label: target[t], q: row(cq, t), k: [], v: [] }] : undefined,
-        attention: {
-          keys: source,
-          scores: c.heads === 1 ? source.map((_, j) => score(cq, ck, t, j)) : undefined,
-          weights: crossW,
-          percent: percentages(crossW),
-        },
-        residual: row(get(after(`${p}.norm2`)), t),
-      });
-      if (c.dFF) {
-        step({
-          idea: "feed-forward",
-          part,
-          title: `Feed-forward, step ${t + 1}`,
-          caption: `The feed-forward network on this step's numbers, plus the residual${
-            post ? " and the norm" : ""
-          }.`,
-          tensors: [after(`${p}.norm3`)],
-          layer: l,
-          decoderStep: t,
-          residual: row(get(after(`${p}.norm3`)), t),
-        });
-      }
     }
-    const lg = row(logits, t);
-    let m = -Infinity;
-    for (const x of lg) m = Math.max(m, x);
-    const e = lg.map((x) => Math.exp(x - m));
-    const sum = e.reduce((a, b) => a + b, 0);
-    const probs = e.map((x) => x / sum);
-    const order = probs.map((_, i) => i).sort((a, b) => probs[b] - probs[a]);
-    const shown = percentages(probs, 1);
-    const word = (w: number) => ({
-      token: model.tgtVocab.tokens[w],
-      logit: lg[w],
-      probability: probs[w],
-      percent: shown[w],
-    });
-    // The walk-through follows the translation: at each step, the token it has (beam
-    // search may keep another than the most likely one of this step alone).
-    const id = t < out.length ? out[t] : model.tgtVocab.eos;
-    const chosen = model.tgtVocab.tokens[id];
-    step({
-      idea: "output",
-      part,
-      title: `Output, step ${t + 1}: "${chosen}"`,
-      caption: `A fully connected layer gives one score per Spanish ${
-        V <= 8 ? "word" : "token"
-      }; the softmax turns the scores into probabilities. ${
-        chosen === "<EOS>" ? `"<EOS>" ends the translation.` : `Next word: "${chosen}".`
-      }`,
-      tensors: ["logits"],
-      decoderStep: t,
-      words: V <= 8 ? Array.from({ length: V }, (_, w) => word(w)) : order.slice(0, 5).map(word),
-      allWords: V <= 8,
-      chosen: { token: chosen, mostLikely: model.tgtVocab.tokens[order[0]] },
-    });
   }
+  const lg = row(logits, t);
+  let m = -Infinity;
+  for (const x of lg) m = Math.max(m, x);
+  const e = lg.map((x) => Math.exp(x - m));
+  const sum = e.reduce((a, b) => a + b, 0);
+  const probs = e.map((x) => x / sum);
+  const order = probs.map((_, i) => i).sort((a, b) => probs[b] - probs[a]);
+  const shown = percentages(probs, 1);
+  const word = (w: number) => ({
+    token: model.tgtVocab.tokens[w],
+    logit: lg[w],
+    probability: probs[w],
+    percent: shown[w],
+  });
+  // The walk-through follows the translation: at each step, the token it has (beam
+  // search may keep another than the most likely one of this step alone).
+  const id = t < out.length ? out[t] : model.tgtVocab.eos;
+  const chosen = model.tgtVocab.tokens[id];
+  step({
+    idea: "output",
+    part,
+    title: `Output, step ${t + 1}: "${chosen}"`,
+    caption: `A fully connected layer gives one score per Spanish ${
+      V <= 8 ? "word" : "token"
+    }; the softmax turns the scores into probabilities. ${
+      chosen === "<EOS>" ? `"<EOS>" ends the translation.` : `Next word: "${chosen}".`
+    }`,
+    tensors: ["logits"],
+    decoderStep: t,
+    words: V <= 8 ? Array.from({ length: V }, (_, w) => word(w)) : order.slice(0, 5).map(word),
+    allWords: V <= 8,
+    chosen: { token: chosen, mostLikely: model.tgtVocab.tokens[order[0]] },
+  });
+}
+
+/**
+ * How `model` translates `text`, step by step with the model's own numbers: the data
+ * that `formatExplanation` writes as text (`translate.ts --explain`) and the playground
+ * draws. The steps follow the translation `model.translate(text)` gives.
+ *
+ * @example
+ * ```ts
+ * import { explain, statquestModel } from "@vamos/transformer";
+ * import { equal } from "node:assert/strict";
+ * const e = explain(statquestModel(), "let's go");
+ * equal(e.translation, "vamos");
+ * equal(e.steps[0].idea, "embedding");
+ * equal(e.steps.at(-1)!.chosen!.token, "<EOS>");
+ * ```
+ */
+export function explain(model: Transformer, text: string): Explanation {
+  const x = traceTranslation(model, text);
+  const { c, out, tgtIn, source, target, d, steps, embedScale } = x;
+  inputSteps(x);
+  for (let l = 0; l < c.encoderLayers; l++) encoderLayerSteps(x, l);
+  encoderOutputSteps(x);
+  for (let t = 0; t < tgtIn.length; t++) decoderSteps(x, t);
   return {
     text,
     translation: model.codec.detokenize(model.tgtVocab.decode(out)),
@@ -536,17 +597,8 @@ export function explain(model: Transformer, text: string): Explanation {
   };
 }
 
-/**
- * The walk-through as text: what `translate.ts --explain` prints.
- *
- * @example
- * ```ts
- * import { explain, formatExplanation, statquestModel } from "@vamos/transformer";
- * import { match } from "node:assert/strict";
- * match(formatExplanation(explain(statquestModel(), "let's go")), /→ "vamos"/);
- * ```
- */
-export function formatExplanation(e: Explanation): string {
+// What writing the text needs: the explanation, a line writer and table helpers.
+function textWriter(e: Explanation) {
   const c = e.model;
   const width = Math.max(
     8,
@@ -564,6 +616,181 @@ export function formatExplanation(e: Explanation): string {
     );
   };
   const norm = c.norm === "post";
+  let layerHeaded = -1;
+  const layerHeading = (l: number) => {
+    if (layerHeaded !== l) say(`  Layer ${l + 1}: self-attention`);
+    layerHeaded = l;
+  };
+  return { e, c, width, lines, say, rows, table, norm, layerHeading };
+}
+
+type TextWriter = ReturnType<typeof textWriter>;
+
+// The text of an encoder step (and of a decoder layer's feed-forward).
+function encoderStepText(w: TextWriter, s: ExplainStep): void {
+  const { c, width, say, rows, table, norm, layerHeading } = w;
+  switch (s.idea) {
+    case "embedding":
+      say(
+        `  1. Word embedding: each input word's ${c.dModel} values from the embedding table${
+          c.embedScale !== 1 ? ` (times √${c.dModel})` : ""
+        }`,
+      );
+      rows(s.vectors!);
+      break;
+    case "positions":
+      say("  2. Positional encoding: sine and cosine waves of the word's position");
+      rows(s.vectors!);
+      break;
+    case "embedding+positions":
+      say("  3. Embedding + positional encoding");
+      rows(s.vectors!);
+      break;
+    case "queries-keys-values":
+      layerHeading(s.layer!);
+      say(
+        "      Queries, keys and values (the encoded words times the query, key and value weights):",
+      );
+      for (const r of s.qkv!) {
+        say(`      ${pad(r.label, width)}Q ${vec(r.q)}  K ${vec(r.k)}  V ${vec(r.v)}`);
+      }
+      break;
+    case "scores":
+      layerHeading(s.layer!);
+      say(
+        `      Similarity scores, query · key${
+          c.scaleAttention ? ` / √${c.dModel / c.heads}` : ""
+        } (rows: queries, columns: keys):`,
+      );
+      table(s.matrix!, (i, j) => fmt(s.matrix!.values[i][j]));
+      break;
+    case "softmax":
+      layerHeading(s.layer!);
+      say(
+        `      Softmax: how much each word attends to every word${
+          c.heads > 1 ? " (average over heads)" : ""
+        }:`,
+      );
+      table(s.matrix!, (i, j) => s.matrix!.percent![i][j]);
+      break;
+    case "attention-values":
+      say(
+        `      Self-attention values: the values weighted by those percentages and summed${
+          c.attentionOutProj ? ", then the output projection" : ""
+        }:`,
+      );
+      rows(s.vectors!);
+      break;
+    case "residual":
+      say(
+        `      Residual connection: self-attention values + the layer's input${
+          norm ? ", then layer normalization" : ""
+        }:`,
+      );
+      rows(s.vectors!);
+      break;
+    case "feed-forward":
+      if (s.part === "encoder") {
+        say(
+          `  Layer ${s.layer! + 1}: feed-forward (${c.dFF} ${c.activation} units) and residual${
+            norm ? " + norm" : ""
+          }:`,
+        );
+        rows(s.vectors!);
+      } else say(`  Layer ${s.layer! + 1}: feed-forward and residual: ${vec(s.residual!)}`);
+      break;
+    case "encoder-output":
+      say("  Encoder output (the keys and values of encoder-decoder attention come from it):");
+      rows(s.vectors!);
+      break;
+    case "encoder-decoder-keys-values":
+      say(
+        `  Decoder layer ${
+          s.layer! + 1
+        }, encoder-decoder keys and values: the encoder output times the key and value weights, computed once and used at every step:`,
+      );
+      for (const r of s.qkv!) say(`      ${pad(r.label, width)}K ${vec(r.k)}  V ${vec(r.v)}`);
+      break;
+  }
+}
+
+// The text of a decoder step: its input, its attention, the output words.
+function decoderStepText(w: TextWriter, s: ExplainStep): void {
+  const { e, width, say, norm } = w;
+  switch (s.idea) {
+    case "decoder-input": {
+      const t = s.decoderStep!;
+      say();
+      say(`DECODER, step ${t + 1}: input "${e.target[t]}" at position ${t}`);
+      say(`  Embedding + positional encoding: ${vec(s.vectors![0].values)}`);
+      break;
+    }
+    case "masked-self-attention":
+    case "encoder-decoder-attention": {
+      const a = s.attention!;
+      const masked = s.idea === "masked-self-attention";
+      say(
+        masked
+          ? `  Layer ${s.layer! + 1}: masked self-attention (only "${
+            a.keys.join('", "')
+          }" can be seen)`
+          : `  Layer ${
+            s.layer! + 1
+          }: encoder-decoder attention (query from the decoder, keys and values from the encoder output)`,
+      );
+      if (s.qkv) {
+        const r = s.qkv[0];
+        say(masked ? `      Q ${vec(r.q)}  K ${vec(r.k)}  V ${vec(r.v)}` : `      Q ${vec(r.q)}`);
+      }
+      if (a.scores) {
+        say(
+          `      Similarity scores: ${
+            a.keys.map((t, j) => `${t} ${fmt(a.scores![j])}`).join(", ")
+          }`,
+        );
+      }
+      say(`      Softmax: ${a.keys.map((t, j) => `${t} ${a.percent[j]}`).join(", ")}`);
+      say(`      Residual sum${norm ? " + norm" : ""}: ${vec(s.residual!)}`);
+      break;
+    }
+    case "output": {
+      const words = s.words!;
+      if (s.allWords) {
+        say("  Fully connected layer: one output per Spanish word, then softmax:");
+        for (const w of words) {
+          say(`      ${pad(w.token, width)}${pad(fmt(w.logit), 10)}${w.percent}`);
+        }
+      } else {
+        say("  Fully connected layer and softmax, the five most likely next tokens:");
+        for (const w of words) say(`      ${pad(w.token, width)}${w.percent}`);
+      }
+      const { token, mostLikely } = s.chosen!;
+      const why = token === mostLikely
+        ? ""
+        : ` (beam search's choice: the most likely token of this step alone is "${mostLikely}", but the translation with "${token}" scores better as a whole)`;
+      say(
+        token === "<EOS>"
+          ? `  → "<EOS>": the translation is finished.${why}`
+          : `  → "${token}"${why}`,
+      );
+      break;
+    }
+  }
+}
+
+/**
+ * The walk-through as text: what `translate.ts --explain` prints.
+ *
+ * @example
+ * ```ts
+ * import { explain, formatExplanation, statquestModel } from "@vamos/transformer";
+ * import { match } from "node:assert/strict";
+ * match(formatExplanation(explain(statquestModel(), "let's go")), /→ "vamos"/);
+ * ```
+ */
+export function formatExplanation(e: Explanation): string {
+  const w = textWriter(e);
+  const { c, say } = w;
   say(
     `Translating "${e.text}" → "${e.translation}"${
       e.beam > 1 ? ` (beam search, ${e.beam} hypotheses; the steps follow its answer)` : ""
@@ -578,152 +805,9 @@ export function formatExplanation(e: Explanation): string {
   );
   say();
   say("ENCODER");
-  let layerHeaded = -1;
-  const layerHeading = (l: number) => {
-    if (layerHeaded !== l) say(`  Layer ${l + 1}: self-attention`);
-    layerHeaded = l;
-  };
   for (const s of e.steps) {
-    switch (s.idea) {
-      case "embedding":
-        say(
-          `  1. Word embedding: each input word's ${c.dModel} values from the embedding table${
-            c.embedScale !== 1 ? ` (times √${c.dModel})` : ""
-          }`,
-        );
-        rows(s.vectors!);
-        break;
-      case "positions":
-        say("  2. Positional encoding: sine and cosine waves of the word's position");
-        rows(s.vectors!);
-        break;
-      case "embedding+positions":
-        say("  3. Embedding + positional encoding");
-        rows(s.vectors!);
-        break;
-      case "queries-keys-values":
-        layerHeading(s.layer!);
-        say(
-          "      Queries, keys and values (the encoded words times the query, key and value weights):",
-        );
-        for (const r of s.qkv!) {
-          say(`      ${pad(r.label, width)}Q ${vec(r.q)}  K ${vec(r.k)}  V ${vec(r.v)}`);
-        }
-        break;
-      case "scores":
-        layerHeading(s.layer!);
-        say(
-          `      Similarity scores, query · key${
-            c.scaleAttention ? ` / √${c.dModel / c.heads}` : ""
-          } (rows: queries, columns: keys):`,
-        );
-        table(s.matrix!, (i, j) => fmt(s.matrix!.values[i][j]));
-        break;
-      case "softmax":
-        layerHeading(s.layer!);
-        say(
-          `      Softmax: how much each word attends to every word${
-            c.heads > 1 ? " (average over heads)" : ""
-          }:`,
-        );
-        table(s.matrix!, (i, j) => s.matrix!.percent![i][j]);
-        break;
-      case "attention-values":
-        say(
-          `      Self-attention values: the values weighted by those percentages and summed${
-            c.attentionOutProj ? ", then the output projection" : ""
-          }:`,
-        );
-        rows(s.vectors!);
-        break;
-      case "residual":
-        say(
-          `      Residual connection: self-attention values + the layer's input${
-            norm ? ", then layer normalization" : ""
-          }:`,
-        );
-        rows(s.vectors!);
-        break;
-      case "feed-forward":
-        if (s.part === "encoder") {
-          say(
-            `  Layer ${s.layer! + 1}: feed-forward (${c.dFF} ${c.activation} units) and residual${
-              norm ? " + norm" : ""
-            }:`,
-          );
-          rows(s.vectors!);
-        } else say(`  Layer ${s.layer! + 1}: feed-forward and residual: ${vec(s.residual!)}`);
-        break;
-      case "encoder-output":
-        say("  Encoder output (the keys and values of encoder-decoder attention come from it):");
-        rows(s.vectors!);
-        break;
-      case "encoder-decoder-keys-values":
-        say(
-          `  Decoder layer ${
-            s.layer! + 1
-          }, encoder-decoder keys and values: the encoder output times the key and value weights, computed once and used at every step:`,
-        );
-        for (const r of s.qkv!) say(`      ${pad(r.label, width)}K ${vec(r.k)}  V ${vec(r.v)}`);
-        break;
-      case "decoder-input": {
-        const t = s.decoderStep!;
-        say();
-        say(`DECODER, step ${t + 1}: input "${e.target[t]}" at position ${t}`);
-        say(`  Embedding + positional encoding: ${vec(s.vectors![0].values)}`);
-        break;
-      }
-      case "masked-self-attention":
-      case "encoder-decoder-attention": {
-        const a = s.attention!;
-        const masked = s.idea === "masked-self-attention";
-        say(
-          masked
-            ? `  Layer ${s.layer! + 1}: masked self-attention (only "${
-              a.keys.join('", "')
-            }" can be seen)`
-            : `  Layer ${
-              s.layer! + 1
-            }: encoder-decoder attention (query from the decoder, keys and values from the encoder output)`,
-        );
-        if (s.qkv) {
-          const r = s.qkv[0];
-          say(masked ? `      Q ${vec(r.q)}  K ${vec(r.k)}  V ${vec(r.v)}` : `      Q ${vec(r.q)}`);
-        }
-        if (a.scores) {
-          say(
-            `      Similarity scores: ${
-              a.keys.map((t, j) => `${t} ${fmt(a.scores![j])}`).join(", ")
-            }`,
-          );
-        }
-        say(`      Softmax: ${a.keys.map((t, j) => `${t} ${a.percent[j]}`).join(", ")}`);
-        say(`      Residual sum${norm ? " + norm" : ""}: ${vec(s.residual!)}`);
-        break;
-      }
-      case "output": {
-        const words = s.words!;
-        if (s.allWords) {
-          say("  Fully connected layer: one output per Spanish word, then softmax:");
-          for (const w of words) {
-            say(`      ${pad(w.token, width)}${pad(fmt(w.logit), 10)}${w.percent}`);
-          }
-        } else {
-          say("  Fully connected layer and softmax, the five most likely next tokens:");
-          for (const w of words) say(`      ${pad(w.token, width)}${w.percent}`);
-        }
-        const { token, mostLikely } = s.chosen!;
-        const why = token === mostLikely
-          ? ""
-          : ` (beam search's choice: the most likely token of this step alone is "${mostLikely}", but the translation with "${token}" scores better as a whole)`;
-        say(
-          token === "<EOS>"
-            ? `  → "<EOS>": the translation is finished.${why}`
-            : `  → "${token}"${why}`,
-        );
-        break;
-      }
-    }
+    if (s.part === "decoder" && s.idea !== "feed-forward") decoderStepText(w, s);
+    else encoderStepText(w, s);
   }
-  return lines.join("\n");
+  return w.lines.join("\n");
 }

@@ -253,18 +253,29 @@ async function checkPage(page: Page, isolated: boolean) {
   deepEqual(page.errors, [], "console errors");
 }
 
+/** Serves the playground, opens Chromium, runs `fn` with both, and stops them. */
+async function withPlayground(fn: (browser: Browser, base: string) => Promise<void>) {
+  const ac = new AbortController();
+  let base = "";
+  const server = await servePlayground({ port: 0, onListen: (u) => base = u }, ac.signal);
+  const browser = await Browser.launch();
+  try {
+    await fn(browser, base);
+  } finally {
+    await browser.close();
+    ac.abort();
+    await server.finished;
+  }
+}
+
 Deno.test({
   name:
     "browser: at a phone's width (390 px) no tab and no step of the walk-through scrolls sideways",
   ignore: !hasChromium && !inCi,
   sanitizeResources: false,
   sanitizeOps: false,
-  fn: async () => {
-    const ac = new AbortController();
-    let base = "";
-    const server = await servePlayground({ port: 0, onListen: (u) => base = u }, ac.signal);
-    const browser = await Browser.launch();
-    try {
+  fn: () =>
+    withPlayground(async (browser, base) => {
       const page = await browser.open(base, { width: 390, height: 844 });
       await page.evaluate(`playground.ready`);
       equal(await page.evaluate<number>(`innerWidth`), 390);
@@ -295,12 +306,7 @@ Deno.test({
       ok(chart.ticks >= 6, `${chart.ticks} tick labels on the loss chart`);
       deepEqual([chart.overlaps, chart.sideways], [[], false]);
       deepEqual(page.errors, [], "console errors");
-    } finally {
-      await browser.close();
-      ac.abort();
-      await server.finished;
-    }
-  },
+    }),
 });
 
 Deno.test({
@@ -308,18 +314,9 @@ Deno.test({
   ignore: !hasChromium && !inCi,
   sanitizeResources: false,
   sanitizeOps: false,
-  fn: async () => {
-    const ac = new AbortController();
-    let base = "";
-    const server = await servePlayground({ port: 0, onListen: (u) => base = u }, ac.signal);
-    const browser = await Browser.launch();
-    try {
+  fn: () =>
+    withPlayground(async (browser, base) => {
       await checkPage(await browser.open(base), true);
       await checkPage(await browser.open(`${base}plain/`), false);
-    } finally {
-      await browser.close();
-      ac.abort();
-      await server.finished;
-    }
-  },
+    }),
 });

@@ -448,60 +448,58 @@ function decoderSteps(x: Trace, t: number): void {
   const seen = target.slice(0, t + 1);
   for (let l = 0; l < c.decoderLayers; l++) {
     const p = `decoder.layers.${l}`;
-    const q = get(`${p}.self_attn.q`), k = get(`${p}.self_attn.k`);
-    const selfW = weights(get(`${p}.self_attn.probs`), tgtIn.length, tgtIn.length, t, t + 1);
-    step({
+    // One decoder attention of step t: query t against the keys it may see.
+    const attend = (
+      kind: "self_attn" | "multihead_attn",
+      norm: string,
+      keys: string[],
+      s: Pick<ExplainStep, "idea" | "title" | "caption" | "qkv">,
+    ) => {
+      const a = `${p}.${kind}`;
+      const q = get(`${a}.q`), k = get(`${a}.k`);
+      const w = weights(
+        get(`${a}.probs`),
+        tgtIn.length,
+        kind === "self_attn" ? tgtIn.length : source.length,
+        t,
+        keys.length,
+      );
+      step({
+        ...s,
+        part,
+        tensors: [`${a}.q`, `${a}.k`, `${a}.probs`, after(`${p}.${norm}`)],
+        layer: l,
+        decoderStep: t,
+        attention: {
+          keys,
+          scores: c.heads === 1 ? keys.map((_, j) => score(q, k, t, j)) : undefined,
+          weights: w,
+          percent: percentages(w),
+        },
+        residual: row(get(after(`${p}.${norm}`)), t),
+      });
+    };
+    const sa = (x: string) => get(`${p}.self_attn.${x}`);
+    attend("self_attn", "norm1", seen, {
       idea: "masked-self-attention",
-      part,
       title: `Masked self-attention, step ${t + 1}`,
       caption: `"${target[t]}" attends to the words written so far (${
         seen.map((s) => `"${s}"`).join(", ")
       }); later ones are masked out. Then the residual${post ? " and the norm" : ""}.`,
-      tensors: [
-        `${p}.self_attn.q`,
-        `${p}.self_attn.k`,
-        `${p}.self_attn.probs`,
-        after(`${p}.norm1`),
-      ],
-      layer: l,
-      decoderStep: t,
       qkv: small
-        ? [{ label: target[t], q: row(q, t), k: row(k, t), v: row(get(`${p}.self_attn.v`), t) }]
+        ? [{ label: target[t], q: row(sa("q"), t), k: row(sa("k"), t), v: row(sa("v"), t) }]
         : undefined,
-      attention: {
-        keys: seen,
-        scores: c.heads === 1 ? seen.map((_, j) => score(q, k, t, j)) : undefined,
-        weights: selfW,
-        percent: percentages(selfW),
-      },
-      residual: row(get(after(`${p}.norm1`)), t),
     });
-    const cq = get(`${p}.multihead_attn.q`), ck = get(`${p}.multihead_attn.k`);
-    const crossW = weights(get(`${p}.multihead_attn.probs`), tgtIn.length, source.length, t);
-    step({
+    attend("multihead_attn", "norm2", source, {
       idea: "encoder-decoder-attention",
-      part,
       title: `Encoder-decoder attention, step ${t + 1}`,
       caption: "The decoder's query against the encoder's keys: which input words matter " +
         `for the next word. Their values, weighted so, are summed; then the residual${
           post ? " and the norm" : ""
         }.`,
-      tensors: [
-        `${p}.multihead_attn.q`,
-        `${p}.multihead_attn.k`,
-        `${p}.multihead_attn.probs`,
-        after(`${p}.norm2`),
-      ],
-      layer: l,
-      decoderStep: t,
-      qkv: small ? [{ label: target[t], q: row(cq, t), k: [], v: [] }] : undefined,
-      attention: {
-        keys: source,
-        scores: c.heads === 1 ? source.map((_, j) => score(cq, ck, t, j)) : undefined,
-        weights: crossW,
-        percent: percentages(crossW),
-      },
-      residual: row(get(after(`${p}.norm2`)), t),
+      qkv: small
+        ? [{ label: target[t], q: row(get(`${p}.multihead_attn.q`), t), k: [], v: [] }]
+        : undefined,
     });
     if (c.dFF) {
       step({

@@ -412,9 +412,7 @@ function encoderOutputSteps(x: Trace): void {
 // One decoding step: its input, each layer's masked self-attention, encoder-decoder attention and feed-forward, then the output words.
 function decoderSteps(x: Trace, t: number): void {
   const {
-    model,
     c,
-    out,
     tgtIn,
     source,
     target,
@@ -426,9 +424,7 @@ function decoderSteps(x: Trace, t: number): void {
     score,
     step,
   } = x;
-  const logits = get("logits");
   const decoderIn = get("decoder.input");
-  const V = c.tgtVocab;
   const part = "decoder" as const;
   step({
     idea: "decoder-input",
@@ -516,6 +512,15 @@ function decoderSteps(x: Trace, t: number): void {
       });
     }
   }
+  outputStep(x, t);
+}
+
+// The decoding step's output: the fully connected layer's scores, their softmax, the token kept.
+function outputStep(x: Trace, t: number): void {
+  const { model, c, out, get, step } = x;
+  const logits = get("logits");
+  const V = c.tgtVocab;
+  const part = "decoder" as const;
   const lg = row(logits, t);
   let m = -Infinity;
   for (const x of lg) m = Math.max(m, x);

@@ -4,7 +4,7 @@
  * data segment of `default_weights.wasm` (made by `tools/embed_model.ts`). In Deno the
  * module is imported: no permission flag, and a fraction of the time base64 would take.
  * In a browser it is fetched beside this file with streaming compilation (a browser
- * neither imports .wasm modules nor compiles 15 MB synchronously on its main thread).
+ * neither imports .wasm modules nor compiles megabytes synchronously on its main thread).
  * @module
  */
 import { loadModel } from "../src/checkpoint/checkpoint.ts";

@@ -1,7 +1,7 @@
 /**
  * The shipped model for code that imports the package as a whole (`mod.ts`), in a
  * browser or a bundle: its weights are fetched when asked for, with streaming
- * compilation, so importing the package does not pull 15 MB into a bundle. In Deno,
+ * compilation, so importing the package does not pull the 4 MB of weights into a bundle. In Deno,
  * `@vamos/transformer/default-model` loads the same model with no permission flag.
  * @module
  */

@@ -17,6 +17,7 @@ import { train } from "../src/train/train.ts";
 import { loadDefaultModel } from "../models/default.ts";
 import { SENTENCES } from "./_sentences.ts";
 import { compareOnnx } from "./onnx_compare.ts";
+import { printTrainingShapes } from "./_training_shapes.ts";
 
 const SHAPES: [number, number, number][] = [
   [64, 64, 64],
@@ -100,6 +101,8 @@ console.log(
     ? `\nflagged: ${flagged.join("; ")}`
     : "\nflagged: none (every shape ≥ 70% of the peak, relaxed ≥ simd128)",
 );
+
+printTrainingShapes(rt, plain, peakBest, variant);
 
 const oursSoftmax: Record<string, number> = {};
 let oursAttentionMs = 0;

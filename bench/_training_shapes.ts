@@ -7,7 +7,7 @@ import { Vocabulary } from "../src/text/vocabulary.ts";
 import { referenceBatch, referenceModel } from "./train_bench.ts";
 import type { Example } from "../src/train/batches.ts";
 import { train } from "../src/train/train.ts";
-import { Runtime } from "../src/runtime/runtime.ts";
+import type { Runtime } from "../src/runtime/runtime.ts";
 import { matmulInto } from "../src/kernels/matmul.ts";
 import { bestSeconds } from "./_timing.ts";
 

@@ -1,6 +1,7 @@
 // The package in headless Chromium (the playground served by web/serve.ts): time from
 // page load to the first translation, the model's load time, and sentences per second
-// (64 test-like sentences per call, greedy) at 1 and 2 threads on an isolated page.
+// (64 test-like sentences per call, greedy and with the shipped beam 4) at 1 and 2 threads
+// on an isolated page.
 //
 //   deno task bench:browser
 import { SENTENCES } from "./_sentences.ts";
@@ -27,17 +28,24 @@ try {
     const page = await browser.open(base + path);
     await page.evaluate(`playground.ready`);
     for (const threads of label === "isolated" ? [1, 2] : [1]) {
-      const rate = await page.evaluate<number>(`(async () => {
-        const m = await playground.vamos.loadDefaultModel({ threads: ${threads} });
-        const batch = Array.from({ length: 64 }, (_, i) => ${JSON.stringify(SENTENCES)}[i % 8]);
-        m.translate(batch); // warm-up
-        const t0 = performance.now();
-        for (let r = 0; r < 5; r++) m.translate(batch);
-        const rate = (5 * 64) / ((performance.now() - t0) / 1000);
-        m.close();
-        return rate;
-      })()`);
-      console.log(`${label}, ${threads} thread(s): ${rate.toFixed(0)} sentences/s (batches of 64)`);
+      // Greedy decoding, and the shipped decoding (beam 4, the model's own default).
+      for (const beam of [1, 4]) {
+        const rate = await page.evaluate<number>(`(async () => {
+          const m = await playground.vamos.loadDefaultModel({ threads: ${threads} });
+          const batch = Array.from({ length: 64 }, (_, i) => ${JSON.stringify(SENTENCES)}[i % 8]);
+          m.translate(batch, { beam: ${beam} }); // warm-up
+          const t0 = performance.now();
+          for (let r = 0; r < 3; r++) m.translate(batch, { beam: ${beam} });
+          const rate = (3 * 64) / ((performance.now() - t0) / 1000);
+          m.close();
+          return rate;
+        })()`);
+        console.log(
+          `${label}, ${threads} thread(s), beam ${beam}: ${
+            rate.toFixed(0)
+          } sentences/s (batches of 64)`,
+        );
+      }
     }
   }
 } finally {

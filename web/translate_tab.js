@@ -40,7 +40,7 @@ export async function setupTranslate({ vamos, playground, $ }) {
       html("p", {
         className: "status",
         textContent: `Layer ${layer + 1}, head ${head + 1} of ${heads}: rows are what the ` +
-          "decoder wrote at each step, columns the source subwords (␣ starts a word).",
+          "decoder wrote at each step, columns the source subwords (␣: a word after a space).",
       }),
       html("div", { className: "scroll" }, t),
     );

@@ -76,6 +76,7 @@ async function main(args: string[]): Promise<number> {
   const writer = new CheckpointWriter(paths, model, adam, runMetadata(run, initFrom), {
     keep: flags.keep,
     average: flags.average,
+    resumed: start.resumed,
     f16: flags.f16,
     trainedSeconds: start.resumed ? Number(was?.training_seconds ?? 0) : 0,
     title: `${run.preset}: loss by step`,

@@ -427,6 +427,19 @@ testInTempDir(
     const c = await read("avg.safetensors");
     deepEqual(values(c), values(shipped));
     for (const m of [shipped, full, last, c]) m.model.close();
+    // A run shorter than the window averages what it has, and says why it is fewer.
+    const short = await trainSmall(data, [
+      "--max-steps",
+      "5",
+      "--average",
+      "4",
+      "--average-every",
+      "2",
+      "--out",
+      `${dir}/short.safetensors`,
+    ]);
+    equal(short.code, 0, short.stderr);
+    match(short.stderr, /steps 2, 4 \(2 of the 4 asked for: the run had 5 steps\)/);
     const bad = await trainSmall(data, ["--average-every", "2", "--out", `${dir}/x.safetensors`]);
     equal(bad.code, 2);
     match(bad.stderr, /--average-every needs --average N/);

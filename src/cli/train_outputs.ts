@@ -87,6 +87,8 @@ export class CheckpointWriter {
     readonly opts: {
       keep?: number;
       average?: number;
+      /** The run continues a checkpoint (`--resume`). */
+      resumed: boolean;
       f16: boolean;
       trainedSeconds: number;
       title: string;
@@ -171,8 +173,12 @@ export class CheckpointWriter {
       Object.assign(this.metadata, averaged.metadata()); // as average.ts writes it
       bytes = { main: this.bytes(true).main, full: bytes.full };
       const asked = this.opts.average ?? averaged.count;
+      // Fewer than asked: the run was resumed inside the window, or had fewer steps than it.
+      const why = this.opts.resumed
+        ? "the run was resumed inside the window"
+        : `the run had ${this.adam.step} steps`;
       const note = averaged.count < asked
-        ? ` (${averaged.count} of the ${asked} asked for: the run was resumed inside the window)`
+        ? ` (${averaged.count} of the ${asked} asked for: ${why})`
         : "";
       const score = devScore();
       const bleu = score === undefined ? "" : `; dev BLEU ${score.toFixed(1)}`;

@@ -225,6 +225,9 @@ export function bars(rows, { label, highlight, note } = {}) {
   );
 }
 
+/** A token as shown on the page: the tokenizer's word-start mark "▁" as "␣". */
+export const shown = (token) => token.replaceAll("▁", "␣");
+
 /** Numbers as text: two decimals, no "-0.00". */
 export const num = (x) => {
   const s = x.toFixed(2);

@@ -1,8 +1,6 @@
 // The translate tab: the shipped model in the page, and its encoder-decoder attention
 // as a heat-map, one sentence of a paragraph at a time.
-import { html, table } from "./charts.js";
-
-const shown = (token) => token.replaceAll("▁", "␣");
+import { html, shown, table } from "./charts.js";
 
 function fillSelect(select, n) {
   if (select.options.length === n) return;

@@ -3,9 +3,7 @@
 // scores, softmax and weighted values, the residual, encoder-decoder attention, the fully
 // connected layer and softmax, each decoder step until <EOS>). Every number drawn is the
 // model's own; a model with many values per word is summarised (its first values).
-import { bars, html, num, scatter, svg, table, vector } from "./charts.js";
-
-const shown = (token) => token.replaceAll("▁", "␣");
+import { bars, html, num, scatter, shown, svg, table, vector } from "./charts.js";
 
 // The vectors of the step before `i` with one of `ideas` (the input a step adds to).
 function before(e, i, ideas) {

@@ -32,7 +32,10 @@ export interface LoopOptions {
   saveMs: number;
   /** Take a --keep snapshot every N steps (else at each save). */
   keepEvery?: number;
-  /** Average the weights after the steps that are multiples of `averageEvery` among the last `average`·`averageEvery`. */
+  /**
+   * Average the weights after the steps that are multiples of `averageEvery` among the
+   * last `average`·`averageEvery`.
+   */
   average?: number;
   averageEvery: number;
 }

@@ -100,23 +100,30 @@ export class CheckpointWriter {
     return (performance.now() - this.#t0) / 1000;
   }
 
+  // The steps and seconds trained so far, into the metadata every checkpoint carries.
+  #stamp(): void {
+    this.metadata.training_seconds = String(Math.round(this.opts.trainedSeconds + this.seconds));
+    this.metadata.steps = String(this.adam.step);
+  }
+
   /**
    * The checkpoint's bytes now. A final shipping checkpoint leaves the optimizer state
-   * out; the full checkpoint (32-bit weights and Adam's moments) goes beside it.
+   * out (`fullBytes` is the checkpoint with it, written beside).
    */
-  bytes(final: boolean): { main: Uint8Array; full?: Uint8Array } {
-    const { model, adam, metadata } = this;
-    metadata.training_seconds = String(Math.round(this.opts.trainedSeconds + this.seconds));
-    metadata.steps = String(adam.step);
+  bytes(final: boolean): Uint8Array {
+    this.#stamp();
     const shipping = final && this.paths.ship;
-    return {
-      main: saveModel(model, {
-        optimizer: shipping ? undefined : adam,
-        metadata,
-        dtype: shipping && this.opts.f16 ? "F16" : "F32",
-      }),
-      full: shipping ? saveModel(model, { optimizer: this.adam, metadata }) : undefined,
-    };
+    return saveModel(this.model, {
+      optimizer: shipping ? undefined : this.adam,
+      metadata: this.metadata,
+      dtype: shipping && this.opts.f16 ? "F16" : "F32",
+    });
+  }
+
+  /** The full checkpoint of a shipping run: 32-bit weights and Adam's moments, to resume from. */
+  fullBytes(): Uint8Array {
+    this.#stamp();
+    return saveModel(this.model, { optimizer: this.adam, metadata: this.metadata });
   }
 
   /** With --keep N: the weights as <out>.step<STEP>.safetensors, the newest N kept. */
@@ -146,7 +153,7 @@ export class CheckpointWriter {
 
   /** A save during training (with a snapshot unless they are taken by step); throws. */
   savePeriodic(snapshot: boolean): void {
-    writeAtomic(this.paths.out, this.bytes(false).main);
+    writeAtomic(this.paths.out, this.bytes(false));
     this.lastSaved = { path: this.paths.out, step: this.adam.step };
     if (snapshot) this.keepSnapshot();
     this.writeCurve();
@@ -162,16 +169,17 @@ export class CheckpointWriter {
     devScore: () => number | undefined,
   ): { bytes: { main: Uint8Array; full?: Uint8Array }; problems: string[] } {
     const problems: string[] = [];
-    let bytes = this.bytes(true);
+    // The last weights: the full checkpoint, and the snapshot, before any averaging.
+    this.#stamp();
+    const full = this.paths.ship ? this.fullBytes() : undefined;
     try {
-      this.keepSnapshot(); // the last weights, before any averaging
+      this.keepSnapshot();
     } catch (e) {
       problems.push((e as Error).message);
     }
     if (averaged?.count) {
       this.model.core.params.values.set(averaged.mean());
       Object.assign(this.metadata, averaged.metadata()); // as average.ts writes it
-      bytes = { main: this.bytes(true).main, full: bytes.full };
       const asked = this.opts.average ?? averaged.count;
       // Fewer than asked: the run was resumed inside the window, or had fewer steps than it.
       const why = this.opts.resumed
@@ -184,6 +192,7 @@ export class CheckpointWriter {
       const bleu = score === undefined ? "" : `; dev BLEU ${score.toFixed(1)}`;
       console.error(`Averaged the weights of steps ${averaged.steps.join(", ")}${note}${bleu}.`);
     }
+    const bytes = { main: this.bytes(true), full };
     const saved = writeOrRescue(this.paths.out, bytes.main);
     if (saved.problem) problems.push(`${saved.problem}; saved to ${saved.path} instead`);
     if (bytes.full) {

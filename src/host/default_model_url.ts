@@ -1,8 +1,9 @@
 /**
  * The shipped model for code that imports the package as a whole (`mod.ts`), in a
  * browser or a bundle: its weights are fetched when asked for, with streaming
- * compilation, so importing the package does not pull the 4 MB of weights into a bundle. In Deno,
- * `@vamos/transformer/default-model` loads the same model with no permission flag.
+ * compilation, so importing the package does not pull the 4 MB of weights into a
+ * bundle. In Deno, `@vamos/transformer/default-model` loads the same model with no
+ * permission flag.
  * @module
  */
 import { loadModel, type LoadOptions } from "../checkpoint/checkpoint.ts";

@@ -100,7 +100,10 @@ export interface ExplainStep {
   attention?: AttentionRow;
   /** The residual sum after the step's attention (a decoder step). */
   residual?: number[];
-  /** The output words: all of them, in vocabulary order, for a vocabulary of up to 8; else the five likeliest. */
+  /**
+   * The output words: all of them, in vocabulary order, for a vocabulary of up to 8; else
+   * the five likeliest.
+   */
   words?: OutputWord[];
   /** Whether `words` is the whole vocabulary. */
   allWords?: boolean;
@@ -409,7 +412,8 @@ function encoderOutputSteps(x: Trace): void {
   }
 }
 
-// One decoding step: its input, each layer's masked self-attention, encoder-decoder attention and feed-forward, then the output words.
+// One decoding step: its input, each layer's masked self-attention, encoder-decoder
+// attention and feed-forward, then the output words.
 function decoderSteps(x: Trace, t: number): void {
   const {
     c,
@@ -515,7 +519,8 @@ function decoderSteps(x: Trace, t: number): void {
   outputStep(x, t);
 }
 
-// The decoding step's output: the fully connected layer's scores, their softmax, the token kept.
+// The decoding step's output: the fully connected layer's scores, their softmax, the
+// token kept.
 function outputStep(x: Trace, t: number): void {
   const { model, c, out, get, step } = x;
   const logits = get("logits");

@@ -71,6 +71,22 @@ for (const variant of ["simd128", "relaxed-simd"] as const) {
     }
   });
 
+  Deno.test(`matmul (${variant}) edge strips and panels of every width, transposed`, () => {
+    // The micro-kernel takes 3 rows by 12 columns: every remainder of both, with each
+    // operand stored either way, and leading dimensions that end right after the matrix
+    // (a transposed A's vector loads must not read past its row).
+    const rt = new Runtime({ variant, poison: true });
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        for (let s = 1; s <= 26; s++) {
+          checkMatmul(rt, s, 9, 14, { transA, transB });
+          checkMatmul(rt, 7, 6, s, { transA, transB, bias: true, accumulate: true });
+          checkMatmul(rt, s, s, s, { transA, transB, pad: s % 3 });
+        }
+      }
+    }
+  });
+
   Deno.test(`matmul (${variant}) crosses every cache block (130×520×1100)`, () => {
     const rt = new Runtime({ variant });
     checkMatmul(rt, 130, 520, 1100, { bias: true, accumulate: true });

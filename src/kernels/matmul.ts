@@ -78,14 +78,14 @@ export function matmulInto(a: Tensor, b: Tensor, c: Tensor, opts: MatmulOptions 
     );
   if (threads > 1 && m >= 8 * threads && n > m && n >= 16 * threads) {
     // Each thread packs all of op(A) when the columns are split, all of op(B) when the
-    // rows are: split the wider side. Whole 8-column micro-panels per thread.
-    byColumns(8);
+    // rows are: split the wider side. Whole 12-column micro-panels per thread.
+    byColumns(12);
   } else if (threads > 1 && m >= 8 * threads) {
     // By rows of C: rows of op(A) are rows of A, or columns of A stored transposed; whole
-    // 4-row micro-kernel strips per thread.
+    // 3-row micro-kernel strips per thread.
     a.rt.parallel(
       "matmul",
-      splitRange(m, threads, 4).map(([i0, i1]) =>
+      splitRange(m, threads, 3).map(([i0, i1]) =>
         job(a.ptr + 4 * (ta ? i0 : i0 * a.ld), b.ptr, c.ptr + 4 * i0 * c.ld, bias, i1 - i0, n)
       ),
     );

@@ -13,11 +13,16 @@ The BLAS libraries loaded and PyTorch's thread setup are printed with the result
 
 - softmax over 4096×128 and 4096×1024 rows (million elements per second);
 - causal attention forward at (batch·heads, seq, head_dim) = (32, 64, 32): baddbmm +
-  masked softmax + bmm, milliseconds per call;
-- the training step of the reference configuration (d_model 128, 4 heads, 2+2 layers,
-  feed-forward 512, post-norm relu, dropout 0.1, vocabularies of 1,000, batch 32×20,
-  label smoothing 0.1, Adam), target tokens per second, with tools/torch_model.py's
-  Seq2Seq (nn.Transformer).
+  masked softmax + bmm, milliseconds per call.
+
+    /usr/bin/python3 bench/torch_peer.py 2 steps
+
+runs the training step of the reference configuration instead (d_model 128, 4 heads, 2+2
+layers, feed-forward 512, post-norm relu, dropout 0.1, vocabularies of 1,000, batch 32×20,
+label smoothing 0.1, Adam, with tools/torch_model.py's Seq2Seq, nn.Transformer) on
+request, for bench/compare.ts to interleave with its own steps: it prints its setup as
+JSON, warms up for 3 s, prints "ready", then for every line "step" on standard input runs
+one step and prints its milliseconds; the end of input ends it.
 """
 import json
 import os
@@ -52,6 +57,9 @@ def main():
     backend = next((l.split(":", 1)[1].strip() for l in info if "parallel backend" in l), "?")
     out = {"threads": threads, "version": torch.__version__, "blas": ", ".join(libs) or "none",
            "parallel": f"{torch.get_num_threads()} ({backend})"}
+    if len(sys.argv) > 2 and sys.argv[2] == "steps":
+        serve_steps(out)
+        return
     torch.manual_seed(0)
     with torch.no_grad():
         for rows, cols in ((4096, 128), (4096, 1024)):
@@ -66,6 +74,11 @@ def main():
             return torch.bmm(torch.softmax(s, -1), v)
 
         out["attention_32x64x32_ms"] = best(attention, inner=20) * 1000
+    print(json.dumps(out))
+
+
+def training_step():
+    """One training step of the reference configuration, as a function."""
     config = dict(srcVocab=1000, tgtVocab=1000, dModel=128, heads=4, encoderLayers=2, decoderLayers=2,
                   dFF=512, activation="relu", norm="post", finalNorm=True, scaleAttention=True,
                   scaleEmbedding=True, shareEmbeddings=False, tieOutput=False, attentionBias=True,
@@ -88,8 +101,26 @@ def main():
         F.cross_entropy(logits.flatten(0, 1), labels.flatten(), label_smoothing=0.1).backward()
         opt.step()
 
-    out["train_step_tokens_s"] = 640 / best(step, repeats=5)
-    print(json.dumps(out))
+    return step
+
+
+def serve_steps(info):
+    """Steps on request (see the top of the file); the setup is printed first, as JSON."""
+    step = training_step()
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < 3:
+        step()
+    print(json.dumps(info), flush=True)
+    print("ready", flush=True)
+    while True:
+        line = sys.stdin.readline()
+        if not line:
+            break
+        if line.strip() != "step":
+            continue
+        t0 = time.perf_counter()
+        step()
+        print(f"{(time.perf_counter() - t0) * 1000:.4f}", flush=True)
 
 
 if __name__ == "__main__":

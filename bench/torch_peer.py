@@ -106,11 +106,11 @@ def training_step():
 
 def serve_steps(info):
     """Steps on request (see the top of the file); the setup is printed first, as JSON."""
+    print(json.dumps(info), flush=True)
     step = training_step()
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < 3:
         step()
-    print(json.dumps(info), flush=True)
     print("ready", flush=True)
     while True:
         line = sys.stdin.readline()

@@ -583,6 +583,114 @@ function gemmKernel3x12(
   storeRow12(c, c20, c21, c22, valpha, add, bias);
 }
 
+// The last panel of a product whose width is not a multiple of 12: 8 or 4 of its columns
+// (the packed panel is 12 wide; the rest is zero padding), so a 128-wide product does not
+// spend a third of its last panel on padding. Same steps as gemmKernel3x12 per output.
+function gemmKernel3x8(
+  kc: i32,
+  ap: usize,
+  bp: usize,
+  c: usize,
+  ldc: i32,
+  alpha: f32,
+  add: bool,
+  bias: usize,
+): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  const end = ap + (<usize> kc << 4);
+  while (ap < end) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    const av = v128.load(ap);
+    let a = i32x4.shuffle(av, av, 0, 0, 0, 0);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = i32x4.shuffle(av, av, 1, 1, 1, 1);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = i32x4.shuffle(av, av, 2, 2, 2, 2);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    ap += GR_SLOT << 2;
+    bp += GN << 2;
+  }
+  const valpha = f32x4.splat(alpha);
+  const stride = <usize> ldc << 2;
+  storeRow(c, c00, c01, valpha, add, bias);
+  c += stride;
+  storeRow(c, c10, c11, valpha, add, bias);
+  c += stride;
+  storeRow(c, c20, c21, valpha, add, bias);
+}
+
+function gemmKernel3x4(
+  kc: i32,
+  ap: usize,
+  bp: usize,
+  c: usize,
+  ldc: i32,
+  alpha: f32,
+  add: bool,
+  bias: usize,
+): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0);
+  const end = ap + (<usize> kc << 4);
+  while (ap < end) {
+    const b0 = v128.load(bp);
+    const av = v128.load(ap);
+    c0 = madd(i32x4.shuffle(av, av, 0, 0, 0, 0), b0, c0);
+    c1 = madd(i32x4.shuffle(av, av, 1, 1, 1, 1), b0, c1);
+    c2 = madd(i32x4.shuffle(av, av, 2, 2, 2, 2), b0, c2);
+    ap += GR_SLOT << 2;
+    bp += GN << 2;
+  }
+  const valpha = f32x4.splat(alpha);
+  const stride = <usize> ldc << 2;
+  for (let r = 0; r < GR; r++) {
+    let v = f32x4.mul(r == 0 ? c0 : r == 1 ? c1 : c2, valpha);
+    if (add) v = f32x4.add(v, v128.load(c));
+    if (bias) v = f32x4.add(v, v128.load(bias));
+    v128.store(c, v);
+    c += stride;
+  }
+}
+
+// One 3-row strip by one panel of nr ≤ 12 columns, through the narrowest kernel that
+// covers them; written straight to C when the tile is whole, staged in `tile` otherwise.
+@inline function gemmTile(
+  kc: i32, ap: usize, bp: usize, cij: usize, ldc: i32, alpha: f32, add: bool, biasJ: usize,
+  mr: i32, nr: i32, tile: usize,
+): void {
+  const width = nr > 8 ? 12 : nr > 4 ? 8 : 4;
+  if (mr == GR && nr == width) {
+    if (width == 12) gemmKernel3x12(kc, ap, bp, cij, ldc, alpha, add, biasJ);
+    else if (width == 8) gemmKernel3x8(kc, ap, bp, cij, ldc, alpha, add, biasJ);
+    else gemmKernel3x4(kc, ap, bp, cij, ldc, alpha, add, biasJ);
+    return;
+  }
+  if (width == 12) gemmKernel3x12(kc, ap, bp, tile, GN, alpha, false, 0);
+  else if (width == 8) gemmKernel3x8(kc, ap, bp, tile, GN, alpha, false, 0);
+  else gemmKernel3x4(kc, ap, bp, tile, GN, alpha, false, 0);
+  for (let r = 0; r < mr; r++) {
+    const src = at(tile, r * GN);
+    const dst = at(cij, r * ldc);
+    let q = 0;
+    for (; q + 4 <= nr; q += 4) {
+      let v = v128.load(at(src, q));
+      if (add) v = f32x4.add(v, v128.load(at(dst, q)));
+      if (biasJ) v = f32x4.add(v, v128.load(at(biasJ, q)));
+      v128.store(at(dst, q), v);
+    }
+    for (; q < nr; q++) {
+      let v = load<f32>(at(src, q));
+      if (add) v += load<f32>(at(dst, q));
+      if (biasJ) v += load<f32>(at(biasJ, q));
+      store<f32>(at(dst, q), v);
+    }
+  }
+}
+
 export function matmul(
   a: usize,
   b: usize,
@@ -624,28 +732,7 @@ export function matmul(
             const mr = min(GR, mc - ir);
             const ap = packedA + (<usize> (ir / GR * GR_SLOT * kc) << 2);
             const cij = at(c, (ic + ir) * ldc + jc + jr);
-            if (mr == GR && nr == GN) {
-              gemmKernel3x12(kc, ap, bp, cij, ldc, alpha, add, biasJ);
-            } else {
-              gemmKernel3x12(kc, ap, bp, tile, GN, alpha, false, 0);
-              for (let r = 0; r < mr; r++) {
-                const src = at(tile, r * GN);
-                const dst = at(cij, r * ldc);
-                let q = 0;
-                for (; q + 4 <= nr; q += 4) {
-                  let v = v128.load(at(src, q));
-                  if (add) v = f32x4.add(v, v128.load(at(dst, q)));
-                  if (biasJ) v = f32x4.add(v, v128.load(at(biasJ, q)));
-                  v128.store(at(dst, q), v);
-                }
-                for (; q < nr; q++) {
-                  let v = load<f32>(at(src, q));
-                  if (add) v += load<f32>(at(dst, q));
-                  if (biasJ) v += load<f32>(at(biasJ, q));
-                  store<f32>(at(dst, q), v);
-                }
-              }
-            }
+            gemmTile(kc, ap, bp, cij, ldc, alpha, add, biasJ, mr, nr, tile);
           }
         }
       }

@@ -2,7 +2,7 @@
 import type { Tensor } from "../runtime/tensor.ts";
 import { ShapeError } from "../errors.ts";
 import { checkFinite, checkInMemory, checkSameRuntime, checkShape, shapeOf } from "./_check.ts";
-import { splitRange, threadsFor } from "./_split.ts";
+import { jobsFor, splitRange, threadsFor } from "./_split.ts";
 
 /** Options of {@linkcode matmulInto}. */
 export interface MatmulOptions {
@@ -62,10 +62,11 @@ export function matmulInto(a: Tensor, b: Tensor, c: Tensor, opts: MatmulOptions 
     acc,
   ];
   const threads = threadsFor(a.rt, m * n * k);
+  const parts = jobsFor(threads);
   const byColumns = (align: number) =>
     a.rt.parallel(
       "matmul",
-      splitRange(n, threads, align).map(([j0, j1]) =>
+      splitRange(n, parts, align).map(([j0, j1]) =>
         job(
           a.ptr,
           b.ptr + 4 * (tb ? j0 * b.ld : j0),
@@ -85,7 +86,7 @@ export function matmulInto(a: Tensor, b: Tensor, c: Tensor, opts: MatmulOptions 
     // 3-row micro-kernel strips per thread.
     a.rt.parallel(
       "matmul",
-      splitRange(m, threads, 3).map(([i0, i1]) =>
+      splitRange(m, parts, 3).map(([i0, i1]) =>
         job(a.ptr + 4 * (ta ? i0 : i0 * a.ld), b.ptr, c.ptr + 4 * i0 * c.ld, bias, i1 - i0, n)
       ),
     );

@@ -1,9 +1,10 @@
 /**
  * A pool of module workers that run kernels on the runtime's shared wasm memory. Work is
  * handed over through a small command block in that memory with Atomics: no postMessage
- * per call, no copies. Nothing ever waits for a worker to start: workers start in the
- * background ({@linkcode WorkerPool.ready} awaits them), and a job whose worker is not
- * ready runs on the calling thread instead (same result: jobs are independent and
+ * per call, no copies. A call's jobs are a queue that the calling thread and the ready
+ * workers take from until it is empty, so nothing ever waits for a worker to start or to
+ * wake up: workers start in the background ({@linkcode WorkerPool.ready} awaits them), and
+ * jobs no worker takes run on the calling thread (same result: jobs are independent and
  * deterministic). That is what keeps a browser's main thread, which cannot run a worker
  * until it yields, from hanging. In Deno each worker exits by itself after a short idle
  * time, so a program that is done exits; the pool starts it again when work comes.
@@ -12,12 +13,19 @@
 
 import { startWorker, type WorkerLike } from "../host/host.ts";
 
-// Slot layout per worker: Int32 [state, op] at slot·64; Float64 args at argsBase + slot·256.
+// The command block: per worker an Int32 [state, op] at worker·64; then the queue, Int32
+// [next job, job count] at QUEUE; then MAX_JOBS job slots of Float64 (arguments, their
+// count at 30, the result at 31) at JOBS + job·256.
 const STATE_READY = 0, STATE_JOB = 1, STATE_EXITED = 2, STATE_SHUTDOWN = 3, STATE_CLAIMED = 4;
 const STATE_ERROR = 5, STATE_STARTING = -1;
-/** Bytes of command block each worker needs. */
-export const SLOT_BYTES = 64 + 256;
+const JOB_BYTES = 256;
+/** Most jobs one {@linkcode WorkerPool.run} call takes. */
+export const MAX_JOBS = 64;
 const MAX_ARGS = 30;
+/** Bytes of command block a pool of `workers` needs. */
+export function commandBlockBytes(workers: number): number {
+  return workers * 64 + 64 + MAX_JOBS * JOB_BYTES;
+}
 // Polls of the state word before sleeping on it (about 50 µs).
 const SPIN = 20000;
 /** How long {@linkcode WorkerPool.ready} waits for workers before going on without them. */
@@ -26,23 +34,30 @@ export const WORKER_START_TIMEOUT_MS = 10_000;
 // The worker, as plain JavaScript (loaded from a blob: or data: URL, so no file is read).
 const WORKER_SOURCE = `
 self.onmessage = (e) => {
-  const { module, memory, ctrl, args, workspace, workspaceBytes, names, idleMs } = e.data;
+  const { module, memory, ctrl, queue, jobs, workspace, workspaceBytes, names, idleMs } = e.data;
   const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
   ex.setWorkspace(workspace, workspaceBytes);
   const c = new Int32Array(memory.buffer, ctrl, 2);
-  const a = new Float64Array(memory.buffer, args, 32);
+  const q = new Int32Array(memory.buffer, queue, 2);
+  const a = new Float64Array(memory.buffer, jobs, ${MAX_JOBS} * ${JOB_BYTES / 8});
   Atomics.store(c, 0, ${STATE_READY});
   Atomics.notify(c, 0);
   for (;;) {
     const s = Atomics.load(c, 0);
     if (s === ${STATE_JOB}) {
+      // Take jobs from the queue until it is empty: a thread that is slow (or woke up
+      // late) takes fewer, and the others more.
       try {
-        const n = a[30];
-        const r = ex[names[c[1]]](...Array.prototype.slice.call(a, 0, n));
-        a[31] = typeof r === "number" ? r : 0;
+        const f = ex[names[c[1]]];
+        for (;;) {
+          const j = Atomics.add(q, 0, 1);
+          if (j >= q[1]) break;
+          const base = j * ${JOB_BYTES / 8};
+          const r = f(...Array.prototype.slice.call(a, base, base + a[base + 30]));
+          a[base + 31] = typeof r === "number" ? r : 0;
+        }
         Atomics.store(c, 0, ${STATE_READY});
       } catch (err) {
-        a[31] = 0;
         Atomics.store(c, 0, ${STATE_ERROR});
       }
       Atomics.notify(c, 0);
@@ -68,7 +83,7 @@ let warnedNoWorkers = false;
 export interface PoolHost {
   memory: WebAssembly.Memory;
   module: WebAssembly.Module;
-  /** Byte offset of the command block (workers × SLOT_BYTES). */
+  /** Byte offset of the command block ({@linkcode commandBlockBytes} long). */
   commandBlock: number;
   /** Per worker, its own matmul workspace. */
   workspaces: number[];
@@ -120,9 +135,20 @@ export class WorkerPool {
     return new Int32Array(this.#host.memory.buffer, this.#host.commandBlock + i * 64, 2);
   }
 
-  #args(i: number): Float64Array {
-    const base = this.#host.commandBlock + this.#workers.length * 64;
-    return new Float64Array(this.#host.memory.buffer, base + i * 256, 32);
+  #queue(): Int32Array {
+    return new Int32Array(this.#host.memory.buffer, this.#queueOffset(), 2);
+  }
+
+  #queueOffset(): number {
+    return this.#host.commandBlock + this.#workers.length * 64;
+  }
+
+  #jobs(): Float64Array {
+    return new Float64Array(
+      this.#host.memory.buffer,
+      this.#queueOffset() + 64,
+      MAX_JOBS * JOB_BYTES / 8,
+    );
   }
 
   #wait(c: Int32Array, value: number): void {
@@ -166,7 +192,8 @@ export class WorkerPool {
       module: h.module,
       memory: h.memory,
       ctrl: h.commandBlock + i * 64,
-      args: h.commandBlock + this.#workers.length * 64 + i * 256,
+      queue: this.#queueOffset(),
+      jobs: this.#queueOffset() + 64,
       workspace: h.workspaces[i],
       workspaceBytes: h.workspaceBytes,
       names: this.#names,
@@ -202,51 +229,67 @@ export class WorkerPool {
   }
 
   /**
-   * Runs export `op` once per argument list: the first on the calling thread, the others
-   * on ready workers (a job whose worker is not ready also runs on the calling thread),
-   * and returns when all are done, with each call's return value.
+   * Runs export `op` once per argument list and returns when all are done, with each
+   * call's return value in the lists' order. The lists are a queue that the calling
+   * thread and every ready worker take from until it is empty, so a thread that is slow
+   * or late (a worker asleep, a core the machine gives to someone else for a while) does
+   * fewer of them; which thread runs a job never changes what it computes.
    */
   run(op: number, jobs: number[][], callerRun: (args: number[]) => number): number[] {
-    const n = jobs.length - 1;
-    if (n > this.#workers.length) {
-      throw new RangeError(`${jobs.length} jobs for ${this.#workers.length + 1} threads`);
+    if (jobs.length > MAX_JOBS) {
+      throw new RangeError(`${jobs.length} jobs in one call; at most ${MAX_JOBS}`);
     }
-    const sent: number[] = [];
-    const mine = [0];
-    for (let i = 0; i < n; i++) {
-      const args = jobs[i + 1];
+    const table = this.#jobs();
+    for (let j = 0; j < jobs.length; j++) {
+      const args = jobs[j];
       if (args.length > MAX_ARGS) throw new RangeError("too many kernel arguments");
+      const base = j * JOB_BYTES / 8;
+      for (let k = 0; k < args.length; k++) table[base + k] = args[k];
+      table[base + 30] = args.length;
+    }
+    const q = this.#queue();
+    Atomics.store(q, 1, jobs.length);
+    Atomics.store(q, 0, 0);
+    const sent: number[] = [];
+    // One worker fewer than jobs: the caller takes at least one.
+    for (let i = 0; i < this.#workers.length && sent.length < jobs.length - 1; i++) {
       const c = this.#ctrl(i);
       const prev = this.#failed
         ? STATE_SHUTDOWN
         : Atomics.compareExchange(c, 0, STATE_READY, STATE_CLAIMED);
       if (prev !== STATE_READY) {
-        mine.push(i + 1);
         // An exited worker starts again in the background, for the calls to come.
         if (prev === STATE_EXITED || prev === STATE_ERROR || prev === STATE_SHUTDOWN) {
           this.#start(i);
         }
         continue;
       }
-      const a = this.#args(i);
-      for (let k = 0; k < args.length; k++) a[k] = args[k];
-      a[30] = args.length;
       c[1] = op;
       Atomics.store(c, 0, STATE_JOB);
       Atomics.notify(c, 0);
       sent.push(i);
-      this.#dispatched++;
     }
     const results = new Array<number>(jobs.length);
-    for (const j of mine) results[j] = callerRun(jobs[j]);
+    const byCaller = new Uint8Array(jobs.length);
+    let mine = 0;
+    for (;;) {
+      const j = Atomics.add(q, 0, 1);
+      if (j >= jobs.length) break;
+      results[j] = callerRun(jobs[j]);
+      byCaller[j] = 1;
+      mine++;
+    }
     let failed = false;
     for (const i of sent) {
       const c = this.#ctrl(i);
       this.#wait(c, STATE_JOB);
       if (Atomics.load(c, 0) === STATE_ERROR) failed = true;
-      results[i + 1] = this.#args(i)[31];
     }
     if (failed) throw new Error(`a worker failed in kernel ${this.#names[op]}`);
+    this.#dispatched += jobs.length - mine;
+    for (let j = 0; j < jobs.length; j++) {
+      if (!byCaller[j]) results[j] = table[j * JOB_BYTES / 8 + 31];
+    }
     return results;
   }
 

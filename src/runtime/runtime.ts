@@ -13,7 +13,7 @@ import {
   kernelModule,
   type KernelVariant,
 } from "./wasm.ts";
-import { SLOT_BYTES, WorkerPool } from "./pool.ts";
+import { commandBlockBytes, WorkerPool } from "./pool.ts";
 import { IntBuffer, Tensor } from "./tensor.ts";
 
 const PAGE = 65536;
@@ -107,7 +107,7 @@ export class Runtime {
     this.kernels.setWorkspace(ws, wsBytes);
     if (shared) {
       const workers = threads - 1;
-      const commandBlock = this.allocBytes(workers * SLOT_BYTES);
+      const commandBlock = this.allocBytes(commandBlockBytes(workers));
       const workspaces = Array.from({ length: workers }, () => this.allocBytes(wsBytes));
       // Idle workers exit in Deno so that a finished program exits; a page keeps them (and
       // Node's are unref'd: they never keep a program alive).

@@ -70,8 +70,22 @@ export function sumSquares(x: usize, n: i32, partials: usize): f64 {
 // Inverted dropout: y = x·mask/(1−p); mask[i] (u8) = 1 when kept. Keep decisions come
 // from hash32(seed, i) compared with p·2³²: same seed, same mask.
 // (offset: the index of x[0] in the whole tensor, when threads take ranges of it.)
+// Two passes over memory fused in where the model has them: with `relu`, x goes through
+// relu first (the feed-forward sublayer's activation); with `residual` ≠ 0, y is that
+// tensor plus the dropped x (a residual branch). Each gives exactly the values of the
+// separate kernels in turn.
 export function dropoutForward(
-  x: usize, y: usize, mask: usize, n: i32, p: f32, seed: u32, offset: i32,
+  x: usize, y: usize, mask: usize, n: i32, p: f32, seed: u32, offset: i32, relu: i32,
+  residual: usize,
+): void {
+  if (relu) dropoutLoop(x, y, mask, n, p, seed, offset, true, 0);
+  else if (residual) dropoutLoop(x, y, mask, n, p, seed, offset, false, residual);
+  else dropoutLoop(x, y, mask, n, p, seed, offset, false, 0);
+}
+
+@inline function dropoutLoop(
+  x: usize, y: usize, mask: usize, n: i32, p: f32, seed: u32, offset: i32, relu: bool,
+  residual: usize,
 ): void {
   const threshold = <u32> min<f64>(<f64> p * 4294967296.0, 4294967295.0);
   const s: f32 = p < 1 ? 1 / (1 - p) : 0;
@@ -81,6 +95,7 @@ export function dropoutForward(
   const vs = f32x4.splat(s), vseed = i32x4.splat(<i32> seed), vthr = i32x4.splat(<i32> threshold);
   const golden = i32x4.splat(<i32> 0x9e3779b9), m1 = i32x4.splat(<i32> 0x85ebca6b);
   const m2 = i32x4.splat(<i32> 0xc2b2ae35), one = i32x4.splat(1), step = i32x4.splat(4);
+  const zero = f32x4.splat(0);
   let idx = i32x4.add(i32x4.splat(offset), i32x4(0, 1, 2, 3));
   for (; i + 4 <= n; i += 4) {
     let z = v128.xor(vseed, i32x4.mul(idx, golden));
@@ -88,7 +103,11 @@ export function dropoutForward(
     z = i32x4.mul(v128.xor(z, i32x4.shr_u(z, 13)), m2);
     z = v128.xor(z, i32x4.shr_u(z, 16));
     const keep = i32x4.ge_u(z, vthr); // all ones where kept
-    v128.store(at(y, i), v128.and(f32x4.mul(v128.load(at(x, i)), vs), keep));
+    let v = v128.load(at(x, i));
+    if (relu) v = f32x4.pmax(v, zero);
+    v = v128.and(f32x4.mul(v, vs), keep);
+    if (residual) v = f32x4.add(v128.load(at(residual, i)), v);
+    v128.store(at(y, i), v);
     // Lanes of 0 or 1 narrowed to four bytes.
     const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(v128.and(keep, one), one), one);
     store<u32>(mask + <usize> i, i32x4.extract_lane(bytes, 0));
@@ -97,21 +116,39 @@ export function dropoutForward(
   for (; i < n; i++) {
     const keep = hash32(seed, <u32> (i + offset)) >= threshold;
     store<u8>(mask + <usize> i, keep ? 1 : 0);
-    store<f32>(at(y, i), keep ? load<f32>(at(x, i)) * s : 0);
+    let v = load<f32>(at(x, i));
+    if (relu) v = max<f32>(v, 0);
+    v = keep ? v * s : 0;
+    if (residual) v = load<f32>(at(residual, i)) + v;
+    store<f32>(at(y, i), v);
   }
 }
 
-// dx = dy·mask/(1−p) (dx may alias dy).
-export function dropoutBackward(dy: usize, mask: usize, dx: usize, n: i32, p: f32): void {
+// dx = dy·mask/(1−p) (dx may alias dy); with `reluInput` ≠ 0 (the forward's input to
+// relu, when the forward had `relu`), also through relu's backward: 0 where it was ≤ 0.
+export function dropoutBackward(
+  dy: usize, mask: usize, dx: usize, n: i32, p: f32, reluInput: usize,
+): void {
+  if (reluInput) dropoutBackwardLoop(dy, mask, dx, n, p, reluInput);
+  else dropoutBackwardLoop(dy, mask, dx, n, p, 0);
+}
+
+@inline function dropoutBackwardLoop(
+  dy: usize, mask: usize, dx: usize, n: i32, p: f32, reluInput: usize,
+): void {
   const s: f32 = p < 1 ? 1 / (1 - p) : 0;
-  const vs = f32x4.splat(s), zero = i32x4.splat(0);
+  const vs = f32x4.splat(s), zero = i32x4.splat(0), fzero = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const m = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(mask + <usize> i)));
     const kept = i32x4.ne(m, zero);
-    v128.store(at(dx, i), v128.and(f32x4.mul(v128.load(at(dy, i)), vs), kept));
+    let v = v128.and(f32x4.mul(v128.load(at(dy, i)), vs), kept);
+    if (reluInput) v = v128.and(v, f32x4.gt(v128.load(at(reluInput, i)), fzero));
+    v128.store(at(dx, i), v);
   }
   for (; i < n; i++) {
-    store<f32>(at(dx, i), load<u8>(mask + <usize> i) ? load<f32>(at(dy, i)) * s : 0);
+    let v: f32 = load<u8>(mask + <usize> i) ? load<f32>(at(dy, i)) * s : 0;
+    if (reluInput) v = load<f32>(at(reluInput, i)) > 0 ? v : 0;
+    store<f32>(at(dx, i), v);
   }
 }

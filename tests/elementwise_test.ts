@@ -7,6 +7,8 @@ import {
   sumRowsInto,
   sumSquares,
 } from "../src/kernels/elementwise.ts";
+import { activationBackwardInto, activationInto } from "../src/kernels/activations.ts";
+import { deepEqual } from "node:assert/strict";
 import { assertClose, assertThrows, AWKWARD, randomArray } from "./_helpers.ts";
 import { refDropoutMask } from "./reference.ts";
 
@@ -87,5 +89,43 @@ Deno.test("dropout's mask is the reference hash's, lane for lane, on awkward siz
         if (ys[i] !== e) throw new Error(`n ${n}: y[${i}] = ${ys[i]}, expected ${e}`);
       }
     }
+  }
+});
+
+Deno.test("dropout fused with relu or a residual add gives the separate kernels' bits", () => {
+  // The fused passes must be exactly relu then dropout, and dropout then add (forward),
+  // and dropout's backward then relu's (backward), on every awkward size, both builds.
+  for (const variant of ["simd128", "relaxed-simd"] as const) {
+    const rt = new Runtime({ variant, poison: true });
+    for (const n of [...AWKWARD, 1000]) {
+      const x = rt.tensor(1, n).set(randomArray(n, n + 7));
+      const res = rt.tensor(1, n).set(randomArray(n, n + 8));
+      const dy = rt.tensor(1, n).set(randomArray(n, n + 9));
+      const seed = 77 + n, p = 0.25;
+      const a = rt.tensor(1, n), ad = rt.tensor(1, n), m1 = rt.allocBytes(n);
+      activationInto("relu", x, a);
+      dropoutInto(a, ad, m1, p, seed);
+      const fused = rt.tensor(1, n), m2 = rt.allocBytes(n);
+      dropoutInto(x, fused, m2, p, seed, { relu: true });
+      deepEqual(fused.toArray(), ad.toArray(), `relu + dropout, n ${n} (${variant})`);
+      deepEqual(rt.u8.slice(m2, m2 + n), rt.u8.slice(m1, m1 + n));
+      const da = rt.tensor(1, n);
+      dropoutBackwardInto(dy, m1, da, p);
+      activationBackwardInto("relu", da, x, da);
+      const dFused = rt.tensor(1, n);
+      dropoutBackwardInto(dy, m2, dFused, p, x);
+      deepEqual(dFused.toArray(), da.toArray(), `relu + dropout backward, n ${n} (${variant})`);
+      const xd = rt.tensor(1, n), sum = rt.tensor(1, n), m3 = rt.allocBytes(n);
+      dropoutInto(x, xd, m3, p, seed);
+      addInto(res, xd, sum);
+      const fusedSum = rt.tensor(1, n), m4 = rt.allocBytes(n);
+      dropoutInto(x, fusedSum, m4, p, seed, { residual: res });
+      deepEqual(fusedSum.toArray(), sum.toArray(), `dropout + residual, n ${n} (${variant})`);
+    }
+    const x = rt.tensor(2, 3), other = rt.tensor(3, 2), y = rt.tensor(2, 3);
+    assertThrows(
+      () => dropoutInto(x, y, rt.allocBytes(6), 0.1, 1, { residual: other }),
+      /dropout: .*residual/,
+    );
   }
 });

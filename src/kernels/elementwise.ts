@@ -103,9 +103,34 @@ function checkDropout(K: string, x: Tensor, y: Tensor, mask: number, p: number):
   }
 }
 
-/** Inverted dropout with a mask of x.size bytes at `mask`; same seed, same mask. */
-export function dropoutInto(x: Tensor, y: Tensor, mask: number, p: number, seed: number): void {
+/** What {@linkcode dropoutInto} fuses in front of and behind the dropout. */
+export interface DropoutFusion {
+  /** Put x through relu first: y = dropout(relu(x)). */
+  relu?: boolean;
+  /** Add the dropped x to this tensor: y = residual + dropout(x) (a residual branch). */
+  residual?: Tensor;
+}
+
+/**
+ * Inverted dropout with a mask of x.size bytes at `mask`; same seed, same mask. With
+ * `fuse`, the relu before it or the residual add after it happen in the same pass, with
+ * the same values as the separate kernels.
+ */
+export function dropoutInto(
+  x: Tensor,
+  y: Tensor,
+  mask: number,
+  p: number,
+  seed: number,
+  fuse: DropoutFusion = {},
+): void {
   checkDropout("dropout", x, y, mask, p);
+  const r = fuse.residual;
+  if (r) {
+    checkSameShape("dropout", ["x", "residual"], [x, r]);
+    checkContiguous("dropout", "residual", r);
+    checkSameRuntime("dropout", [x, r]);
+  }
   const threads = threadsFor(x.rt, DROPOUT_COST * x.size);
   x.rt.parallel(
     "dropoutForward",
@@ -117,18 +142,41 @@ export function dropoutInto(x: Tensor, y: Tensor, mask: number, p: number, seed:
       p,
       seed >>> 0,
       i0,
+      fuse.relu ? 1 : 0,
+      r ? r.ptr + 4 * i0 : 0,
     ]),
   );
 }
 
-/** dx = dy·mask/(1 − p). */
-export function dropoutBackwardInto(dy: Tensor, mask: number, dx: Tensor, p: number): void {
+/**
+ * dx = dy·mask/(1 − p); with `reluInput` (the forward's x, when it fused relu), also
+ * relu's backward: dx = 0 where reluInput ≤ 0.
+ */
+export function dropoutBackwardInto(
+  dy: Tensor,
+  mask: number,
+  dx: Tensor,
+  p: number,
+  reluInput?: Tensor,
+): void {
   checkDropout("dropoutBackward", dy, dx, mask, p);
+  if (reluInput) {
+    checkSameShape("dropoutBackward", ["dy", "reluInput"], [dy, reluInput]);
+    checkContiguous("dropoutBackward", "reluInput", reluInput);
+    checkSameRuntime("dropoutBackward", [dy, reluInput]);
+  }
   const threads = threadsFor(dy.rt, DROPOUT_BACKWARD_COST * dy.size);
   dy.rt.parallel(
     "dropoutBackward",
     splitRange(dy.size, threads, 16).map((
       [i0, i1],
-    ) => [dy.ptr + 4 * i0, mask + i0, dx.ptr + 4 * i0, i1 - i0, p]),
+    ) => [
+      dy.ptr + 4 * i0,
+      mask + i0,
+      dx.ptr + 4 * i0,
+      i1 - i0,
+      p,
+      reluInput ? reluInput.ptr + 4 * i0 : 0,
+    ]),
   );
 }

@@ -15,7 +15,13 @@ import { type Int8Weights, matmulInt8Into } from "../kernels/matmul_int8.ts";
 import { attentionBackwardInto, attentionInto } from "../kernels/attention.ts";
 import { layerNormBackwardInto, layerNormInto } from "../kernels/layernorm.ts";
 import { activationBackwardInto, activationInto } from "../kernels/activations.ts";
-import { addInto, dropoutBackwardInto, dropoutInto, sumRowsInto } from "../kernels/elementwise.ts";
+import {
+  addInto,
+  dropoutBackwardInto,
+  type DropoutFusion,
+  dropoutInto,
+  sumRowsInto,
+} from "../kernels/elementwise.ts";
 
 /** A block's gradient step: takes d(output), returns d(input). */
 export type Backward = (dy: Tensor) => Tensor;
@@ -47,19 +53,40 @@ export class Pass {
     return this.train ? this.config.dropout : 0;
   }
 
-  /** Dropout on x (identity when not training); returns y and its backward. */
-  drop(x: Tensor): [Tensor, Backward] {
+  /**
+   * Dropout on x (identity when not training); returns y and its backward. With `fuse`,
+   * relu before it or a residual add after it, in the same pass (the backward is then
+   * relu's and dropout's together, or the residual branch's only).
+   */
+  drop(x: Tensor, fuse: DropoutFusion = {}): [Tensor, Backward] {
     const p = this.dropout;
-    if (p === 0) return [x, (dy) => dy];
+    if (p === 0) {
+      if (fuse.relu) {
+        const y = this.alloc(x.rows, x.cols);
+        activationInto("relu", x, y);
+        return [y, (dy) => {
+          activationBackwardInto("relu", dy, x, dy);
+          return dy;
+        }];
+      }
+      if (fuse.residual) {
+        const y = this.alloc(x.rows, x.cols);
+        addInto(fuse.residual, x, y);
+        return [y, (dy) => dy];
+      }
+      return [x, (dy) => dy];
+    }
     const site = this.#dropoutSite++;
     const seed = (Math.imul(this.seed ^ 0x5bd1e995, 0x27d4eb2d) + Math.imul(site, 0x9e3779b9)) >>>
       0;
     const y = this.alloc(x.rows, x.cols);
     const mask = this.rt.allocBytes(x.size, false);
-    dropoutInto(x, y, mask, p, seed);
+    dropoutInto(x, y, mask, p, seed, fuse);
+    // Into a new tensor, not in place: a residual's backward still needs dy itself.
     return [y, (dy) => {
-      dropoutBackwardInto(dy, mask, dy, p);
-      return dy;
+      const dx = this.alloc(dy.rows, dy.cols);
+      dropoutBackwardInto(dy, mask, dx, p, fuse.relu ? x : undefined);
+      return dx;
     }];
   }
 }
@@ -247,9 +274,10 @@ export function feedForward(pass: Pass, prefix: string, x: Tensor): [Tensor, Bac
   const w2 = params.get(`${prefix}.linear2.weight`), b2 = params.get(`${prefix}.linear2.bias`);
   const h = pass.alloc(x.rows, config.dFF);
   linear(pass, x, w1, b1, h);
-  const a = pass.alloc(x.rows, config.dFF);
-  activationInto(config.activation, h, a);
-  const [ad, dropBack] = pass.drop(a);
+  // relu and dropout in one pass; gelu on its own.
+  const [ad, actBack] = config.activation === "relu"
+    ? pass.drop(h, { relu: true })
+    : activationThenDrop(pass, h);
   const out = pass.alloc(x.rows, config.dModel);
   linear(pass, ad, w2, b2, out);
   pass.trace?.(`${prefix}.feed_forward`, out);
@@ -263,8 +291,7 @@ export function feedForward(pass: Pass, prefix: string, x: Tensor): [Tensor, Bac
       params.grad(`${prefix}.linear2.bias`),
       dad,
     );
-    const da = dropBack(dad);
-    activationBackwardInto(config.activation, da, h, da);
+    const da = actBack(dad);
     const dx = pass.alloc(x.rows, config.dModel);
     linearBackward(
       da,
@@ -275,6 +302,19 @@ export function feedForward(pass: Pass, prefix: string, x: Tensor): [Tensor, Bac
       dx,
     );
     return dx;
+  }];
+}
+
+// gelu, then dropout; the backward of both.
+function activationThenDrop(pass: Pass, h: Tensor): [Tensor, Backward] {
+  const act = pass.config.activation;
+  const a = pass.alloc(h.rows, h.cols);
+  activationInto(act, h, a);
+  const [ad, dropBack] = pass.drop(a);
+  return [ad, (dad) => {
+    const da = dropBack(dad);
+    activationBackwardInto(act, da, h, da);
+    return da;
   }];
 }
 
@@ -292,25 +332,21 @@ export function residual(
   if (placement === "pre") {
     const [n, normBack] = norm(pass, normPrefix, x);
     const [s, fBack] = f(n);
-    const [sd, dropBack] = pass.drop(s);
-    const y = pass.alloc(x.rows, x.cols);
-    addInto(x, sd, y);
+    const [y, dropBack] = pass.drop(s, { residual: x });
     pass.trace?.(`${normPrefix}.residual`, y);
     return [y, (dy) => {
-      const dn = fBack(dropBack(copyOf(pass, dy)));
+      const dn = fBack(dropBack(dy));
       const dx = normBack(dn);
       addInto(dx, dy, dx);
       return dx;
     }];
   }
   const [s, fBack] = f(x);
-  const [sd, dropBack] = pass.drop(s);
-  const r = pass.alloc(x.rows, x.cols);
-  addInto(x, sd, r);
+  const [r, dropBack] = pass.drop(s, { residual: x });
   pass.trace?.(`${normPrefix}.residual`, r);
   if (placement === "none") {
     return [r, (dy) => {
-      const dx = fBack(dropBack(copyOf(pass, dy)));
+      const dx = fBack(dropBack(dy));
       addInto(dx, dy, dx);
       return dx;
     }];
@@ -319,16 +355,8 @@ export function residual(
   pass.trace?.(`${normPrefix}.normalized`, y);
   return [y, (dy) => {
     const dr = normBack(dy);
-    const dx = fBack(dropBack(copyOf(pass, dr)));
+    const dx = fBack(dropBack(dr));
     addInto(dx, dr, dx);
     return dx;
   }];
-}
-
-// Dropout's backward works in place; the residual path still needs the original.
-function copyOf(pass: Pass, t: Tensor): Tensor {
-  if (pass.dropout === 0) return t;
-  const c = pass.alloc(t.rows, t.cols);
-  c.set(t.view());
-  return c;
 }

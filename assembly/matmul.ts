@@ -1,22 +1,27 @@
 // matmul: C[M,N] = alpha * op(A)[M,K] * op(B)[K,N] (+ bias[N]) (+ C if accumulate)
 // op(X) is X or its transpose; all matrices row-major with leading dimensions.
 //
-// Goto/BLIS structure: B is packed into KC x NR micro-panels, A into MR x KC strips,
-// and a 4x8 register-blocked micro-kernel walks them. Per step: two B vectors and one
-// vector of four A values broadcast by shuffles, eight multiply-adds: three loads for
-// eight multiply-adds, 8 accumulators + 4 = 12 names, all in registers on x86-64 (V8
-// allocates xmm0-14), and eight independent chains, enough to keep two FMA pipes of
-// latency 4 busy. Loads set the pace: Deno's V8 checks every wasm memory access
-// explicitly (no trap handler), and on a shared memory (threads) each check costs more
-// (the same kernel runs 6% slower there), so the kernel loads as little as it can.
-// Measured on an AMD EPYC (Zen 4), % of the multiply-add peak at 128³ / 512³: this
-// kernel 83 / 87; the 5x8 one used before (a fifth A value by a broadcast load: four
-// loads for ten multiply-adds) 74 / 82; 4x12 (17 names: spills) 62-67; 6x8 with six
-// broadcast loads 65-71; 5x8 unrolled by two 55. The summation order of every output is
-// the same in all of them (over k, in order, from zero): the same bits.
+// Goto/BLIS structure: B is packed into KC x NR micro-panels, A into MR x KC strips, and a
+// register-blocked micro-kernel walks them. Loads and loop overhead set the pace, not the
+// multiply-adds: Deno's V8 checks every wasm memory access explicitly (no trap handler: a
+// compare and a branch per load), and on a shared memory (threads) each check costs more.
+// So the micro-kernel issues as few instructions per multiply-add as it can:
+// - the plain matmul's is 3x12 (gemmKernel3x12): per k step three B vectors, one vector
+//   holding three A values and three shuffles broadcasting them, nine multiply-adds;
+//   9 accumulators + 5 = 14 of the 15 registers V8 allocates; two k steps a pass. Against
+//   the 4x8 one used before (three loads, four shuffles for eight multiply-adds, one step a
+//   pass) it measured 1.06x on the training shapes (AMD EPYC Zen 4), 85% of the multiply-add
+//   peak against 73-78%.
+// - attention's small products keep the 4x8 kernel (kernel4x8) and its packing, whose
+//   layout the fused attention kernels read directly.
+// Tried and slower: 4x12 (17 names: spills), 6x8 with broadcast loads, 5x8 unrolled by two,
+// and unrolling without the exit test between the halves (V8 then hoists the second half's
+// loads and runs out of registers: 0.6x). The summation order of every output is the same in
+// all of them (over k, in order, from zero, in KC blocks): the same bits.
 import { workspacePtr } from "./workspace";
 import { hsum, madd } from "./simd_math";
 
+// Attention's micro-kernel (kernel4x8) and packing.
 const MR: i32 = 4;
 const NR: i32 = 8;
 // Below this many rows of A, matmulFewRows (no packing) runs instead. (Up to 7 rows it
@@ -188,8 +193,10 @@ function packB(
   v128.store(c, r1, 16);
 }
 
-// 4x8 micro-kernel over kc packed steps (see the top of the file). Writes a full tile to
-// c (row stride ldc floats); the caller stages partial tiles.
+// 4x8 micro-kernel over kc packed steps, for attention (see the top of the file): per
+// step two B vectors and one vector of four A values broadcast by shuffles, eight
+// multiply-adds. Writes a full tile to c (row stride ldc floats); the caller stages
+// partial tiles.
 export function kernel4x8(
   kc: i32,
   ap: usize,

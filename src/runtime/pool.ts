@@ -14,17 +14,22 @@
 import { startWorker, type WorkerLike } from "../host/host.ts";
 
 // The command block: per worker an Int32 [state, op] at worker·64; then the queue, Int32
-// [next job, job count] at QUEUE; then MAX_JOBS job slots of Float64 (arguments, their
+// [next job, job count] at QUEUE; then jobCapacity job slots of Float64 (arguments, their
 // count at 30, the result at 31) at JOBS + job·256.
 const STATE_READY = 0, STATE_JOB = 1, STATE_EXITED = 2, STATE_SHUTDOWN = 3, STATE_CLAIMED = 4;
 const STATE_ERROR = 5, STATE_STARTING = -1;
 const JOB_BYTES = 256;
-/** Most jobs one {@linkcode WorkerPool.run} call takes. */
-export const MAX_JOBS = 64;
+/**
+ * Most jobs one {@linkcode WorkerPool.run} call takes with `workers` workers: two per
+ * thread, the most any kernel cuts its work into.
+ */
+export function jobCapacity(workers: number): number {
+  return 2 * (workers + 1);
+}
 const MAX_ARGS = 30;
 /** Bytes of command block a pool of `workers` needs. */
 export function commandBlockBytes(workers: number): number {
-  return workers * 64 + 64 + MAX_JOBS * JOB_BYTES;
+  return workers * 64 + 64 + jobCapacity(workers) * JOB_BYTES;
 }
 // Polls of the state word before sleeping on it (about 50 µs).
 const SPIN = 20000;
@@ -34,12 +39,13 @@ export const WORKER_START_TIMEOUT_MS = 10_000;
 // The worker, as plain JavaScript (loaded from a blob: or data: URL, so no file is read).
 const WORKER_SOURCE = `
 self.onmessage = (e) => {
-  const { module, memory, ctrl, queue, jobs, workspace, workspaceBytes, names, idleMs } = e.data;
+  const { module, memory, ctrl, queue, jobs, capacity, workspace, workspaceBytes, names, idleMs } =
+    e.data;
   const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
   ex.setWorkspace(workspace, workspaceBytes);
   const c = new Int32Array(memory.buffer, ctrl, 2);
   const q = new Int32Array(memory.buffer, queue, 2);
-  const a = new Float64Array(memory.buffer, jobs, ${MAX_JOBS} * ${JOB_BYTES / 8});
+  const a = new Float64Array(memory.buffer, jobs, capacity * ${JOB_BYTES / 8});
   Atomics.store(c, 0, ${STATE_READY});
   Atomics.notify(c, 0);
   for (;;) {
@@ -147,7 +153,7 @@ export class WorkerPool {
     return new Float64Array(
       this.#host.memory.buffer,
       this.#queueOffset() + 64,
-      MAX_JOBS * JOB_BYTES / 8,
+      jobCapacity(this.#workers.length) * JOB_BYTES / 8,
     );
   }
 
@@ -194,6 +200,7 @@ export class WorkerPool {
       ctrl: h.commandBlock + i * 64,
       queue: this.#queueOffset(),
       jobs: this.#queueOffset() + 64,
+      capacity: jobCapacity(this.#workers.length),
       workspace: h.workspaces[i],
       workspaceBytes: h.workspaceBytes,
       names: this.#names,
@@ -236,8 +243,9 @@ export class WorkerPool {
    * fewer of them; which thread runs a job never changes what it computes.
    */
   run(op: number, jobs: number[][], callerRun: (args: number[]) => number): number[] {
-    if (jobs.length > MAX_JOBS) {
-      throw new RangeError(`${jobs.length} jobs in one call; at most ${MAX_JOBS}`);
+    const capacity = jobCapacity(this.#workers.length);
+    if (jobs.length > capacity) {
+      throw new RangeError(`${jobs.length} jobs in one call; at most ${capacity}`);
     }
     const table = this.#jobs();
     for (let j = 0; j < jobs.length; j++) {

@@ -72,8 +72,8 @@ export function sumSquares(x: usize, n: i32, partials: usize): f64 {
 // (offset: the index of x[0] in the whole tensor, when threads take ranges of it.)
 // Two passes over memory fused in where the model has them: with `relu`, x goes through
 // relu first (the feed-forward sublayer's activation); with `residual` ≠ 0, y is that
-// tensor plus the dropped x (a residual branch). Each gives exactly the values of the
-// separate kernels in turn.
+// tensor plus the dropped x (a residual branch); one or the other, not both (relu wins).
+// Each gives exactly the values of the separate kernels in turn.
 export function dropoutForward(
   x: usize, y: usize, mask: usize, n: i32, p: f32, seed: u32, offset: i32, relu: i32,
   residual: usize,

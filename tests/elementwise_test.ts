@@ -127,5 +127,9 @@ Deno.test("dropout fused with relu or a residual add gives the separate kernels'
       () => dropoutInto(x, y, rt.allocBytes(6), 0.1, 1, { residual: other }),
       /dropout: .*residual/,
     );
+    assertThrows(
+      () => dropoutInto(x, y, rt.allocBytes(6), 0.1, 1, { relu: true, residual: y }),
+      /dropout: fuse relu or a residual add, not both/,
+    );
   }
 });

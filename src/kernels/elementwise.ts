@@ -126,6 +126,9 @@ export function dropoutInto(
 ): void {
   checkDropout("dropout", x, y, mask, p);
   const r = fuse.residual;
+  if (r && fuse.relu) {
+    throw new ShapeError("dropout: fuse relu or a residual add, not both");
+  }
   if (r) {
     checkSameShape("dropout", ["x", "residual"], [x, r]);
     checkContiguous("dropout", "residual", r);

@@ -13,9 +13,9 @@
 
 import { startWorker, type WorkerLike } from "../host/host.ts";
 
-// The command block: per worker an Int32 [state, op] at worker·64; then the queue, Int32
-// [next job, job count] at QUEUE; then jobCapacity job slots of Float64 (arguments, their
-// count at 30, the result at 31) at JOBS + job·256.
+// The command block: per worker an Int32 [state, op] at worker·64; after the workers' the
+// queue, Int32 [next job, job count], in 64 bytes; then jobCapacity job slots of Float64
+// (arguments, their count at 30, the result at 31), 256 bytes each.
 const STATE_READY = 0, STATE_JOB = 1, STATE_EXITED = 2, STATE_SHUTDOWN = 3, STATE_CLAIMED = 4;
 const STATE_ERROR = 5, STATE_STARTING = -1;
 const JOB_BYTES = 256;

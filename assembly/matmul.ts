@@ -2,21 +2,24 @@
 // op(X) is X or its transpose; all matrices row-major with leading dimensions.
 //
 // Goto/BLIS structure: B is packed into KC x NR micro-panels, A into MR x KC strips, and a
-// register-blocked micro-kernel walks them. Loads and loop overhead set the pace, not the
-// multiply-adds: Deno's V8 checks every wasm memory access explicitly (no trap handler: a
-// compare and a branch per load), and on a shared memory (threads) each check costs more.
-// So the micro-kernel issues as few instructions per multiply-add as it can:
+// register-blocked micro-kernel walks them. Deno's V8 checks every wasm memory access
+// explicitly (no trap handler: a compare and a branch per load, and a `lea` for each distinct
+// offset), so a micro-kernel wants few loads and few broadcasts per multiply-add:
 // - the plain matmul's is 3x12 (gemmKernel3x12): per k step three B vectors, one vector
 //   holding three A values and three shuffles broadcasting them, nine multiply-adds;
 //   9 accumulators + 5 = 14 of the 15 registers V8 allocates; two k steps a pass. Against
 //   the 4x8 one used before (three loads, four shuffles for eight multiply-adds, one step a
 //   pass) it measured 1.06x on the training shapes (AMD EPYC Zen 4), 85% of the multiply-add
-//   peak against 73-78%.
+//   peak against 73-78%. Its loop is 64 instructions per 18 multiply-adds (read with gdb,
+//   docs/kernels.md); with the bounds checks turned off it is 38 and no faster, so the
+//   instruction count is not what holds it there.
 // - attention's small products keep the 4x8 kernel (kernel4x8) and its packing, whose
 //   layout the fused attention kernels read directly.
 // Tried and slower: 4x12 (17 names: spills), 6x8 with broadcast loads, 5x8 unrolled by two,
-// and unrolling without the exit test between the halves (V8 then hoists the second half's
-// loads and runs out of registers: 0.6x). The summation order of every output is the same in
+// unrolling without the exit test between the halves (V8 then hoists the second half's
+// loads and runs out of registers: 0.6x), 3x12 with broadcast loads (0.89x), 3x12 reading
+// an unpacked A from its rows (16 live vectors: 0.77x), 2x16 (0.95x); four k steps a pass
+// measured the same as two. The summation order of every output is the same in
 // all of them (over k, in order, from zero, in KC blocks): the same bits.
 import { workspacePtr } from "./workspace";
 import { hsum, madd } from "./simd_math";

@@ -99,6 +99,24 @@ Deno.test("a worker that is not ready never blocks: its job runs on the calling 
   rt.close();
 });
 
+Deno.test("the time the caller waits for workers is kept by kernel", async () => {
+  deepEqual(new Runtime({}).workerWaitMs, {});
+  const rt = new Runtime({ threads: 2 });
+  equal(await rt.ready(), 2);
+  const a = rt.tensor(300, 300).set(Float32Array.from({ length: 90000 }, (_, i) => Math.sin(i)));
+  const c = rt.tensor(300, 300);
+  const before = rt.workerJobs;
+  for (let i = 0; i < 200 && rt.workerJobs === before; i++) matmulInto(a, a, c);
+  if (rt.workerJobs === before) throw new Error("the ready worker was not used in 200 calls");
+  const waits = rt.workerWaitMs;
+  equal(Object.keys(waits).includes("matmul"), true);
+  equal(Object.keys(waits).includes("simdPeak"), false); // never split, so never waited on
+  for (const ms of Object.values(waits)) equal(Number.isFinite(ms) && ms >= 0, true);
+  matmulInto(a, a, c);
+  equal(rt.workerWaitMs.matmul >= waits.matmul, true);
+  rt.close();
+});
+
 Deno.test("workers that never start: one notice, one thread, no hang", async () => {
   const g = globalThis as { Worker: unknown };
   const saved = g.Worker;

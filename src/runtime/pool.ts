@@ -105,6 +105,7 @@ export class WorkerPool {
   readonly #canBlock: boolean;
   #failed = false;
   #dispatched = 0;
+  readonly #waitedMs: number[];
 
   /**
    * A pool of `size` workers (started by {@linkcode ready} or on first use). Idle
@@ -115,6 +116,7 @@ export class WorkerPool {
     this.#names = names;
     this.#workers = new Array(size).fill(undefined);
     this.#idleMs = idleMs;
+    this.#waitedMs = names.map(() => 0);
     // A browser's main thread may not block; there we spin instead (only ever on a
     // worker that is already running a job).
     let canBlock = true;
@@ -130,6 +132,14 @@ export class WorkerPool {
   /** Jobs run on workers so far (for tests and benchmarks: did the threads really work?). */
   get dispatched(): number {
     return this.#dispatched;
+  }
+
+  /**
+   * Milliseconds the calling thread has spent waiting for workers to finish, after running
+   * its own share of the jobs, by kernel name (for benchmarks: where does a thread wait?).
+   */
+  get waitedMs(): Record<string, number> {
+    return Object.fromEntries(this.#names.map((name, i) => [name, this.#waitedMs[i]]));
   }
 
   /** Number of workers (threads besides the caller's); 0 once they failed to start. */
@@ -288,11 +298,13 @@ export class WorkerPool {
       mine++;
     }
     let failed = false;
+    const waitStart = performance.now();
     for (const i of sent) {
       const c = this.#ctrl(i);
       this.#wait(c, STATE_JOB);
       if (Atomics.load(c, 0) === STATE_ERROR) failed = true;
     }
+    this.#waitedMs[op] += performance.now() - waitStart;
     if (failed) throw new Error(`a worker failed in kernel ${this.#names[op]}`);
     this.#dispatched += jobs.length - mine;
     for (let j = 0; j < jobs.length; j++) {

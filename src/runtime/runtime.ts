@@ -132,6 +132,14 @@ export class Runtime {
     return this.#pool?.dispatched ?? 0;
   }
 
+  /**
+   * Milliseconds this thread has waited for workers to finish their jobs after its own, by
+   * kernel (empty on one thread): the cost of uneven shares and of cores that run late.
+   */
+  get workerWaitMs(): Record<string, number> {
+    return this.#pool?.waitedMs ?? {};
+  }
+
   /** Threads kernels may use, the caller's included. */
   get threads(): number {
     return (this.#pool?.size ?? 0) + 1;

@@ -10,6 +10,12 @@ export function add(a: usize, b: usize, y: usize, n: i32): void {
   for (; i < n; i++) store<f32>(at(y, i), load<f32>(at(a, i)) + load<f32>(at(b, i)));
 }
 
+// Zeroes n bytes at p. The runtime uses it for a shared memory, where V8's TypedArray fill
+// is about a tenth as fast as the bulk-memory fill (it copies in atomic-safe pieces).
+export function zeroBytes(p: usize, n: usize): void {
+  memory.fill(p, 0, n);
+}
+
 // x *= alpha.
 export function scale(x: usize, n: i32, alpha: f32): void {
   const va = f32x4.splat(alpha);

@@ -7,7 +7,9 @@ export { attentionBackward, attentionForward } from "./attention_fused8";
 export { attentionBackwardBlocked, attentionForwardBlocked } from "./attention_blocked";
 export { layerNormBackward, layerNormForward, layerNormParamGrads } from "./layernorm";
 export { geluBackward, geluForward, reluBackward, reluForward } from "./activations";
-export { add, dropoutBackward, dropoutForward, scale, sumRows, sumSquares } from "./elementwise";
+export {
+  add, dropoutBackward, dropoutForward, scale, sumRows, sumSquares, zeroBytes,
+} from "./elementwise";
 export { embeddingBackward, embeddingForward, positionalEncoding } from "./embedding";
 export { crossEntropy } from "./cross_entropy";
 export { adamStep } from "./adam";

@@ -35,6 +35,35 @@ Deno.test("mark/release reuses the activation arena", () => {
   if (t1.ptr !== t2.ptr) throw new Error("arena did not reuse memory");
 });
 
+Deno.test("zeroing a tensor, a strided view and a new allocation, on a private and a shared memory", () => {
+  for (const threads of [1, 2]) {
+    const rt = new Runtime({ threads });
+    const mark = rt.mark();
+    const t = rt.tensor(5, 9).set(new Float32Array(45).fill(7));
+    t.colSlice(2, 6).zero(); // rows of 4 floats, 9 apart
+    const want = Array.from({ length: 45 }, (_, i) => (i % 9 >= 2 && i % 9 < 6 ? 0 : 7));
+    assertClose(t.toArray(), want, { rtol: 0 });
+    t.zero();
+    assertClose(t.toArray(), new Float32Array(45), { rtol: 0 });
+    t.set(new Float32Array(45).fill(3));
+    rt.release(mark);
+    const again = rt.tensor(5, 9); // the same bytes, zeroed again
+    if (again.ptr !== t.ptr) throw new Error("the arena did not reuse the bytes");
+    assertClose(again.toArray(), new Float32Array(45), { rtol: 0 });
+    rt.close();
+  }
+});
+
+Deno.test("zeroing above 2 GiB of a shared memory", () => {
+  const rt = new Runtime({ threads: 2 });
+  rt.allocBytes(2 ** 31 + 1000, false); // skip past 2 GiB without touching it
+  const a = rt.tensor(5, 7).set(randomArray(35, 1));
+  if (a.ptr < 2 ** 31) throw new Error(`tensor at ${a.ptr}, not above 2 GiB`);
+  a.zero();
+  assertClose(a.toArray(), new Float32Array(35), { rtol: 0 });
+  rt.close();
+});
+
 Deno.test("Float32Array API: matmul, softmax, attention, layerNorm", () => {
   const a = randomArray(5 * 7, 1), b = randomArray(7 * 3, 2), bias = randomArray(3, 3);
   assertClose(matmul(a, b, 5, 7, 3, { bias }), refMatmul(a, b, 5, 7, 3, { bias }), {
@@ -116,6 +145,8 @@ Deno.test("memory above 2 GiB: addresses are unsigned everywhere", () => {
   assertClose(out.toArray(), [2, 0, 6, 1].flatMap((i) => [...t.subarray(3 * i, 3 * i + 3)]), {
     rtol: 0,
   });
+  a.zero();
+  assertClose(a.toArray(), new Float32Array(35), { rtol: 0 });
   const logits = rt.tensor(4, 7).set(randomArray(28, 4));
   const grad = rt.tensor(4, 7);
   const loss = crossEntropyInto(logits, ids, grad);

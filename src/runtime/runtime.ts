@@ -77,6 +77,7 @@ export class Runtime {
   readonly workspaceBytes: number;
   #top: number;
   readonly #poison: boolean;
+  readonly #shared: boolean;
   readonly #pool?: WorkerPool;
   #f32?: Float32Array;
   #i32?: Int32Array;
@@ -96,6 +97,7 @@ export class Runtime {
       threads = 1;
     }
     const shared = threads > 1;
+    this.#shared = shared;
     const variant = options.variant ?? bestVariant();
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared });
     this.kernels = instantiateKernels(this.memory, variant, shared);
@@ -190,9 +192,20 @@ export class Runtime {
       this.memory.grow(pages);
     }
     this.#top = end;
-    if (zero) this.u8.fill(0, ptr, end);
+    if (zero) this.zeroBytes(ptr, end - ptr);
     else if (this.#poison) this.f32.fill(NaN, ptr >>> 2, end >>> 2);
     return ptr;
+  }
+  /**
+   * Zeroes `bytes` bytes at byte offset `ptr`. On a shared memory (threads) through the
+   * kernels' bulk-memory fill: V8's TypedArray fill on a SharedArrayBuffer measured about a
+   * tenth as fast (6.9 against 92 GB/s on 4 MiB, AMD EPYC), and a training step zeroes its
+   * gradients (5 MB in the reference configuration) every step.
+   */
+  zeroBytes(ptr: number, bytes: number): void {
+    if (bytes <= 0) return;
+    if (this.#shared) this.kernels.zeroBytes(ptr, bytes);
+    else this.u8.fill(0, ptr, ptr + bytes);
   }
 
   /** Allocates a zeroed f32 matrix of `rows` × `cols`. */

@@ -77,10 +77,12 @@ export class Tensor {
 
   /** Sets every element to zero. */
   zero(): this {
-    const f = this.rt.f32;
+    if (this.contiguous) {
+      this.rt.zeroBytes(this.ptr, 4 * this.size);
+      return this;
+    }
     for (let r = 0; r < this.rows; r++) {
-      const s = (this.ptr >>> 2) + r * this.ld;
-      f.fill(0, s, s + this.cols);
+      this.rt.zeroBytes(this.ptr + 4 * r * this.ld, 4 * this.cols);
     }
     return this;
   }

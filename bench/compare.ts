@@ -17,7 +17,7 @@ import { train } from "../src/train/train.ts";
 import { loadDefaultModel } from "../models/default.ts";
 import { SENTENCES } from "./_sentences.ts";
 import { compareOnnx } from "./onnx_compare.ts";
-import { measureShape, printTrainingShapes } from "./_training_shapes.ts";
+import { confirmBuilds, printTrainingShapes } from "./_training_shapes.ts";
 import { interleavedTrainingSteps, stepStats } from "./_interleaved_peer.ts";
 
 // Single training steps per side in the interleaved comparison with PyTorch.
@@ -94,17 +94,14 @@ for (const [m, k, n] of SHAPES) {
   if (g / peakBest < 0.7) {
     flagged.push(`${m}×${k}×${n} at ${(100 * g / peakBest).toFixed(0)}% of the peak`);
   }
-  // Slower in one measurement is checked again over six interleaved rounds (a noisy
-  // moment of the machine can make the faster build look slower once).
-  const slowerAgain = () => {
+  if (variant !== "simd128") {
     const shape = { m, k, n, transA: false, transB: false, calls: 1 };
-    const [again, againPlain] = measureShape(shape, [rt, plain], 6);
-    return again < againPlain;
-  };
-  if (variant !== "simd128" && g < gPlain && slowerAgain()) {
-    flagged.push(
-      `${m}×${k}×${n}: ${variant} ${g.toFixed(1)} < simd128 ${gPlain.toFixed(1)} GFLOP/s`,
-    );
+    const [again, againPlain] = confirmBuilds(shape, rt, plain, [g, gPlain]);
+    if (again < againPlain) {
+      flagged.push(
+        `${m}×${k}×${n}: ${variant} ${g.toFixed(1)} < simd128 ${gPlain.toFixed(1)} GFLOP/s`,
+      );
+    }
   }
 }
 console.log(

@@ -74,7 +74,7 @@ const total = performance.now() - t0;
 const waited = Object.entries(model.core.rt.workerWaitMs)
   .map(([name, ms]) => [name, ms - (waitedBefore[name] ?? 0)] as const)
   .filter(([, ms]) => ms > 0);
-const kernels = [...spent.values()].reduce((a, s) => a + s.ms, 0) +
+const accounted = [...spent.values()].reduce((a, s) => a + s.ms, 0) +
   waited.reduce((a, [, ms]) => a + ms, 0);
 console.log(
   `training step: ${(total / steps).toFixed(2)} ms (${
@@ -98,8 +98,8 @@ for (const [name, ms] of waited.sort((a, b) => b[1] - a[1])) {
   );
 }
 console.log(
-  `| (JavaScript around the kernels) | ${(100 * (total - kernels) / total).toFixed(1)}% | ${
-    ((total - kernels) / steps).toFixed(2)
+  `| (JavaScript around the kernels) | ${(100 * (total - accounted) / total).toFixed(1)}% | ${
+    ((total - accounted) / steps).toFixed(2)
   } | |`,
 );
 // On more threads a call's kernels are jobs (parts of a product): shapes only on one.

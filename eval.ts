@@ -27,6 +27,7 @@ import { loadCheckpoint } from "./src/checkpoint/checkpoint.ts";
 import { MAX_BEAM } from "./src/model/beam.ts";
 import {
   groupBySource,
+  orientPairs,
   parseTsv,
   readUtf8Text,
   sha256Hex,
@@ -82,7 +83,9 @@ async function main(args: string[]): Promise<number> {
     const beam = beamFlag ?? model.beam;
     try {
       const bytes = await readFileForCli(v.data, "data file");
-      let pairs = parseTsv(readUtf8Text(bytes, v.data), v.data);
+      // The file's columns are English, Spanish; an es-en model reads them the other way.
+      const direction = recordedRun(metadata).direction ?? "en-es";
+      let pairs = orientPairs(parseTsv(readUtf8Text(bytes, v.data), v.data), direction);
       let what = `every pair of ${v.data}`;
       if (v.split) {
         const s = recordedSplit(metadata);

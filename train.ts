@@ -25,7 +25,13 @@ import {
   trainingExamples,
 } from "./src/cli/train_inputs.ts";
 import { devBleu, trainWithCheckpoints } from "./src/cli/train_loop.ts";
-import { CheckpointWriter, outputPaths, runMetadata } from "./src/cli/train_outputs.ts";
+import {
+  CheckpointWriter,
+  continueCommand,
+  outputPaths,
+  runMetadata,
+} from "./src/cli/train_outputs.ts";
+import { VamosError } from "./src/errors.ts";
 import { resolveRun } from "./src/cli/train_settings.ts";
 
 async function main(args: string[]): Promise<number> {
@@ -42,7 +48,7 @@ async function main(args: string[]): Promise<number> {
     fromCheckpoint: start.checkpoint !== undefined,
   }, start.recorded);
   // 2. The outputs, checked before any work; then the data.
-  const paths = outputPaths(flags, run.preset);
+  const paths = outputPaths(flags, run);
   const data = await readTrainingData(flags, run, toy, start);
 
   // 3. The model: the checkpoint's, or a new one with vocabularies from the training data.
@@ -75,14 +81,13 @@ async function main(args: string[]): Promise<number> {
     : was?.init_from;
   const writer = new CheckpointWriter(paths, model, adam, runMetadata(run, initFrom), {
     keep: flags.keep,
-    average: flags.average,
+    average: run.average || undefined,
     resumed: start.resumed,
     f16: flags.f16,
     trainedSeconds: start.resumed ? Number(was?.training_seconds ?? 0) : 0,
     title: `${run.preset}: loss by step`,
   });
   if (start.resumed) writer.lastSaved = { path: flags.resume!, step: adam.step };
-  const averageEvery = flags.averageEvery ?? 100;
   const result = await trainWithCheckpoints(
     model,
     adam,
@@ -90,21 +95,32 @@ async function main(args: string[]): Promise<number> {
     { dev: data.dev, devExamples },
     writer,
     {
-      epochs: flags.epochs ?? (toy ? 100 : 10),
-      maxSteps: flags.maxSteps,
+      epochs: run.epochs,
+      maxSteps: run.max_steps || undefined,
       batchTokens: run.batch_tokens,
       smoothing: run.smoothing,
       seed: run.seed,
       evalEvery: flags.evalEvery ?? 500,
       saveMs: (flags.saveMinutes ?? 5) * 60_000,
       keepEvery: flags.keepEvery,
-      average: flags.average,
-      averageEvery,
+      average: run.average || undefined,
+      averageEvery: run.average_every,
     },
   );
   if (result.diverged) {
     model.close();
     return 1;
+  }
+  if (start.resumed && result.steps === 0 && !result.interrupted) {
+    // Nothing trained: say so, and leave the files as they are.
+    model.close();
+    const limit = run.max_steps ? ` (or --max-steps ${run.max_steps})` : "";
+    throw new VamosError(
+      `--resume ${flags.resume}: nothing left to train, the run has done its ${run.epochs} epochs${limit} ` +
+        `at step ${adam.step}; give a larger --epochs${
+          run.max_steps ? " or --max-steps" : ""
+        } to train further (the files are unchanged)`,
+    );
   }
 
   // 5. The final save: the last weights (and snapshot); with --average, their mean.
@@ -117,13 +133,14 @@ async function main(args: string[]): Promise<number> {
     for (const p of problems) console.error(`train: ${p}`);
     return 1;
   }
-  console.error(
-    result.interrupted
-      ? `Interrupted: saved ${paths.out} at step ${adam.step}; continue with --resume ${
-        bytes.full ? paths.full : paths.out
-      }.`
-      : `Wrote ${paths.out} (${formatDuration(writer.seconds)}).`,
-  );
+  if (result.interrupted) {
+    const command = continueCommand(flags, paths, bytes.full ? paths.full : paths.out);
+    console.error(
+      `Interrupted: saved ${paths.out} at step ${adam.step}; continue with: ${command}`,
+    );
+    return 130; // as a shell reports a command ended by Ctrl-C
+  }
+  console.error(`Wrote ${paths.out} (${formatDuration(writer.seconds)}).`);
   if (toy) {
     const copy = await loadModel(bytes.main, { threads: 1 });
     for (const p of STATQUEST_PAIRS) console.log(`${p.source} -> ${copy.translate(p.source)}`);

@@ -47,7 +47,10 @@ testInTempDir("train.ts removes temporary files of a killed run", async (dir) =>
     r.stderr,
     new RegExp(`Removed .*toy.safetensors.tmp-${pid}, left by a run that was killed`),
   );
-  deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["toy.safetensors"]);
+  deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+    "toy.safetensors",
+    "toy.safetensors.loss.svg",
+  ]);
 });
 
 testInTempDir(

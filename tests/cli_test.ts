@@ -1,6 +1,6 @@
 // The command-line tools, run as a user runs them: subprocesses, no permission flags
 // for translate.ts with the default model.
-import { deepEqual, equal, match } from "node:assert/strict";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { loadCheckpoint } from "../src/checkpoint/checkpoint.ts";
 import { recordedRun } from "../src/checkpoint/run_record.ts";
 import { numbersData, run, SMALL, testInTempDir, trainSmall } from "./_cli.ts";
@@ -288,16 +288,35 @@ testInTempDir(
     }
     const status = await child.status;
     await child.stdout.cancel();
-    equal(status.code, 0, seen);
-    match(seen, /Interrupted: saved .*cut.safetensors at step \d+; continue with --resume/);
-    const resumed = await run([
-      ...args,
+    equal(status.code, 130, seen);
+    // The message gives the whole command that continues the run; it needs no other flag
+    // (the length, --epochs 400 --max-steps 150, is recorded in the checkpoint).
+    const found = /continue with: deno run -A train\.ts (.*)\n/.exec(seen);
+    ok(found, seen);
+    const command = found;
+    deepEqual(command[1].split(" "), [
       "--resume",
       `${dir}/cut.safetensors`,
-      "--out",
-      `${dir}/cut.safetensors`,
+      "--data",
+      data,
+      "--threads",
+      "1",
     ]);
+    ok(
+      Deno.statSync(`${dir}/cut.safetensors.loss.svg`).isFile,
+      "the interrupted save draws the curve",
+    );
+    const resumed = await run(["run", "-A", "train.ts", ...command[1].split(" ")]);
     equal(resumed.code, 0, resumed.stderr);
+    // Resumed again with nothing left to do: said so, non-zero, the file untouched.
+    const done = await Deno.readFile(`${dir}/cut.safetensors`);
+    const again = await run(["run", "-A", "train.ts", ...command[1].split(" ")]);
+    equal(again.code, 1, again.stderr);
+    match(
+      again.stderr,
+      /nothing left to train, the run has done its 400 epochs \(or --max-steps 150\) at step 150; give a larger --epochs or --max-steps/,
+    );
+    deepEqual(await Deno.readFile(`${dir}/cut.safetensors`), done);
     // Same weights (the metadata differs only in the recorded training time).
     const { loadCheckpoint } = await import("../src/checkpoint/checkpoint.ts");
     const a = loadCheckpoint(await Deno.readFile(`${dir}/straight.safetensors`), { threads: 1 });

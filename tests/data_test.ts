@@ -4,6 +4,7 @@ import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import {
   addCasualVariants,
   groupBySource,
+  orientPairs,
   parseTsv,
   splitBySource,
   textbookPairs,
@@ -77,4 +78,26 @@ Deno.test("groupBySource collects every reference of a source, in order", () => 
     ]),
     [{ source: "a", references: ["1", "3"] }, { source: "b", references: ["2"] }],
   );
+});
+
+Deno.test("es-en reads the data the other way: Spanish sources, split by Spanish sentence", () => {
+  const pairs = parseTsv("Go.\tVe.\nGo.\tVaya.\nHi.\tHola.\n");
+  const es = orientPairs(pairs, "es-en");
+  deepEqual(es, [
+    { source: "Ve.", target: "Go." },
+    { source: "Vaya.", target: "Go." },
+    { source: "Hola.", target: "Hi." },
+  ]);
+  deepEqual(orientPairs(pairs, "en-es"), pairs);
+  // Two Spanish sources of one English sentence are two groups in es-en.
+  equal(groupBySource(es).length, 3);
+  deepEqual(textbookPairs(1, "es-en").slice(0, 2), [
+    { source: "vamos", target: "Let's go." },
+    { source: "Vamos.", target: "Let's go." },
+  ]);
+  // Spanish typed casually: no opening ¿ or ¡ either.
+  deepEqual(addCasualVariants([{ source: "¿Dónde está?", target: "Where is it?" }], 1, 1)[1], {
+    source: "dónde está",
+    target: "Where is it?",
+  });
 });

@@ -99,10 +99,44 @@ Deno.test("the run record: written once, checked, and read from older checkpoint
   // Fine-tuning keeps the preset and the split; the tokenizer is the model's own.
   deepEqual(settingsForInit(old, "bpe", 8000), {
     preset: "translator",
+    direction: "en-es",
     tokenizer: "bpe",
     vocab_size: 8000,
     dev: 0.02,
     test: 0.03,
     seed: 1,
   });
+});
+
+Deno.test("resolveRun: the direction is recorded and fixed; the toy is en-es only", () => {
+  equal(resolveRun(none, {}).run.direction, "en-es");
+  equal(resolveRun({ ...none, direction: "es-en" }, {}).run.direction, "es-en");
+  // A resumed run keeps the direction it was trained in, and a contrary flag is named.
+  equal(
+    resolveRun({ ...none, fromCheckpoint: true }, { direction: "es-en" }).run.direction,
+    "es-en",
+  );
+  const config = configFromPreset("small", { srcVocab: 10, tgtVocab: 10 });
+  deepEqual(resumeConflicts({ ...none, direction: "en-es" }, { direction: "es-en" }, config), [
+    "--direction en-es (the checkpoint has es-en)",
+  ]);
+  throws(
+    () => resolveRun({ ...none, preset: "statquest", hasData: false, direction: "es-en" }, {}),
+    (e) => e instanceof UsageError && /English to Spanish only/.test(e.message),
+  );
+  match(runRecordProblem('{"direction":"fr-en"}')!, /direction "fr-en", of the wrong kind/);
+});
+
+Deno.test("resolveRun: the run's length is recorded; a resume's flags may change it", () => {
+  const { run } = resolveRun({ ...none, epochs: 200, average: 4 }, {});
+  deepEqual([run.epochs, run.max_steps, run.average, run.average_every], [200, 0, 4, 100]);
+  // Resumed without flags: the recorded length, not the default 10.
+  const recorded = { epochs: 200, max_steps: 0, average: 4, average_every: 50 };
+  const resumed = resolveRun({ ...none, fromCheckpoint: true }, recorded).run;
+  deepEqual([resumed.epochs, resumed.average, resumed.average_every], [200, 4, 50]);
+  // A longer run asked for on resume: the flag wins, and is no conflict.
+  equal(resolveRun({ ...none, epochs: 300, fromCheckpoint: true }, recorded).run.epochs, 300);
+  const config = configFromPreset("small", { srcVocab: 10, tgtVocab: 10 });
+  deepEqual(resumeConflicts({ ...none, epochs: 300 }, recorded, config), []);
+  match(runRecordProblem('{"epochs":0}')!, /epochs 0, of the wrong kind/);
 });

@@ -74,6 +74,20 @@ const TRAINING_METADATA: Record<string, (v: string) => boolean> = {
   verbatim: (v) => v === "true" || v === "false",
   verbatim_known: (v) => /^[\p{L}\p{M}]+( [\p{L}\p{M}]+)*$/u.test(v) || v === "",
   averaged: (v) => decimal.test(v) && Number(v) >= 1,
+  // The loss curve so far, so a resumed run's SVG goes on from where it stopped.
+  loss_curve: (v) => {
+    try {
+      const c = JSON.parse(v);
+      return Array.isArray(c) && c.length <= 1_000_000 &&
+        c.every((p) =>
+          isObject(p) && Number.isSafeInteger(p.step) && typeof p.train === "number" &&
+          (p.validation === undefined || typeof p.validation === "number") &&
+          Object.keys(p).every((k) => k === "step" || k === "train" || k === "validation")
+        );
+    } catch {
+      return false;
+    }
+  },
   averaged_steps: (v) => {
     try {
       const s = JSON.parse(v);

@@ -8,6 +8,7 @@
  */
 import { type PresetName, PRESETS, type TransformerConfig } from "../model/config.ts";
 import { isObject } from "./safetensors.ts";
+import { type Direction, DIRECTIONS } from "../text/languages.ts";
 
 /** The metadata key of the record. */
 export const RUN_RECORD_KEY = "train_options";
@@ -15,6 +16,8 @@ export const RUN_RECORD_KEY = "train_options";
 /** The settings that define a training run (the names are those stored in the record). */
 export interface RunSettings {
   preset: PresetName;
+  /** Which column is the source: "en-es" (English→Spanish, the data's order) or "es-en". */
+  direction: Direction;
   /** sha256 of the data file, or "" (the textbook toy). */
   data_sha256: string;
   tokenizer: "bpe" | "word";
@@ -34,6 +37,12 @@ export interface RunSettings {
   warmup: number;
   clip: number;
   shape: Partial<TransformerConfig>;
+  /** The run's length: passes over the data, and a step limit (0: none). */
+  epochs: number;
+  max_steps: number;
+  /** `--average N` (0: none) and `--average-every`: which weights the final file averages. */
+  average: number;
+  average_every: number;
 }
 
 /** The held-out split of a run: fractions of the source sentences, and the seed. */
@@ -51,6 +60,7 @@ const SHAPE_KEYS = ["dModel", "heads", "encoderLayers", "decoderLayers", "dFF", 
 // Each setting's kind; a record with another key, or a value of the wrong kind, is refused.
 const KINDS: Record<keyof RunSettings, (v: unknown) => boolean> = {
   preset: (v) => typeof v === "string" && Object.hasOwn(PRESETS, v),
+  direction: (v) => DIRECTIONS.includes(v as Direction),
   data_sha256: (v) => typeof v === "string" && /^([0-9a-f]{64})?$/.test(v),
   tokenizer: (v) => v === "bpe" || v === "word",
   vocab_size: count(1),
@@ -71,6 +81,10 @@ const KINDS: Record<keyof RunSettings, (v: unknown) => boolean> = {
   shape: (v) =>
     isObject(v) &&
     Object.entries(v).every(([k, x]) => SHAPE_KEYS.includes(k) && typeof x === "number"),
+  epochs: count(1),
+  max_steps: count(0),
+  average: count(0),
+  average_every: count(1),
 };
 
 /** Why a record's text is not a run record, or undefined when it is one. */

@@ -7,6 +7,7 @@ import type { TransformerConfig } from "../model/config.ts";
 import { PRESETS } from "../model/config.ts";
 import { numberFlag, parseFlags, threadsFlag, UsageError } from "./run.ts";
 import { type RunFlags, SHAPE_FLAGS } from "./train_settings.ts";
+import { type Direction, DIRECTIONS } from "../text/languages.ts";
 
 export const TRAIN_HELP = `Usage: deno run -A train.ts [options]
 
@@ -16,6 +17,8 @@ Model and data:
   --preset NAME        statquest | small | base | translator (default: small; statquest
                        without --data trains the textbook toy on its two sentence pairs)
   --data FILE          tab-separated english<TAB>spanish lines (extra columns ignored)
+  --direction D        en-es (English to Spanish, default) | es-en (Spanish to English:
+                       the same file, read the other way; the split is by Spanish source)
   --sha256 HEX         refuse to train unless the data file has this checksum
   --tokenizer KIND     bpe (subwords shared by both languages, default) | word
   --vocab-size N       BPE vocabulary size (default 8000)
@@ -69,6 +72,7 @@ Output:
 
 const FLAGS = {
   preset: { type: "string" },
+  direction: { type: "string" },
   data: { type: "string" },
   sha256: { type: "string" },
   tokenizer: { type: "string" },
@@ -120,16 +124,12 @@ export interface TrainFlags {
   resume?: string;
   init?: string;
   threads?: number;
-  epochs?: number;
-  maxSteps?: number;
   out?: string;
   force: boolean;
   evalEvery?: number;
   saveMinutes?: number;
   keep?: number;
   keepEvery?: number;
-  average?: number;
-  averageEvery?: number;
   ship: boolean;
   f16: boolean;
 }
@@ -140,6 +140,9 @@ export function readTrainFlags(args: string[]): TrainFlags | "help" {
   if (v.help) return "help";
   if (v.preset !== undefined && !Object.hasOwn(PRESETS, v.preset)) {
     throw new UsageError(`Unknown preset "${v.preset}": use ${Object.keys(PRESETS).join(", ")}`);
+  }
+  if (v.direction !== undefined && !DIRECTIONS.includes(v.direction as Direction)) {
+    throw new UsageError(`--direction must be ${DIRECTIONS.join(" or ")}, got "${v.direction}"`);
   }
   if (v.schedule !== undefined && v.schedule !== "noam" && v.schedule !== "constant") {
     throw new UsageError(`--schedule must be noam or constant, got "${v.schedule}"`);
@@ -160,6 +163,7 @@ export function readTrainFlags(args: string[]): TrainFlags | "help" {
   }
   const run: TrainFlags["run"] = {
     preset: v.preset as RunFlags["preset"],
+    direction: v.direction as Direction | undefined,
     tokenizer: v.tokenizer as RunFlags["tokenizer"],
     vocab_size: int("vocab-size", 260, 1_000_000),
     min_count: int("min-count"),
@@ -177,6 +181,10 @@ export function readTrainFlags(args: string[]): TrainFlags | "help" {
     warmup: int("warmup"),
     clip: numberFlag(v, "clip"),
     shape,
+    epochs: int("epochs"),
+    max_steps: int("max-steps"),
+    average: int("average", 1, 1000),
+    average_every: int("average-every", 1, 1e9),
   };
   const flags: TrainFlags = {
     run,
@@ -184,16 +192,12 @@ export function readTrainFlags(args: string[]): TrainFlags | "help" {
     sha256: v.sha256,
     resume: v.resume,
     init: v.init,
-    epochs: int("epochs"),
-    maxSteps: int("max-steps"),
     out: v.out,
     force: v.force,
     evalEvery: int("eval-every"),
     saveMinutes: numberFlag(v, "save-minutes", { min: 0 }),
     keep: int("keep", 1, 100),
     keepEvery: int("keep-every", 1, 1e9),
-    average: int("average", 1, 1000),
-    averageEvery: int("average-every", 1, 1e9),
     ship: v.ship,
     f16: v.f16,
     threads: threadsFlag(v, "train"),
@@ -204,7 +208,7 @@ export function readTrainFlags(args: string[]): TrainFlags | "help" {
   if (flags.keepEvery !== undefined && flags.keep === undefined) {
     throw new UsageError("--keep-every needs --keep N (how many snapshots to keep)");
   }
-  if (flags.averageEvery !== undefined && flags.average === undefined) {
+  if (run.average_every !== undefined && run.average === undefined && !flags.resume) {
     throw new UsageError("--average-every needs --average N (how many weights to average)");
   }
   const dev = run.dev ?? 0.02, test = run.test ?? 0.02;

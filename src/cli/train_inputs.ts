@@ -13,6 +13,7 @@ import { tokenizeWords } from "../text/word_tokenizer.ts";
 import {
   addCasualVariants,
   addVerbatimSpans,
+  orientPairs,
   parseTsv,
   readUtf8Text,
   sha256Hex,
@@ -139,7 +140,7 @@ export async function readTrainingData(
       );
     }
     run.data_sha256 = sha;
-    pairs = parseTsv(readUtf8Text(bytes, flags.data), flags.data);
+    pairs = orientPairs(parseTsv(readUtf8Text(bytes, flags.data), flags.data), run.direction);
   }
   const split = toy
     ? { train: pairs, dev: [] as SentencePair[], test: [] as SentencePair[] }
@@ -153,7 +154,9 @@ export async function readTrainingData(
   let augmented = split.train;
   if (run.verbatim) augmented = addVerbatimSpans(augmented, run.verbatim, run.seed + 2);
   if (run.casual) augmented = addCasualVariants(augmented, run.casual, run.seed + 1);
-  if (run.textbook) augmented = [...augmented, ...textbookPairs(run.textbook_copies)];
+  if (run.textbook) {
+    augmented = [...augmented, ...textbookPairs(run.textbook_copies, run.direction)];
+  }
   return { ...split, augmented };
 }
 

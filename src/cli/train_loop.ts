@@ -48,6 +48,8 @@ export interface LoopResult {
   diverged: boolean;
   /** The weights to average (empty without --average). */
   averaged: WeightAverage;
+  /** Optimizer steps this run took (0: a resumed run had nothing left to do). */
+  steps: number;
 }
 
 /** Dev BLEU of the model on up to `n` source sentences (all references counted). */
@@ -90,8 +92,16 @@ export async function trainWithCheckpoints(
   } catch {
     // no signals here (Windows without a console): Ctrl-C then just ends the process
   }
-  let lossSum = 0, lossCount = 0;
+  let lossSum = 0, lossCount = 0, steps = 0;
   let lastSave = performance.now();
+  // The training loss since the last point, as a point of the curve (a save between
+  // evaluations, or Ctrl-C before the first, still draws the curve so far).
+  const pointSoFar = (step: number) => {
+    if (!lossCount) return;
+    writer.curve.push({ step, train: lossSum / lossCount });
+    lossSum = 0;
+    lossCount = 0;
+  };
   try {
     await trainAsync(model, examples, {
       optimizer: adam,
@@ -110,6 +120,7 @@ export async function trainWithCheckpoints(
         ) averaged.add(model.core.params.values.view(), s.step);
         lossSum += s.loss;
         lossCount++;
+        steps++;
         progress.step(s);
         if (held.devExamples.length && (s.step % o.evalEvery === 0 || last)) {
           const val = evaluateLoss(model, held.devExamples, o.smoothing || 0.1);
@@ -128,6 +139,7 @@ export async function trainWithCheckpoints(
           }
         }
         if (performance.now() - lastSave > o.saveMs && !last) {
+          pointSoFar(s.step);
           try {
             writer.savePeriodic(!o.keepEvery);
           } catch (e) {
@@ -148,7 +160,7 @@ export async function trainWithCheckpoints(
           ? `The last good checkpoint is ${last.path} (step ${last.step}); nothing newer was written.`
           : "No checkpoint was written."),
     );
-    return { interrupted, diverged: true, averaged };
+    return { interrupted, diverged: true, averaged, steps };
   } finally {
     progress.endLine();
     try {
@@ -157,5 +169,6 @@ export async function trainWithCheckpoints(
       // never added
     }
   }
-  return { interrupted, diverged: false, averaged };
+  pointSoFar(adam.step);
+  return { interrupted, diverged: false, averaged, steps };
 }

@@ -31,8 +31,9 @@ export interface OutputPaths {
  * The run's output paths, checked (an existing file is only replaced with --force, or when
  * it is the run resumed); temporaries a killed run left are removed.
  */
-export function outputPaths(flags: TrainFlags, preset: string): OutputPaths {
-  const ship = flags.ship || flags.f16 || flags.average !== undefined;
+export function outputPaths(flags: TrainFlags, run: RunSettings): OutputPaths {
+  const preset = run.preset;
+  const ship = flags.ship || flags.f16 || run.average > 0;
   // Resuming a shipping run from its X.full.safetensors writes X.safetensors beside it
   // again (and the full checkpoint back to X.full.safetensors).
   const resumed = ship
@@ -93,7 +94,10 @@ export class CheckpointWriter {
       trainedSeconds: number;
       title: string;
     },
-  ) {}
+  ) {
+    // A resumed run's curve goes on from the one its checkpoint recorded.
+    if (opts.resumed && metadata.loss_curve) this.curve.push(...JSON.parse(metadata.loss_curve));
+  }
 
   /** Seconds since this writer was made. */
   get seconds(): number {
@@ -102,6 +106,10 @@ export class CheckpointWriter {
 
   // The steps and seconds trained so far, into the metadata every checkpoint carries.
   #stamp(): void {
+    const finite = this.curve.filter((p) =>
+      Number.isFinite(p.train) && (p.validation === undefined || Number.isFinite(p.validation))
+    );
+    if (finite.length) this.metadata.loss_curve = JSON.stringify(finite);
     this.metadata.training_seconds = String(Math.round(this.opts.trainedSeconds + this.seconds));
     this.metadata.steps = String(this.adam.step);
   }
@@ -208,6 +216,31 @@ export class CheckpointWriter {
     }
     return { bytes, problems };
   }
+}
+
+/**
+ * The command that continues an interrupted run: the settings are in the checkpoint, so
+ * only the data, the outputs and how it saves are given again.
+ */
+export function continueCommand(flags: TrainFlags, paths: OutputPaths, resumeFrom: string): string {
+  const args = ["--resume", resumeFrom, "--data", flags.data ?? ""];
+  if (!flags.data) args.splice(2, 2);
+  const derived = paths.ship
+    ? resumeFrom.replace(/\.full\.safetensors$/, ".safetensors")
+    : resumeFrom;
+  if (paths.out !== derived) args.push("--out", paths.out);
+  if (flags.ship) args.push("--ship");
+  if (flags.f16) args.push("--f16");
+  const given: [string, number | undefined][] = [
+    ["--threads", flags.threads],
+    ["--eval-every", flags.evalEvery],
+    ["--save-minutes", flags.saveMinutes],
+    ["--keep", flags.keep],
+    ["--keep-every", flags.keepEvery],
+  ];
+  for (const [flag, value] of given) if (value !== undefined) args.push(flag, String(value));
+  const quote = (a: string) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`;
+  return `deno run -A train.ts ${args.map(quote).join(" ")}`;
 }
 
 // True when two paths name the same existing file.

@@ -15,6 +15,7 @@ export type { RunSettings };
 /** Flag name → setting, for the flags a resumed run must agree with. */
 export const SETTING_FLAGS: Record<string, keyof RunSettings> = {
   preset: "preset",
+  direction: "direction",
   tokenizer: "tokenizer",
   "vocab-size": "vocab_size",
   "min-count": "min_count",
@@ -42,6 +43,17 @@ export const SHAPE_FLAGS = [
   ["d-ff", "dFF", { min: 0, max: 65536, integer: true }],
   ["dropout", "dropout", { min: 0, max: 1, belowMax: true }],
 ] as const;
+
+/**
+ * The settings a resumed run may change (its length and what its last file averages): a
+ * flag given wins over the record, and the checkpoint then records the new value.
+ */
+export const LENGTH_FLAGS: Record<string, keyof RunSettings> = {
+  epochs: "epochs",
+  "max-steps": "max_steps",
+  average: "average",
+  "average-every": "average_every",
+};
 
 /** The flags of a run as given, by the setting they set (undefined: not given). */
 export type RunFlags = Partial<Omit<RunSettings, "shape" | "data_sha256">> & {
@@ -96,7 +108,16 @@ export function resumeConflicts(
 }
 
 /** The settings a fine-tuning run keeps from the checkpoint it starts from. */
-export const INIT_FIXES = ["preset", "tokenizer", "vocab-size", "min-count", "dev", "test", "seed"];
+export const INIT_FIXES = [
+  "preset",
+  "direction",
+  "tokenizer",
+  "vocab-size",
+  "min-count",
+  "dev",
+  "test",
+  "seed",
+];
 
 /**
  * What a fine-tuning run takes from its checkpoint: the preset, the tokenizer and the
@@ -110,6 +131,7 @@ export function settingsForInit(
   const r = recordedRun(metadata);
   return {
     preset: r.preset ?? "small",
+    direction: r.direction ?? "en-es",
     tokenizer,
     vocab_size: vocabSize,
     dev: r.dev ?? 0,
@@ -138,8 +160,18 @@ export function resolveRun(
   if (toy && Object.keys(flags.shape).length) {
     throw new UsageError("The textbook toy has a fixed shape; train it without shape flags");
   }
+  const direction = setting("direction", flags.direction, "en-es");
+  if (toy && direction !== "en-es") {
+    throw new UsageError(
+      "The textbook toy translates English to Spanish only; give --data to train es-en",
+    );
+  }
+  // The run's length may change on resume: the flag wins, then the record, then the default.
+  const length = <K extends keyof RunSettings>(key: K, fallback: RunSettings[K]) =>
+    (flags[key as keyof RunFlags] ?? recorded[key] ?? fallback) as RunSettings[K];
   const run: RunSettings = {
     preset,
+    direction,
     data_sha256: recorded.data_sha256 ?? "",
     tokenizer: setting("tokenizer", flags.tokenizer, toy ? "word" : "bpe"),
     vocab_size: setting("vocab_size", flags.vocab_size, 8000),
@@ -158,6 +190,10 @@ export function resolveRun(
     warmup: setting("warmup", flags.warmup, 4000),
     clip: setting("clip", flags.clip, 0),
     shape: flags.fromCheckpoint ? {} : flags.shape,
+    epochs: length("epochs", toy ? 100 : 10),
+    max_steps: length("max_steps", 0),
+    average: length("average", 0),
+    average_every: length("average_every", 100),
   };
   if (!flags.fromCheckpoint && !toy) {
     // The shape flags make a model the config accepts (heads dividing d_model, ...).

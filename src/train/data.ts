@@ -9,6 +9,7 @@ import type { SentencePair } from "./train.ts";
 import { seededRandom } from "../model/random.ts";
 import { STATQUEST_PAIRS } from "./textbook.ts";
 import { VamosError } from "../errors.ts";
+import type { Direction } from "../text/languages.ts";
 
 /**
  * The text of a data file: UTF-8, and no NUL bytes (a binary file is refused with one
@@ -56,6 +57,25 @@ export function parseTsv(text: string, name = "the data"): SentencePair[] {
   return pairs;
 }
 
+/**
+ * The pairs read in a direction: the data's columns are English, Spanish; "es-en" swaps
+ * them, so the source is Spanish (and the split is by Spanish sentence).
+ *
+ * @example
+ * ```ts
+ * import { orientPairs } from "./data.ts";
+ * orientPairs([{ source: "to go", target: "ir" }], "es-en"); // [{ source: "ir", target: "to go" }]
+ * ```
+ */
+export function orientPairs(
+  pairs: readonly SentencePair[],
+  direction: Direction,
+): SentencePair[] {
+  return direction === "en-es"
+    ? [...pairs]
+    : pairs.map((p) => ({ source: p.target, target: p.source }));
+}
+
 /** Splits pairs by source sentence into train, dev and test with a fixed seed. */
 export function splitBySource(
   pairs: readonly SentencePair[],
@@ -96,7 +116,8 @@ export function addCasualVariants(
   const out = [...pairs];
   for (const p of pairs) {
     if (random() >= fraction) continue;
-    const casual = p.source.toLowerCase().replace(/[.!?]+$/u, "").trim();
+    // As typed: lowercase, no final mark, and no opening ¿ ¡ (Spanish typed casually).
+    const casual = p.source.toLowerCase().replace(/^[¿¡]+/u, "").replace(/[.!?]+$/u, "").trim();
     if (casual && casual !== p.source) out.push({ source: casual, target: p.target });
   }
   return out;
@@ -134,9 +155,10 @@ export function addVerbatimSpans(
  * the whole set repeated `copies` times. Repetition is the only way two pairs weigh
  * anything among 100,000: Tatoeba itself mostly renders "Let's go ..." as "Vayamos ...".
  */
-export function textbookPairs(copies = 1): SentencePair[] {
+export function textbookPairs(copies = 1, direction: Direction = "en-es"): SentencePair[] {
   const sentence = (s: string) => s[0].toUpperCase() + s.slice(1) + ".";
-  const once = STATQUEST_PAIRS.flatMap((p) => [
+  const pairs = orientPairs(STATQUEST_PAIRS, direction);
+  const once = pairs.flatMap((p) => [
     { source: p.source, target: sentence(p.target) },
     { source: sentence(p.source), target: sentence(p.target) },
   ]);

@@ -35,6 +35,7 @@ import {
 } from "./src/train/data.ts";
 import { corpusBleu, corpusChrf, exactMatch } from "./src/train/metrics.ts";
 import { VamosError } from "./src/errors.ts";
+import { plural } from "./src/cli/progress.ts";
 
 const HELP = `Usage: deno run -A eval.ts --model FILE --data FILE [options]
 
@@ -139,13 +140,11 @@ async function main(args: string[]): Promise<number> {
       const refs = used.map((g) => g.references);
       const bleu = corpusBleu(hyps, refs);
       console.log(
-        `${
-          beam > 1 ? `beam ${beam}, α ${alpha ?? model.alpha}: ` : "greedy: "
-        }${used.length} sentences${
-          failed ? ` (${failed} the model cannot translate, skipped)` : ""
-        }, ${refs.reduce((n, r) => n + r.length, 0)} references, translated in ${
-          seconds.toFixed(1)
-        } s`,
+        `${beam > 1 ? `beam ${beam}, α ${alpha ?? model.alpha}: ` : "greedy: "}${
+          plural(used.length, "sentence")
+        }${failed ? ` (${failed} the model cannot translate, skipped)` : ""}, ${
+          plural(refs.reduce((n, r) => n + r.length, 0), "reference")
+        }, translated in ${seconds.toFixed(1)} s`,
       );
       console.log(
         `BLEU ${bleu.score.toFixed(1)} (${bleu.precisions.map((p) => p.toFixed(1)).join("/")}, ` +

@@ -35,11 +35,13 @@ async function readAllLines(): Promise<string[]> {
 const HELP = `Usage: deno run translate.ts [options] "sentence" ["sentence" ...]
        deno run translate.ts [options] < file.txt
 
-Translates English to Spanish: one line of output per argument or input line. Lines
-are read and printed as they come (a pipe of any length works in bounded memory); a
-line with several sentences is translated sentence by sentence. A line that cannot be
-translated prints as an empty line, with a warning naming it on stderr, and makes the
-exit status 1.
+Translates English to Spanish: one line of output per argument or input line, blank
+lines kept (paragraphs come out as they went in). Lines are read and printed as they
+come (a pipe of any length works in bounded memory); a line with several sentences is
+translated sentence by sentence, and a long line without full stops in parts. A line
+that cannot be translated (binary data, noise) prints as an empty line, with a warning
+naming it on stderr, and makes the exit status 1. A translation that reaches the output
+limit is printed with a warning naming its line.
 
 Options:
   --model NAME|FILE  "default" (the shipped English→Spanish model), "statquest" (the
@@ -127,6 +129,14 @@ async function main(args: string[]): Promise<number> {
       results.forEach((r, i) => {
         if (lines[i].problem) report(lines[i].index, lines[i].problem!);
         else if (r.error) report(lines[i].index, r.error.message);
+        else if (r.truncated) {
+          // Translated, but a part reached the output limit: said, not silently shortened.
+          console.error(
+            `translate: ${what} ${lines[i].index + 1}: the translation reached the output limit${
+              maxTokens ? ` (--max-tokens ${maxTokens})` : ""
+            } and may end early`,
+          );
+        }
         out.line(r.error ? "" : r.translation);
       });
       out.flush();

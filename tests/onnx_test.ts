@@ -335,3 +335,30 @@ testInTempDir(
     }
   },
 );
+
+testInTempDir("onnx: docs/onnx.md's onnxruntime example runs as written", async (dir) => {
+  const doc = await Deno.readTextFile(new URL("../docs/onnx.md", import.meta.url));
+  const example = /## onnxruntime directly[^]*?```js ignore\n([^]*?)```/.exec(doc)?.[1];
+  ok(example, "the example is in docs/onnx.md");
+  const root = new URL("../", import.meta.url).pathname;
+  const exported = await run([
+    "run",
+    "-A",
+    `${root}export_onnx.ts`,
+    "--model",
+    "default",
+    "--out",
+    `${dir}/vamos-en-es`,
+  ]);
+  equal(exported.code, 0, exported.stderr);
+  await Deno.writeTextFile(`${dir}/example.js`, example);
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--config", `${root}deno.json`, "example.js"],
+    cwd: dir,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder();
+  equal(out.code, 0, text.decode(out.stderr));
+  equal(text.decode(out.stdout), "¿Dónde está el baño?\n");
+});

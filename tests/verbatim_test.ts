@@ -41,11 +41,39 @@ Deno.test("maskSpans finds URLs, e-mail, numbers, symbols and code, and leaves w
     ["Edit ~/.bashrc and /etc/hosts.", `Edit ${P(0)} and ${P(1)}.`, ["~/.bashrc", "/etc/hosts"]],
     ["Repeat 7 and 7.", `Repeat ${P(0)} and ${P(0)}.`, ["7"]],
     ["Nothing to keep here.", "Nothing to keep here.", []],
+    ["Use the | operator.", `Use the ${P(0)} operator.`, ["|"]],
+    ["Press * to go back.", `Press ${P(0)} to go back.`, ["*"]],
+    // Spans with only spaces between them are one: a formula is placed whole.
+    ["Type 2 + 2 = 4.", `Type ${P(0)}.`, ["2 + 2 = 4"]],
+    ["It costs 5€ or £4, x → y ≥ z.", `It costs ${P(0)} or ${P(1)}, x ${P(2)} y ${P(3)} z.`, [
+      "5€",
+      "£4",
+      "→",
+      "≥",
+    ]],
+    ["Keys [a] and {b} <c>", `Keys ${P(0)}a${P(1)} and ${P(2)}b${P(3)}c${P(4)}`, [
+      "[",
+      "]",
+      "{",
+      "} <",
+      ">",
+    ]],
     [`Stray ${P(3)} control.`, "Stray  control.", []],
   ];
   for (const [text, masked, spans] of cases) {
-    deepEqual(maskSpans(text, noNames), { text: masked, spans }, text);
+    const m = maskSpans(text, noNames);
+    deepEqual({ text: m.text, spans: m.spans }, { text: masked, spans }, text);
   }
+  // A span written twice is one placeholder, counted twice, and comes back twice.
+  deepEqual(maskSpans("I have 2 cats and 2 dogs.", noNames).counts, [2]);
+  equal(
+    unmaskSpans(`Tengo ${P(0)} gatos y ${P(0)} perros.`, ["2"], { counts: [2] }),
+    "Tengo 2 gatos y 2 perros.",
+  );
+  equal(
+    unmaskSpans(`Tengo ${P(0)} gatos y perros.`, ["2"], { counts: [2] }),
+    "Tengo 2 gatos y perros 2.",
+  );
 });
 
 Deno.test("maskSpans asks about words, with whether they start a sentence", () => {
@@ -58,11 +86,21 @@ Deno.test("maskSpans asks about words, with whether they start a sentence", () =
   deepEqual(seen.filter(([, s]) => s).map(([w]) => w), ["Carlos", "Then"]);
 });
 
-Deno.test("maskSpans keeps at most MAX_SPANS spans", () => {
+Deno.test("maskSpans keeps at most MAX_SPANS spans; the others are listed and checked", () => {
   const text = Array.from({ length: MAX_SPANS + 3 }, (_, i) => `${i + 10}`).join(" and ");
   const m = maskSpans(text.replaceAll(" and ", ", x, "), noNames);
   equal(m.spans.length, MAX_SPANS);
   ok(m.text.includes(`${MAX_SPANS + 10}`));
+  deepEqual(m.overflow, ["18", "19", "20"]);
+  // An overflow span the translation dropped is put back.
+  equal(unmaskSpans("a 18 b 20.", [], { overflow: m.overflow }), "a 18 b 20 19.");
+});
+
+Deno.test("unmaskSpans: no placeholder or control character survives, whatever the model says", () => {
+  equal(unmaskSpans(`Usa el operador ${P(1)}.`, []), "Usa el operador.");
+  equal(unmaskSpans("a\u0007b\u009b\uFFFDc", []), "abc");
+  // A span that is itself a replacement character (the source had one) comes back.
+  equal(unmaskSpans(`x ${P(0)}`, ["\uFFFD"]), "x \uFFFD");
 });
 
 Deno.test("unmaskSpans puts spans back, once each, and never loses one", () => {

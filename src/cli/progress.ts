@@ -54,3 +54,11 @@ export class Progress {
     }
   }
 }
+
+/**
+ * `n` and the noun, singular for one: "1 sentence", "2 sentences" (the plural is the
+ * noun with an s unless given).
+ */
+export function plural(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : nouns}`;
+}

@@ -24,6 +24,7 @@ import type { Example } from "../train/batches.ts";
 import { type SentencePair, toExamples } from "../train/train.ts";
 import { createStatquestModel, STATQUEST_PAIRS } from "../../models/statquest.ts";
 import { modelBytesForCli } from "./models.ts";
+import { plural } from "./progress.ts";
 import { readFileForCli, UsageError } from "./run.ts";
 import type { TrainFlags } from "./train_flags.ts";
 import {
@@ -210,7 +211,9 @@ export function trainingExamples(
   const devExamples = toExamples(model, data.dev).examples.slice(0, 2000);
   console.error(
     `Training ${preset}: ${model.parameterCount.toLocaleString("en-US")} parameters, ` +
-      `${examples.length} training pairs${skipped ? ` (${skipped} too long, skipped)` : ""}, ` +
+      `${plural(examples.length, "training pair")}${
+        skipped ? ` (${skipped} too long, skipped)` : ""
+      }, ` +
       `${data.dev.length} dev and ${data.test.length} test pairs held out; vocabularies ` +
       `${model.srcVocab.size}/${model.tgtVocab.size}; ${model.threads} thread${
         model.threads > 1 ? "s" : ""

@@ -6,7 +6,7 @@
  * error; the others are still translated.
  * @module
  */
-import { cleanText } from "../text/hygiene.ts";
+import { cleanText, notTextProblem } from "../text/hygiene.ts";
 import { type MaskedText, onlySpans, unmaskSpans } from "../text/verbatim.ts";
 import type { TransformerCore } from "./transformer_core.ts";
 import { greedyDecode } from "./incremental_decoder.ts";
@@ -124,11 +124,49 @@ export interface TextResult {
   translation: string;
   /** Why the text could not be translated. */
   error?: VamosError;
+  /**
+   * Set when a piece of the text reached the output limit even after it was split down to
+   * single words (or the caller's `maxTokens` cut it): its translation may end early.
+   */
+  truncated?: boolean;
 }
 
 /**
- * Translates texts of any length and number: sentences split and rejoined, over-long
- * sentences split at clauses, then words; every text gets a result of its own.
+ * Source tokens a piece may have: two thirds of what the model takes, so that its
+ * translation (Spanish runs longer than English) fits in the output positions too.
+ */
+export function pieceBudget(maxLen: number): number {
+  return Math.max(1, Math.floor(((maxLen - 1) * 2) / 3));
+}
+
+// Most source tokens of a part of a sentence too long to take whole (run-on text, a
+// paragraph without full stops): about a sentence of the training data, which the models
+// translate without dropping words, as they do with longer pieces.
+const PART_TOKENS = 16;
+
+// A piece of at least this many tokens whose translation has fewer than SHORT_RATIO times
+// as many is split and translated again (translations of whole sentences run from 0.8 to
+// 1.3 times the source's tokens between English and Spanish).
+const SHORT_MIN_TOKENS = 12;
+const SHORT_RATIO = 0.6;
+
+// One piece of a text: a sentence, or a part of one that the model takes whole.
+interface Piece {
+  text: string;
+  ids: number[];
+  masked?: MaskedText;
+  /** A piece of nothing but spans comes back as it is, untranslated. */
+  asIs?: string;
+  translation?: string;
+  truncated?: boolean;
+}
+
+/**
+ * Translates texts of any length and number, keeping their line structure (line breaks
+ * and blank lines come back where they were; each line is split into sentences and
+ * rejoined); over-long sentences are split at clauses, then words, and a piece whose
+ * translation still reaches the output limit is split again and retranslated, so nothing
+ * is cut silently. Every text gets a result of its own.
  */
 export function translateTexts(
   model: Translatable,
@@ -136,44 +174,91 @@ export function translateTexts(
   opts: BatchOptions = {},
 ): TextResult[] {
   const maxLen = model.core.config.maxLen;
-  const fits = (piece: string) => model.codec.tokenize(piece).length < maxLen;
-  // Every piece of every text, in order: its ids, the spans to put back, or (a piece that
-  // is nothing but spans) the text it comes back as, untranslated.
-  const pieces: { owner: number; ids: number[]; spans?: string[]; asIs?: string }[] = [];
+  const budget = pieceBudget(maxLen);
+  const mask = (piece: string) => model.maskSpans?.(piece);
+  const under = (limit: number) => (piece: string) => {
+    const m = mask(piece);
+    return !m?.overflow && model.codec.tokenize(m?.text ?? piece).length <= limit;
+  };
+  const fits = under(budget), fitsPart = under(Math.min(budget, PART_TOKENS));
+  const makePiece = (text: string): Piece => {
+    const masked = mask(text);
+    if (masked && onlySpans(masked)) return { text, ids: [], asIs: text };
+    return { text, masked, ids: model.encodeSource(masked?.spans.length ? masked.text : text) };
+  };
   const results: TextResult[] = texts.map(() => ({ translation: "" }));
+  // Per text, per line: its indentation and its pieces in order ([] for a blank line).
+  const layout: { indent: string; pieces: Piece[] }[][] = texts.map(() => []);
+  let pending: Piece[] = [];
   texts.forEach((text, owner) => {
     if (typeof text !== "string") {
       results[owner].error = new VamosError(`Expected text to translate, got ${typeof text}`);
       return;
     }
-    const mine: typeof pieces = [];
     try {
-      for (const sentence of splitSentences(cleanText(text))) {
-        for (const piece of splitToFit(sentence, fits)) {
-          const masked = model.maskSpans?.(piece);
-          if (masked && onlySpans(masked)) mine.push({ owner, ids: [], asIs: piece });
-          else if (masked?.spans.length) {
-            mine.push({ owner, ids: model.encodeSource(masked.text), spans: masked.spans });
-          } else mine.push({ owner, ids: model.encodeSource(piece) });
+      const lines = text.split(/\r?\n/);
+      const mine = lines.map((line, n) => {
+        const problem = notTextProblem(line);
+        if (problem) {
+          throw new VamosError(
+            `${lines.length > 1 ? `line ${n + 1} ` : ""}${problem}; not translated`,
+          );
         }
-      }
+        const indent = /^[ \t]*/.exec(line)![0];
+        const pieces = splitSentences(cleanText(line))
+          .flatMap((s) => fits(s) ? [s] : splitToFit(s, fitsPart)).map(makePiece);
+        return { indent: pieces.length ? indent : "", pieces };
+      });
+      layout[owner] = mine;
+      for (const l of mine) pending.push(...l.pieces.filter((p) => p.asIs === undefined));
     } catch (e) {
       if (!(e instanceof VamosError)) throw e;
-      results[owner].error = e;
-      return;
+      results[owner].error = e; // thrown before any of its pieces was queued
     }
-    pieces.push(...mine);
   });
-  const toDecode = pieces.filter((p) => p.asIs === undefined);
-  const decoded = decodeInBatches(model, toDecode.map((p) => p.ids), opts);
-  const translated = new Map(toDecode.map((p, j) => {
-    const text = model.codec.detokenize(model.tgtVocab.decode(decoded[j]));
-    return [p, p.spans ? unmaskSpans(text, p.spans) : text];
-  }));
-  const parts: string[][] = texts.map(() => []);
-  for (const p of pieces) parts[p.owner].push(p.asIs ?? translated.get(p)!);
-  parts.forEach((p, i) => {
-    if (!results[i].error) results[i].translation = p.filter((s) => s !== "").join(" ");
+  // Decode; a piece that reached its output limit is split in two and decoded again.
+  const replaced = new Map<Piece, Piece[]>();
+  while (pending.length) {
+    const decoded = decodeInBatches(model, pending.map((p) => p.ids), opts);
+    const again: Piece[] = [];
+    pending.forEach((p, j) => {
+      const limit = Math.min(opts.maxTokens ?? Infinity, 2 * p.ids.length + 10, maxLen - 1);
+      const cut = decoded[j].length >= limit;
+      // A long piece whose translation is far shorter than it has lost words (run-on
+      // text: the models learned from single sentences); so has one cut at the limit.
+      const short = p.ids.length >= SHORT_MIN_TOKENS &&
+        decoded[j].length < SHORT_RATIO * p.ids.length;
+      const halves = (cut && limit !== opts.maxTokens) || short ? splitInTwo(p.text) : undefined;
+      if (halves) {
+        const parts = halves.map(makePiece);
+        replaced.set(p, parts);
+        again.push(...parts.filter((q) => q.asIs === undefined));
+        return;
+      }
+      const text = model.codec.detokenize(model.tgtVocab.decode(decoded[j]));
+      p.translation = unmaskSpans(text, p.masked?.spans ?? [], p.masked ?? {});
+      p.truncated = cut;
+    });
+    pending = again;
+  }
+  const flat = (p: Piece): Piece[] => replaced.get(p)?.flatMap(flat) ?? [p];
+  layout.forEach((lines, i) => {
+    if (results[i].error) return;
+    const out = lines.map((l) => {
+      const pieces = l.pieces.flatMap(flat);
+      if (pieces.some((p) => p.truncated)) results[i].truncated = true;
+      const joined = pieces.map((p) => p.asIs ?? p.translation!).filter((s) => s !== "");
+      return l.indent + joined.join(" ");
+    });
+    results[i].translation = out.join("\n");
   });
   return results;
+}
+
+// A piece split between words near its middle, or undefined for a single word.
+function splitInTwo(text: string): [string, string] | undefined {
+  const words = text.split(/\s+/).filter((w) => w !== "");
+  if (words.length < 2) return undefined;
+  const mid = Math.ceil(words.length / 2);
+  return [words.slice(0, mid).join(" "), words.slice(mid).join(" ")];
 }

@@ -24,7 +24,8 @@ import { type TextCodec, WordCodec } from "../text/codec.ts";
 import { BpeCodec } from "../text/bpe.ts";
 import { VamosError } from "../errors.ts";
 import { checkDecodingOptions } from "../options.ts";
-import { type MaskedText, maskSpans, unknownNames } from "../text/verbatim.ts";
+import { type MaskedText, maskSpans, unknownNames, unmaskSpans } from "../text/verbatim.ts";
+import { cleanText, notTextProblem } from "../text/hygiene.ts";
 
 /** Options of {@linkcode createModel}. */
 export interface CreateModelOptions {
@@ -278,14 +279,23 @@ export class Transformer {
   ): { translation: string; score: number }[] {
     const nbest = opts.nbest ?? 1;
     const beam = Math.max(opts.beam ?? this.beam, nbest);
+    const problem = typeof text === "string" ? notTextProblem(text) : "is not a string";
+    if (problem) throw new VamosError(`The text ${problem}; not translated`);
+    // Spans carried through as in translate(), so no placeholder can reach the output.
+    const masked = this.maskSpans(cleanText(text));
+    const source = masked?.spans.length ? masked.text : cleanText(text);
     const [hyps] = nbestInBatches(
       this,
-      [this.encodeSource(text)],
+      [this.encodeSource(source)],
       { ...this.#decoding(opts), beam },
       nbest,
     );
     return hyps.map((h) => ({
-      translation: this.codec.detokenize(this.tgtVocab.decode(h.tokens)),
+      translation: unmaskSpans(
+        this.codec.detokenize(this.tgtVocab.decode(h.tokens)),
+        masked?.spans ?? [],
+        masked ?? {},
+      ),
       score: h.score,
     }));
   }

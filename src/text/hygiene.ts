@@ -22,3 +22,30 @@ const RUNS = /(\P{Nd})\1{3,}/gu;
 export function cleanText(text: string): string {
   return text.replace(CONTROLS, "").replace(RUNS, "$1$1$1");
 }
+
+// Characters no text holds: controls (tab, line feed, carriage return excepted), the
+// replacement character that bytes which are not UTF-8 decode to, unpaired surrogates,
+// private-use and unassigned code points.
+// deno-lint-ignore no-control-regex -- matching control characters is the point
+const NOT_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFD\p{Cs}\p{Co}\p{Cn}]/gu;
+
+/**
+ * Why a line is not text to translate (binary data, noise), or undefined when it is text:
+ * a NUL byte, or more than one character in ten that no text holds. A stray control
+ * character in a sentence is text (it is removed); a line of bytes with a letter in it
+ * is not.
+ *
+ * @example
+ * ```ts ignore
+ * notTextProblem("\u0000\u0001S\u0002") // "is not text (binary data or noise)"
+ * notTextProblem("Hi!\u0007")            // undefined
+ * ```
+ */
+export function notTextProblem(line: string): string | undefined {
+  const chars = [...line.replace(/\s+/gu, "")].length;
+  const bad = line.match(NOT_TEXT)?.length ?? 0;
+  if (line.includes("\u0000") || (bad > 0 && bad * 10 > chars)) {
+    return "is not text (binary data or noise)";
+  }
+  return undefined;
+}

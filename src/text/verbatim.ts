@@ -43,12 +43,16 @@ const SYMBOL = [
     .raw`(?:[\u200d\ufe0f\u20e3]|\p{Emoji_Modifier}|\p{Extended_Pictographic}|\p{So}|\p{Regional_Indicator})*`,
 ].join("");
 const WORD = String.raw`\p{L}[\p{L}\p{M}]*(?:['’]\p{L}+)*`;
+// Anything else that is neither a letter, a digit, a space nor everyday punctuation:
+// operators (| * + = < >), currency and math signs, brackets, marks on nothing. The model
+// has seen too few of them to translate them, so they are carried through as written.
+const OTHER = String.raw`[^\p{L}\p{N}\s.,;:!?¿¡'"’‘“”«»()\-–—…\/]+`;
 // Capitalized words in a row ("Barack Obama"): one name when any of them is one.
 // (Not a code or file name: "A-113", "README.md".)
 const CAPITALIZED = String.raw`\p{Lu}[\p{L}\p{M}]+(?:['’]\p{L}+)?(?![.-]?[\p{L}\p{N}])`;
 const NAMES = String.raw`${CAPITALIZED}(?: ${CAPITALIZED})+`;
 const SPAN = new RegExp(
-  `(${URL})|(${EMAIL})|(${CODE})|(${NUMBER})|(${SYMBOL})|(${NAMES})|(${WORD})`,
+  `(${URL})|(${EMAIL})|(${CODE})|(${NUMBER})|(${SYMBOL})|(${NAMES})|(${WORD})|(${OTHER})`,
   "gu",
 );
 
@@ -93,41 +97,68 @@ export interface MaskedText {
   text: string;
   /** The spans, in placeholder order: `spans[0]` for U+0001. */
   spans: string[];
+  /**
+   * How often each placeholder occurs in `text` (a span written twice is one placeholder,
+   * twice), when any occurs more than once.
+   */
+  counts?: number[];
+  /** Spans beyond {@linkcode MAX_SPANS}, left in the text as written (checked after). */
+  overflow?: string[];
 }
+
+// Marks around a span while the text is scanned: placeholder characters, which the text
+// no longer holds, so they cannot clash with it.
+const OPEN = "\u0001", CLOSE = "\u0002";
 
 /**
  * Replaces what must not be translated by placeholders: URLs, e-mail addresses, code-like
- * tokens, numbers with their separators, runs of emoji and symbols, and words `isName`
- * calls names. Placeholder characters already in the text are dropped. At most
- * {@linkcode MAX_SPANS} spans; later ones stay as they are.
+ * tokens, numbers with their separators, runs of emoji and symbols (operators, currency,
+ * math, arrows: whatever is neither a letter, a digit nor everyday punctuation), and words
+ * `isName` calls names. Spans with only spaces between them are one span ("2 + 2 = 4"), so
+ * the model places a formula as a whole. Placeholder characters already in the text are
+ * dropped. At most {@linkcode MAX_SPANS} spans; later ones stay as they are, listed in
+ * `overflow`.
  */
 export function maskSpans(text: string, isName: NameTest = () => false): MaskedText {
-  const spans: string[] = [];
   const clean = text.replace(PLACEHOLDERS, "");
-  const carry = (span: string) => {
-    if (spans.length >= MAX_SPANS) return span;
-    const same = spans.indexOf(span);
-    if (same >= 0) return placeholder(same);
-    spans.push(span);
-    return placeholder(spans.length - 1);
-  };
-  const masked = clean.replace(
+  const wrap = (span: string) => OPEN + span + CLOSE;
+  const marked = clean.replace(
     SPAN,
-    (m, url, email, code, num, sym, names, word, at: number) => {
+    (m, url, email, code, num, sym, names, word, other, at: number) => {
       const start = /(^|[.!?¿¡:])$/u.test(clean.slice(0, at).trimEnd());
-      if (url || email || code || num || sym) return carry(m);
+      if (url || email || code || num || sym || other) return wrap(m);
       if (names) {
         // A known word that starts the sentence ("Tell Barack Obama") is not part of it.
         const words = (names as string).split(" ");
         const skip = start && !isName(words[0], true) ? 1 : 0;
         if (!words.slice(skip).some((w, i) => isName(w, start && i + skip === 0))) return m;
-        const name = carry(words.slice(skip).join(" "));
+        const name = wrap(words.slice(skip).join(" "));
         return skip ? `${words[0]} ${name}` : name;
       }
-      return word && isName(word, start) ? carry(m) : m;
+      return word && isName(word, start) ? wrap(m) : m;
     },
-  );
-  return { text: masked, spans };
+  ).replace(new RegExp(`${CLOSE}([ \t]*)${OPEN}`, "gu"), "$1");
+  const spans: string[] = [], counts: number[] = [], overflow: string[] = [];
+  const masked = marked.replace(new RegExp(`${OPEN}([^${CLOSE}]*)${CLOSE}`, "gu"), (_, span) => {
+    const same = spans.indexOf(span);
+    if (same >= 0) {
+      counts[same]++;
+      return placeholder(same);
+    }
+    if (spans.length >= MAX_SPANS) {
+      overflow.push(span);
+      return span;
+    }
+    spans.push(span);
+    counts.push(1);
+    return placeholder(spans.length - 1);
+  });
+  return {
+    text: masked,
+    spans,
+    ...(counts.some((n) => n > 1) ? { counts } : {}),
+    ...(overflow.length ? { overflow } : {}),
+  };
 }
 
 /** True when a masked text holds nothing to translate: only placeholders, spaces, punctuation. */
@@ -135,20 +166,39 @@ export function onlySpans(masked: MaskedText): boolean {
   return masked.spans.length > 0 && !/[\p{L}\p{N}]/u.test(masked.text.replace(PLACEHOLDERS, ""));
 }
 
+// Control characters (tab and line feed excepted; the placeholders among them), and the
+// replacement character a byte token that is not UTF-8 decodes to: never part of a
+// translation but as a span the source had.
+// deno-lint-ignore no-control-regex -- removing control characters is the point
+const NOT_TEXT = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\uFFFD]/gu;
+
 /**
  * Puts the spans back into a translation of the masked text: each placeholder becomes its
- * span (a repeated one is kept once); a span the translation lost is added before its
- * final punctuation, so nothing the user wrote disappears.
+ * span (as often as the source had it; a repeat the model invented is dropped); a span the
+ * translation lost is added before its final punctuation, so nothing the user wrote
+ * disappears. An overflow span (left unmasked) the translation does not hold is added the
+ * same way. Whatever else is a control character is removed: the output holds no
+ * placeholder, and no control character, whatever the model produced.
+ *
+ * @example
+ * ```ts ignore
+ * unmaskSpans("Usa el operador \u0001.", ["|"]) // "Usa el operador |."
+ * ```
  */
-export function unmaskSpans(translation: string, spans: readonly string[]): string {
-  const seen = new Set<number>();
-  let out = translation.replace(PLACEHOLDERS, (ch) => {
+export function unmaskSpans(
+  translation: string,
+  spans: readonly string[],
+  opts: { counts?: readonly number[]; overflow?: readonly string[] } = {},
+): string {
+  const left = spans.map((_, i) => opts.counts?.[i] ?? 1);
+  let out = translation.replace(NOT_TEXT, (ch) => {
     const i = ch.charCodeAt(0) - 1;
-    if (i >= spans.length || seen.has(i)) return "";
-    seen.add(i);
+    if (i < 0 || i >= spans.length || left[i] === 0) return ""; // not a placeholder, or not ours
+    left[i]--;
     return spans[i];
   });
-  const lost = spans.filter((_, i) => !seen.has(i));
+  const lost = spans.flatMap((span, i) => Array(left[i]).fill(span) as string[]);
+  for (const span of opts.overflow ?? []) if (!out.includes(span)) lost.push(span);
   if (lost.length) {
     const m = /^(.*?)(\s*[.!?…]*)$/su.exec(out)!;
     out = `${m[1]}${m[1] ? " " : ""}${lost.join(" ")}${m[2]}`;

@@ -1,7 +1,8 @@
 /**
- * Translates English to Spanish from the command line.
+ * Translates English to Spanish (or Spanish to English) from the command line.
  *
  *   deno run translate.ts "let's go"                    → Vamos.
+ *   deno run translate.ts --from es "tengo hambre"      → I'm hungry.
  *   deno run translate.ts --model statquest "to go"    → ir (the textbook toy)
  *   deno run translate.ts --explain "to go"             the computation, step by step
  *   echo "to go" | deno run translate.ts         one sentence per line on stdin
@@ -35,7 +36,7 @@ async function readAllLines(): Promise<string[]> {
 const HELP = `Usage: deno run translate.ts [options] "sentence" ["sentence" ...]
        deno run translate.ts [options] < file.txt
 
-Translates English to Spanish: one line of output per argument or input line, blank
+Translates English to Spanish (or, with --from es, Spanish to English): one line of output per argument or input line, blank
 lines kept (paragraphs come out as they went in). Lines are read and printed as they
 come (a pipe of any length works in bounded memory); a line with several sentences is
 translated sentence by sentence, and a long line without full stops in parts. A line
@@ -44,8 +45,11 @@ naming it on stderr, and makes the exit status 1. A translation that reaches the
 limit is printed with a warning naming its line.
 
 Options:
-  --model NAME|FILE  "default" (the shipped English→Spanish model), "statquest" (the
-                     textbook toy) or a .safetensors checkpoint written by train.ts
+  --from LANG        the language of the input: en (default) or es
+  --to LANG          the language to translate to: es (default) or en
+  --model NAME|FILE  instead of --from/--to: "default" (the shipped English→Spanish
+                     model), "es-en" (the shipped Spanish→English one), "statquest"
+                     (the textbook toy) or a .safetensors checkpoint written by train.ts
                      (reading a file needs --allow-read)
   --explain          show the computation step by step, with the model's numbers
   --max-tokens N     longest translation, in tokens (default: the model's limit)
@@ -58,12 +62,30 @@ Options:
 
 Examples:
   deno run translate.ts "Where is the bathroom?"
+  deno run translate.ts --from es "¿Dónde está el baño?"
   deno run translate.ts --model statquest --explain "to go"
   deno run --allow-read translate.ts --model model.safetensors "I am hungry."`;
 
+/** The shipped model of a language pair (LibreTranslate's names), or the one --model names. */
+function modelFor(model?: string, from?: string, to?: string): string {
+  if (from === undefined && to === undefined) return model ?? "default";
+  if (model !== undefined) {
+    throw new UsageError("--model picks the model itself: give it or --from/--to, not both");
+  }
+  const source = from ?? (to === "en" ? "es" : "en");
+  const target = to ?? (source === "es" ? "en" : "es");
+  if (source === "en" && target === "es") return "default";
+  if (source === "es" && target === "en") return "es-en";
+  throw new UsageError(
+    `No shipped model translates ${source} to ${target}: use --from en --to es or --from es --to en`,
+  );
+}
+
 async function main(args: string[]): Promise<number> {
   const parsed = parseFlags(args, {
-    model: { type: "string", default: "default" },
+    model: { type: "string" },
+    from: { type: "string" },
+    to: { type: "string" },
     explain: { type: "boolean", default: false },
     "max-tokens": { type: "string" },
     beam: { type: "string" },
@@ -88,7 +110,7 @@ async function main(args: string[]): Promise<number> {
   for (const s of positionals) {
     if (s.trim() === "") throw new UsageError("Nothing to translate: a sentence is empty");
   }
-  const model = await openModelForCli(values.model!, threads);
+  const model = await openModelForCli(modelFor(values.model, values.from, values.to), threads);
   const beam = Math.max(beamFlag ?? model.beam, nbest ?? 1);
   try {
     if (values.explain) {

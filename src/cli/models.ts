@@ -1,11 +1,12 @@
 /**
  * The models a command-line tool can be pointed at with `--model`: "default" (the
- * shipped translator), "statquest" (the textbook toy, where the tool can use it) or a
+ * shipped English→Spanish translator), "es-en" (the shipped Spanish→English one), "statquest" (the textbook toy, where the tool can use it) or a
  * checkpoint file. A file that cannot be loaded is reported by its name.
  * @module
  */
 import { readFileForCli } from "./run.ts";
 import { defaultModelBytes, loadDefaultModel } from "../../models/default.ts";
+import { esEnModelBytes, loadEsEnModel } from "../../models/es_en.ts";
 import { CheckpointError, loadModel } from "../checkpoint/checkpoint.ts";
 import { parseSafetensors } from "../checkpoint/safetensors.ts";
 import { statquestModel } from "../../models/statquest.ts";
@@ -31,6 +32,7 @@ async function named<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
  */
 export async function modelBytesForCli(name: string, what = "model file"): Promise<Uint8Array> {
   if (name === "default") return await defaultModelBytes();
+  if (name === "es-en") return await esEnModelBytes();
   const bytes = await readFileForCli(name, what);
   await named(name, () => parseSafetensors(bytes));
   return bytes;
@@ -40,6 +42,7 @@ export async function modelBytesForCli(name: string, what = "model file"): Promi
 export async function openModelForCli(name: string, threads?: number): Promise<Transformer> {
   if (name === "statquest") return statquestModel(threads);
   if (name === "default") return await loadDefaultModel({ threads });
+  if (name === "es-en") return await loadEsEnModel({ threads });
   const bytes = await modelBytesForCli(name);
   return await named(name, () => loadModel(bytes, { threads }));
 }

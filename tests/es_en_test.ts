@@ -1,0 +1,49 @@
+// The shipped Spanish→English model: its entry point (no permission flag), Spanish text of
+// every kind through the same hygiene (¿…? ¡…!, spans, paragraphs), and translate.ts --from.
+import { equal, match, ok } from "node:assert/strict";
+import { loadEsEnModel } from "../models/es_en.ts";
+import { run } from "./_cli.ts";
+
+Deno.test("es-en: the shipped model translates Spanish, spans and paragraphs kept", async () => {
+  const model = await loadEsEnModel({ threads: 1 });
+  try {
+    equal(model.translate("Tengo hambre."), "I'm hungry.");
+    equal(model.translate("¿Dónde está el baño?"), "Where's the bathroom?");
+    // Two sentences, opening marks and a blank line: split, translated, rejoined.
+    const out = model.translate("¡Hola! ¿Dónde está el baño?\n\nGracias.");
+    const lines = out.split("\n");
+    equal(lines.length, 3, out);
+    equal(lines[1], "");
+    match(lines[0], /bathroom\?$/);
+    // Numbers, URLs and operators come back as written; no placeholder leaks.
+    const spans = model.translate("Visita https://example.com y paga 25,50 € con 2 + 2 = 4.");
+    ok(
+      spans.includes("https://example.com") && spans.includes("25,50") &&
+        spans.includes("2 + 2 = 4"),
+      spans,
+    );
+    // deno-lint-ignore no-control-regex -- no control character may come out
+    ok(!/[\u0000-\u0008]/.test(spans), spans);
+  } finally {
+    model.close();
+  }
+});
+
+Deno.test("translate.ts --from es / --to en, and a pair no model translates", async () => {
+  const es = await run(["run", "translate.ts", "--from", "es", "Tengo hambre."]);
+  equal(es.code, 0, es.stderr);
+  equal(es.stdout, "I'm hungry.\n");
+  const to = await run(["run", "translate.ts", "--to", "en"], "Tengo hambre.\n");
+  equal(to.stdout, "I'm hungry.\n");
+  const fr = await run(["run", "translate.ts", "--from", "fr", "x"]);
+  equal(fr.code, 2);
+  match(
+    fr.stderr,
+    /^translate: No shipped model translates fr to es: use --from en --to es or --from es --to en\n$/,
+  );
+  const both = await run(["run", "translate.ts", "--from", "es", "--model", "default", "x"]);
+  equal(both.code, 2);
+  match(both.stderr, /give it or --from\/--to, not both/);
+  // The default stays English→Spanish.
+  equal((await run(["run", "translate.ts", "let's go"])).stdout, "Vamos.\n");
+});

@@ -7,10 +7,12 @@
  * neither imports .wasm modules nor compiles megabytes synchronously on its main thread).
  * @module
  */
-import { loadModel } from "../src/checkpoint/checkpoint.ts";
 import type { Transformer } from "../src/model/model.ts";
-import { type DefaultModelOptions, fetchDefaultModelBytes } from "../src/host/default_model_url.ts";
-import { isDeno } from "../src/host/host.ts";
+import {
+  type DefaultModelOptions,
+  embeddedModelBytes,
+  loadEmbeddedModel,
+} from "../src/host/default_model_url.ts";
 
 export type { DefaultModelOptions };
 
@@ -25,11 +27,8 @@ export type { DefaultModelOptions };
  * ```
  */
 export async function defaultModelBytes(): Promise<Uint8Array> {
-  if (!isDeno()) {
-    return await fetchDefaultModelBytes(new URL("./default_weights.wasm", import.meta.url));
-  }
-  const weights = await import("./default_weights.wasm");
-  return new Uint8Array(weights.memory.buffer, 0, weights.length);
+  const url = new URL("./default_weights.wasm", import.meta.url);
+  return await embeddedModelBytes(url, () => import("./default_weights.wasm"));
 }
 
 /**
@@ -46,8 +45,5 @@ export async function defaultModelBytes(): Promise<Uint8Array> {
  * ```
  */
 export async function loadDefaultModel(opts: DefaultModelOptions = {}): Promise<Transformer> {
-  const bytes = opts.url === undefined
-    ? await defaultModelBytes()
-    : await fetchDefaultModelBytes(opts.url);
-  return await loadModel(bytes, opts);
+  return await loadEmbeddedModel(defaultModelBytes, opts);
 }

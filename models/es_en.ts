@@ -7,10 +7,12 @@
  * compilation, when asked for.
  * @module
  */
-import { loadModel } from "../src/checkpoint/checkpoint.ts";
 import type { Transformer } from "../src/model/model.ts";
-import { type DefaultModelOptions, fetchDefaultModelBytes } from "../src/host/default_model_url.ts";
-import { isDeno } from "../src/host/host.ts";
+import {
+  type DefaultModelOptions,
+  embeddedModelBytes,
+  loadEmbeddedModel,
+} from "../src/host/default_model_url.ts";
 
 /**
  * The checkpoint bytes of the shipped Spanish→English model (a view into the embedded
@@ -24,11 +26,8 @@ import { isDeno } from "../src/host/host.ts";
  * ```
  */
 export async function esEnModelBytes(): Promise<Uint8Array> {
-  if (!isDeno()) {
-    return await fetchDefaultModelBytes(new URL("./es_en_weights.wasm", import.meta.url));
-  }
-  const weights = await import("./es_en_weights.wasm");
-  return new Uint8Array(weights.memory.buffer, 0, weights.length);
+  const url = new URL("./es_en_weights.wasm", import.meta.url);
+  return await embeddedModelBytes(url, () => import("./es_en_weights.wasm"));
 }
 
 /**
@@ -44,8 +43,5 @@ export async function esEnModelBytes(): Promise<Uint8Array> {
  * ```
  */
 export async function loadEsEnModel(opts: DefaultModelOptions = {}): Promise<Transformer> {
-  const bytes = opts.url === undefined
-    ? await esEnModelBytes()
-    : await fetchDefaultModelBytes(opts.url);
-  return await loadModel(bytes, opts);
+  return await loadEmbeddedModel(esEnModelBytes, opts);
 }

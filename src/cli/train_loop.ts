@@ -96,9 +96,9 @@ export async function trainWithCheckpoints(
   let lastSave = performance.now();
   // The training loss since the last point, as a point of the curve (a save between
   // evaluations, or Ctrl-C before the first, still draws the curve so far).
-  const pointSoFar = (step: number) => {
+  const pointSoFar = (step: number, validation?: number) => {
     if (!lossCount) return;
-    writer.curve.push({ step, train: lossSum / lossCount });
+    writer.curve.push({ step, train: lossSum / lossCount, validation });
     lossSum = 0;
     lossCount = 0;
   };
@@ -125,9 +125,7 @@ export async function trainWithCheckpoints(
         if (held.devExamples.length && (s.step % o.evalEvery === 0 || last)) {
           const val = evaluateLoss(model, held.devExamples, o.smoothing || 0.1);
           const bleu = devBleu(model, held.dev, 300);
-          writer.curve.push({ step: s.step, train: lossSum / lossCount, validation: val });
-          lossSum = 0;
-          lossCount = 0;
+          pointSoFar(s.step, val);
           print(`step ${s.step}: validation loss ${val.toFixed(3)}, dev BLEU ${bleu.toFixed(1)}`);
         }
         // A save that fails is reported and tried again later: training goes on.

@@ -36,9 +36,7 @@ export function outputPaths(flags: TrainFlags, run: RunSettings): OutputPaths {
   const ship = flags.ship || flags.f16 || run.average > 0;
   // Resuming a shipping run from its X.full.safetensors writes X.safetensors beside it
   // again (and the full checkpoint back to X.full.safetensors).
-  const resumed = ship
-    ? flags.resume?.replace(/\.full\.safetensors$/, ".safetensors")
-    : flags.resume;
+  const resumed = ship && flags.resume ? shippedPath(flags.resume) : flags.resume;
   const out = flags.out ?? resumed ?? `${preset}.safetensors`;
   const full = out.replace(/(\.safetensors)?$/, ".full.safetensors");
   const replacing = (path: string) =>
@@ -223,12 +221,11 @@ export class CheckpointWriter {
  * only the data, the outputs and how it saves are given again.
  */
 export function continueCommand(flags: TrainFlags, paths: OutputPaths, resumeFrom: string): string {
-  const args = ["--resume", resumeFrom, "--data", flags.data ?? ""];
-  if (!flags.data) args.splice(2, 2);
-  const derived = paths.ship
-    ? resumeFrom.replace(/\.full\.safetensors$/, ".safetensors")
-    : resumeFrom;
-  if (paths.out !== derived) args.push("--out", paths.out);
+  const args = ["--resume", resumeFrom, ...(flags.data ? ["--data", flags.data] : [])];
+  // --out only where it is not the file the resume writes anyway (outputPaths).
+  if (paths.out !== (paths.ship ? shippedPath(resumeFrom) : resumeFrom)) {
+    args.push("--out", paths.out);
+  }
   if (flags.ship) args.push("--ship");
   if (flags.f16) args.push("--f16");
   const given: [string, number | undefined][] = [
@@ -241,6 +238,11 @@ export function continueCommand(flags: TrainFlags, paths: OutputPaths, resumeFro
   for (const [flag, value] of given) if (value !== undefined) args.push(flag, String(value));
   const quote = (a: string) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`;
   return `deno run -A train.ts ${args.map(quote).join(" ")}`;
+}
+
+// The shipped file beside a full checkpoint: X.full.safetensors → X.safetensors.
+function shippedPath(full: string): string {
+  return full.replace(/\.full\.safetensors$/, ".safetensors");
 }
 
 // True when two paths name the same existing file.

@@ -44,17 +44,6 @@ export const SHAPE_FLAGS = [
   ["dropout", "dropout", { min: 0, max: 1, belowMax: true }],
 ] as const;
 
-/**
- * The settings a resumed run may change (its length and what its last file averages): a
- * flag given wins over the record, and the checkpoint then records the new value.
- */
-export const LENGTH_FLAGS: Record<string, keyof RunSettings> = {
-  epochs: "epochs",
-  "max-steps": "max_steps",
-  average: "average",
-  "average-every": "average_every",
-};
-
 /** The flags of a run as given, by the setting they set (undefined: not given). */
 export type RunFlags = Partial<Omit<RunSettings, "shape" | "data_sha256">> & {
   /** Shape flags (`--d-model` …). */

@@ -10,6 +10,7 @@ import { loadModel, type LoadOptions } from "../checkpoint/checkpoint.ts";
 import type { Transformer } from "../model/model.ts";
 import { fetchCheckpointBytes } from "./fetch_model.ts";
 import { VamosError } from "../errors.ts";
+import { isDeno } from "./host.ts";
 
 /** Where the weights may be, relative to this module: as published, or beside a bundle. */
 const CANDIDATES = [
@@ -92,4 +93,34 @@ export async function fetchDefaultModelBytes(url?: string | URL): Promise<Uint8A
  */
 export async function loadDefaultModel(opts: DefaultModelOptions = {}): Promise<Transformer> {
   return await loadModel(await fetchDefaultModelBytes(opts.url), opts);
+}
+
+/** What a weights module (made by `tools/embed_model.ts`) exports: its checkpoint's bytes. */
+export interface WeightsModule {
+  memory: WebAssembly.Memory;
+  length: number;
+}
+
+/**
+ * The checkpoint bytes of a shipped model embedded in a wasm module: in Deno, the module
+ * `importWeights` imports (no permission flag: it must import it itself, by a literal
+ * path); elsewhere fetched from `url` with streaming compilation. Both entry points in
+ * models/ read their weights through it.
+ */
+export async function embeddedModelBytes(
+  url: URL,
+  importWeights: () => Promise<WeightsModule>,
+): Promise<Uint8Array> {
+  if (!isDeno()) return await fetchDefaultModelBytes(url);
+  const weights = await importWeights();
+  return new Uint8Array(weights.memory.buffer, 0, weights.length);
+}
+
+/** Loads a shipped model: fetched from `opts.url` when given, else its embedded bytes. */
+export async function loadEmbeddedModel(
+  embedded: () => Promise<Uint8Array>,
+  opts: DefaultModelOptions,
+): Promise<Transformer> {
+  const bytes = opts.url === undefined ? await embedded() : await fetchDefaultModelBytes(opts.url);
+  return await loadModel(bytes, opts);
 }

@@ -222,7 +222,7 @@ export function translateTexts(
     const decoded = decodeInBatches(model, pending.map((p) => p.ids), opts);
     const again: Piece[] = [];
     pending.forEach((p, j) => {
-      const limit = Math.min(opts.maxTokens ?? Infinity, 2 * p.ids.length + 10, maxLen - 1);
+      const limit = Math.min(outputCap([p.ids], opts.maxTokens), maxLen - 1);
       const cut = decoded[j].length >= limit;
       // A long piece whose translation is far shorter than it has lost words (run-on
       // text: the models learned from single sentences); so has one cut at the limit.

@@ -282,8 +282,9 @@ export class Transformer {
     const problem = typeof text === "string" ? notTextProblem(text) : "is not a string";
     if (problem) throw new VamosError(`The text ${problem}; not translated`);
     // Spans carried through as in translate(), so no placeholder can reach the output.
-    const masked = this.maskSpans(cleanText(text));
-    const source = masked?.spans.length ? masked.text : cleanText(text);
+    const clean = cleanText(text);
+    const masked = this.maskSpans(clean);
+    const source = masked?.spans.length ? masked.text : clean;
     const [hyps] = nbestInBatches(
       this,
       [this.encodeSource(source)],

@@ -20,16 +20,22 @@ import {
   threadsFlag,
   UsageError,
 } from "./src/cli/run.ts";
-import { openModelForCli } from "./src/cli/models.ts";
-import { Batcher } from "./src/server/batcher.ts";
+import { openModelAndDirectionForCli } from "./src/cli/models.ts";
+import { LanguagePairs } from "./src/server/pairs.ts";
 import { createHandler } from "./src/server/libretranslate.ts";
+import type { Transformer } from "./src/model/model.ts";
+import type { Direction } from "./src/text/languages.ts";
+import { loadDefaultModel } from "./models/default.ts";
+import { loadEsEnModel } from "./models/es_en.ts";
 import { MAX_BEAM } from "./src/model/beam.ts";
 import { VamosError } from "./src/errors.ts";
+import { plural } from "./src/cli/progress.ts";
 
 const HELP = `Usage: deno run --allow-net serve.ts [options]
 
-Serves English→Spanish translation with LibreTranslate's API:
-  POST /translate   {"q": "text" | ["text", ...], "source": "en" | "auto", "target": "es",
+Serves English→Spanish and Spanish→English translation with LibreTranslate's API (each
+model loaded on its first request):
+  POST /translate   {"q": "text" | ["text", ...], "source": "en" | "es" | "auto", "target": "es" | "en",
                      "format": "text", "alternatives": N, "api_key": "..."} (JSON or form)
   POST /detect      {"q": "text"}          GET /languages        GET /health
   GET /             a translate page
@@ -37,7 +43,9 @@ Serves English→Spanish translation with LibreTranslate's API:
 Options:
   --port N          port (default 5000; 0 picks a free one)
   --host NAME       address to listen on (default 127.0.0.1)
-  --model NAME|FILE "default", "statquest" or a .safetensors checkpoint (needs --allow-read)
+  --model NAME|FILE serve one model instead of both shipped ones: "default" (en→es), "es-en",
+                    "statquest" or a .safetensors checkpoint (needs --allow-read; it
+                    translates the direction it was trained in)
   --char-limit N    most characters of text per request (default 5000)
   --max-queue N     most texts waiting to be translated; more get 429 (default 1000)
   --api-keys FILE   accept only these keys (one a line; needs --allow-read)
@@ -52,7 +60,7 @@ async function main(args: string[]): Promise<number> {
   const v = parseFlags(args, {
     port: { type: "string" },
     host: { type: "string", default: "127.0.0.1" },
-    model: { type: "string", default: "default" },
+    model: { type: "string" },
     "char-limit": { type: "string" },
     "max-queue": { type: "string" },
     "api-keys": { type: "string" },
@@ -84,15 +92,35 @@ async function main(args: string[]): Promise<number> {
     apiKeys = new Set(text.split(/\r?\n/).map((k) => k.trim()).filter(Boolean));
     if (!apiKeys.size) throw new VamosError(`${v["api-keys"]} holds no API key`);
   }
-  const model = await openModelForCli(v.model!, threads);
-  if (beam !== undefined) model.beam = beam;
-  const batcher = new Batcher(model, { maxQueue });
+  const ready = (model: Transformer) => {
+    if (beam !== undefined) model.beam = beam;
+    return model;
+  };
+  let open: Partial<Record<Direction, () => Promise<Transformer>>>;
+  let described: string;
+  const decoding = (b: number) => b > 1 ? `beam ${b}` : "greedy";
+  let mode = beam === undefined ? "each model's own beam" : decoding(beam);
+  if (v.model === undefined) {
+    // Both shipped models, each loaded by the first request that needs it.
+    open = {
+      "en-es": async () => ready(await loadDefaultModel({ threads })),
+      "es-en": async () => ready(await loadEsEnModel({ threads })),
+    };
+    described = "en→es and es→en, each loaded on first use";
+  } else {
+    // One model, opened now: a bad file fails here, not at the first request.
+    const { model, direction } = await openModelAndDirectionForCli(v.model, threads);
+    ready(model);
+    open = { [direction]: () => Promise.resolve(model) };
+    described = `model ${v.model}, ${direction.replace("-", "→")}`;
+    mode = decoding(model.beam);
+  }
+  const pairs = new LanguagePairs(open, { maxQueue });
   const handler = createHandler({
-    batcher,
+    pairs,
     charLimit,
     apiKeys,
     bodyTimeoutMs: bodyTimeout * 1000,
-    nbest: (text, n) => model.translateNBest(text, { beam: n, nbest: n }).map((h) => h.translation),
     log: v.quiet ? undefined : (line) => console.error(line),
   });
   const ac = new AbortController();
@@ -104,13 +132,13 @@ async function main(args: string[]): Promise<number> {
       signal: ac.signal,
       onListen: ({ hostname, port }) =>
         console.error(
-          `Listening on http://${hostname}:${port}/ (model ${v.model}, ${
-            model.beam > 1 ? `beam ${model.beam}` : "greedy"
-          }, ${model.threads} thread${model.threads > 1 ? "s" : ""}); Ctrl-C stops.`,
+          `Listening on http://${hostname}:${port}/ (${described}; ${mode}; ${
+            plural(threads ?? navigator.hardwareConcurrency, "thread")
+          }); Ctrl-C stops.`,
         ),
     }, handler);
   } catch (e) {
-    model.close();
+    await pairs.close();
     if (e instanceof Deno.errors.AddrInUse) {
       throw new VamosError(`Port ${port} is in use; choose another with --port`);
     }
@@ -128,8 +156,7 @@ async function main(args: string[]): Promise<number> {
     }
   }
   await server.finished;
-  await batcher.drain();
-  model.close();
+  await pairs.close();
   console.error("Stopped.");
   return 0;
 }

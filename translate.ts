@@ -24,6 +24,9 @@ import { explain, formatExplanation } from "./src/model/explain.ts";
 import { type Line, LineWriter, stdinWindows } from "./src/cli/lines.ts";
 import { MAX_BEAM } from "./src/model/beam.ts";
 import { VamosError } from "./src/errors.ts";
+import { detectLanguage } from "./src/text/detect.ts";
+import { notTextProblem } from "./src/text/hygiene.ts";
+import type { Transformer } from "./src/model/model.ts";
 
 async function readAllLines(): Promise<string[]> {
   const lines: string[] = [];
@@ -45,8 +48,10 @@ naming it on stderr, and makes the exit status 1. A translation that reaches the
 limit is printed with a warning naming its line.
 
 Options:
-  --from LANG        the language of the input: en (default) or es
-  --to LANG          the language to translate to: es (default) or en
+  --from LANG        the language of the input: en (default), es, or auto (each line's
+                     own, detected; a line already in the --to language is printed as it is)
+  --to LANG          the language to translate to: es (default) or en; with --from auto,
+                     the other language of each line
   --model NAME|FILE  instead of --from/--to: "default" (the shipped English→Spanish
                      model), "es-en" (the shipped Spanish→English one), "statquest"
                      (the textbook toy) or a .safetensors checkpoint written by train.ts
@@ -63,23 +68,47 @@ Options:
 Examples:
   deno run translate.ts "Where is the bathroom?"
   deno run translate.ts --from es "¿Dónde está el baño?"
+  deno run translate.ts --from auto < mixed.txt
   deno run translate.ts --model statquest --explain "to go"
   deno run --allow-read translate.ts --model model.safetensors "I am hungry."`;
 
-/** The shipped model of a language pair (LibreTranslate's names), or the one --model names. */
-function modelFor(model?: string, from?: string, to?: string): string {
-  if (from === undefined && to === undefined) return model ?? "default";
+/**
+ * The model of each line: the one --model names, the shipped model of a language pair
+ * (LibreTranslate's names), or with --from auto, the shipped model from each line's
+ * detected language (`null`: the line is already in the --to language).
+ */
+function modelChooser(
+  model?: string,
+  from?: string,
+  to?: string,
+): (line: string) => string | null {
+  if (from === undefined && to === undefined) return () => model ?? "default";
   if (model !== undefined) {
     throw new UsageError("--model picks the model itself: give it or --from/--to, not both");
   }
+  if (to !== undefined && to !== "en" && to !== "es") {
+    throw new UsageError(`No shipped model translates to ${to}: use --to es or --to en`);
+  }
+  if (from === "auto") {
+    return (line) => {
+      const source = detectLanguage(line)[0].language;
+      if (source === to) return null;
+      return source === "es" ? "es-en" : "default";
+    };
+  }
   const source = from ?? (to === "en" ? "es" : "en");
   const target = to ?? (source === "es" ? "en" : "es");
-  if (source === "en" && target === "es") return "default";
-  if (source === "es" && target === "en") return "es-en";
+  if (source === "en" && target === "es") return () => "default";
+  if (source === "es" && target === "en") return () => "es-en";
   throw new UsageError(
-    `No shipped model translates ${source} to ${target}: use --from en --to es or --from es --to en`,
+    `No shipped model translates ${source} to ${target}: use --from en --to es, --from es --to en or --from auto`,
   );
 }
+
+const notText = (line: string) => {
+  const problem = notTextProblem(line);
+  return problem && `${problem}; not translated`;
+};
 
 async function main(args: string[]): Promise<number> {
   const parsed = parseFlags(args, {
@@ -110,15 +139,38 @@ async function main(args: string[]): Promise<number> {
   for (const s of positionals) {
     if (s.trim() === "") throw new UsageError("Nothing to translate: a sentence is empty");
   }
-  const model = await openModelForCli(modelFor(values.model, values.from, values.to), threads);
-  const beam = Math.max(beamFlag ?? model.beam, nbest ?? 1);
+  const chooser = modelChooser(values.model, values.from, values.to);
+  // Models are opened when a line first needs them (--from auto may need one or both).
+  const models = new Map<string, Transformer>();
+  const open = async (name: string) => {
+    let m = models.get(name);
+    if (!m) models.set(name, m = await openModelForCli(name, threads));
+    return m;
+  };
+  const beamOf = (m: Transformer) => Math.max(beamFlag ?? m.beam, nbest ?? 1);
+  // The lines grouped by the model that translates them; null: printed as they are.
+  const byModel = async <L extends { text: string }>(lines: readonly L[]) => {
+    const groups = new Map<string | null, number[]>();
+    lines.forEach((l, i) => {
+      const name = chooser(l.text);
+      groups.set(name, [...groups.get(name) ?? [], i]);
+    });
+    const out: [Transformer | null, number[]][] = [];
+    for (const [name, at] of groups) out.push([name === null ? null : await open(name), at]);
+    return out;
+  };
+  // A bad model file fails before any input is read.
+  const first = chooser("");
+  if (first !== null && values.from !== "auto") await open(first);
   try {
     if (values.explain) {
       const sentences = positionals.length ? positionals : await readAllLines();
-      sentences.forEach((s, i) => {
+      for (const [i, s] of sentences.entries()) {
         if (i) console.log();
-        console.log(formatExplanation(explain(model, s)));
-      });
+        const [[model]] = await byModel([{ text: s }]);
+        if (model) console.log(formatExplanation(explain(model, s)));
+        else console.log(s);
+      }
       return 0;
     }
     const out = new LineWriter();
@@ -128,14 +180,21 @@ async function main(args: string[]): Promise<number> {
       console.error(`translate: ${what} ${index + 1}: ${message}`);
       failures++;
     };
-    const nbestLines = (lines: readonly Line[]) => {
+    const nbestLines = async (lines: readonly Line[]) => {
       for (const line of lines) {
         if (line.problem) {
           report(line.index, line.problem);
           continue;
         }
+        const [[model]] = await byModel([line]);
+        if (!model) {
+          out.line(`${line.index} ||| ${line.text} ||| 0.0000`);
+          continue;
+        }
         try {
-          for (const h of model.translateNBest(line.text, { beam, nbest, maxTokens })) {
+          for (
+            const h of model.translateNBest(line.text, { beam: beamOf(model), nbest, maxTokens })
+          ) {
             out.line(`${line.index} ||| ${h.translation} ||| ${h.score.toFixed(4)}`);
           }
         } catch (e) {
@@ -145,31 +204,51 @@ async function main(args: string[]): Promise<number> {
       }
       out.flush();
     };
-    const translateLines = (lines: readonly Line[]) => {
-      if (nbest) return nbestLines(lines);
-      const results = model.translateEach(lines.map((l) => l.text), { maxTokens, beam });
-      results.forEach((r, i) => {
-        if (lines[i].problem) report(lines[i].index, lines[i].problem!);
-        else if (r.error) report(lines[i].index, r.error.message);
-        else if (r.truncated) {
-          // Translated, but a part reached the output limit: said, not silently shortened.
-          console.error(
-            `translate: ${what} ${lines[i].index + 1}: the translation reached the output limit${
-              maxTokens ? ` (--max-tokens ${maxTokens})` : ""
-            } and may end early`,
-          );
-        }
-        out.line(r.error ? "" : r.translation);
+    const translateLines = async (lines: readonly Line[]) => {
+      if (nbest) return await nbestLines(lines);
+      // A line that is not text (binary, noise) is reported and printed empty, whatever
+      // language it might be taken for.
+      const translations = lines.map((l) => l.problem ? "" : l.text);
+      const texts = lines.filter((l) => {
+        // A line that stays as it is (already in the --to language) is checked here.
+        const problem = l.problem ??
+          (chooser(l.text) === null ? notText(l.text) : undefined);
+        if (problem) report(l.index, problem);
+        else return true;
+        translations[lines.indexOf(l)] = "";
+        return false;
       });
+      for (const [model, at] of await byModel(texts)) {
+        if (!model) continue;
+        const results = model.translateEach(at.map((i) => texts[i].text), {
+          maxTokens,
+          beam: beamOf(model),
+        });
+        results.forEach((r, k) => {
+          const line = texts[at[k]];
+          if (r.error) report(line.index, r.error.message);
+          else if (r.truncated) {
+            // Translated, but a part reached the output limit: said, not silently shortened.
+            console.error(
+              `translate: ${what} ${line.index + 1}: the translation reached the output limit${
+                maxTokens ? ` (--max-tokens ${maxTokens})` : ""
+              } and may end early`,
+            );
+          }
+          translations[lines.indexOf(line)] = r.error ? "" : r.translation;
+        });
+      }
+      for (const t of translations) out.line(t);
       out.flush();
     };
-    if (positionals.length) translateLines(positionals.map((text, index) => ({ text, index })));
-    else {
-      for await (const window of stdinWindows(Deno.stdin.readable)) translateLines(window);
+    if (positionals.length) {
+      await translateLines(positionals.map((text, index) => ({ text, index })));
+    } else {
+      for await (const window of stdinWindows(Deno.stdin.readable)) await translateLines(window);
     }
     return failures ? 1 : 0;
   } finally {
-    model.close();
+    for (const m of models.values()) m.close();
   }
 }
 

@@ -39,11 +39,49 @@ Deno.test("translate.ts --from es / --to en, and a pair no model translates", as
   equal(fr.code, 2);
   match(
     fr.stderr,
-    /^translate: No shipped model translates fr to es: use --from en --to es or --from es --to en\n$/,
+    /^translate: No shipped model translates fr to es: use --from en --to es, --from es --to en or --from auto\n$/,
   );
+  const toFr = await run(["run", "translate.ts", "--from", "auto", "--to", "fr", "x"]);
+  equal(toFr.code, 2);
+  match(toFr.stderr, /^translate: No shipped model translates to fr: use --to es or --to en\n$/);
   const both = await run(["run", "translate.ts", "--from", "es", "--model", "default", "x"]);
   equal(both.code, 2);
   match(both.stderr, /give it or --from\/--to, not both/);
+  // --from auto: each line's own language; to a given --to, a line already in it is kept.
+  const mixed = "Tengo hambre.\n\nI am hungry.\n¿Dónde está el baño?\n";
+  const auto = await run(["run", "translate.ts", "--from", "auto"], mixed);
+  equal(auto.code, 0, auto.stderr);
+  equal(auto.stdout, "I'm hungry.\n\nTengo hambre.\nWhere's the bathroom?\n");
+  const toEn = await run(["run", "translate.ts", "--from", "auto", "--to", "en"], mixed);
+  equal(toEn.stdout, "I'm hungry.\n\nI am hungry.\nWhere's the bathroom?\n");
+  const args = await run([
+    "run",
+    "translate.ts",
+    "--from",
+    "auto",
+    "--to",
+    "es",
+    "Tengo hambre.",
+    "let's go",
+  ]);
+  equal(args.stdout, "Tengo hambre.\nVamos.\n");
+  // A line that is not text is refused whatever language it might pass for.
+  const binary = await run(
+    ["run", "translate.ts", "--from", "auto", "--to", "en"],
+    "\u0001\u0002S\u0003\n",
+  );
+  equal(binary.code, 1);
+  equal(binary.stdout, "\n");
+  match(binary.stderr, /line 1: is not text/);
+  const explained = await run([
+    "run",
+    "translate.ts",
+    "--from",
+    "auto",
+    "--explain",
+    "Tengo hambre.",
+  ]);
+  match(explained.stdout, /^Translating "Tengo hambre\." → "I'm hungry\."/);
   // The default stays English→Spanish.
   equal((await run(["run", "translate.ts", "let's go"])).stdout, "Vamos.\n");
 });

@@ -3,6 +3,7 @@
 // finishes the requests in flight. Only --allow-net is given, as the README says.
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 
+import { translate } from "libretranslate";
 import { post, start } from "./_server.ts";
 
 const root = new URL("../", import.meta.url);
@@ -50,14 +51,14 @@ Deno.test("serve.ts: the LibreTranslate endpoints, as JSON and as forms", async 
     ok(detect.body[0].confidence > 50);
     const langs = await (await fetch(`${s.url}languages`)).json();
     deepEqual(langs.map((l: { code: string }) => l.code), ["en", "es"]);
-    deepEqual(langs[0].targets, ["es"]);
+    deepEqual(langs.map((l: { targets: string[] }) => l.targets), [["es"], ["en"]]);
     const settings = await (await fetch(`${s.url}frontend/settings`)).json();
     equal(settings.charLimit, 5000);
     equal(settings.keyRequired, false);
     const health = await (await fetch(`${s.url}health`)).json();
     equal(health.status, "ok");
     const page = await fetch(s.url);
-    match(await page.text(), /<title>vamos — English → Spanish<\/title>/);
+    match(await page.text(), /<select id="pair">/);
     const preflight = await fetch(`${s.url}translate`, { method: "OPTIONS" });
     equal(preflight.status, 204);
     match(preflight.headers.get("access-control-allow-methods")!, /POST/);
@@ -88,6 +89,7 @@ Deno.test("serve.ts: every error is JSON with its status, and the server keeps s
       [{ ...key, q: "hi" }, 400, /missing target/],
       [{ ...key, q: "hi", source: "fr", target: "es" }, 400, /fr is not supported/],
       [{ ...key, q: "hi", source: "en", target: "de" }, 400, /de is not supported/],
+      [{ ...key, q: "hi", source: "es", target: "es" }, 400, /source and target are both es/],
       [{ ...key, q: "hi", target: "es", format: "html" }, 400, /format "html" is not supported/],
       [{ ...key, q: "hi", target: "es", alternatives: -1 }, 400, /alternatives/],
       [{ q: "hi", target: "es" }, 403, /Invalid API key/],
@@ -207,13 +209,32 @@ Deno.test("serve.ts: a client that sends its body slowly neither blocks others n
 
 Deno.test("serve.ts: SIGTERM finishes the requests in flight, then stops accepting", async () => {
   const s = await start(["--quiet"]);
+  // The model is loaded by the first request; the stop comes once it serves. These
+  // requests use connections of their own, closed after use: a kept-alive connection that
+  // a later request reused could be closed by the stop as idle before the server read it.
+  const client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+  const ask = async (path: string, body?: unknown) =>
+    await (await fetch(`${s.url}${path}`, {
+      client,
+      method: body ? "POST" : "GET",
+      headers: { "content-type": "application/json" },
+      body: body ? JSON.stringify(body) : undefined,
+    })).json();
+  await ask("translate", { q: "hi", source: "en", target: "es" });
   const inFlight = Array.from({ length: 16 }, () =>
     post(`${s.url}translate`, {
       q: "I hate to interrupt you, but I need to say something. Tom is proud of his son.",
       source: "en",
       target: "es",
     }));
-  await new Promise((r) => setTimeout(r, 30)); // the requests are on their way
+  // The stop comes once the server has read all 16 (a connection it has not yet accepted
+  // would be refused, as any after the stop is); most are still waiting or being translated.
+  for (;;) {
+    const h = await ask("health");
+    if (h.waiting + h.texts >= 17) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  client.close();
   const status = await s.stop();
   const answers = await Promise.all(inFlight);
   equal(status.code, 0);
@@ -253,8 +274,11 @@ Deno.test("serve.ts --beam: the model's beam by default, greedy on request", asy
   const shipped = await start();
   const greedy = await start(["--beam", "1"]);
   try {
-    match(shipped.log.join("\n"), /\(model default, beam 4, /);
-    match(greedy.log.join("\n"), /\(model default, greedy, /);
+    match(
+      shipped.log.join("\n"),
+      /\(en→es and es→en, each loaded on first use; each model's own beam; /,
+    );
+    match(greedy.log.join("\n"), /; greedy; /);
     const q = { q: ["I am hungry.", "Where is the bathroom?"], source: "en", target: "es" };
     deepEqual((await post(`${greedy.url}translate`, q)).body.translatedText, [
       "Tengo hambre.",
@@ -267,4 +291,92 @@ Deno.test("serve.ts --beam: the model's beam by default, greedy on request", asy
   const out = await runToEnd(["--allow-net", "serve.ts", "--port", "0", "--beam", "0"]);
   equal(out.code, 2);
   match(out.stderr, /^serve: --beam must be/);
+});
+
+Deno.test("serve.ts: both directions, source auto per text, each model loaded on first use", async () => {
+  const s = await start();
+  try {
+    const health = async () => (await (await fetch(`${s.url}health`)).json()).pairs;
+    deepEqual(await health(), { "en-es": { loaded: false }, "es-en": { loaded: false } });
+    const es = await post(`${s.url}translate`, {
+      q: "¿Dónde está el baño?",
+      source: "es",
+      target: "en",
+    });
+    deepEqual(es.body, { translatedText: "Where's the bathroom?" });
+    const after = await health();
+    equal(after["en-es"].loaded, false); // a Spanish→English request opens that model only
+    equal(after["es-en"].loaded, true);
+    // A list may mix languages: each text goes to its own model, or comes back as it is
+    // when it already is in the target language.
+    const mixed = await post(`${s.url}translate`, {
+      q: ["Tengo hambre.", "I am hungry.", "¿Dónde está el baño?"],
+      source: "auto",
+      target: "en",
+    });
+    deepEqual(mixed.body.translatedText, ["I'm hungry.", "I am hungry.", "Where's the bathroom?"]);
+    deepEqual(mixed.body.detectedLanguage.map((d: { language: string }) => d.language), [
+      "es",
+      "en",
+      "es",
+    ]);
+    const toEs = await post(`${s.url}translate`, {
+      q: ["Tengo hambre.", "Where is the bathroom?"],
+      source: "auto",
+      target: "es",
+      alternatives: 2,
+    });
+    deepEqual(toEs.body.translatedText, ["Tengo hambre.", "¿Dónde está el baño?"]);
+    deepEqual(toEs.body.alternatives[0], []);
+    equal(toEs.body.alternatives[1].length, 2);
+    equal((await health())["en-es"].loaded, true);
+    const binary = await post(`${s.url}translate`, {
+      q: "\u0001\u0002S\u0003",
+      source: "auto",
+      target: "en",
+    });
+    equal(binary.status, 400);
+    match(binary.body.error, /is not text/);
+    // The npm client LibreTranslate's documentation points to, with source es and auto.
+    const url = s.url.replace(/\/$/, "");
+    equal(
+      await translate({ query: "Tengo hambre.", source: "es", target: "en", apiurl: url }),
+      "I'm hungry.",
+    );
+    equal(
+      await translate({ query: "¿Dónde está el baño?", source: "auto", target: "en", apiurl: url }),
+      "Where's the bathroom?",
+    );
+    equal(
+      await translate({ query: "let's go", source: "auto", target: "es", apiurl: url }),
+      "Vamos.",
+    );
+  } finally {
+    equal((await s.stop()).code, 0);
+  }
+});
+
+Deno.test("serve.ts --model: one model, its own direction, the other pair refused", async () => {
+  const s = await start(["--model", "es-en", "--quiet"]);
+  try {
+    match(s.log.join("\n"), /\(model es-en, es→en; beam 4; /);
+    const langs = await (await fetch(`${s.url}languages`)).json();
+    deepEqual(langs, [
+      { code: "es", name: "Spanish", targets: ["en"] },
+      { code: "en", name: "English", targets: [] },
+    ]);
+    const es = await post(`${s.url}translate`, { q: "Tengo hambre.", source: "es", target: "en" });
+    deepEqual(es.body, { translatedText: "I'm hungry." });
+    const en = await post(`${s.url}translate`, { q: "I am hungry.", source: "en", target: "es" });
+    equal(en.status, 400);
+    match(
+      en.body.error,
+      /en is not supported as a source language \(this server translates es → en\)/,
+    );
+    const auto = await post(`${s.url}translate`, { q: "I am hungry.", target: "es" });
+    equal(auto.status, 400);
+    match(auto.body.error, /es is not supported as a target language/);
+  } finally {
+    equal((await s.stop()).code, 0);
+  }
 });

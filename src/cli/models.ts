@@ -7,7 +7,9 @@
 import { readFileForCli } from "./run.ts";
 import { defaultModelBytes, loadDefaultModel } from "../../models/default.ts";
 import { esEnModelBytes, loadEsEnModel } from "../../models/es_en.ts";
-import { CheckpointError, loadModel } from "../checkpoint/checkpoint.ts";
+import { CheckpointError, loadCheckpoint } from "../checkpoint/checkpoint.ts";
+import { recordedRun } from "../checkpoint/run_record.ts";
+import type { Direction } from "../text/languages.ts";
 import { parseSafetensors } from "../checkpoint/safetensors.ts";
 import { statquestModel } from "../../models/statquest.ts";
 import type { Transformer } from "../model/model.ts";
@@ -38,11 +40,23 @@ export async function modelBytesForCli(name: string, what = "model file"): Promi
   return bytes;
 }
 
-/** The model `--model NAME` names, ready: "statquest", "default" or a checkpoint file. */
+/** The model `--model NAME` names, ready: "statquest", "default", "es-en" or a checkpoint file. */
 export async function openModelForCli(name: string, threads?: number): Promise<Transformer> {
-  if (name === "statquest") return statquestModel(threads);
-  if (name === "default") return await loadDefaultModel({ threads });
-  if (name === "es-en") return await loadEsEnModel({ threads });
+  return (await openModelAndDirectionForCli(name, threads)).model;
+}
+
+/**
+ * The model `--model NAME` names and the direction it translates: the shipped models'
+ * own, a checkpoint's from its run record ("en-es" when it has none).
+ */
+export async function openModelAndDirectionForCli(
+  name: string,
+  threads?: number,
+): Promise<{ model: Transformer; direction: Direction }> {
+  if (name === "statquest") return { model: statquestModel(threads), direction: "en-es" };
+  if (name === "default") return { model: await loadDefaultModel({ threads }), direction: "en-es" };
+  if (name === "es-en") return { model: await loadEsEnModel({ threads }), direction: "es-en" };
   const bytes = await modelBytesForCli(name);
-  return await named(name, () => loadModel(bytes, { threads }));
+  const { model, metadata } = await named(name, () => loadCheckpoint(bytes, { threads }));
+  return { model: await model.ready(), direction: recordedRun(metadata).direction ?? "en-es" };
 }

@@ -6,14 +6,18 @@
  * limit and the API key; each problem is a JSON `{"error": ...}` with its status code.
  * @module
  */
-import { type Batcher, QueueFullError } from "./batcher.ts";
-import { detectLanguage } from "./detect.ts";
+import { QueueFullError } from "./batcher.ts";
+import { type Detection, detectLanguage } from "../text/detect.ts";
+import type { LanguagePairs } from "./pairs.ts";
+import type { TextResult } from "../model/batch_translate.ts";
+import { type Direction, languagesOf } from "../text/languages.ts";
+import { notTextProblem } from "../text/hygiene.ts";
 import { TRANSLATE_PAGE } from "./translate_page.ts";
 
 /** Options of {@linkcode createHandler}. */
 export interface HandlerOptions {
-  /** Translates texts in shared batches. */
-  batcher: Batcher;
+  /** The language pairs served, each opened on its first request. */
+  pairs: LanguagePairs;
   /** Most characters of text in one request (default 5,000). */
   charLimit?: number;
   /** Accepted API keys; none configured: keys are accepted and ignored. */
@@ -24,15 +28,7 @@ export interface HandlerOptions {
   bodyTimeoutMs?: number;
   /** Receives one access-log line per request. */
   log?: (line: string) => void;
-  /** The n best translations of one text (beam search), for `alternatives`. */
-  nbest?: (text: string, n: number) => string[];
 }
-
-/** The languages this server knows, as LibreTranslate lists them. */
-export const LANGUAGES = [
-  { code: "en", name: "English", targets: ["es"] },
-  { code: "es", name: "Spanish", targets: [] as string[] },
-];
 
 class HttpError extends Error {
   constructor(readonly status: number, message: string) {
@@ -209,17 +205,24 @@ export function createHandler(opts: HandlerOptions): (req: Request) => Promise<R
     if (typeof target !== "string") {
       throw new HttpError(400, "Invalid request: target must be a string");
     }
-    if (source !== "en" && source !== "auto") {
+    const served = opts.pairs.directions.join(", ").replaceAll("-", " → ");
+    if (
+      source !== "auto" &&
+      !opts.pairs.languages().some((l) => l.code === source && l.targets.length)
+    ) {
       throw new HttpError(
         400,
-        `${source} is not supported as a source language (this server translates en → es)`,
+        `${source} is not supported as a source language (this server translates ${served})`,
       );
     }
-    if (target !== "es") {
+    if (!opts.pairs.languages().some((l) => l.targets.includes(target))) {
       throw new HttpError(
         400,
-        `${target} is not supported as a target language (this server translates en → es)`,
+        `${target} is not supported as a target language (this server translates ${served})`,
       );
+    }
+    if (source === target) {
+      throw new HttpError(400, `Invalid request: source and target are both ${target}`);
     }
     const format = fields.format ?? "text";
     if (format !== "text") {
@@ -233,36 +236,61 @@ export function createHandler(opts: HandlerOptions): (req: Request) => Promise<R
       throw new HttpError(400, "Invalid request: alternatives must be an integer from 0 to 10");
     }
     checkLimit(q, charLimit);
-    let results;
-    try {
-      results = await opts.batcher.translate(q);
-    } catch (e) {
-      if (e instanceof QueueFullError) throw new HttpError(429, e.message);
-      throw e;
-    }
-    const failed = results.find((r) => r.error);
-    if (failed) throw new HttpError(400, failed.error!.message);
-    let out = results.map((r) => r.translation);
-    let others: string[][] = q.map(() => []);
-    if (alternatives > 0 && opts.nbest) {
-      // Beam search with one hypothesis more than asked for: the best is the
-      // translation, the rest the alternatives (a text the model cannot take whole,
-      // such as a paragraph, keeps its translation and gets none).
-      const lists = q.map((t) => {
-        try {
-          return opts.nbest!(t, alternatives + 1);
-        } catch {
-          return undefined;
+    // Each text's language: given, or detected text by text (a list may mix both).
+    const detected: Detection[] | undefined = source === "auto"
+      ? q.map((t) => detectLanguage(t)[0])
+      : undefined;
+    const sources = detected?.map((d) => d.language) ?? q.map(() => source);
+    const groups = new Map<Direction, number[]>();
+    sources.forEach((s, i) => {
+      if (s === target) {
+        // Already in the target language: returned as it is, if it is text at all.
+        const problem = notTextProblem(q[i]);
+        if (problem) throw new HttpError(400, `${problem}; not translated`);
+        return;
+      }
+      const direction = opts.pairs.find(s, target);
+      if (!direction) {
+        throw new HttpError(
+          400,
+          `${s} → ${target} is not supported (this server translates ${served})`,
+        );
+      }
+      groups.set(direction, [...groups.get(direction) ?? [], i]);
+    });
+    const out = [...q];
+    const others: string[][] = q.map(() => []);
+    await Promise.all([...groups].map(async ([direction, at]) => {
+      const pair = await opts.pairs.get(direction);
+      const group = at.map((i) => q[i]);
+      let results: TextResult[];
+      try {
+        results = await pair.batcher.translate(group);
+      } catch (e) {
+        if (e instanceof QueueFullError) throw new HttpError(429, e.message);
+        throw e;
+      }
+      const failed = results.find((r) => r.error);
+      if (failed) throw new HttpError(400, failed.error!.message);
+      at.forEach((i, k) => out[i] = results[k].translation);
+      if (alternatives > 0) {
+        // Beam search with one hypothesis more than asked for: the best is the
+        // translation, the rest the alternatives (a text the model cannot take whole,
+        // such as a paragraph, keeps its translation and gets none).
+        for (const i of at) {
+          let list: string[] | undefined;
+          try {
+            list = pair.nbest(q[i], alternatives + 1);
+          } catch {
+            list = undefined;
+          }
+          if (list?.length) out[i] = list[0];
+          others[i] = list?.slice(1) ?? [];
         }
-      });
-      out = out.map((t, i) => lists[i]?.[0] ?? t);
-      others = lists.map((l) => l?.slice(1) ?? []);
-    }
+      }
+    }));
     const body: Record<string, unknown> = { translatedText: many ? out : out[0] };
-    if (source === "auto") {
-      const detected = q.map((t) => detectLanguage(t)[0]);
-      body.detectedLanguage = many ? detected : detected[0];
-    }
+    if (detected) body.detectedLanguage = many ? detected : detected[0];
     if (alternatives > 0) body.alternatives = many ? others : others[0];
     return [json(200, body), q.length];
   }
@@ -287,9 +315,11 @@ export function createHandler(opts: HandlerOptions): (req: Request) => Promise<R
         [response, sentences] = path === "/translate" ? await translate(req) : await detect(req);
       } else if (req.method !== "GET" && req.method !== "HEAD") {
         throw new HttpError(405, `Use GET for ${path}`);
-      } else if (path === "/languages") response = json(200, LANGUAGES);
+      } else if (path === "/languages") response = json(200, opts.pairs.languages());
       else if (path === "/frontend/settings") {
         // What LibreTranslate's own web page and some clients read before translating.
+        const languages = opts.pairs.languages().map(({ code, name }) => ({ code, name }));
+        const first = languagesOf(opts.pairs.directions[0]);
         response = json(200, {
           apiKeys: Boolean(opts.apiKeys?.size),
           keyRequired: Boolean(opts.apiKeys?.size),
@@ -298,15 +328,26 @@ export function createHandler(opts: HandlerOptions): (req: Request) => Promise<R
           filesTranslation: false,
           supportedFilesFormat: [],
           language: {
-            source: { code: "en", name: "English" },
-            target: { code: "es", name: "Spanish" },
+            source: languages.find((l) => l.code === first.source),
+            target: languages.find((l) => l.code === first.target),
           },
         });
       } else if (path === "/health") {
+        // Summed over the pairs opened so far, and per pair.
+        const loaded = await opts.pairs.loaded();
+        const sum = (f: (b: (typeof loaded)[number][1]) => number) =>
+          loaded.reduce((n, [, b]) => n + f(b), 0);
         response = json(200, {
           status: "ok",
-          waiting: opts.batcher.waiting,
-          ...opts.batcher.stats,
+          waiting: sum((b) => b.waiting),
+          batches: sum((b) => b.stats.batches),
+          texts: sum((b) => b.stats.texts),
+          pairs: Object.fromEntries(
+            opts.pairs.directions.map((d) => {
+              const b = loaded.find(([x]) => x === d)?.[1];
+              return [d, b ? { loaded: true, waiting: b.waiting, ...b.stats } : { loaded: false }];
+            }),
+          ),
         });
       } else if (path === "/" || path === "/index.html") {
         response = new Response(TRANSLATE_PAGE, {

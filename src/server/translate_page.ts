@@ -12,7 +12,7 @@ export const TRANSLATE_PAGE = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
-<title>vamos — English → Spanish</title>
+<title>vamos — translate</title>
 <style>
   body { font-family: system-ui, sans-serif; max-width: 44rem; margin: 0 auto; padding: 1rem; line-height: 1.45; }
   textarea { width: 100%; box-sizing: border-box; font: inherit; }
@@ -23,16 +23,33 @@ export const TRANSLATE_PAGE = `<!doctype html>
 </style>
 </head>
 <body>
-<h1>English → Spanish</h1>
+<h1>vamos</h1>
 <p>Served by <code>serve.ts</code> (LibreTranslate's API: <code>POST /translate</code>).</p>
-<label for="q">English (Ctrl+Enter translates)</label>
+<label for="pair">Direction</label>
+<select id="pair"><option value="en-es">English → Spanish</option></select>
+<button type="button" id="swap" aria-label="Swap the languages">⇄</button>
+<br>
+<label for="q">Text (Ctrl+Enter translates)</label>
 <textarea id="q" rows="4">Where is the bathroom?</textarea>
 <button type="button" id="go">Translate</button>
 <p id="out" lang="es" aria-live="polite"></p>
 <p id="status" class="status" role="status"></p>
 <script type="module">
   const q = document.getElementById("q"), out = document.getElementById("out");
-  const status = document.getElementById("status");
+  const status = document.getElementById("status"), pair = document.getElementById("pair");
+  // The directions the server offers, from its /languages.
+  fetch("/languages").then((r) => r.json()).then((langs) => {
+    const name = Object.fromEntries(langs.map((l) => [l.code, l.name]));
+    pair.replaceChildren(...langs.flatMap((l) => l.targets.map((t) =>
+      new Option(name[l.code] + " → " + name[t], l.code + "-" + t))));
+  }).catch(() => {});
+  document.getElementById("swap").addEventListener("click", () => {
+    const [s, t] = pair.value.split("-");
+    if ([...pair.options].some((o) => o.value === t + "-" + s)) {
+      pair.value = t + "-" + s;
+      if (out.textContent) [q.value, out.textContent] = [out.textContent, ""];
+    }
+  });
   async function go() {
     const t0 = performance.now();
     status.textContent = "Translating…";
@@ -40,11 +57,14 @@ export const TRANSLATE_PAGE = `<!doctype html>
       const r = await fetch("/translate", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ q: q.value, source: "en", target: "es", format: "text" }),
+        body: JSON.stringify({
+          q: q.value, source: pair.value.split("-")[0], target: pair.value.split("-")[1], format: "text",
+        }),
       });
       const body = await r.json();
       if (!r.ok) throw new Error(body.error ?? r.statusText);
       out.textContent = body.translatedText;
+      out.lang = pair.value.split("-")[1];
       status.textContent = (performance.now() - t0).toFixed(0) + " ms";
     } catch (e) {
       out.textContent = "";

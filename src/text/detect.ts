@@ -1,5 +1,6 @@
 /**
- * Telling English from Spanish, for the server's `source: "auto"` and `/detect`: each
+ * Telling English from Spanish, for `translate.ts --from auto` and the server's
+ * `source: "auto"` and `/detect`: each
  * language scores by its most frequent short words and its own letters and marks; the
  * confidence is the winner's share of the evidence. Two languages are all this server
  * translates, so this is all it needs to tell apart.

@@ -12,6 +12,7 @@ import {
   type DefaultModelOptions,
   embeddedModelBytes,
   loadEmbeddedModel,
+  shippedDirection,
 } from "../src/host/default_model_url.ts";
 
 export type { DefaultModelOptions };
@@ -32,7 +33,8 @@ export async function defaultModelBytes(): Promise<Uint8Array> {
 }
 
 /**
- * Loads the shipped English→Spanish model; resolves once its worker threads run. The same
+ * Loads the shipped English→Spanish model, or with `{ from: "es" }` the Spanish→English
+ * one (its module is imported only then); resolves once its worker threads run. The same
  * function as the package's `loadDefaultModel`, except that in Deno (and with no `url`)
  * the weights come from the embedded module: no permission flag.
  *
@@ -42,8 +44,14 @@ export async function defaultModelBytes(): Promise<Uint8Array> {
  * const model = await loadDefaultModel();
  * console.log(model.translate("I am hungry.")); // "Tengo hambre."
  * model.close();
+ * const back = await loadDefaultModel({ from: "es", to: "en" });
+ * console.log(back.translate("Tengo hambre.")); // "I'm hungry."
+ * back.close();
  * ```
  */
 export async function loadDefaultModel(opts: DefaultModelOptions = {}): Promise<Transformer> {
-  return await loadEmbeddedModel(defaultModelBytes, opts);
+  if (shippedDirection(opts) === "es-en") {
+    return await (await import("./es_en.ts")).loadEsEnModel(opts);
+  }
+  return await loadEmbeddedModel("en-es", defaultModelBytes, opts);
 }

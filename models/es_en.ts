@@ -43,5 +43,5 @@ export async function esEnModelBytes(): Promise<Uint8Array> {
  * ```
  */
 export async function loadEsEnModel(opts: DefaultModelOptions = {}): Promise<Transformer> {
-  return await loadEmbeddedModel(esEnModelBytes, opts);
+  return await loadEmbeddedModel("es-en", esEnModelBytes, opts);
 }

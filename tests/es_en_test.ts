@@ -1,7 +1,9 @@
 // The shipped Spanish→English model: its entry point (no permission flag), Spanish text of
 // every kind through the same hygiene (¿…? ¡…!, spans, paragraphs), and translate.ts --from.
-import { equal, match, ok } from "node:assert/strict";
+import { equal, match, ok, rejects } from "node:assert/strict";
 import { loadEsEnModel } from "../models/es_en.ts";
+import { loadDefaultModel } from "../models/default.ts";
+import { loadDefaultModel as fetchDefaultModel } from "../mod.ts";
 import { run } from "./_cli.ts";
 
 Deno.test("es-en: the shipped model translates Spanish, spans and paragraphs kept", async () => {
@@ -84,4 +86,47 @@ Deno.test("translate.ts --from es / --to en, and a pair no model translates", as
   match(explained.stdout, /^Translating "Tengo hambre\." → "I'm hungry\."/);
   // The default stays English→Spanish.
   equal((await run(["run", "translate.ts", "let's go"])).stdout, "Vamos.\n");
+});
+
+Deno.test("loadDefaultModel({ from, to }) picks the shipped direction; a pair there is not is one line", async () => {
+  const back = await loadDefaultModel({ from: "es", to: "en", threads: 1 });
+  try {
+    equal(back.translate("Tengo hambre."), "I'm hungry.");
+  } finally {
+    back.close();
+  }
+  const onlyTo = await loadDefaultModel({ to: "en", threads: 1 });
+  try {
+    equal(onlyTo.translate("Gracias."), "Thank you.");
+  } finally {
+    onlyTo.close();
+  }
+  const forth = await loadDefaultModel({ from: "en", threads: 1 });
+  try {
+    equal(forth.translate("let's go"), "Vamos.");
+  } finally {
+    forth.close();
+  }
+  for (const load of [loadDefaultModel, fetchDefaultModel]) {
+    await rejects(
+      () => load({ from: "fr" }),
+      /^VamosError: No shipped model translates fr to es: use \{ from: "en", to: "es" \} or \{ from: "es", to: "en" \}$/,
+    );
+    await rejects(() => load({ from: "es", to: "es" }), /No shipped model translates es to es/);
+  }
+});
+
+Deno.test('the package\'s loadDefaultModel fetches es_en_weights.wasm for { from: "es" }', async () => {
+  // The fetching loader, as a browser page uses it (here with read permission on models/).
+  const model = await fetchDefaultModel({ from: "es", threads: 1 });
+  try {
+    equal(model.translate("Tengo hambre."), "I'm hungry.");
+  } finally {
+    model.close();
+  }
+  await rejects(
+    () =>
+      fetchDefaultModel({ from: "es", url: new URL("./no_such_weights.wasm", import.meta.url) }),
+    /could not be fetched from .*no_such_weights\.wasm.*serve models\/es_en_weights\.wasm there/,
+  );
 });

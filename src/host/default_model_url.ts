@@ -11,19 +11,42 @@ import type { Transformer } from "../model/model.ts";
 import { fetchCheckpointBytes } from "./fetch_model.ts";
 import { VamosError } from "../errors.ts";
 import { isDeno } from "./host.ts";
+import type { Direction } from "../text/languages.ts";
 
 /** Where the weights may be, relative to this module: as published, or beside a bundle. */
-const CANDIDATES = [
-  "../../models/default_weights.wasm",
-  "../models/default_weights.wasm",
-  "./models/default_weights.wasm",
-  "./default_weights.wasm",
-];
+const CANDIDATES = ["../../models/", "../models/", "./models/", "./"];
+
+/** Each shipped model's weights file. */
+export const SHIPPED_WEIGHTS: Record<Direction, string> = {
+  "en-es": "default_weights.wasm",
+  "es-en": "es_en_weights.wasm",
+};
 
 /** Options of {@linkcode loadDefaultModel}. */
 export interface DefaultModelOptions extends LoadOptions {
-  /** Where `default_weights.wasm` is served (default: found beside the package or bundle). */
+  /**
+   * Where the weights file is served (default: found beside the package or bundle):
+   * `default_weights.wasm` for English→Spanish, `es_en_weights.wasm` for Spanish→English.
+   */
   url?: string | URL;
+  /** The language of the input, as LibreTranslate names it: "en" (default) or "es". */
+  from?: string;
+  /** The language to translate to: "es" (default) or "en". */
+  to?: string;
+}
+
+/**
+ * The shipped model's direction that `from`/`to` ask for (either may be left out: the
+ * other language is the other one), or a VamosError naming the pairs there are.
+ */
+export function shippedDirection(opts: { from?: string; to?: string } = {}): Direction {
+  const from = opts.from ?? (opts.to === "en" ? "es" : "en");
+  const to = opts.to ?? (from === "es" ? "en" : "es");
+  const direction = `${from}-${to}`;
+  if (direction === "en-es" || direction === "es-en") return direction;
+  throw new VamosError(
+    `No shipped model translates ${from} to ${to}: use { from: "en", to: "es" } or { from: "es", to: "en" }`,
+  );
 }
 
 /** A permission Deno would ask for to fetch `url`, or undefined when it has it. */
@@ -46,7 +69,10 @@ async function missingPermission(url: URL): Promise<string | undefined> {
  * from beside the package or the bundle it is in. Both entry points load through it
  * where they fetch.
  */
-export async function fetchDefaultModelBytes(url?: string | URL): Promise<Uint8Array> {
+export async function fetchDefaultModelBytes(
+  url?: string | URL,
+  file = SHIPPED_WEIGHTS["en-es"],
+): Promise<Uint8Array> {
   const urls = url !== undefined
     ? [
       new URL(
@@ -54,7 +80,7 @@ export async function fetchDefaultModelBytes(url?: string | URL): Promise<Uint8A
         (globalThis as { location?: Location }).location?.href ?? import.meta.url,
       ),
     ]
-    : CANDIDATES.map((c) => new URL(c, import.meta.url));
+    : CANDIDATES.map((c) => new URL(c + file, import.meta.url));
   const tried: string[] = [];
   for (const url of urls) {
     const flag = await missingPermission(url);
@@ -71,13 +97,17 @@ export async function fetchDefaultModelBytes(url?: string | URL): Promise<Uint8A
     }
   }
   throw new VamosError(
-    `The shipped model's weights were not found (${tried.join("; ")}); ` +
-      "serve models/default_weights.wasm and pass its address as { url }",
+    url !== undefined
+      ? `The model's weights could not be fetched from ${urls[0].href} (${tried.join("; ")}); ` +
+        `serve models/${file} there or pass its address as { url }`
+      : `The shipped model's weights were not found (${tried.join("; ")}); ` +
+        `serve models/${file} and pass its address as { url }`,
   );
 }
 
 /**
- * Loads the shipped English→Spanish model. This is the package's one `loadDefaultModel`:
+ * Loads a shipped model: English→Spanish, or with `{ from: "es" }` Spanish→English
+ * (`es_en_weights.wasm`, fetched only then). This is the package's one `loadDefaultModel`:
  * imported from `@vamos/transformer` it fetches the weights (`default_weights.wasm`,
  * streaming compilation) from `url` or from beside the package or bundle, so that
  * importing the package does not pull 4 MB into a bundle; imported from
@@ -89,10 +119,13 @@ export async function fetchDefaultModelBytes(url?: string | URL): Promise<Uint8A
  * import { loadDefaultModel } from "@vamos/transformer";
  * const model = await loadDefaultModel(); // in a browser page
  * console.log(model.translate("I am hungry.")); // "Tengo hambre."
+ * const back = await loadDefaultModel({ from: "es", to: "en" });
+ * console.log(back.translate("Tengo hambre.")); // "I'm hungry."
  * ```
  */
 export async function loadDefaultModel(opts: DefaultModelOptions = {}): Promise<Transformer> {
-  return await loadModel(await fetchDefaultModelBytes(opts.url), opts);
+  const file = SHIPPED_WEIGHTS[shippedDirection(opts)];
+  return await loadModel(await fetchDefaultModelBytes(opts.url, file), opts);
 }
 
 /** What a weights module (made by `tools/embed_model.ts`) exports: its checkpoint's bytes. */
@@ -111,16 +144,22 @@ export async function embeddedModelBytes(
   url: URL,
   importWeights: () => Promise<WeightsModule>,
 ): Promise<Uint8Array> {
-  if (!isDeno()) return await fetchDefaultModelBytes(url);
+  if (!isDeno()) return await fetchDefaultModelBytes(url, url.pathname.split("/").pop()!);
   const weights = await importWeights();
   return new Uint8Array(weights.memory.buffer, 0, weights.length);
 }
 
-/** Loads a shipped model: fetched from `opts.url` when given, else its embedded bytes. */
+/**
+ * Loads the shipped model of `direction`: fetched from `opts.url` when given, else its
+ * embedded bytes.
+ */
 export async function loadEmbeddedModel(
+  direction: Direction,
   embedded: () => Promise<Uint8Array>,
   opts: DefaultModelOptions,
 ): Promise<Transformer> {
-  const bytes = opts.url === undefined ? await embedded() : await fetchDefaultModelBytes(opts.url);
+  const bytes = opts.url === undefined
+    ? await embedded()
+    : await fetchDefaultModelBytes(opts.url, SHIPPED_WEIGHTS[direction]);
   return await loadModel(bytes, opts);
 }

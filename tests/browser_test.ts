@@ -250,7 +250,56 @@ async function checkPage(page: Page, isolated: boolean) {
   );
   equal(link.hidden, false);
   ok(link.href.startsWith("blob:"));
+  await checkDirections(page);
   deepEqual(page.errors, [], "console errors");
+}
+
+/** The Translate tab's direction: es→en fetched only when turned to, ⇄, a heat-map both ways. */
+async function checkDirections(page: Page) {
+  const fetched = `performance.getEntriesByType("resource").map((e) => e.name)
+    .filter((n) => n.endsWith("_weights.wasm")).map((n) => n.split("/").pop())`;
+  // A page that has only translated English→Spanish has not downloaded the other model.
+  deepEqual(await page.evaluate<string[]>(fetched), ["default_weights.wasm"]);
+  const r = await page.evaluate<
+    { out: string; title: string; lang: string; head: string; rows: number; weights: string[] }
+  >(`(async () => {
+    document.querySelector('[data-tab="translate"]').click();
+    document.getElementById("source").value = "¿Dónde está el baño?";
+    const select = document.getElementById("direction");
+    select.value = "es-en";
+    select.dispatchEvent(new Event("change"));
+    while (playground.direction !== "es-en") await new Promise((r) => setTimeout(r, 50));
+    const table = document.querySelector("#heatmap table");
+    return {
+      out: document.getElementById("translation").textContent,
+      title: document.getElementById("translate-title").textContent,
+      lang: document.getElementById("translation").lang,
+      head: table.innerText.split("\\n")[0],
+      rows: table.rows.length,
+      weights: ${fetched},
+    };
+  })()`);
+  equal(r.out, "Where's the bathroom?");
+  equal(r.title, "Spanish → English");
+  equal(r.lang, "en");
+  ok(r.head.includes("baño") && r.rows > 3, JSON.stringify(r));
+  deepEqual(r.weights, ["default_weights.wasm", "es_en_weights.wasm"]);
+  // ⇄: the translation becomes the text, and the other model (already loaded) translates it.
+  const back = await page.evaluate<{ source: string; out: string; title: string }>(`(async () => {
+    document.getElementById("swap").click();
+    while (playground.direction !== "en-es") await new Promise((r) => setTimeout(r, 50));
+    return {
+      source: document.getElementById("source").value,
+      out: document.getElementById("translation").textContent,
+      title: document.getElementById("translate-title").textContent,
+    };
+  })()`);
+  deepEqual(back, {
+    source: "Where's the bathroom?",
+    out: "¿Dónde está el baño?",
+    title: "English → Spanish",
+  });
+  equal((await page.evaluate<string[]>(fetched)).length, 2, "a model fetched twice");
 }
 
 /** Serves the playground, opens Chromium, runs `fn` with both, and stops them. */

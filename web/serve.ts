@@ -8,8 +8,10 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { SHIPPED_WEIGHTS } from "../src/host/default_model_url.ts";
 
 const root = new URL("../", import.meta.url);
+const WEIGHTS = new Set(Object.values(SHIPPED_WEIGHTS).map((file) => `models/${file}`));
 const TYPES: Record<string, string> = {
   html: "text/html; charset=utf-8",
   js: "text/javascript; charset=utf-8",
@@ -71,9 +73,8 @@ export async function servePlayground(
   const files = new Map<string, Uint8Array>([["vamos.js", bundle]]);
   const load = async (path: string): Promise<Uint8Array | undefined> => {
     if (files.has(path)) return files.get(path);
-    const url = path === "models/default_weights.wasm"
-      ? new URL("models/default_weights.wasm", root)
-      : new URL(`web/${path}`, root);
+    // The shipped models' weights, each fetched only by a page that translates its way.
+    const url = WEIGHTS.has(path) ? new URL(path, root) : new URL(`web/${path}`, root);
     // Only files of web/ (and the weights): no way out of it.
     if (!url.pathname.startsWith(new URL("web/", root).pathname) && !path.startsWith("models/")) {
       return undefined;

@@ -1,4 +1,5 @@
-// The translate tab: the shipped model in the page, and its encoder-decoder attention
+// The translate tab: the shipped models in the page (English→Spanish at load, Spanish→English
+// fetched the first time the user turns the direction), and the encoder-decoder attention
 // as a heat-map, one sentence of a paragraph at a time.
 import { html, shown, table } from "./charts.js";
 
@@ -9,10 +10,30 @@ function fillSelect(select, n) {
   );
 }
 
+const LANGUAGES = { en: "English", es: "Spanish" };
+
 /** Loads the shipped model and wires the tab; resolves once the first translation shows. */
 export async function setupTranslate({ vamos, playground, $ }) {
   let model;
   let maps;
+  // One model per direction, each loaded once, on first use.
+  const models = new Map();
+  const loadDirection = (direction) => {
+    if (!models.has(direction)) {
+      const [from, to] = direction.split("-");
+      models.set(direction, vamos.loadDefaultModel({ from, to }));
+    }
+    return models.get(direction);
+  };
+  const label = (direction) => {
+    const [from, to] = direction.split("-");
+    $("translate-title").textContent = `${LANGUAGES[from]} → ${LANGUAGES[to]}`;
+    $("source-language").textContent = LANGUAGES[from];
+    $("source").lang = from;
+    $("translation").lang = to;
+    for (const e of document.querySelectorAll(".source-language")) e.textContent = LANGUAGES[from];
+    for (const e of document.querySelectorAll(".target-language")) e.textContent = LANGUAGES[to];
+  };
   const showSentence = (sentences = vamos.splitSentences($("source").value)) => {
     const s = sentences[Number($("sentence").value) || 0];
     maps = s ? model.attention(s) : undefined;
@@ -72,7 +93,9 @@ export async function setupTranslate({ vamos, playground, $ }) {
   };
   $("translate-button").addEventListener("click", translate);
   $("source").addEventListener("keydown", (e) => {
-    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && model) translate();
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !$("translate-button").disabled) {
+      translate();
+    }
   });
   $("sentence").addEventListener("change", () => {
     showSentence();
@@ -81,9 +104,45 @@ export async function setupTranslate({ vamos, playground, $ }) {
   $("layer").addEventListener("change", drawHeatmap);
   $("head").addEventListener("change", drawHeatmap);
 
+  // Turning the direction loads that model (once) and translates the text again.
+  const useDirection = async (direction) => {
+    label(direction);
+    $("translate-button").disabled = true;
+    const [from, to] = direction.split("-");
+    $("translate-button").textContent = `Loading the ${LANGUAGES[from]} → ${LANGUAGES[to]} model…`;
+    try {
+      model = await loadDirection(direction);
+    } catch (e) {
+      models.delete(direction); // a later turn tries again
+      $("translate-button").textContent = "The model could not be loaded";
+      $("translate-status").textContent = e.message;
+      throw e;
+    }
+    // A faster turn back may have finished first: the select says which is current.
+    if ($("direction").value !== direction) return;
+    playground.model = model;
+    playground.direction = direction;
+    $("translate-button").disabled = false;
+    $("translate-button").textContent = "Translate";
+    translate();
+  };
+  $("direction").addEventListener("change", () => {
+    useDirection($("direction").value).catch(() => {});
+  });
+  $("swap").addEventListener("click", () => {
+    // ⇄: the other direction, with the translation as the text to translate.
+    const out = $("translation").textContent;
+    if (out) $("source").value = out;
+    const select = $("direction");
+    select.value = select.value === "en-es" ? "es-en" : "en-es";
+    useDirection(select.value).catch(() => {});
+  });
+
   const t0 = performance.now();
+  $("direction").value = "en-es"; // not a direction a reload's form restore kept
+  label("en-es");
   try {
-    model = await vamos.loadDefaultModel();
+    model = await loadDirection("en-es");
   } catch (e) {
     $("translate-button").textContent = "The model could not be loaded";
     $("translate-status").textContent = e.message;
@@ -91,6 +150,8 @@ export async function setupTranslate({ vamos, playground, $ }) {
   }
   playground.timings.loadMs = performance.now() - t0;
   playground.model = model;
+  playground.direction = "en-es";
+  playground.useDirection = useDirection;
   const iso = globalThis.crossOriginIsolated
     ? "cross-origin isolated"
     : "not cross-origin isolated";

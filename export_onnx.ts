@@ -14,14 +14,15 @@ import { openModelForCli } from "./src/cli/models.ts";
 import { exportOnnx } from "./src/onnx/export.ts";
 import { VamosError } from "./src/errors.ts";
 
-const HELP = `Usage: deno run -A export_onnx.ts --model FILE|default|statquest --out DIR
+const HELP = `Usage: deno run -A export_onnx.ts --model FILE|default|es-en|statquest --out DIR
 
 Writes the model as ONNX into DIR (made if missing): config.json, generation_config.json,
 tokenizer.json, tokenizer_config.json, onnx/encoder_model.onnx and
 onnx/decoder_model_merged.onnx, the layout transformers.js and Optimum use.
 
 Options:
-  --model M     a checkpoint, "default" (the shipped translator) or "statquest" (the toy)
+  --model M     a checkpoint, "default" (the shipped en→es translator), "es-en" (the
+                shipped es→en one) or "statquest" (the toy)
   --out DIR     the folder to write
   --int8        keep the matrices in 8 bits (DequantizeLinear; a quarter of the size;
                 files onnx/*_int8.onnx, transformers.js dtype "int8")

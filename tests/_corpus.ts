@@ -1,7 +1,14 @@
 // The Tatoeba pairs the shipped model was trained on (../shared/data/spa-eng, or
 // VAMOS_DATA), and its test split: tests that compare hosts and engines on real text.
 import type { RecordedSplit } from "../src/checkpoint/run_record.ts";
-import { groupBySource, parseTsv, readUtf8Text, splitBySource } from "../src/train/data.ts";
+import {
+  groupBySource,
+  orientPairs,
+  parseTsv,
+  readUtf8Text,
+  splitBySource,
+} from "../src/train/data.ts";
+import type { Direction } from "../src/text/languages.ts";
 import type { SentencePair } from "../src/train/train.ts";
 
 const DATA = Deno.env.get("VAMOS_DATA") ??
@@ -18,7 +25,14 @@ export async function corpus(): Promise<SentencePair[]> {
   return parseTsv(readUtf8Text(bytes, DATA), DATA);
 }
 
-/** The distinct sources of a model's test split (as its metadata records it). */
-export async function testSources(split: RecordedSplit): Promise<string[]> {
-  return groupBySource(splitBySource(await corpus(), split).test).map((g) => g.source);
+/**
+ * The distinct sources of a model's test split (as its metadata records it): English
+ * sentences for en-es, Spanish ones for es-en.
+ */
+export async function testSources(
+  split: RecordedSplit,
+  direction: Direction = "en-es",
+): Promise<string[]> {
+  const pairs = orientPairs(await corpus(), direction);
+  return groupBySource(splitBySource(pairs, split).test).map((g) => g.source);
 }

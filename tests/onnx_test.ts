@@ -1,6 +1,6 @@
 // ONNX export against onnxruntime-node, onnxruntime-web and transformers.js: logits of
 // both graphs beside ours on awkward configurations, greedy tokens on the shipped
-// model's whole test split, tokenizer ids on the whole training corpus, and the
+// models' test splits (both directions), tokenizer ids on the whole training corpus, and the
 // transformers.js translation pipeline on the README's sentences.
 import { deepEqual, equal, ok } from "node:assert/strict";
 import * as ortNode from "onnxruntime-node";
@@ -16,9 +16,11 @@ import {
   type Transformer,
 } from "../mod.ts";
 import { defaultModelBytes } from "../models/default.ts";
+import { esEnModelBytes } from "../models/es_en.ts";
+import type { Direction } from "../src/text/languages.ts";
 import { greedyDecode } from "../src/model/incremental_decoder.ts";
 import { corpus, testSources } from "./_corpus.ts";
-import { recordedSplit } from "../src/checkpoint/run_record.ts";
+import { recordedRun, recordedSplit } from "../src/checkpoint/run_record.ts";
 import { OnnxModel, type Ort } from "./_onnx.ts";
 import { run, testInTempDir } from "./_cli.ts";
 
@@ -173,15 +175,31 @@ for (const [name, overrides] of CONFIGS) {
   });
 }
 
-Deno.test("onnx: the shipped model's test split, greedy, tokens equal ours", async () => {
-  const bytes = await defaultModelBytes();
+for (
+  const [direction, modelBytes, limit] of [
+    ["en-es", defaultModelBytes, Infinity],
+    // The other direction's first 640 sentences: the same graphs, another vocabulary.
+    ["es-en", esEnModelBytes, 640],
+  ] as const
+) {
+  Deno.test(`onnx: the shipped ${direction} model's test split, greedy, tokens equal ours`, () =>
+    checkTestSplit(direction, modelBytes, limit));
+}
+
+async function checkTestSplit(
+  direction: Direction,
+  modelBytes: () => Promise<Uint8Array>,
+  limit: number,
+) {
+  const bytes = await modelBytes();
   const { model, metadata } = loadCheckpoint(bytes, { threads: 1, int8: false });
   const { model: model8 } = loadCheckpoint(bytes, { threads: 1 });
   const dir = await writeExport(model);
   const int8Dir = await writeExport(model, true);
   await checkLogits(ortNode as unknown as Ort, model, dir);
   await checkLogits(ortNode as unknown as Ort, model, int8Dir, "_int8");
-  const sources = await testSources(recordedSplit(metadata)!);
+  equal(recordedRun(metadata).direction ?? "en-es", direction);
+  const sources = (await testSources(recordedSplit(metadata)!, direction)).slice(0, limit);
   const src = sources.map((s) => model.encodeSource(s));
   const onnx = await OnnxModel.open(ortNode as unknown as Ort, dir);
   const onnx8 = await OnnxModel.open(ortNode as unknown as Ort, int8Dir, {
@@ -208,12 +226,12 @@ Deno.test("onnx: the shipped model's test split, greedy, tokens equal ours", asy
     });
   }
   console.log(
-    `test split: ${src.length} sentences; ONNX fp32 greedy = ours (32-bit products) on ${same}, ` +
+    `${direction} test split: ${src.length} sentences; ONNX fp32 greedy = ours (32-bit products) on ${same}, ` +
       `ONNX int8 graphs = ours (32-bit products) on ${sameInt8Graph}, ` +
       `ONNX fp32 = ours with 8-bit products on ${same8}; int8 graphs with onnxruntime's ` +
       `default optimizations (8-bit activations) = ours 32-bit on ${fastVs32}, 8-bit on ${fastVs8}`,
   );
-  ok(src.length > 1000);
+  ok(src.length > Math.min(limit, 1000) - 1);
   equal(same, src.length);
   equal(sameInt8Graph, src.length);
   // Our 8-bit products also quantize the activations (the graphs do not): where that
@@ -221,10 +239,22 @@ Deno.test("onnx: the shipped model's test split, greedy, tokens equal ours", asy
   ok(differs8.length < src.length * 0.1, `${differs8.length} differ with 8-bit products`);
   model.close();
   model8.close();
-});
+}
 
-Deno.test("onnx: tokenizer.json gives our ids on the whole corpus (transformers.js)", async () => {
-  const { model } = loadCheckpoint(await defaultModelBytes(), { threads: 1 });
+for (
+  const [direction, modelBytes] of [["en-es", defaultModelBytes], [
+    "es-en",
+    esEnModelBytes,
+  ]] as const
+) {
+  Deno.test(
+    `onnx: the ${direction} tokenizer.json gives our ids on the whole corpus (transformers.js)`,
+    () => checkTokenizer(modelBytes),
+  );
+}
+
+async function checkTokenizer(modelBytes: () => Promise<Uint8Array>) {
+  const { model } = loadCheckpoint(await modelBytes(), { threads: 1 });
   const dir = await writeExport(model);
   env.allowRemoteModels = false;
   env.localModelPath = dir.slice(0, dir.lastIndexOf("/") + 1);
@@ -261,7 +291,7 @@ Deno.test("onnx: tokenizer.json gives our ids on the whole corpus (transformers.
     );
   }
   model.close();
-});
+}
 
 Deno.test("onnx: the transformers.js pipeline translates the README's sentences", async () => {
   const bytes = await defaultModelBytes();
@@ -291,6 +321,39 @@ Deno.test("onnx: the transformers.js pipeline translates the README's sentences"
   equal((await toyTranslator("to go") as { translation_text: string }[])[0].translation_text, "ir");
   toy.close();
 });
+
+testInTempDir(
+  "onnx: export_onnx.ts --model es-en, and transformers.js translates Spanish with it",
+  async (dir) => {
+    const r = await run([
+      "run",
+      "-A",
+      "export_onnx.ts",
+      "--model",
+      "es-en",
+      "--out",
+      `${dir}/es-en`,
+    ]);
+    equal(r.code, 0, r.stderr);
+    const config = JSON.parse(await Deno.readTextFile(`${dir}/es-en/config.json`));
+    ok(config.vocab_size > 1000, JSON.stringify(config));
+    env.allowRemoteModels = false;
+    env.localModelPath = `${dir}/`;
+    const translator = await pipeline("translation", "es-en");
+    const { model } = loadCheckpoint(await esEnModelBytes(), { threads: 1, int8: false });
+    for (const s of ["Tengo hambre.", "¿Dónde está el baño?", "Vamos.", "Me gusta leer libros."]) {
+      const [out] = await translator(s) as { translation_text: string }[];
+      const ids = [...model.srcVocab.encode(model.codec.tokenize(s)), model.srcVocab.eos];
+      const expected = model.codec.detokenize(
+        model.translateIds([ids], undefined, { beam: 1 })[0].map((i) => model.tgtVocab.tokens[i]),
+      );
+      equal(out.translation_text, expected, s);
+    }
+    const [hungry] = await translator("Tengo hambre.") as { translation_text: string }[];
+    equal(hungry.translation_text, "I'm hungry.");
+    model.close();
+  },
+);
 
 testInTempDir(
   "export_onnx.ts writes the folder, refuses to overwrite, names bad flags",

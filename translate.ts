@@ -39,13 +39,14 @@ async function readAllLines(): Promise<string[]> {
 const HELP = `Usage: deno run translate.ts [options] "sentence" ["sentence" ...]
        deno run translate.ts [options] < file.txt
 
-Translates English to Spanish (or, with --from es, Spanish to English): one line of output per argument or input line, blank
-lines kept (paragraphs come out as they went in). Lines are read and printed as they
-come (a pipe of any length works in bounded memory); a line with several sentences is
-translated sentence by sentence, and a long line without full stops in parts. A line
-that cannot be translated (binary data, noise) prints as an empty line, with a warning
-naming it on stderr, and makes the exit status 1. A translation that reaches the output
-limit is printed with a warning naming its line.
+Translates English to Spanish (or, with --from es, Spanish to English): one line of
+output per argument or input line, blank lines kept (paragraphs come out as they went
+in). Lines are read and printed as they come (a pipe of any length works in bounded
+memory); a line with several sentences is translated sentence by sentence, and a long
+line without full stops in parts. A line that cannot be translated (binary data,
+noise) prints as an empty line, with a warning naming it on stderr, and makes the exit
+status 1. A translation that reaches the output limit is printed with a warning naming
+its line.
 
 Options:
   --from LANG        the language of the input: en (default), es, or auto (each line's

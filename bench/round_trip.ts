@@ -24,14 +24,14 @@ const { values: v } = parseArgs({
   options: { data: { type: "string", default: "../shared/data/spa-eng/spa-eng.tsv" } },
 });
 const pairs = parseTsv(readUtf8Text(await Deno.readFile(v.data), v.data), v.data);
-const splitOf = async (bytes: Uint8Array) => {
+const splitOf = (bytes: Uint8Array) => {
   const { model, metadata } = loadCheckpoint(bytes, { threads: 1 });
   model.close();
   return recordedSplit(metadata)!;
 };
-const english = groupBySource(splitBySource(pairs, await splitOf(await defaultModelBytes())).test)
+const english = groupBySource(splitBySource(pairs, splitOf(await defaultModelBytes())).test)
   .map((g) => g.source);
-const esEnTrain = splitBySource(orientPairs(pairs, "es-en"), await splitOf(await esEnModelBytes()))
+const esEnTrain = splitBySource(orientPairs(pairs, "es-en"), splitOf(await esEnModelBytes()))
   .train;
 const seen = new Set(esEnTrain.map((p) => p.target));
 

@@ -84,6 +84,9 @@ Deno.test("translate.ts --from es / --to en, and a pair no model translates", as
     "Tengo hambre.",
   ]);
   match(explained.stdout, /^Translating "Tengo hambre\." → "I'm hungry\."/);
+  const nbest = await run(["run", "translate.ts", "--from", "es", "--nbest", "2", "Tengo hambre."]);
+  equal(nbest.code, 0, nbest.stderr);
+  match(nbest.stdout, /^0 \|\|\| I'm hungry\. \|\|\| -[\d.]+\n0 \|\|\| .+ \|\|\| -[\d.]+\n$/);
   // The default stays English→Spanish.
   equal((await run(["run", "translate.ts", "let's go"])).stdout, "Vamos.\n");
 });

@@ -88,19 +88,78 @@ export function prepareInt8Weights(
   return i32x4.add(acc, i32x4.add(lo, hi));
 }
 
-// Rows of A are quantized into the workspace in groups of up to this many.
+// Lane q of the result: the total of s_q's four lanes (exact integers, any order).
+@inline function hsum4(s0: v128, s1: v128, s2: v128, s3: v128): v128 {
+  const u0 = i32x4.shuffle(s0, s1, 0, 4, 1, 5), u1 = i32x4.shuffle(s2, s3, 0, 4, 1, 5);
+  const u2 = i32x4.shuffle(s0, s1, 2, 6, 3, 7), u3 = i32x4.shuffle(s2, s3, 2, 6, 3, 7);
+  return i32x4.add(
+    i32x4.add(i32x4.shuffle(u0, u1, 0, 1, 4, 5), i32x4.shuffle(u0, u1, 2, 3, 6, 7)),
+    i32x4.add(i32x4.shuffle(u2, u3, 0, 1, 4, 5), i32x4.shuffle(u2, u3, 2, 3, 6, 7)),
+  );
+}
+
+// Scales row i's four integer totals d into C (+ C) (+ bias): the same float operations
+// for whole and partial groups of columns, so a column's bits do not depend on its group.
+@inline function store4(
+  d: v128, sa: f32, ws: v128, bv: v128, bias: usize, dst: usize, cols: i32, accumulate: i32,
+  tmp: usize,
+): void {
+  let r = f32x4.mul(f32x4.convert_i32x4_s(d), f32x4.mul(f32x4.splat(sa), ws));
+  if (cols == 4) {
+    if (accumulate) r = f32x4.add(r, v128.load(dst));
+    if (bias) r = f32x4.add(r, bv);
+    v128.store(dst, r);
+  } else {
+    // Through the workspace's scratch lanes: the same float operations as above.
+    if (accumulate) {
+      for (let q = 0; q < cols; q++) store<f32>(tmp + (<usize> q << 2), load<f32>(dst + (<usize> q << 2)));
+      r = f32x4.add(r, v128.load(tmp));
+    }
+    if (bias) r = f32x4.add(r, bv);
+    v128.store(tmp, r);
+    for (let q = 0; q < cols; q++) store<f32>(dst + (<usize> q << 2), load<f32>(tmp + (<usize> q << 2)));
+  }
+}
+
+// Widens four weight rows (kp bytes each) into 16-bit lanes, row after row, kp apart.
+@inline function widenPanel(w0: usize, w1: usize, w2: usize, w3: usize, kp: i32, dst: usize): void {
+  const row = <usize> kp << 1;
+  for (let p = 0; p < kp; p += 16) {
+    const o = dst + (<usize> p << 1);
+    const v0 = v128.load(w0 + p), v1 = v128.load(w1 + p);
+    const v2 = v128.load(w2 + p), v3 = v128.load(w3 + p);
+    v128.store(o, i16x8.extend_low_i8x16_s(v0));
+    v128.store(o, i16x8.extend_high_i8x16_s(v0), 16);
+    v128.store(o + row, i16x8.extend_low_i8x16_s(v1));
+    v128.store(o + row, i16x8.extend_high_i8x16_s(v1), 16);
+    v128.store(o + 2 * row, i16x8.extend_low_i8x16_s(v2));
+    v128.store(o + 2 * row, i16x8.extend_high_i8x16_s(v2), 16);
+    v128.store(o + 3 * row, i16x8.extend_low_i8x16_s(v3));
+    v128.store(o + 3 * row, i16x8.extend_high_i8x16_s(v3), 16);
+  }
+}
+
+// Rows of A are quantized into the workspace in groups of up to this many; each group
+// widens a panel of four weight rows once and runs it against all of its rows.
 const ROWS_PER_GROUP: i32 = 64;
 
+// Kernel names say rows × columns of the register tile and what it reads:
+// 1x4-i8 extends each weight vector as it goes (one row: nothing to reuse), 2x4-i16 runs
+// two rows against a panel widened once per group (a batch: the widening is shared).
 export function matmulInt8(
   a: usize, lda: i32, w: usize, wScales: usize, bias: usize, c: usize, ldc: i32,
   m: i32, n: i32, k: i32, accumulate: i32,
 ): void {
   const kp = padded(k);
   const stride = <usize> kp;
-  const group = <i32> min(<usize> ROWS_PER_GROUP, (workspaceBytes - 16) / (4 + 2 * stride));
+  const panelBytes = 8 * stride; // four rows of kp 16-bit values
+  const group = <i32> min(
+    <usize> ROWS_PER_GROUP, (workspaceBytes - 16 - panelBytes) / (4 + 2 * stride),
+  );
   const scales = workspacePtr;
   const tmp = scales + (<usize> group << 2);
-  const rowsQ = tmp + 16;
+  const panel = tmp + 16;
+  const rowsQ = panel + panelBytes;
   for (let i0 = 0; i0 < m; i0 += group) {
     const mg = min(group, m - i0);
     for (let i = 0; i < mg; i++) {
@@ -118,46 +177,95 @@ export function matmulInt8(
       // The four weight rows' scales and biases (a partial group repeats its first).
       const ws = lanes4(wScales, j, cols);
       const bv = bias ? lanes4(bias, j, cols) : f32x4.splat(0);
-      for (let i = 0; i < mg; i++) {
-        const x = rowsQ + 2 * <usize> i * stride;
-        let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
-        for (let p = 0; p < kp; p += 16) {
-          const xl = v128.load(x + (<usize> p << 1)), xh = v128.load(x + (<usize> p << 1), 16);
-          s0 = dotAdd(xl, xh, v128.load(w0 + p), s0);
-          s1 = dotAdd(xl, xh, v128.load(w1 + p), s1);
-          s2 = dotAdd(xl, xh, v128.load(w2 + p), s2);
-          s3 = dotAdd(xl, xh, v128.load(w3 + p), s3);
-        }
-        // Lane q of d: the total of s_q (exact integers, any order).
-        const u0 = i32x4.shuffle(s0, s1, 0, 4, 1, 5), u1 = i32x4.shuffle(s2, s3, 0, 4, 1, 5);
-        const u2 = i32x4.shuffle(s0, s1, 2, 6, 3, 7), u3 = i32x4.shuffle(s2, s3, 2, 6, 3, 7);
-        let d = i32x4.add(
-          i32x4.add(i32x4.shuffle(u0, u1, 0, 1, 4, 5), i32x4.shuffle(u0, u1, 2, 3, 6, 7)),
-          i32x4.add(i32x4.shuffle(u2, u3, 0, 1, 4, 5), i32x4.shuffle(u2, u3, 2, 3, 6, 7)),
+      const out = c + (<usize> i0 * <usize> ldc + <usize> j << 2);
+      const ldcBytes = <usize> ldc << 2;
+      if (mg == 1) {
+        kernel1x4I8(rowsQ, w0, w1, w2, w3, kp, load<f32>(scales), ws, bv, bias, out, cols, accumulate, tmp);
+        continue;
+      }
+      widenPanel(w0, w1, w2, w3, kp, panel);
+      let i = 0;
+      for (; i + 2 <= mg; i += 2) {
+        kernel2x4I16(
+          rowsQ + 2 * <usize> i * stride, 2 * stride, panel, kp, scales + (<usize> i << 2), ws, bv, bias,
+          out + <usize> i * ldcBytes, ldcBytes, cols, accumulate, tmp,
         );
-        const sa = load<f32>(scales + (<usize> i << 2));
-        let r = f32x4.mul(f32x4.convert_i32x4_s(d), f32x4.mul(f32x4.splat(sa), ws));
-        const dst = c + (<usize> (i0 + i) * <usize> ldc + <usize> j << 2);
-        if (cols == 4) {
-          if (accumulate) r = f32x4.add(r, v128.load(dst));
-          if (bias) r = f32x4.add(r, bv);
-          v128.store(dst, r);
-        } else {
-          // Through the workspace's scratch lanes: the same float operations as above.
-          if (accumulate) {
-            for (let q = 0; q < cols; q++) store<f32>(tmp + (<usize> q << 2), load<f32>(dst + (<usize> q << 2)));
-            r = f32x4.add(r, v128.load(tmp));
-          }
-          if (bias) r = f32x4.add(r, bv);
-          v128.store(tmp, r);
-          for (let q = 0; q < cols; q++) store<f32>(dst + (<usize> q << 2), load<f32>(tmp + (<usize> q << 2)));
-        }
+      }
+      if (i < mg) {
+        kernel1x4I16(
+          rowsQ + 2 * <usize> i * stride, panel, kp, load<f32>(scales + (<usize> i << 2)), ws, bv,
+          bias, out + <usize> i * ldcBytes, cols, accumulate, tmp,
+        );
       }
     }
   }
 }
 
+// One quantized row x against four 8-bit weight rows, widened on the fly.
+@inline function kernel1x4I8(
+  x: usize, w0: usize, w1: usize, w2: usize, w3: usize, kp: i32, sa: f32, ws: v128, bv: v128,
+  bias: usize, dst: usize, cols: i32, accumulate: i32, tmp: usize,
+): void {
+  let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
+  for (let p = 0; p < kp; p += 16) {
+    const xl = v128.load(x + (<usize> p << 1)), xh = v128.load(x + (<usize> p << 1), 16);
+    s0 = dotAdd(xl, xh, v128.load(w0 + p), s0);
+    s1 = dotAdd(xl, xh, v128.load(w1 + p), s1);
+    s2 = dotAdd(xl, xh, v128.load(w2 + p), s2);
+    s3 = dotAdd(xl, xh, v128.load(w3 + p), s3);
+  }
+  store4(hsum4(s0, s1, s2, s3), sa, ws, bv, bias, dst, cols, accumulate, tmp);
+}
+
+// One quantized row x against a widened panel of four weight rows.
+@inline function kernel1x4I16(
+  x: usize, panel: usize, kp: i32, sa: f32, ws: v128, bv: v128,
+  bias: usize, dst: usize, cols: i32, accumulate: i32, tmp: usize,
+): void {
+  const row = <usize> kp << 1;
+  let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
+  for (let p = 0; p < kp; p += 8) {
+    const o = <usize> p << 1;
+    const xv = v128.load(x + o);
+    s0 = i32x4.add(s0, i32x4.dot_i16x8_s(xv, v128.load(panel + o)));
+    s1 = i32x4.add(s1, i32x4.dot_i16x8_s(xv, v128.load(panel + row + o)));
+    s2 = i32x4.add(s2, i32x4.dot_i16x8_s(xv, v128.load(panel + 2 * row + o)));
+    s3 = i32x4.add(s3, i32x4.dot_i16x8_s(xv, v128.load(panel + 3 * row + o)));
+  }
+  store4(hsum4(s0, s1, s2, s3), sa, ws, bv, bias, dst, cols, accumulate, tmp);
+}
+
+// Two quantized rows (xStride bytes apart) against a widened panel: each weight vector
+// loaded once for both rows, eight accumulators.
+@inline function kernel2x4I16(
+  x: usize, xStride: usize, panel: usize, kp: i32, sa: usize, ws: v128, bv: v128,
+  bias: usize, dst: usize, ldc: usize, cols: i32, accumulate: i32, tmp: usize,
+): void {
+  const row = <usize> kp << 1;
+  const y = x + xStride;
+  let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
+  let b0 = i32x4.splat(0), b1 = i32x4.splat(0), b2 = i32x4.splat(0), b3 = i32x4.splat(0);
+  for (let p = 0; p < kp; p += 8) {
+    const o = <usize> p << 1;
+    const xv = v128.load(x + o), yv = v128.load(y + o);
+    const v0 = v128.load(panel + o);
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(xv, v0));
+    b0 = i32x4.add(b0, i32x4.dot_i16x8_s(yv, v0));
+    const v1 = v128.load(panel + row + o);
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(xv, v1));
+    b1 = i32x4.add(b1, i32x4.dot_i16x8_s(yv, v1));
+    const v2 = v128.load(panel + 2 * row + o);
+    a2 = i32x4.add(a2, i32x4.dot_i16x8_s(xv, v2));
+    b2 = i32x4.add(b2, i32x4.dot_i16x8_s(yv, v2));
+    const v3 = v128.load(panel + 3 * row + o);
+    a3 = i32x4.add(a3, i32x4.dot_i16x8_s(xv, v3));
+    b3 = i32x4.add(b3, i32x4.dot_i16x8_s(yv, v3));
+  }
+  store4(hsum4(a0, a1, a2, a3), load<f32>(sa), ws, bv, bias, dst, cols, accumulate, tmp);
+  store4(hsum4(b0, b1, b2, b3), load<f32>(sa, 4), ws, bv, bias, dst + ldc, cols, accumulate, tmp);
+}
+
 // Workspace matmulInt8 needs for at least one row of k values.
 export function int8WorkspaceBytes(k: i32): i32 {
-  return 16 + 4 + 2 * padded(k);
+  return 16 + 8 * padded(k) + 4 + 2 * padded(k);
 }

@@ -3,7 +3,7 @@ import { TransformerCore } from "../src/model/transformer_core.ts";
 import { configFromPreset, type TransformerConfig } from "../src/model/config.ts";
 import { greedyDecode } from "../src/model/incremental_decoder.ts";
 import { assertClose } from "./_helpers.ts";
-import { deepEqual } from "node:assert/strict";
+import { deepEqual, equal } from "node:assert/strict";
 
 // Greedy decoding by recomputing the whole prefix at every step: the definition the
 // cached decoder must reproduce.
@@ -65,9 +65,9 @@ for (const [name, o] of CONFIGS) {
       start: 0,
       eos: 8,
       maxTokens: steps,
-      onStep: (_t, logits) => {
-        srcs.forEach((_, b) =>
-          cachedLogits[b].push(Float32Array.from(logits.subarray(b * 9, (b + 1) * 9)))
+      onStep: (_t, logits, sentences) => {
+        sentences.forEach((b, r) =>
+          cachedLogits[b].push(Float32Array.from(logits.subarray(r * 9, (r + 1) * 9)))
         );
       },
     });
@@ -78,6 +78,8 @@ for (const [name, o] of CONFIGS) {
     srcs.forEach((src, b) => {
       const ref = recomputeGreedy(m, src, 0, 8, steps);
       deepEqual(cached[b], ref.out, `tokens of sentence ${b}`);
+      // A finished sentence leaves the batch: it got logits for its own steps only.
+      equal(cachedLogits[b].length, ref.allLogits.length, `steps of sentence ${b}`);
       ref.allLogits.forEach((l, t) => {
         assertClose(cachedLogits[b][t], l, {
           atol: 1e-5,

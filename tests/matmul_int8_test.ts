@@ -67,6 +67,41 @@ for (const variant of ["simd128", "relaxed-simd"] as const) {
   });
 }
 
+// The kernel's register tiles: one row against four weight rows (a lone row, or the last
+// of an odd group), two rows against a widened panel of four; rows in groups of 64.
+Deno.test("matmulInt8 on every tile edge: 1…2·tile+1 rows and columns, group edges", () => {
+  const rt = new Runtime();
+  for (const k of [1, 8, 9, 17, 40]) {
+    for (let m = 1; m <= 5; m++) {
+      for (let n = 1; n <= 9; n++) {
+        for (const o of [{}, { bias: true, accumulate: true, pad: 1 }]) {
+          const { got, expected } = run(rt, m, k, n, o);
+          deepEqual(got, expected, `shape ${m}×${k}×${n} ${JSON.stringify(o)}`);
+        }
+      }
+    }
+  }
+  for (const m of [63, 64, 65, 128, 129]) {
+    const { got, expected } = run(rt, m, 33, 9, { bias: true });
+    deepEqual(got, expected, `shape ${m}×33×9`);
+  }
+});
+
+Deno.test("matmulInt8: a row's result does not depend on the rows beside it", () => {
+  const rt = new Runtime();
+  const m = 67, k = 50, n = 13;
+  const a = rt.tensor(m, k).set(randomArray(m * k, 3, 2));
+  const w = Int8Weights.from(rt.tensor(n, k).set(randomArray(n * k, 4, 0.3)));
+  const all = rt.tensor(m, n);
+  matmulInt8Into(a, w, all);
+  const whole = all.toArray();
+  for (const [r0, r1] of [[0, 1], [5, 6], [3, 8], [60, 67]]) {
+    const part = rt.tensor(r1 - r0, n);
+    matmulInt8Into(a.rowSlice(r0, r1), w, part);
+    deepEqual(part.toArray(), whole.slice(r0 * n, r1 * n), `rows ${r0}..${r1 - 1}`);
+  }
+});
+
 Deno.test("matmulInt8 is within 8-bit error of the f32 product", () => {
   const rt = new Runtime();
   for (const [m, k, n] of SHAPES) {
@@ -96,7 +131,13 @@ Deno.test("matmulInt8 gives the same bits on 1 and 2 threads and in both builds"
   const one = new Runtime({ variant: "simd128" });
   const two = new Runtime({ threads: 2 });
   const jobs = two.workerJobs;
-  for (const [m, k, n] of [[1, 192, 8000], [4, 768, 192], [64, 192, 576]] as const) {
+  for (
+    const [m, k, n] of [[1, 192, 8000], [4, 768, 192], [64, 192, 576], [5, 33, 9], [
+      65,
+      40,
+      130,
+    ]] as const
+  ) {
     await two.ready(); // idle workers stop after a while; this restarts them
     deepEqual(run(two, m, k, n, { bias: true }).got, run(one, m, k, n, { bias: true }).got);
   }

@@ -43,6 +43,35 @@ export interface Hypothesis {
   score: number;
 }
 
+// Row r's `count` best tokens by logit (lower token first on ties), best first; stores
+// the log of its softmax's denominator in lse[r].
+function topTokens(
+  logits: Float32Array,
+  off: number,
+  V: number,
+  count: number,
+  lse: Float64Array,
+  r: number,
+): number[] {
+  let m = -Infinity;
+  for (let v = 0; v < V; v++) if (logits[off + v] > m) m = logits[off + v];
+  let s = 0;
+  const top: number[] = [];
+  let floor = -Infinity; // the smallest logit in `top` once it is full
+  for (let v = 0; v < V; v++) {
+    const x = logits[off + v];
+    s += Math.exp(x - m);
+    if (top.length === count && x <= floor) continue;
+    let at = top.length;
+    while (at > 0 && logits[off + top[at - 1]] < x) at--;
+    top.splice(at, 0, v);
+    if (top.length > count) top.pop();
+    if (top.length === count) floor = logits[off + top[top.length - 1]];
+  }
+  lse[r] = m + Math.log(s);
+  return top;
+}
+
 /** The length penalty of a hypothesis of `length` tokens (Wu et al. 2016, eq. 14). */
 export function lengthPenalty(length: number, alpha: number): number {
   return ((5 + length) / 6) ** alpha;
@@ -65,67 +94,57 @@ export function beamDecode(
   checkOption("alpha", alpha, DECODING_BOUNDS.alpha);
   const nbest = Math.min(K, Math.max(1, Math.floor(opts.nbest ?? 1)));
   const V = core.config.tgtVocab;
-  const dec = new IncrementalDecoder(core, src, K, decodingSteps(core, opts.maxTokens));
+  const dec = new IncrementalDecoder(
+    core,
+    src,
+    decodingSteps(core, opts.maxTokens),
+    src.length * K,
+  );
   try {
-    const B = dec.rows / K;
-    // Per row: the hypothesis' tokens and log-probability; -Infinity marks an empty slot
-    // (at the start only beam 0 of each sentence is alive, so no hypothesis repeats).
-    let tokens: number[][] = Array.from({ length: dec.rows }, () => []);
-    let logProb = Array.from({ length: dec.rows }, (_, r) => (r % K === 0 ? 0 : -Infinity));
-    let ids = new Array(dec.rows).fill(opts.start);
+    const B = src.length;
+    // Per row: its sentence, the hypothesis' tokens and log-probability. At the start one
+    // row per sentence; then each unfinished sentence has up to K rows, best first, and a
+    // finished sentence none.
+    let sentence = dec.sources;
+    let tokens: number[][] = sentence.map(() => []);
+    let logProb = sentence.map(() => 0);
+    let ids = sentence.map(() => opts.start);
     const finished: Hypothesis[][] = Array.from({ length: B }, () => []);
-    const done = new Array(B).fill(false);
     const finish = (b: number, toks: number[], logProb: number, length: number) =>
       finished[b].push({ tokens: toks, logProb, score: logProb / lengthPenalty(length, alpha) });
-    const lse = new Float64Array(dec.rows);
-    // Per live row, its 2K best tokens (by logit, lower token first on ties): the 2K best
-    // continuations of a sentence are among its rows' 2K best.
-    const rowTop: number[][] = Array.from({ length: dec.rows }, () => []);
-    for (let t = 0; t < dec.steps; t++) {
+    for (let t = 0; t < dec.steps && ids.length > 0; t++) {
       const logits = dec.step(ids, t);
-      for (let r = 0; r < dec.rows; r++) {
-        if (logProb[r] === -Infinity) continue;
-        const off = r * V;
-        let m = -Infinity;
-        for (let v = 0; v < V; v++) if (logits[off + v] > m) m = logits[off + v];
-        let s = 0;
-        const top = rowTop[r];
-        top.length = 0;
-        let floor = -Infinity; // the smallest logit in `top` once it is full
-        for (let v = 0; v < V; v++) {
-          const x = logits[off + v];
-          s += Math.exp(x - m);
-          if (top.length === 2 * K && x <= floor) continue;
-          let at = top.length;
-          while (at > 0 && logits[off + top[at - 1]] < x) at--;
-          top.splice(at, 0, v);
-          if (top.length > 2 * K) top.pop();
-          if (top.length === 2 * K) floor = logits[off + top[top.length - 1]];
-        }
-        lse[r] = m + Math.log(s);
-      }
+      const R = ids.length;
+      const lse = new Float64Array(R);
+      // Per row, its 2K best tokens (by logit, lower token first on ties): the 2K best
+      // continuations of a sentence are among its rows' 2K best.
+      const rowTop = Array.from(
+        { length: R },
+        (_, r) => topTokens(logits, r * V, V, 2 * K, lse, r),
+      );
       const parents: number[] = [];
+      const nextSentence: number[] = [];
       const nextTokens: number[][] = [];
       const nextLogProb: number[] = [];
       const nextIds: number[] = [];
       const last = t === dec.steps - 1;
-      for (let b = 0; b < B; b++) {
+      for (let r0 = 0; r0 < R;) {
+        const b = sentence[r0];
+        let r1 = r0;
+        while (r1 < R && sentence[r1] === b) r1++;
         // The 2K best continuations (score, then the lower (beam, token) on ties).
         const top: { score: number; row: number; v: number }[] = [];
-        if (!done[b]) {
-          for (let k = 0; k < K; k++) {
-            const r = b * K + k;
-            if (logProb[r] === -Infinity) continue;
-            for (const v of rowTop[r]) {
-              const score = logProb[r] + (logits[r * V + v] - lse[r]);
-              if (top.length === 2 * K && score <= top[top.length - 1].score) continue;
-              let at = top.length;
-              while (at > 0 && top[at - 1].score < score) at--;
-              top.splice(at, 0, { score, row: r, v });
-              if (top.length > 2 * K) top.pop();
-            }
+        for (let r = r0; r < r1; r++) {
+          for (const v of rowTop[r]) {
+            const score = logProb[r] + (logits[r * V + v] - lse[r]);
+            if (top.length === 2 * K && score <= top[top.length - 1].score) continue;
+            let at = top.length;
+            while (at > 0 && top[at - 1].score < score) at--;
+            top.splice(at, 0, { score, row: r, v });
+            if (top.length > 2 * K) top.pop();
           }
         }
+        r0 = r1;
         const live: typeof top = [];
         top.forEach((cand, rank) => {
           if (live.length === K) return;
@@ -134,7 +153,7 @@ export function beamDecode(
             if (rank < K) finish(b, tokens[cand.row], cand.score, tokens[cand.row].length + 1);
           } else live.push(cand);
         });
-        if (!done[b] && (finished[b].length >= K || last || live.length === 0)) {
+        if (finished[b].length >= K || last || live.length === 0) {
           if (finished[b].length < K && last) {
             // Out of steps: the live hypotheses end here, unfinished.
             for (const cand of live.slice(0, K - finished[b].length)) {
@@ -142,19 +161,19 @@ export function beamDecode(
               finish(b, toks, cand.score, toks.length);
             }
           }
-          done[b] = true;
+          continue; // done: the sentence leaves the batch
         }
-        for (let k = 0; k < K; k++) {
-          const r = b * K + k;
-          const cand = done[b] ? undefined : live[k];
-          parents.push(cand ? cand.row : r);
-          nextTokens.push(cand ? [...tokens[cand.row], cand.v] : []);
-          nextLogProb.push(cand ? cand.score : -Infinity);
-          nextIds.push(cand ? cand.v : opts.eos);
+        for (const cand of live) {
+          parents.push(cand.row);
+          nextSentence.push(b);
+          nextTokens.push([...tokens[cand.row], cand.v]);
+          nextLogProb.push(cand.score);
+          nextIds.push(cand.v);
         }
       }
-      if (done.every(Boolean)) break;
-      dec.reorder(parents, t);
+      if (parents.length === 0) break;
+      dec.select(parents, t);
+      sentence = nextSentence;
       tokens = nextTokens;
       logProb = nextLogProb;
       ids = nextIds;

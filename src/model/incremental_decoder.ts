@@ -7,7 +7,7 @@
  * @module
  */
 import type { TransformerCore } from "./transformer_core.ts";
-import type { IntBuffer, Tensor } from "../runtime/tensor.ts";
+import { IntBuffer, type Tensor } from "../runtime/tensor.ts";
 import { type Backward, feedForward, linear, norm, Pass, residual } from "./layers.ts";
 import { attentionInto } from "../kernels/attention.ts";
 import { embeddingInto } from "../kernels/embedding.ts";
@@ -16,32 +16,42 @@ import { VamosError } from "../errors.ts";
 const noBackward: Backward = (dy) => dy;
 
 /**
- * The decoder of a model run one token at a time for `rows` hypotheses: `copies` rows per
- * source sentence (1 for greedy decoding, the beam width for beam search). Everything
- * it allocates is freed by {@linkcode dispose}.
+ * The decoder of a model run one token at a time for a set of rows (hypotheses), each
+ * decoding one source sentence: at first one row per source, then whatever
+ * {@linkcode IncrementalDecoder.select} makes of them (beam search fans a sentence out to
+ * its beams; finished sentences are dropped, so a batch shrinks as it goes). Everything it
+ * allocates is freed by {@linkcode dispose}.
  */
 export class IncrementalDecoder {
-  /** Hypotheses decoded together: sources × copies. */
-  readonly rows: number;
   /** Most tokens a hypothesis can get (the cache's length). */
   readonly steps: number;
+  /** Most rows {@linkcode select} may make. */
+  readonly capacity: number;
   readonly #core: TransformerCore;
   readonly #mark: number;
   readonly #pass: Pass;
+  // Per decoder layer, per row: the cross-attention K|V of its source (srcLen rows of
+  // 2·dModel), and the self-attention cache (steps rows of 2·dModel).
   readonly #cross: Tensor[] = [];
   readonly #cache: Tensor[] = [];
   readonly #srcLens: IntBuffer;
   readonly #srcLen: number;
   readonly #stepLens: IntBuffer;
   readonly #ids: IntBuffer;
+  #rows: number;
+  /** The source sentence each row decodes. */
+  #source: number[];
   #stepMark = -1;
 
-  /** Encodes `src` (id sequences) and prepares caches for `steps` tokens. */
+  /**
+   * Encodes `src` (id sequences) and prepares caches for `steps` tokens and up to
+   * `capacity` rows (default: one per source).
+   */
   constructor(
     core: TransformerCore,
     src: readonly (readonly number[])[],
-    copies: number,
     steps: number,
+    capacity = src.length,
   ) {
     const c = core.config, rt = core.rt, params = core.params, d = c.dModel;
     this.#core = core;
@@ -51,39 +61,70 @@ export class IncrementalDecoder {
       this.#pass = new Pass(rt, params, c, false, 0);
       const s = core.pad(src, c.srcVocab, "source");
       const B = s.shape.batch, S = s.shape.len;
-      this.rows = B * copies;
+      this.capacity = Math.max(B, capacity);
+      this.#rows = B;
+      this.#source = Array.from({ length: B }, (_, b) => b);
       this.#srcLen = S;
       const [memory] = core.encoderForward(this.#pass, s);
-      const lens = s.shape.lens.toArray();
-      this.#srcLens = rt.ints(this.rows).set(
-        Array.from({ length: this.rows }, (_, r) => lens[Math.floor(r / copies)]),
-      );
-      // Per decoder layer: cross-attention K|V of the memory (each source's rows repeated
-      // for its copies), and the self-attention cache.
+      this.#srcLens = rt.ints(this.capacity);
+      this.#srcLens.set(s.shape.lens.toArray());
       for (let i = 0; i < c.decoderLayers; i++) {
         const p = `decoder.layers.${i}.multihead_attn`;
         const w = params.get(`${p}.in_proj_weight`);
         const b = c.attentionBias ? params.get(`${p}.in_proj_bias`) : undefined;
-        const kv = this.#pass.alloc(memory.rows, 2 * d);
-        linear(this.#pass, memory, w.rowSlice(d, 3 * d), b?.colSlice(d, 3 * d), kv);
-        if (copies === 1) this.#cross.push(kv);
-        else {
-          const wide = this.#pass.alloc(this.rows * S, 2 * d);
-          const f = rt.f32, block = S * 2 * d;
-          for (let r = 0; r < this.rows; r++) {
-            const from = (kv.ptr >>> 2) + Math.floor(r / copies) * block;
-            f.copyWithin((wide.ptr >>> 2) + r * block, from, from + block);
-          }
-          this.#cross.push(wide);
-        }
-        this.#cache.push(this.#pass.alloc(this.rows * steps, 2 * d));
+        const kv = this.#pass.alloc(this.capacity * S, 2 * d);
+        linear(
+          this.#pass,
+          memory,
+          w.rowSlice(d, 3 * d),
+          b?.colSlice(d, 3 * d),
+          kv.rowSlice(0, B * S),
+        );
+        this.#cross.push(kv);
+        this.#cache.push(this.#pass.alloc(this.capacity * steps, 2 * d));
       }
-      this.#stepLens = rt.ints(this.rows);
-      this.#ids = rt.ints(this.rows);
+      this.#stepLens = rt.ints(this.capacity);
+      this.#ids = rt.ints(this.capacity);
     } catch (e) {
       rt.release(this.#mark);
       throw e;
     }
+  }
+
+  /** Rows decoded by the next {@linkcode step}. */
+  get rows(): number {
+    return this.#rows;
+  }
+
+  /** The source sentence each row decodes (a copy). */
+  get sources(): number[] {
+    return this.#source.slice();
+  }
+
+  /**
+   * After step `t`, makes the rows `parents.length` in number, row r continuing row
+   * `parents[r]`: its cached keys and values of steps 0..t become that row's (beam
+   * search keeps the best continuations; greedy decoding keeps the unfinished rows).
+   * Only rows whose parent is another row are copied.
+   */
+  select(parents: readonly number[], t: number): void {
+    const R = this.#rows, n = parents.length;
+    if (n > this.capacity || parents.some((p) => !Number.isInteger(p) || p < 0 || p >= R)) {
+      throw new RangeError(`select: ${n} rows of parents in 0..${R - 1}, at most ${this.capacity}`);
+    }
+    const rt = this.#core.rt, f = rt.f32, d2 = 2 * this.#core.config.dModel;
+    const source = parents.map((p) => this.#source[p]);
+    const moved = parents.map((p, r) => (p !== r ? r : -1)).filter((r) => r >= 0);
+    copyBlocks(f, this.#cache, moved, parents, this.steps * d2, (t + 1) * d2);
+    // The cross-attention K|V only differ between sources.
+    const newSource = source.map((b, r) => (r >= R || this.#source[r] !== b ? r : -1))
+      .filter((r) => r >= 0);
+    const S = this.#srcLen;
+    copyBlocks(f, this.#cross, newSource, parents, S * d2, S * d2);
+    const lens = this.#srcLens.toArray();
+    this.#srcLens.set(parents.map((p) => lens[p]));
+    this.#source = source;
+    this.#rows = n;
   }
 
   /**
@@ -92,12 +133,16 @@ export class IncrementalDecoder {
    */
   step(ids: readonly number[], t: number): Float32Array {
     const core = this.#core, c = core.config, rt = core.rt, params = core.params;
-    const d = c.dModel, R = this.rows, pass = this.#pass, steps = this.steps;
+    const d = c.dModel, R = this.#rows, pass = this.#pass, steps = this.steps;
+    if (ids.length !== R) throw new RangeError(`step: ${ids.length} ids for ${R} rows`);
     if (this.#stepMark >= 0) rt.release(this.#stepMark);
     this.#stepMark = rt.mark();
     this.#ids.set(ids);
     const lensAt = this.#stepLens.ptr >>> 2;
     rt.i32.fill(t + 1, lensAt, lensAt + R);
+    const idsNow = new IntBuffer(rt, this.#ids.ptr, R);
+    const stepLens = new IntBuffer(rt, this.#stepLens.ptr, R);
+    const srcLens = new IntBuffer(rt, this.#srcLens.ptr, R);
     const scale = c.scaleAttention ? 1 / Math.sqrt(d / c.heads) : 1;
     const attend = (
       prefix: string,
@@ -141,7 +186,7 @@ export class IncrementalDecoder {
       return o;
     };
     let x = pass.alloc(R, d);
-    embeddingInto(params.get(core.tgtTable), this.#ids, x, {
+    embeddingInto(params.get(core.tgtTable), idsNow, x, {
       scale: c.scaleEmbedding ? Math.sqrt(d) : 1,
       pe: core.pe,
       seqLen: 1,
@@ -165,21 +210,22 @@ export class IncrementalDecoder {
           const dstAt = (this.#cache[i].ptr >>> 2) + (r * steps + t) * 2 * d;
           f.copyWithin(dstAt, srcAt, srcAt + 2 * d);
         }
-        const k = this.#cache[i].colSlice(0, d), v = this.#cache[i].colSlice(d, 2 * d);
+        const cache = this.#cache[i].rowSlice(0, R * steps);
+        const k = cache.colSlice(0, d), v = cache.colSlice(d, 2 * d);
         return [
-          attend(`${p}.self_attn`, h, k, v, steps, this.#stepLens, qkv.colSlice(0, d)),
+          attend(`${p}.self_attn`, h, k, v, steps, stepLens, qkv.colSlice(0, d)),
           noBackward,
         ];
       });
       [x] = residual(pass, `${p}.norm2`, x, (h) => {
-        const kv = this.#cross[i];
+        const kv = this.#cross[i].rowSlice(0, R * this.#srcLen);
         const o = attend(
           `${p}.multihead_attn`,
           h,
           kv.colSlice(0, d),
           kv.colSlice(d, 2 * d),
           this.#srcLen,
-          this.#srcLens,
+          srcLens,
         );
         return [o, noBackward];
       });
@@ -191,30 +237,32 @@ export class IncrementalDecoder {
     return logits.view();
   }
 
-  /**
-   * After step `t`, makes row r continue row `parents[r]`: its cached keys and values of
-   * steps 0..t become the parent's (beam search keeps the best continuations).
-   */
-  reorder(parents: readonly number[], t: number): void {
-    const f = this.#core.rt.f32, d2 = 2 * this.#core.config.dModel, steps = this.steps;
-    const n = (t + 1) * d2; // only steps 0..t hold anything yet
-    const moved = parents.map((p, r) => (p !== r ? r : -1)).filter((r) => r >= 0);
-    if (moved.length === 0) return;
-    const copy = new Float32Array(moved.length * n);
-    for (const cache of this.#cache) {
-      const base = cache.ptr >>> 2;
-      // Read every parent's prefix first: a parent may itself be overwritten.
-      moved.forEach((r, i) => {
-        const from = base + parents[r] * steps * d2;
-        copy.set(f.subarray(from, from + n), i * n);
-      });
-      moved.forEach((r, i) => f.set(copy.subarray(i * n, (i + 1) * n), base + r * steps * d2));
-    }
-  }
-
   /** Frees everything this decoder allocated. */
   dispose(): void {
     this.#core.rt.release(this.#mark);
+  }
+}
+
+// In each of `buffers` (a block of `block` floats per row), rows `rows` get the first `n`
+// floats of their parents' blocks; every parent is read before any row is written, since
+// a parent may itself be overwritten.
+function copyBlocks(
+  f: Float32Array,
+  buffers: readonly Tensor[],
+  rows: readonly number[],
+  parents: readonly number[],
+  block: number,
+  n: number,
+): void {
+  if (rows.length === 0) return;
+  const copy = new Float32Array(rows.length * n);
+  for (const buffer of buffers) {
+    const base = buffer.ptr >>> 2;
+    rows.forEach((r, i) => {
+      const from = base + parents[r] * block;
+      copy.set(f.subarray(from, from + n), i * n);
+    });
+    rows.forEach((r, i) => f.set(copy.subarray(i * n, (i + 1) * n), base + r * block));
   }
 }
 
@@ -233,38 +281,45 @@ export interface GreedyOptions {
   eos: number;
   /** Most tokens to produce per sentence (EOS included); default: what maxLen allows. */
   maxTokens?: number;
-  /** Receives each step's logits [batch, tgtVocab] (a view valid during the call). */
-  onStep?: (step: number, logits: Float32Array) => void;
+  /**
+   * Receives each step's logits [rows, tgtVocab] (a view valid during the call) and the
+   * sentence each row belongs to: finished sentences are no longer decoded.
+   */
+  onStep?: (step: number, logits: Float32Array, sentences: readonly number[]) => void;
 }
 
-/** Greedy translations of `src` (id sequences); each result excludes start and EOS. */
+/**
+ * Greedy translations of `src` (id sequences); each result excludes start and EOS. A
+ * sentence's row leaves the batch when it ends, so the batch shrinks as it goes.
+ */
 export function greedyDecode(
   core: TransformerCore,
   src: readonly (readonly number[])[],
   opts: GreedyOptions,
 ): number[][] {
   const V = core.config.tgtVocab;
-  const dec = new IncrementalDecoder(core, src, 1, decodingSteps(core, opts.maxTokens));
+  const dec = new IncrementalDecoder(core, src, decodingSteps(core, opts.maxTokens));
   try {
-    const B = dec.rows;
-    let ids: number[] = new Array(B).fill(opts.start);
-    const out: number[][] = Array.from({ length: B }, () => []);
-    const done = new Array(B).fill(false);
-    for (let t = 0; t < dec.steps; t++) {
+    const out: number[][] = src.map(() => []);
+    let ids: number[] = new Array(dec.rows).fill(opts.start);
+    let sentence = dec.sources;
+    for (let t = 0; t < dec.steps && ids.length > 0; t++) {
       const lv = dec.step(ids, t);
-      opts.onStep?.(t, lv);
-      const next: number[] = [];
-      for (let b = 0; b < B; b++) {
+      opts.onStep?.(t, lv, sentence);
+      const keep: number[] = [], next: number[] = [];
+      for (let r = 0; r < ids.length; r++) {
         let best = 0;
-        for (let v = 1; v < V; v++) if (lv[b * V + v] > lv[b * V + best]) best = v;
+        for (let v = 1; v < V; v++) if (lv[r * V + v] > lv[r * V + best]) best = v;
+        if (best === opts.eos) continue;
+        out[sentence[r]].push(best);
+        keep.push(r);
         next.push(best);
-        if (!done[b]) {
-          if (best === opts.eos) done[b] = true;
-          else out[b].push(best);
-        }
+      }
+      if (keep.length < ids.length && keep.length > 0 && t + 1 < dec.steps) {
+        dec.select(keep, t);
+        sentence = keep.map((r) => sentence[r]);
       }
       ids = next;
-      if (done.every(Boolean)) break;
     }
     return out;
   } finally {

@@ -13,4 +13,4 @@ export {
 export { embeddingBackward, embeddingForward, positionalEncoding } from "./embedding";
 export { crossEntropy } from "./cross_entropy";
 export { adamStep } from "./adam";
-export { simdPeak } from "./peak";
+export { int8Peak, simdPeak } from "./peak";

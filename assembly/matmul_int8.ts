@@ -121,21 +121,21 @@ export function prepareInt8Weights(
   }
 }
 
-// Widens four weight rows (kp bytes each) into 16-bit lanes, row after row, kp apart.
+// Widens four weight rows (kp bytes each) into 16-bit lanes, interleaved by eight values:
+// values p..p+7 of rows 0..3 are 64 bytes in a row, so the tiles read one stream.
 @inline function widenPanel(w0: usize, w1: usize, w2: usize, w3: usize, kp: i32, dst: usize): void {
-  const row = <usize> kp << 1;
   for (let p = 0; p < kp; p += 16) {
-    const o = dst + (<usize> p << 1);
+    const o = dst + (<usize> p << 3);
     const v0 = v128.load(w0 + p), v1 = v128.load(w1 + p);
     const v2 = v128.load(w2 + p), v3 = v128.load(w3 + p);
     v128.store(o, i16x8.extend_low_i8x16_s(v0));
-    v128.store(o, i16x8.extend_high_i8x16_s(v0), 16);
-    v128.store(o + row, i16x8.extend_low_i8x16_s(v1));
-    v128.store(o + row, i16x8.extend_high_i8x16_s(v1), 16);
-    v128.store(o + 2 * row, i16x8.extend_low_i8x16_s(v2));
-    v128.store(o + 2 * row, i16x8.extend_high_i8x16_s(v2), 16);
-    v128.store(o + 3 * row, i16x8.extend_low_i8x16_s(v3));
-    v128.store(o + 3 * row, i16x8.extend_high_i8x16_s(v3), 16);
+    v128.store(o, i16x8.extend_low_i8x16_s(v1), 16);
+    v128.store(o, i16x8.extend_low_i8x16_s(v2), 32);
+    v128.store(o, i16x8.extend_low_i8x16_s(v3), 48);
+    v128.store(o, i16x8.extend_high_i8x16_s(v0), 64);
+    v128.store(o, i16x8.extend_high_i8x16_s(v1), 80);
+    v128.store(o, i16x8.extend_high_i8x16_s(v2), 96);
+    v128.store(o, i16x8.extend_high_i8x16_s(v3), 112);
   }
 }
 
@@ -222,15 +222,15 @@ export function matmulInt8(
   x: usize, panel: usize, kp: i32, sa: f32, ws: v128, bv: v128,
   bias: usize, dst: usize, cols: i32, accumulate: i32, tmp: usize,
 ): void {
-  const row = <usize> kp << 1;
   let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
-  for (let p = 0; p < kp; p += 8) {
-    const o = <usize> p << 1;
-    const xv = v128.load(x + o);
-    s0 = i32x4.add(s0, i32x4.dot_i16x8_s(xv, v128.load(panel + o)));
-    s1 = i32x4.add(s1, i32x4.dot_i16x8_s(xv, v128.load(panel + row + o)));
-    s2 = i32x4.add(s2, i32x4.dot_i16x8_s(xv, v128.load(panel + 2 * row + o)));
-    s3 = i32x4.add(s3, i32x4.dot_i16x8_s(xv, v128.load(panel + 3 * row + o)));
+  const end = x + (<usize> kp << 1);
+  let w = panel;
+  for (let xp = x; xp < end; xp += 16, w += 64) {
+    const xv = v128.load(xp);
+    s0 = i32x4.add(s0, i32x4.dot_i16x8_s(xv, v128.load(w)));
+    s1 = i32x4.add(s1, i32x4.dot_i16x8_s(xv, v128.load(w, 16)));
+    s2 = i32x4.add(s2, i32x4.dot_i16x8_s(xv, v128.load(w, 32)));
+    s3 = i32x4.add(s3, i32x4.dot_i16x8_s(xv, v128.load(w, 48)));
   }
   store4(hsum4(s0, s1, s2, s3), sa, ws, bv, bias, dst, cols, accumulate, tmp);
 }
@@ -241,23 +241,22 @@ export function matmulInt8(
   x: usize, xStride: usize, panel: usize, kp: i32, sa: usize, ws: v128, bv: v128,
   bias: usize, dst: usize, ldc: usize, cols: i32, accumulate: i32, tmp: usize,
 ): void {
-  const row = <usize> kp << 1;
-  const y = x + xStride;
   let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
   let b0 = i32x4.splat(0), b1 = i32x4.splat(0), b2 = i32x4.splat(0), b3 = i32x4.splat(0);
-  for (let p = 0; p < kp; p += 8) {
-    const o = <usize> p << 1;
-    const xv = v128.load(x + o), yv = v128.load(y + o);
-    const v0 = v128.load(panel + o);
+  const end = x + (<usize> kp << 1);
+  let w = panel;
+  for (let xp = x; xp < end; xp += 16, w += 64) {
+    const xv = v128.load(xp), yv = v128.load(xp + xStride);
+    const v0 = v128.load(w);
     a0 = i32x4.add(a0, i32x4.dot_i16x8_s(xv, v0));
     b0 = i32x4.add(b0, i32x4.dot_i16x8_s(yv, v0));
-    const v1 = v128.load(panel + row + o);
+    const v1 = v128.load(w, 16);
     a1 = i32x4.add(a1, i32x4.dot_i16x8_s(xv, v1));
     b1 = i32x4.add(b1, i32x4.dot_i16x8_s(yv, v1));
-    const v2 = v128.load(panel + 2 * row + o);
+    const v2 = v128.load(w, 32);
     a2 = i32x4.add(a2, i32x4.dot_i16x8_s(xv, v2));
     b2 = i32x4.add(b2, i32x4.dot_i16x8_s(yv, v2));
-    const v3 = v128.load(panel + 3 * row + o);
+    const v3 = v128.load(w, 48);
     a3 = i32x4.add(a3, i32x4.dot_i16x8_s(xv, v3));
     b3 = i32x4.add(b3, i32x4.dot_i16x8_s(yv, v3));
   }

@@ -32,3 +32,36 @@ export function simdPeak(iterations: i32, seed: f32): f32 {
   );
   return f32x4.extract_lane(s, 0);
 }
+
+// int8Peak: the ceiling of the 8-bit products (matmulInt8's inner step: a 16-bit dot
+// product of eight pairs, added to an accumulator), 12 independent chains, 96
+// multiply-adds per iteration. Each chain feeds its own accumulator back in, so nothing
+// can be hoisted out of the loop. Returns a value so the work is not removed.
+export function int8Peak(iterations: i32, seed: i32): i32 {
+  const w = i16x8.splat(<i16> (seed | 1));
+  let x0 = i32x4.splat(1), x1 = i32x4.splat(2), x2 = i32x4.splat(3), x3 = i32x4.splat(4);
+  let x4 = i32x4.splat(5), x5 = i32x4.splat(6), x6 = i32x4.splat(7), x7 = i32x4.splat(8);
+  let x8 = i32x4.splat(9), x9 = i32x4.splat(10), x10 = i32x4.splat(11), x11 = i32x4.splat(12);
+  for (let i = 0; i < iterations; i++) {
+    x0 = i32x4.add(x0, i32x4.dot_i16x8_s(x0, w));
+    x1 = i32x4.add(x1, i32x4.dot_i16x8_s(x1, w));
+    x2 = i32x4.add(x2, i32x4.dot_i16x8_s(x2, w));
+    x3 = i32x4.add(x3, i32x4.dot_i16x8_s(x3, w));
+    x4 = i32x4.add(x4, i32x4.dot_i16x8_s(x4, w));
+    x5 = i32x4.add(x5, i32x4.dot_i16x8_s(x5, w));
+    x6 = i32x4.add(x6, i32x4.dot_i16x8_s(x6, w));
+    x7 = i32x4.add(x7, i32x4.dot_i16x8_s(x7, w));
+    x8 = i32x4.add(x8, i32x4.dot_i16x8_s(x8, w));
+    x9 = i32x4.add(x9, i32x4.dot_i16x8_s(x9, w));
+    x10 = i32x4.add(x10, i32x4.dot_i16x8_s(x10, w));
+    x11 = i32x4.add(x11, i32x4.dot_i16x8_s(x11, w));
+  }
+  const s = i32x4.add(
+    i32x4.add(i32x4.add(x0, x1), i32x4.add(x2, x3)),
+    i32x4.add(
+      i32x4.add(i32x4.add(x4, x5), i32x4.add(x6, x7)),
+      i32x4.add(i32x4.add(x8, x9), i32x4.add(x10, x11)),
+    ),
+  );
+  return i32x4.extract_lane(s, 0);
+}

@@ -14,3 +14,4 @@ export { embeddingBackward, embeddingForward, positionalEncoding } from "./embed
 export { crossEntropy } from "./cross_entropy";
 export { adamStep } from "./adam";
 export { int8Peak, simdPeak } from "./peak";
+export { topK } from "./top_k";

@@ -302,3 +302,29 @@ export function refMatmulInt8(
   }
   return out;
 }
+
+/**
+ * Each row's k largest entries (indices, largest first, lower index first on ties, -1
+ * past the row; NaN never chosen) and log Σ exp of the row, in f64.
+ */
+export function refTopK(
+  x: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  k: number,
+): { idx: number[]; lse: number[] } {
+  const idx: number[] = [], lse: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const row = Array.from({ length: cols }, (_, j) => x[r * cols + j]);
+    const order = row.map((_, j) => j).filter((j) => !Number.isNaN(row[j]))
+      .sort((a, b) => row[b] - row[a] || a - b);
+    for (let q = 0; q < k; q++) idx.push(q < order.length ? order[q] : -1);
+    const m = Math.max(...row);
+    lse.push(
+      m === -Infinity || Number.isNaN(m) || m === Infinity
+        ? m
+        : m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0)),
+    );
+  }
+  return { idx, lse };
+}

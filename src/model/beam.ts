@@ -43,35 +43,6 @@ export interface Hypothesis {
   score: number;
 }
 
-// Row r's `count` best tokens by logit (lower token first on ties), best first; stores
-// the log of its softmax's denominator in lse[r].
-function topTokens(
-  logits: Float32Array,
-  off: number,
-  V: number,
-  count: number,
-  lse: Float64Array,
-  r: number,
-): number[] {
-  let m = -Infinity;
-  for (let v = 0; v < V; v++) if (logits[off + v] > m) m = logits[off + v];
-  let s = 0;
-  const top: number[] = [];
-  let floor = -Infinity; // the smallest logit in `top` once it is full
-  for (let v = 0; v < V; v++) {
-    const x = logits[off + v];
-    s += Math.exp(x - m);
-    if (top.length === count && x <= floor) continue;
-    let at = top.length;
-    while (at > 0 && logits[off + top[at - 1]] < x) at--;
-    top.splice(at, 0, v);
-    if (top.length > count) top.pop();
-    if (top.length === count) floor = logits[off + top[top.length - 1]];
-  }
-  lse[r] = m + Math.log(s);
-  return top;
-}
-
 /** The length penalty of a hypothesis of `length` tokens (Wu et al. 2016, eq. 14). */
 export function lengthPenalty(length: number, alpha: number): number {
   return ((5 + length) / 6) ** alpha;
@@ -115,13 +86,10 @@ export function beamDecode(
     for (let t = 0; t < dec.steps && ids.length > 0; t++) {
       const logits = dec.step(ids, t);
       const R = ids.length;
-      const lse = new Float64Array(R);
       // Per row, its 2K best tokens (by logit, lower token first on ties): the 2K best
       // continuations of a sentence are among its rows' 2K best.
-      const rowTop = Array.from(
-        { length: R },
-        (_, r) => topTokens(logits, r * V, V, 2 * K, lse, r),
-      );
+      const best = dec.top(2 * K, true);
+      const lse = best.lse!;
       const parents: number[] = [];
       const nextSentence: number[] = [];
       const nextTokens: number[][] = [];
@@ -135,7 +103,9 @@ export function beamDecode(
         // The 2K best continuations (score, then the lower (beam, token) on ties).
         const top: { score: number; row: number; v: number }[] = [];
         for (let r = r0; r < r1; r++) {
-          for (const v of rowTop[r]) {
+          for (let q = r * 2 * K; q < (r + 1) * 2 * K; q++) {
+            const v = best.tokens[q];
+            if (v < 0) break; // fewer tokens than 2K, or NaN logits
             const score = logProb[r] + (logits[r * V + v] - lse[r]);
             if (top.length === 2 * K && score <= top[top.length - 1].score) continue;
             let at = top.length;

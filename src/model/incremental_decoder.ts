@@ -11,6 +11,7 @@ import { IntBuffer, type Tensor } from "../runtime/tensor.ts";
 import { type Backward, feedForward, linear, norm, Pass, residual } from "./layers.ts";
 import { attentionInto } from "../kernels/attention.ts";
 import { embeddingInto } from "../kernels/embedding.ts";
+import { topKInto } from "../kernels/top_k.ts";
 import { VamosError } from "../errors.ts";
 
 const noBackward: Backward = (dy) => dy;
@@ -42,6 +43,7 @@ export class IncrementalDecoder {
   /** The source sentence each row decodes. */
   #source: number[];
   #stepMark = -1;
+  #logits?: Tensor;
 
   /**
    * Encodes `src` (id sequences) and prepares caches for `steps` tokens and up to
@@ -234,7 +236,27 @@ export class IncrementalDecoder {
     if (c.norm !== "none" && c.finalNorm) [x] = norm(pass, "decoder.norm", x);
     const logits = pass.alloc(R, c.tgtVocab);
     linear(pass, x, params.get(core.generatorWeight), params.get("generator.bias"), logits);
+    this.#logits = logits;
     return logits.view();
+  }
+
+  /**
+   * The last step's `k` best tokens per row (row r's at `[r·k, r·k + k)`, best first, the
+   * lower token first on ties) and, with `withLse`, each row's log Σ exp of its logits:
+   * greedy decoding's and beam search's choice, in one kernel call over the batch.
+   */
+  top(k: number, withLse: boolean): { tokens: Int32Array; lse?: Float32Array } {
+    const logits = this.#logits;
+    if (!logits) throw new RangeError("top: no step has run");
+    const rt = this.#core.rt, mark = rt.mark();
+    try {
+      const idx = rt.ints(logits.rows * k);
+      const lse = withLse ? rt.scratch(logits.rows, 1) : undefined;
+      topKInto(logits, k, idx, lse);
+      return { tokens: idx.toArray(), lse: lse?.toArray() };
+    } finally {
+      rt.release(mark);
+    }
   }
 
   /** Frees everything this decoder allocated. */
@@ -297,7 +319,6 @@ export function greedyDecode(
   src: readonly (readonly number[])[],
   opts: GreedyOptions,
 ): number[][] {
-  const V = core.config.tgtVocab;
   const dec = new IncrementalDecoder(core, src, decodingSteps(core, opts.maxTokens));
   try {
     const out: number[][] = src.map(() => []);
@@ -306,10 +327,10 @@ export function greedyDecode(
     for (let t = 0; t < dec.steps && ids.length > 0; t++) {
       const lv = dec.step(ids, t);
       opts.onStep?.(t, lv, sentence);
+      const { tokens } = dec.top(1, false);
       const keep: number[] = [], next: number[] = [];
       for (let r = 0; r < ids.length; r++) {
-        let best = 0;
-        for (let v = 1; v < V; v++) if (lv[r * V + v] > lv[r * V + best]) best = v;
+        const best = Math.max(0, tokens[r]); // -1: a row of NaN
         if (best === opts.eos) continue;
         out[sentence[r]].push(best);
         keep.push(r);

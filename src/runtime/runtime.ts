@@ -63,6 +63,7 @@ export const PARALLEL_OPS = [
   "dropoutForward",
   "dropoutBackward",
   "embeddingBackward",
+  "topK",
 ] as const;
 /** A kernel the pool can run. */
 export type ParallelOp = typeof PARALLEL_OPS[number];

@@ -17,6 +17,7 @@ import { train } from "../src/train/train.ts";
 import { loadDefaultModel } from "../models/default.ts";
 import { SENTENCES } from "./_sentences.ts";
 import { compareOnnx } from "./onnx_compare.ts";
+import { decodingTable, testSentences } from "./decoding.ts";
 import { confirmBuilds, printTrainingShapes } from "./_training_shapes.ts";
 import { interleavedTrainingSteps, stepStats } from "./_interleaved_peer.ts";
 
@@ -241,6 +242,14 @@ rt2.close();
   console.log(`| 8-bit over 32-bit products, 1 thread | | | ${(f / q).toFixed(2)}× (speed) |`);
 }
 
+// Decoding one sentence at a time against batches of 64, the 8-bit products' share of it.
+const TATOEBA = "../shared/data/spa-eng/spa-eng.tsv";
+try {
+  await decodingTable(await testSentences(512, TATOEBA));
+} catch (e) {
+  if (!(e instanceof Deno.errors.NotFound)) throw e;
+  console.log(`\n(no ${TATOEBA}: the decoding table is left out)`);
+}
 await compareOnnx();
 
 // PyTorch on the same cores, in this run.

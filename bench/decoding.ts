@@ -10,7 +10,8 @@ import { loadCheckpoint } from "../src/checkpoint/checkpoint.ts";
 import { recordedSplit } from "../src/checkpoint/run_record.ts";
 import { groupBySource, parseTsv, readUtf8Text, splitBySource } from "../src/train/data.ts";
 import type { Transformer } from "../src/model/model.ts";
-import { machine } from "./_timing.ts";
+import { Runtime } from "../src/runtime/runtime.ts";
+import { bestSeconds, machine } from "./_timing.ts";
 
 /** The first `n` English sources of the shipped en→es model's test split. */
 export async function testSentences(n: number, data: string): Promise<string[]> {
@@ -28,12 +29,55 @@ function seconds(model: Transformer, inputs: string[], beam: number, batch: numb
   return (performance.now() - t0) / 1000;
 }
 
+/**
+ * One more pass with the 8-bit products timed: their share of the pass and their rate
+ * as a share of the int8 peak (a roofline point per case).
+ */
+function productsShare(model: Transformer, inputs: string[], beam: number, batch: number) {
+  const rt = model.core.rt;
+  const original = rt.parallel.bind(rt);
+  let macs = 0, ms = 0;
+  rt.parallel = (op, jobs) => {
+    if (op !== "matmulInt8") return original(op, jobs);
+    const t0 = performance.now();
+    const out = original(op, jobs);
+    ms += performance.now() - t0;
+    for (const j of jobs) macs += j[7] * j[8] * j[9];
+    return out;
+  };
+  try {
+    const total = seconds(model, inputs, beam, batch) * 1000;
+    return { share: ms / total, gmacs: macs / (ms / 1000) / 1e9 };
+  } finally {
+    rt.parallel = original;
+  }
+}
+
+/** The 8-bit products' and the f32 multiply-add's ceilings on this machine, GMAC/s. */
+export function peaks(): { int8: number; f32: number } {
+  const rt = new Runtime({ threads: 1 });
+  const n = 2_000_000;
+  return {
+    int8: 96 * n / bestSeconds(() => rt.kernels.int8Peak(n, 3)) / 1e9,
+    f32: 48 * n / bestSeconds(() => rt.kernels.simdPeak(n, 0.999)) / 1e9,
+  };
+}
+
 /** Prints the table: sentences/s per thread count, decoding and batch size. */
 export async function decodingTable(sentences: string[], passes = 2): Promise<void> {
   const n = sentences.length;
   console.log(`\n## Decoding, the shipped en→es model, ${n} test sentences, best of ${passes}`);
-  console.log("| | one at a time | batches of 64 | batch / one |");
-  console.log("|---|---:|---:|---:|");
+  const peak = peaks();
+  console.log(
+    `peaks, 1 thread: int8 products ${peak.int8.toFixed(1)} GMAC/s, f32 multiply-add ${
+      peak.f32.toFixed(1)
+    } GMAC/s`,
+  );
+  console.log(
+    "| | one at a time | batches of 64 | batch / one | 8-bit products: share of time, " +
+      "one / batch | their GMAC/s (% of int8 peak per thread), one / batch |",
+  );
+  console.log("|---|---:|---:|---:|---:|---:|");
   for (const threads of [1, 2]) {
     const model = await loadDefaultModel({ threads });
     try {

@@ -82,7 +82,7 @@ export async function decodingTable(sentences: string[], passes = 2): Promise<vo
     const model = await loadDefaultModel({ threads });
     try {
       for (const beam of [1, 4]) {
-        const rate: number[] = [];
+        const rate: number[] = [], roof: string[] = [], share: string[] = [];
         for (const batch of [1, 64]) {
           seconds(model, sentences.slice(0, 64), beam, batch); // warm up
           let best = Infinity;
@@ -90,13 +90,16 @@ export async function decodingTable(sentences: string[], passes = 2): Promise<vo
             best = Math.min(best, seconds(model, sentences, beam, batch));
           }
           rate.push(n / best);
+          const r = productsShare(model, sentences, beam, batch);
+          share.push(`${(100 * r.share).toFixed(0)}%`);
+          roof.push(`${r.gmacs.toFixed(1)} (${(100 * r.gmacs / peak.int8 / threads).toFixed(0)}%)`);
         }
         console.log(
           `| ${threads} thread${threads > 1 ? "s" : ""}, ${
             beam === 1 ? "greedy" : `beam ${beam}`
           } | ${rate[0].toFixed(0)} sent/s | ${rate[1].toFixed(0)} | ${
             (rate[1] / rate[0]).toFixed(2)
-          }× |`,
+          }× | ${share.join(" / ")} | ${roof.join(" / ")} |`,
         );
       }
     } finally {

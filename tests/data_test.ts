@@ -8,6 +8,7 @@ import {
   parseTsv,
   splitBySource,
   textbookPairs,
+  withoutSentencesOf,
 } from "../src/train/data.ts";
 
 Deno.test("parseTsv keeps two columns, ignores extra ones and blank lines, names a bad line", () => {
@@ -36,6 +37,20 @@ Deno.test("splitBySource keeps every translation of a sentence on one side, seed
   deepEqual(splitBySource(pairs, { dev: 0.1, test: 0.05, seed: 7 }), a);
   const b = splitBySource(pairs, { dev: 0.1, test: 0.05, seed: 8 });
   ok(JSON.stringify(b.dev) !== JSON.stringify(a.dev), "another seed, another split");
+});
+
+Deno.test("withoutSentencesOf: the other direction's held-out sentences, on either side, are left out", () => {
+  // Pairs as the file has them (English, Spanish): two Spanish sentences shared by two English.
+  const file = [];
+  for (let i = 0; i < 300; i++) file.push({ source: `e${i}`, target: `s${i % 150}` });
+  const enEs = splitBySource(file, { dev: 0.05, test: 0.05, seed: 3 });
+  const esEn = splitBySource(orientPairs(file, "es-en"), { dev: 0.05, test: 0.05, seed: 3 });
+  const kept = withoutSentencesOf(esEn.train, [...enEs.dev, ...enEs.test]);
+  const heldOut = new Set([...enEs.dev, ...enEs.test].flatMap((p) => [p.source, p.target]));
+  ok(kept.length > 0 && kept.length < esEn.train.length, `${kept.length} of ${esEn.train.length}`);
+  for (const p of kept) ok(!heldOut.has(p.source) && !heldOut.has(p.target), JSON.stringify(p));
+  // Every pair of esEn.train that shares no sentence with them is kept, in order.
+  deepEqual(kept, esEn.train.filter((p) => !heldOut.has(p.source) && !heldOut.has(p.target)));
 });
 
 Deno.test("addCasualVariants adds lowercase, unpunctuated copies of a seeded fraction", () => {

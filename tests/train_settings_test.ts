@@ -127,6 +127,23 @@ Deno.test("resolveRun: the direction is recorded and fixed; the toy is en-es onl
   match(runRecordProblem('{"direction":"fr-en"}')!, /direction "fr-en", of the wrong kind/);
 });
 
+Deno.test("resolveRun: --hold-out-reverse is recorded, kept on resume, absent when off", () => {
+  equal(resolveRun(none, {}).run.hold_out_reverse, undefined);
+  equal(resolveRun({ ...none, hold_out_reverse: true }, {}).run.hold_out_reverse, true);
+  equal(
+    resolveRun({ ...none, fromCheckpoint: true }, { hold_out_reverse: true }).run.hold_out_reverse,
+    true,
+  );
+  const config = configFromPreset("small", { srcVocab: 10, tgtVocab: 10 });
+  deepEqual(
+    resumeConflicts({ ...none, hold_out_reverse: false }, { hold_out_reverse: true }, config),
+    [
+      "--hold-out-reverse false (the checkpoint has true)",
+    ],
+  );
+  match(runRecordProblem('{"hold_out_reverse":1}')!, /hold_out_reverse 1, of the wrong kind/);
+});
+
 Deno.test("resolveRun: the run's length is recorded; a resume's flags may change it", () => {
   const { run } = resolveRun({ ...none, epochs: 200, average: 4 }, {});
   deepEqual([run.epochs, run.max_steps, run.average, run.average_every], [200, 0, 4, 100]);

@@ -30,6 +30,12 @@ export interface RunSettings {
   dev: number;
   test: number;
   seed: number;
+  /**
+   * Also leave out of training every pair that shares a sentence with the other direction's
+   * dev and test splits (same fractions and seed), so this model can rerank that direction's
+   * held-out translations without having seen them. Absent in older records: false.
+   */
+  hold_out_reverse?: boolean;
   batch_tokens: number;
   smoothing: number;
   schedule: "noam" | "constant";
@@ -72,6 +78,7 @@ const KINDS: Record<keyof RunSettings, (v: unknown) => boolean> = {
   dev: between(0, 1, true),
   test: between(0, 1, true),
   seed: count(0),
+  hold_out_reverse: (v) => typeof v === "boolean",
   batch_tokens: count(1),
   smoothing: between(0, 1, true),
   schedule: (v) => v === "noam" || v === "constant",

@@ -33,6 +33,9 @@ Model and data:
   --textbook-copies N  add them N times, so two pairs weigh something among 100,000 (default 1)
   --dev X, --test X    fractions of source sentences held out (default 0.02 each)
   --seed N             seed of the split, the weights, batches and dropout (default 0)
+  --hold-out-reverse   also leave out every pair sharing a sentence with the other direction's
+                       dev and test splits, so this model can rerank that direction's held-out
+                       translations (noisy channel) without having seen them
   --d-model N, --heads N, --encoder-layers N, --decoder-layers N, --d-ff N, --dropout X
                        change the preset's shape (e.g. a deeper encoder than decoder)
 Training:
@@ -85,6 +88,7 @@ const FLAGS = {
   dev: { type: "string" },
   test: { type: "string" },
   seed: { type: "string" },
+  "hold-out-reverse": { type: "boolean" },
   "d-model": { type: "string" },
   heads: { type: "string" },
   "encoder-layers": { type: "string" },
@@ -174,6 +178,7 @@ export function readTrainFlags(args: string[]): TrainFlags | "help" {
     dev: fraction("dev"),
     test: fraction("test"),
     seed: int("seed", 0, 2 ** 32 - 1),
+    hold_out_reverse: v["hold-out-reverse"],
     batch_tokens: int("batch-tokens", 8),
     smoothing: fraction("smoothing"),
     schedule: v.schedule as RunFlags["schedule"],

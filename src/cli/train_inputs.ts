@@ -19,6 +19,7 @@ import {
   sha256Hex,
   splitBySource,
   textbookPairs,
+  withoutSentencesOf,
 } from "../train/data.ts";
 import type { Example } from "../train/batches.ts";
 import { type SentencePair, toExamples } from "../train/train.ts";
@@ -151,6 +152,11 @@ export async function readTrainingData(
       `${flags.data} has ${pairs.length} pairs, and --dev ${run.dev} and --test ${run.test} hold them all out; ` +
         "give more data or hold out less",
     );
+  }
+  if (run.hold_out_reverse && !toy) {
+    // Swapping the sides gives the pairs as the other direction reads them, in file order.
+    const theirs = splitBySource(orientPairs(pairs, "es-en"), run);
+    split.train = withoutSentencesOf(split.train, [...theirs.dev, ...theirs.test]);
   }
   let augmented = split.train;
   if (run.verbatim) augmented = addVerbatimSpans(augmented, run.verbatim, run.seed + 2);

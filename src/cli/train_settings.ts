@@ -26,6 +26,7 @@ export const SETTING_FLAGS: Record<string, keyof RunSettings> = {
   dev: "dev",
   test: "test",
   seed: "seed",
+  "hold-out-reverse": "hold_out_reverse",
   "batch-tokens": "batch_tokens",
   smoothing: "smoothing",
   schedule: "schedule",
@@ -106,6 +107,7 @@ export const INIT_FIXES = [
   "dev",
   "test",
   "seed",
+  "hold-out-reverse",
 ];
 
 /**
@@ -126,6 +128,7 @@ export function settingsForInit(
     dev: r.dev ?? 0,
     test: r.test ?? 0,
     seed: r.seed ?? 0,
+    ...(r.hold_out_reverse ? { hold_out_reverse: true } : {}),
     ...(r.data_sha256 ? { data_sha256: r.data_sha256 } : {}),
   };
 }
@@ -172,6 +175,9 @@ export function resolveRun(
     dev: setting("dev", flags.dev, toy ? 0 : 0.02),
     test: setting("test", flags.test, toy ? 0 : 0.02),
     seed: setting("seed", flags.seed, 0),
+    ...(setting("hold_out_reverse", flags.hold_out_reverse, false)
+      ? { hold_out_reverse: true }
+      : {}),
     batch_tokens: setting("batch_tokens", flags.batch_tokens, 2000),
     smoothing: setting("smoothing", flags.smoothing, toy ? 0 : 0.1),
     schedule: setting("schedule", flags.schedule, toy ? "constant" : "noam"),

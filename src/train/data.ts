@@ -103,6 +103,28 @@ export function splitBySource(
 }
 
 /**
+ * `train` without every pair that shares a sentence with `heldOut`, on either side. A model
+ * trained the other way on these pairs has seen neither the sources nor the references of
+ * `heldOut`, so it can score that direction's held-out translations (noisy-channel
+ * reranking is measured on them) without having learned their answers.
+ *
+ * @example
+ * ```ts
+ * import { withoutSentencesOf } from "./data.ts";
+ * const train = [{ source: "ir", target: "to go" }, { source: "vamos", target: "let's go" }];
+ * withoutSentencesOf(train, [{ source: "let's go", target: "vámonos" }]); // [{ source: "ir", … }]
+ * ```
+ */
+export function withoutSentencesOf(
+  train: readonly SentencePair[],
+  heldOut: readonly SentencePair[],
+): SentencePair[] {
+  const seen = new Set<string>();
+  for (const p of heldOut) seen.add(p.source).add(p.target);
+  return train.filter((p) => !seen.has(p.source) && !seen.has(p.target));
+}
+
+/**
  * Sentences typed the way people type: lowercase, no final period, exclamation or
  * question mark. Adds such a variant (same translation) for a `fraction` of the pairs,
  * chosen with `seed`, so "let's go" translates as well as "Let's go.".

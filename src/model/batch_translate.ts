@@ -12,6 +12,7 @@ import type { TransformerCore } from "./transformer_core.ts";
 import { greedyDecode } from "./incremental_decoder.ts";
 import { beamDecode, type Hypothesis } from "./beam.ts";
 import { splitSentences, splitToFit } from "../text/sentences.ts";
+import { chooseByChannel, type RerankOptions } from "./rerank.ts";
 import { VamosError } from "../errors.ts";
 import type { Vocabulary } from "../text/vocabulary.ts";
 import type { TextCodec } from "../text/codec.ts";
@@ -31,6 +32,11 @@ export interface BatchOptions {
   beam?: number;
   /** Length-penalty exponent of beam search (default 0.6). */
   alpha?: number;
+  /**
+   * Rerank beam search's `beam` best translations with a model trained the other way
+   * (noisy channel); no effect on greedy decoding.
+   */
+  rerank?: RerankOptions;
 }
 
 /** What batched decoding needs of a model. */
@@ -219,7 +225,7 @@ export function translateTexts(
   // Decode; a piece that reached its output limit is split in two and decoded again.
   const replaced = new Map<Piece, Piece[]>();
   while (pending.length) {
-    const decoded = decodeInBatches(model, pending.map((p) => p.ids), opts);
+    const decoded = decodePieces(model, pending, opts);
     const again: Piece[] = [];
     pending.forEach((p, j) => {
       const limit = Math.min(outputCap([p.ids], opts.maxTokens), maxLen - 1);
@@ -253,6 +259,34 @@ export function translateTexts(
     results[i].translation = out.join("\n");
   });
   return results;
+}
+
+// The pieces' translations as ids: beam search's best, or with `opts.rerank` the best of its
+// n-best by the combined score, the channel reading each candidate as its source.
+function decodePieces(
+  model: Translatable,
+  pieces: readonly Piece[],
+  opts: BatchOptions,
+): number[][] {
+  const ids = pieces.map((p) => p.ids);
+  const beam = opts.beam ?? 1, rerank = opts.rerank;
+  if (!rerank || beam < 2 || rerank.weight === 0) return decodeInBatches(model, ids, opts);
+  const nbest = nbestInBatches(model, ids, opts, beam);
+  const candidates: string[] = [], originals: string[] = [];
+  nbest.forEach((hyps, j) => {
+    const original = pieces[j].masked?.spans.length ? pieces[j].masked!.text : pieces[j].text;
+    for (const h of hyps) {
+      candidates.push(model.codec.detokenize(model.tgtVocab.decode(h.tokens)));
+      originals.push(original);
+    }
+  });
+  const channel = rerank.channel.scoreTranslations(candidates, originals);
+  let at = 0;
+  return nbest.map((hyps, j) => {
+    const mine = channel.slice(at, at += hyps.length);
+    return hyps[chooseByChannel(hyps, mine, rerank.weight, ids[j].length, opts.alpha ?? 0.6)]
+      .tokens;
+  });
 }
 
 // A piece split between words near its middle, or undefined for a single word.

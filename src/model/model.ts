@@ -15,6 +15,7 @@ import {
   type BatchOptions,
   decodeInBatches,
   nbestInBatches,
+  planBatches,
   type TextResult,
   translateTexts,
 } from "./batch_translate.ts";
@@ -307,6 +308,49 @@ export class Transformer {
    */
   translateEach(texts: readonly string[], opts: BatchOptions = {}): TextResult[] {
     return translateTexts(this, texts, this.#decoding(opts));
+  }
+
+  /**
+   * log P(target | source) under this model for each pair of texts (teacher forcing,
+   * summed over the target's tokens and `<EOS>`); NaN for a pair it cannot score (an
+   * empty side, unknown words, or more tokens than it takes). Used as the channel model
+   * of noisy-channel reranking: the Spanish→English model scores how well each Spanish
+   * candidate explains the English it came from.
+   *
+   * @example
+   * ```ts
+   * import { statquestModel } from "@vamos/transformer";
+   * const [good, bad] = statquestModel().scoreTranslations(["let's go", "let's go"], ["vamos", "ir"]);
+   * console.log(good > bad); // true
+   * ```
+   */
+  scoreTranslations(sources: readonly string[], targets: readonly string[]): number[] {
+    if (!Array.isArray(sources) || !Array.isArray(targets) || sources.length !== targets.length) {
+      throw new VamosError("scoreTranslations takes two arrays of texts of the same length");
+    }
+    const out = new Array<number>(sources.length).fill(NaN);
+    const src: number[][] = [], tgt: number[][] = [], at: number[] = [];
+    sources.forEach((source, i) => {
+      const target = targets[i];
+      if (typeof source !== "string" || typeof target !== "string") return;
+      try {
+        const s = this.encodeSource(source);
+        const t = [...this.tgtVocab.encode(this.codec.tokenize(target)), this.tgtVocab.eos];
+        if (t.length < 2 || t.length > this.config.maxLen) return;
+        src.push(s), tgt.push(t), at.push(i);
+      } catch (e) {
+        if (!(e instanceof VamosError)) throw e;
+      }
+    });
+    for (const batch of planBatches(src.map((s, k) => Math.max(s.length, tgt[k].length)))) {
+      const scores = this.core.sequenceLogProbs(
+        batch.map((k) => src[k]),
+        batch.map((k) => tgt[k]),
+        this.startId,
+      );
+      batch.forEach((k, b) => out[at[k]] = scores[b]);
+    }
+    return out;
   }
 
   /** Logits [batch, tgtLen, tgtVocab] for id sequences, padded to the longest. */

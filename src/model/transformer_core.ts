@@ -25,6 +25,7 @@ import {
   positionalEncodingInto,
 } from "../kernels/embedding.ts";
 import { crossEntropyInto } from "../kernels/cross_entropy.ts";
+import { topKInto } from "../kernels/top_k.ts";
 import { feedForward } from "./layers.ts";
 import { VamosError } from "../errors.ts";
 import { hardwareThreads } from "../host/host.ts";
@@ -279,6 +280,56 @@ export class TransformerCore {
         encBack(dMemory);
       }
       return loss;
+    } finally {
+      this.rt.release(mark);
+    }
+  }
+
+  /**
+   * Log-probability of each target sequence given its source (teacher forcing, no
+   * dropout): the sum over its tokens of log-softmax(logits)[token]. `tgt` holds the
+   * tokens to score, `<EOS>` included; the decoder reads `start` before them.
+   */
+  sequenceLogProbs(
+    src: readonly (readonly number[])[],
+    tgt: readonly (readonly number[])[],
+    start: number,
+  ): number[] {
+    if (src.length !== tgt.length) {
+      throw new VamosError(`Batch sizes differ: ${src.length} sources, ${tgt.length} targets`);
+    }
+    if (src.length === 0) return [];
+    tgt.forEach((y, b) => {
+      if (y.length === 0) throw new VamosError(`Target ${b} is empty: nothing to score`);
+      for (const id of y) {
+        if (!(Number.isInteger(id) && id >= 0 && id < this.config.tgtVocab)) {
+          throw new VamosError(`Target ${b} holds token ${id}, outside the vocabulary`);
+        }
+      }
+    });
+    const mark = this.rt.mark();
+    try {
+      const pass = new Pass(this.rt, this.params, this.config, false, 0);
+      const s = this.pad(src, this.config.srcVocab, "source");
+      const t = this.pad(
+        tgt.map((y) => [start, ...y.slice(0, -1)]),
+        this.config.tgtVocab,
+        "target",
+      );
+      const [memory] = this.encoderForward(pass, s);
+      const [logits] = this.decoderForward(pass, t, memory, s);
+      const lse = pass.alloc(logits.rows, 1);
+      topKInto(logits, 1, this.rt.ints(logits.rows), lse);
+      const f32 = this.rt.f32, len = t.shape.len;
+      return tgt.map((y, b) => {
+        let sum = 0;
+        y.forEach((id, i) => {
+          const row = b * len + i;
+          sum += f32[(logits.ptr >>> 2) + row * logits.ld + id] -
+            f32[(lse.ptr >>> 2) + row * lse.ld];
+        });
+        return sum;
+      });
     } finally {
       this.rt.release(mark);
     }

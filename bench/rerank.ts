@@ -1,0 +1,92 @@
+// deno task bench:rerank — tunes λ of noisy-channel reranking: the shipped en→es model's
+// beam-search n-best on a held-out split, scored once by the channel (an es→en model
+// trained with --hold-out-reverse, so it never saw these sentences or their references),
+// then ranked for each λ. Prints BLEU, chrF, how often the choice changes, and the time
+// the channel adds to beam search.
+//
+//   deno task bench:rerank [--split dev] [--channel models/es-en-channel.int8.safetensors]
+//                          [--weights 0,0.25,0.5,...] [--limit N]
+import { parseArgs } from "node:util";
+import { defaultModelBytes } from "../models/default.ts";
+import { loadCheckpoint } from "../src/checkpoint/checkpoint.ts";
+import { recordedRun, recordedSplit } from "../src/checkpoint/run_record.ts";
+import { groupBySource, parseTsv, readUtf8Text, splitBySource } from "../src/train/data.ts";
+import { corpusBleu, corpusChrf } from "../src/train/metrics.ts";
+import { nbestInBatches } from "../src/model/batch_translate.ts";
+import { chooseByChannel } from "../src/model/rerank.ts";
+import { cleanText } from "../src/text/hygiene.ts";
+import { unmaskSpans } from "../src/text/verbatim.ts";
+import { machine } from "./_timing.ts";
+
+const { values: v } = parseArgs({
+  options: {
+    data: { type: "string", default: "../shared/data/spa-eng/spa-eng.tsv" },
+    split: { type: "string", default: "dev" },
+    channel: { type: "string", default: "models/es-en-channel.int8.safetensors" },
+    weights: { type: "string", default: "0,0.1,0.2,0.3,0.4,0.5,0.6,0.8,1,1.5" },
+    beam: { type: "string", default: "4" },
+    limit: { type: "string" },
+  },
+});
+if (v.split !== "dev" && v.split !== "test") throw new Error("--split must be dev or test");
+const beam = Number(v.beam);
+const weights = v.weights.split(",").map(Number);
+
+const direct = loadCheckpoint(await defaultModelBytes());
+const channel = loadCheckpoint(await Deno.readFile(v.channel));
+const split = recordedSplit(direct.metadata)!;
+const theirs = recordedRun(channel.metadata);
+// A channel that saw these sentences would flatter the score: refuse it.
+if (
+  !theirs.hold_out_reverse || theirs.direction !== "es-en" || theirs.seed !== split.seed ||
+  theirs.dev !== split.dev || theirs.test !== split.test ||
+  theirs.data_sha256 !== recordedRun(direct.metadata).data_sha256
+) {
+  throw new Error(
+    `${v.channel} was not trained with --hold-out-reverse on this model's data and split`,
+  );
+}
+const pairs = parseTsv(readUtf8Text(await Deno.readFile(v.data), v.data), v.data);
+let groups = groupBySource(splitBySource(pairs, split)[v.split]);
+if (v.limit) groups = groups.slice(0, Number(v.limit));
+
+const model = direct.model, alpha = model.alpha;
+const masked = groups.map((g) => model.maskSpans(cleanText(g.source)));
+const texts = groups.map((g, i) => masked[i]?.spans.length ? masked[i]!.text : cleanText(g.source));
+const ids = texts.map((t) => model.encodeSource(t));
+const t0 = performance.now();
+const nbest = nbestInBatches(model, ids, { beam, alpha }, beam);
+const t1 = performance.now();
+const candidates = nbest.flatMap((h) =>
+  h.map((x) => model.codec.detokenize(model.tgtVocab.decode(x.tokens)))
+);
+const originals = nbest.flatMap((h, i) => h.map(() => texts[i]));
+const scores = channel.model.scoreTranslations(candidates, originals);
+const t2 = performance.now();
+
+console.log(
+  `${machine()}; ${model.threads} threads; ${v.split} split, ${groups.length} sentences, beam ${beam}, α ${alpha}`,
+);
+console.log(
+  `beam search ${((t1 - t0) / 1000).toFixed(1)} s, channel scores ${
+    ((t2 - t1) / 1000).toFixed(1)
+  } s ` +
+    `(${(1 + (t2 - t1) / (t1 - t0)).toFixed(2)}× beam search alone)`,
+);
+const refs = groups.map((g) => g.references);
+console.log("| λ | BLEU | chrF | changed |\n|---:|---:|---:|---:|");
+for (const w of weights) {
+  let at = 0, changed = 0;
+  const out = nbest.map((hyps, i) => {
+    const k = chooseByChannel(hyps, scores.slice(at, at += hyps.length), w, ids[i].length, alpha);
+    if (k !== 0) changed++;
+    const text = model.codec.detokenize(model.tgtVocab.decode(hyps[k].tokens));
+    return unmaskSpans(text, masked[i]?.spans ?? [], masked[i] ?? {});
+  });
+  console.log(
+    `| ${w} | ${corpusBleu(out, refs).score.toFixed(2)} | ${corpusChrf(out, refs).toFixed(2)} | ` +
+      `${(100 * changed / groups.length).toFixed(1)}% |`,
+  );
+}
+model.close();
+channel.model.close();

@@ -11,6 +11,7 @@ import { TransformerCore } from "../model/transformer_core.ts";
 import { parameterSpecs, type TransformerConfig } from "../model/config.ts";
 import { layoutParams } from "../model/params.ts";
 import { Adam } from "../train/optimizer.ts";
+import { recordedRun } from "./run_record.ts";
 import {
   CheckpointError,
   parseSafetensors,
@@ -256,6 +257,7 @@ export function loadCheckpoint(bytes: Uint8Array, opts: LoadOptions = {}): Loade
   model.beam = Number(file.metadata.beam ?? 1);
   model.alpha = Number(file.metadata.alpha ?? DEFAULT_ALPHA);
   model.verbatim = file.metadata.verbatim === "true";
+  model.sourceLanguage = recordedRun(file.metadata).direction === "es-en" ? "es" : "en";
   if (file.metadata.verbatim_known !== undefined) {
     model.verbatimKnown = new Set(file.metadata.verbatim_known.split(" ").filter(Boolean));
   }

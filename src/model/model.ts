@@ -27,6 +27,7 @@ import { VamosError } from "../errors.ts";
 import { checkDecodingOptions } from "../options.ts";
 import { type MaskedText, maskSpans, unknownNames, unmaskSpans } from "../text/verbatim.ts";
 import { cleanText, notTextProblem } from "../text/hygiene.ts";
+import { englishExpressions } from "../text/expressions.ts";
 
 /** Options of {@linkcode createModel}. */
 export interface CreateModelOptions {
@@ -102,6 +103,14 @@ export class Transformer {
    * from a checkpoint's `verbatim_known` metadata.
    */
   verbatimKnown?: ReadonlySet<string>;
+
+  /**
+   * The language translated from: with {@linkcode verbatim} on an English source, times,
+   * titles, amounts, dates and months whose Spanish is a rule ("at 3 p.m." → "a las 3
+   * p. m.") are carried through as spans in their Spanish form. A checkpoint's recorded
+   * direction sets it.
+   */
+  sourceLanguage: "en" | "es" = "en";
 
   /** Wraps a numeric model with its vocabularies and tokenizer. */
   constructor(
@@ -195,7 +204,8 @@ export class Transformer {
     // A word the vocabulary can only spell byte by byte cannot be translated; nor can a
     // capitalized word the training data did not hold (a name the model cannot know).
     const names = this.verbatimKnown ? unknownNames(this.verbatimKnown) : () => false;
-    return maskSpans(text, (w, start) => bytes(w) || names(w, start));
+    const rules = this.sourceLanguage === "en" ? englishExpressions : undefined;
+    return maskSpans(text, (w, start) => bytes(w) || names(w, start), rules);
   }
 
   /** Source words of `text` the model does not know (empty if all are known). */

@@ -7,6 +7,7 @@
  * (`addVerbatimSpans`) learns to copy it to where the span belongs in the translation.
  * @module
  */
+import type { Rendering } from "./expressions.ts";
 
 /** Most spans one sentence can carry (one placeholder character each). */
 export const MAX_SPANS = 8;
@@ -109,6 +110,9 @@ export interface MaskedText {
 // Marks around a span while the text is scanned: placeholder characters, which the text
 // no longer holds, so they cannot clash with it.
 const OPEN = "\u0001", CLOSE = "\u0002";
+// Private-use characters that stand for rendered expressions while the text is scanned.
+const SENTINEL = 0xe000;
+const SENTINELS = /[\ue000-\ue0ff]/u, SENTINELS_ALL = /[\ue000-\ue0ff]/gu;
 
 /**
  * Replaces what must not be translated by placeholders: URLs, e-mail addresses, code-like
@@ -119,8 +123,23 @@ const OPEN = "\u0001", CLOSE = "\u0002";
  * dropped. At most {@linkcode MAX_SPANS} spans; later ones stay as they are, listed in
  * `overflow`.
  */
-export function maskSpans(text: string, isName: NameTest = () => false): MaskedText {
-  const clean = text.replace(PLACEHOLDERS, "");
+export function maskSpans(
+  text: string,
+  isName: NameTest = () => false,
+  expressions?: (text: string) => Rendering[],
+): MaskedText {
+  let clean = text.replace(PLACEHOLDERS, "");
+  // Expressions with a fixed translation stand in the text as one private-use character
+  // each (a symbol, so a span of their own) until the spans are collected.
+  const rendered = expressions && !SENTINELS.test(clean) ? expressions(clean) : [];
+  for (let i = rendered.length - 1; i >= 0; i--) {
+    const r = rendered[i];
+    clean = clean.slice(0, r.start) + String.fromCharCode(SENTINEL + i) + clean.slice(r.end);
+  }
+  const render = (span: string) =>
+    rendered.length
+      ? span.replace(SENTINELS_ALL, (ch) => rendered[ch.charCodeAt(0) - SENTINEL].spanish)
+      : span;
   const wrap = (span: string) => OPEN + span + CLOSE;
   const marked = clean.replace(
     SPAN,
@@ -139,7 +158,8 @@ export function maskSpans(text: string, isName: NameTest = () => false): MaskedT
     },
   ).replace(new RegExp(`${CLOSE}([ \t]*)${OPEN}`, "gu"), "$1");
   const spans: string[] = [], counts: number[] = [], overflow: string[] = [];
-  const masked = marked.replace(new RegExp(`${OPEN}([^${CLOSE}]*)${CLOSE}`, "gu"), (_, span) => {
+  const masked = marked.replace(new RegExp(`${OPEN}([^${CLOSE}]*)${CLOSE}`, "gu"), (_, found) => {
+    const span = render(found);
     const same = spans.indexOf(span);
     if (same >= 0) {
       counts[same]++;
@@ -171,6 +191,11 @@ export function onlySpans(masked: MaskedText): boolean {
 // translation but as a span the source had.
 // deno-lint-ignore no-control-regex -- removing control characters is the point
 const NOT_TEXT = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\uFFFD]/gu;
+
+// How the Spanish of a rendered expression starts when it leads with an article or a
+// preposition (expressions.ts).
+const RENDERED_LEAD =
+  /^(?:el|la|al|del|a|con|para|por|hasta|desde|antes de|después de|sobre|en|y) \S/u;
 
 /**
  * Puts the spans back into a translation of the masked text: each placeholder becomes its
@@ -204,8 +229,33 @@ export function unmaskSpans(
     out = `${m[1]}${m[1] ? " " : ""}${lost.join(" ")}${m[2]}`;
   }
   // Placeholders can leave the model's spacing around them uneven: "¡ feliz …", "… 🎉 !".
-  return out.replace(/ {2,}/g, " ").replace(/([¡¿]) /gu, "$1").replace(/ ([.,!?;:…])/gu, "$1")
+  out = out.replace(/ {2,}/g, " ").replace(/([¡¿]) /gu, "$1").replace(/ ([.,!?;:…])/gu, "$1")
     .trim();
+  for (const span of new Set(spans)) {
+    if (!out.includes(span)) continue;
+    const at = escape(span);
+    // The model's own preposition before a rendered one ("a a las 9", "en el 3 de mayo"),
+    // and "a el" / "de el", which Spanish contracts.
+    if (RENDERED_LEAD.test(span)) {
+      out = out.replace(
+        new RegExp(`(^|[\\s¿¡])(a|en|de|desde|hasta|para|por|con) (${at})`, "gu"),
+        (_, pre, prep: string, s: string) =>
+          pre + (/^el /.test(s) && (prep === "a" || prep === "de") ? `${prep}l ${s.slice(3)}` : s),
+      );
+    }
+    // "p. m." that ended the source sentence, then the model's own full stop.
+    if (span.endsWith(".")) out = out.replace(new RegExp(`(${at})\\.(?!\\.)`, "gu"), "$1");
+  }
+  // A rendered expression that opens the sentence ("el Dr. López …", "a las 9 …") starts
+  // with a capital there, as the rest of the translation would.
+  const first = /^[¿¡]?\p{Ll}/u.exec(out);
+  if (
+    first && spans.some((s) => RENDERED_LEAD.test(s) && out.replace(/^[¿¡]/u, "").startsWith(s))
+  ) {
+    const at = first[0].length - 1;
+    out = out.slice(0, at) + out[at].toUpperCase() + out.slice(at + 1);
+  }
+  return out;
 }
 
 // Tokens a sentence pair may share verbatim: numbers, capitalized words, other spans.

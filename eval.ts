@@ -26,6 +26,11 @@ import { modelBytesForCli } from "./src/cli/models.ts";
 import { loadCheckpoint } from "./src/checkpoint/checkpoint.ts";
 import { MAX_BEAM } from "./src/model/beam.ts";
 import {
+  CHANNEL_WEIGHT_BOUNDS,
+  DEFAULT_CHANNEL_MARGIN,
+  DEFAULT_CHANNEL_WEIGHT,
+} from "./src/model/rerank.ts";
+import {
   groupBySource,
   orientPairs,
   parseTsv,
@@ -47,6 +52,10 @@ Options:
   --beam N           beam search with N hypotheses; 1 is greedy decoding (default: the
                      model's, 4 for the shipped model, otherwise 1)
   --alpha X          beam search's length-penalty exponent (default: the model's, 0.6)
+  --rerank FILE      rerank beam search's n-best with this model of the other direction
+                     (noisy channel; "es-en" for the shipped Spanish→English model)
+  --channel-weight X λ, the weight of its score (default ${DEFAULT_CHANNEL_WEIGHT})
+  --channel-margin X read only candidates within X of the best (default ${DEFAULT_CHANNEL_MARGIN})
   --out FILE         also write "source<TAB>translation<TAB>references" lines
   --threads N        threads for the kernels (default: every core)
   -h, --help         this help`;
@@ -60,6 +69,9 @@ async function main(args: string[]): Promise<number> {
     beam: { type: "string" },
     alpha: { type: "string" },
     out: { type: "string" },
+    rerank: { type: "string" },
+    "channel-weight": { type: "string" },
+    "channel-margin": { type: "string" },
     threads: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   });
@@ -72,6 +84,11 @@ async function main(args: string[]): Promise<number> {
   const beamFlag = numberFlag(v, "beam", { min: 1, max: MAX_BEAM, integer: true });
   const alpha = numberFlag(v, "alpha", { min: 0, max: 10 });
   const threads = threadsFlag(v, "eval");
+  const weight = numberFlag(v, "channel-weight", CHANNEL_WEIGHT_BOUNDS);
+  const margin = numberFlag(v, "channel-margin", { min: 0 });
+  if ((weight !== undefined || margin !== undefined) && !v.rerank) {
+    throw new UsageError("--channel-weight and --channel-margin need --rerank MODEL");
+  }
   if (v.split && v.split !== "test" && v.split !== "dev") {
     throw new UsageError(`--split must be test or dev, got "${v.split}"`);
   }
@@ -82,6 +99,16 @@ async function main(args: string[]): Promise<number> {
     const checkpoint = await modelBytesForCli(v.model);
     const { model, metadata } = loadCheckpoint(checkpoint, { threads });
     const beam = beamFlag ?? model.beam;
+    const channel = v.rerank
+      ? loadCheckpoint(await modelBytesForCli(v.rerank), { threads }).model
+      : undefined;
+    const rerank = channel
+      ? {
+        channel,
+        weight: weight ?? DEFAULT_CHANNEL_WEIGHT,
+        margin: margin ?? DEFAULT_CHANNEL_MARGIN,
+      }
+      : undefined;
     try {
       const bytes = await readFileForCli(v.data, "data file");
       // The file's columns are English, Spanish; an es-en model reads them the other way.
@@ -119,7 +146,7 @@ async function main(args: string[]): Promise<number> {
       let failed = 0;
       for (let i = 0; i < groups.length; i += 256) {
         const window = groups.slice(i, i + 256);
-        model.translateEach(window.map((g) => g.source), { beam: beamFlag, alpha }).forEach(
+        model.translateEach(window.map((g) => g.source), { beam: beamFlag, alpha, rerank }).forEach(
           (r, k) => {
             if (r.error) failed++;
             else {
@@ -140,11 +167,15 @@ async function main(args: string[]): Promise<number> {
       const refs = used.map((g) => g.references);
       const bleu = corpusBleu(hyps, refs);
       console.log(
-        `${beam > 1 ? `beam ${beam}, α ${alpha ?? model.alpha}: ` : "greedy: "}${
-          plural(used.length, "sentence")
-        }${failed ? ` (${failed} the model cannot translate, skipped)` : ""}, ${
-          plural(refs.reduce((n, r) => n + r.length, 0), "reference")
-        }, translated in ${seconds.toFixed(1)} s`,
+        `${beam > 1 ? `beam ${beam}, α ${alpha ?? model.alpha}` : "greedy"}${
+          rerank && beam > 1
+            ? `, reranked (noisy channel ${v.rerank}, λ ${rerank.weight}, margin ${rerank.margin})`
+            : ""
+        }: ${plural(used.length, "sentence")}${
+          failed ? ` (${failed} the model cannot translate, skipped)` : ""
+        }, ${plural(refs.reduce((n, r) => n + r.length, 0), "reference")}, translated in ${
+          seconds.toFixed(1)
+        } s`,
       );
       console.log(
         `BLEU ${bleu.score.toFixed(1)} (${bleu.precisions.map((p) => p.toFixed(1)).join("/")}, ` +
@@ -158,6 +189,7 @@ async function main(args: string[]): Promise<number> {
       }
     } finally {
       model.close();
+      channel?.close();
     }
   } finally {
     outFile?.close();

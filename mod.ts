@@ -65,6 +65,12 @@ export {
   type QueryKeyValue,
 } from "./src/model/explain.ts";
 export { type BatchOptions, type TextResult } from "./src/model/batch_translate.ts";
+export {
+  type ChannelModel,
+  DEFAULT_CHANNEL_MARGIN,
+  DEFAULT_CHANNEL_WEIGHT,
+  type RerankOptions,
+} from "./src/model/rerank.ts";
 export { splitSentences } from "./src/text/sentences.ts";
 export type { MaskedText } from "./src/text/verbatim.ts";
 export { type DefaultModelOptions, loadDefaultModel } from "./src/host/default_model_url.ts";

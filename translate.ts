@@ -23,6 +23,7 @@ import { openModelForCli } from "./src/cli/models.ts";
 import { explain, formatExplanation } from "./src/model/explain.ts";
 import { type Line, LineWriter, stdinWindows } from "./src/cli/lines.ts";
 import { MAX_BEAM } from "./src/model/beam.ts";
+import { DEFAULT_CHANNEL_MARGIN, DEFAULT_CHANNEL_WEIGHT } from "./src/model/rerank.ts";
 import { VamosError } from "./src/errors.ts";
 import { detectLanguage } from "./src/text/detect.ts";
 import { notTextProblem } from "./src/text/hygiene.ts";
@@ -63,6 +64,10 @@ Options:
                      (default: the model's, 4 for the shipped model, otherwise 1)
   --nbest N          print the N best translations of each line, as
                      "LINE ||| translation ||| score" (Marian's n-best format; beam ≥ N)
+  --no-rerank        English→Spanish with the shipped model: take beam search's best as
+                     it is, instead of reranking its candidates with the Spanish→English
+                     model (noisy channel: fewer dropped words, about 1.5× the time)
+  --rerank NAME|FILE rerank with this model of the other direction instead (any model)
   --threads N        threads for the kernels (default: every core)
   -h, --help         this help
 
@@ -115,6 +120,8 @@ async function main(args: string[]): Promise<number> {
   const parsed = parseFlags(args, {
     model: { type: "string" },
     from: { type: "string" },
+    rerank: { type: "string" },
+    "no-rerank": { type: "boolean", default: false },
     to: { type: "string" },
     explain: { type: "boolean", default: false },
     "max-tokens": { type: "string" },
@@ -149,6 +156,21 @@ async function main(args: string[]): Promise<number> {
     return m;
   };
   const beamOf = (m: Transformer) => Math.max(beamFlag ?? m.beam, nbest ?? 1);
+  if (values.rerank !== undefined && values["no-rerank"]) {
+    throw new UsageError("--rerank and --no-rerank contradict each other: give one");
+  }
+  // The shipped en→es model is reranked by the shipped es→en one unless told otherwise.
+  const channelOf = (name: string) =>
+    values["no-rerank"] ? undefined : values.rerank ?? (name === "default" ? "es-en" : undefined);
+  const rerankFor = async (name: string, m: Transformer) => {
+    const channel = channelOf(name);
+    if (channel === undefined || beamOf(m) < 2) return undefined;
+    return {
+      channel: await open(channel),
+      weight: DEFAULT_CHANNEL_WEIGHT,
+      margin: DEFAULT_CHANNEL_MARGIN,
+    };
+  };
   // The lines grouped by the model that translates them; null: printed as they are.
   const byModel = async <L extends { text: string }>(lines: readonly L[]) => {
     const groups = new Map<string | null, number[]>();
@@ -156,13 +178,14 @@ async function main(args: string[]): Promise<number> {
       const name = chooser(l.text);
       groups.set(name, [...groups.get(name) ?? [], i]);
     });
-    const out: [Transformer | null, number[]][] = [];
-    for (const [name, at] of groups) out.push([name === null ? null : await open(name), at]);
+    const out: [Transformer | null, number[], string | null][] = [];
+    for (const [name, at] of groups) out.push([name === null ? null : await open(name), at, name]);
     return out;
   };
   // A bad model file fails before any input is read.
   const first = chooser("");
   if (first !== null && values.from !== "auto") await open(first);
+  if (values.rerank !== undefined) await open(values.rerank);
   try {
     if (values.explain) {
       const sentences = positionals.length ? positionals : await readAllLines();
@@ -219,11 +242,12 @@ async function main(args: string[]): Promise<number> {
         translations[lines.indexOf(l)] = "";
         return false;
       });
-      for (const [model, at] of await byModel(texts)) {
+      for (const [model, at, name] of await byModel(texts)) {
         if (!model) continue;
         const results = model.translateEach(at.map((i) => texts[i].text), {
           maxTokens,
           beam: beamOf(model),
+          rerank: await rerankFor(name!, model),
         });
         results.forEach((r, k) => {
           const line = texts[at[k]];

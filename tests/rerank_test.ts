@@ -5,7 +5,7 @@ import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { createModel } from "../src/model/model.ts";
 import { Vocabulary } from "../src/text/vocabulary.ts";
 import { seededRandom } from "../src/model/random.ts";
-import { type ChannelModel, chooseByChannel } from "../src/model/rerank.ts";
+import { candidatesWithin, type ChannelModel, chooseByChannel } from "../src/model/rerank.ts";
 import { lengthPenalty } from "../src/model/beam.ts";
 import { VamosError } from "../src/errors.ts";
 
@@ -108,12 +108,44 @@ Deno.test("translate with rerank: the channel's choice among beam search's n-bes
   const reranked = model.translate(src, {
     beam: 4,
     maxTokens: 5,
-    rerank: { channel: lastBest, weight: 10 },
+    rerank: { channel: lastBest, weight: 10, margin: Infinity },
   });
   equal(seen.length, 1);
   // The channel read each source as its target, once per hypothesis.
   deepEqual([...new Set(seen[0])].sort(), [...src].sort());
   const nbest = src.map((s) => model.translateNBest(s, { beam: 4, maxTokens: 5, nbest: 4 }));
   reranked.forEach((r, i) => equal(r, nbest[i].at(-1)!.translation, `sentence ${i}`));
+  model.close();
+});
+
+Deno.test("rerank margin: only candidates near the best are read; bad options are one line", () => {
+  const h = (score: number) => ({ tokens: [], logProb: score, score });
+  deepEqual(candidatesWithin([h(-1), h(-1.3), h(-1.6), h(-3)], 0.5).map((x) => x.score), [
+    -1,
+    -1.3,
+  ]);
+  deepEqual(candidatesWithin([h(-1), h(-2)], 0.5), [], "the best alone: nothing to rerank");
+  equal(candidatesWithin([h(-1), h(-2)], Infinity).length, 2);
+  const model = randomModel(7);
+  let calls = 0;
+  const counting: ChannelModel = {
+    scoreTranslations(c) {
+      calls++;
+      return c.map(() => 0);
+    },
+  };
+  model.translate(["w1 w2"], {
+    beam: 4,
+    maxTokens: 5,
+    rerank: { channel: counting, weight: 1, margin: 0 },
+  });
+  equal(calls, 0, "margin 0: no candidate but the best, no channel call (ties aside)");
+  for (
+    const rerank of [
+      { channel: counting, weight: -1 },
+      { channel: counting, weight: 1, margin: -2 },
+      { channel: {} as ChannelModel, weight: 1 },
+    ]
+  ) throws(() => model.translate("w1", { beam: 4, rerank }), VamosError);
   model.close();
 });

@@ -12,7 +12,12 @@ import type { TransformerCore } from "./transformer_core.ts";
 import { greedyDecode } from "./incremental_decoder.ts";
 import { beamDecode, type Hypothesis } from "./beam.ts";
 import { splitSentences, splitToFit } from "../text/sentences.ts";
-import { chooseByChannel, type RerankOptions } from "./rerank.ts";
+import {
+  candidatesWithin,
+  chooseByChannel,
+  DEFAULT_CHANNEL_MARGIN,
+  type RerankOptions,
+} from "./rerank.ts";
 import { VamosError } from "../errors.ts";
 import type { Vocabulary } from "../text/vocabulary.ts";
 import type { TextCodec } from "../text/codec.ts";
@@ -272,19 +277,23 @@ function decodePieces(
   const beam = opts.beam ?? 1, rerank = opts.rerank;
   if (!rerank || beam < 2 || rerank.weight === 0) return decodeInBatches(model, ids, opts);
   const nbest = nbestInBatches(model, ids, opts, beam);
+  const margin = rerank.margin ?? DEFAULT_CHANNEL_MARGIN;
+  const read = nbest.map((hyps) => candidatesWithin(hyps, margin));
   const candidates: string[] = [], originals: string[] = [];
-  nbest.forEach((hyps, j) => {
+  read.forEach((hyps, j) => {
     const original = pieces[j].masked?.spans.length ? pieces[j].masked!.text : pieces[j].text;
     for (const h of hyps) {
       candidates.push(model.codec.detokenize(model.tgtVocab.decode(h.tokens)));
       originals.push(original);
     }
   });
-  const channel = rerank.channel.scoreTranslations(candidates, originals);
+  const channel = candidates.length ? rerank.channel.scoreTranslations(candidates, originals) : [];
   let at = 0;
   return nbest.map((hyps, j) => {
-    const mine = channel.slice(at, at += hyps.length);
-    return hyps[chooseByChannel(hyps, mine, rerank.weight, ids[j].length, opts.alpha ?? 0.6)]
+    const near = read[j];
+    if (near.length === 0) return hyps[0].tokens;
+    const mine = channel.slice(at, at += near.length);
+    return near[chooseByChannel(near, mine, rerank.weight, ids[j].length, opts.alpha ?? 0.6)]
       .tokens;
   });
 }

@@ -28,6 +28,7 @@ import { checkDecodingOptions } from "../options.ts";
 import { type MaskedText, maskSpans, unknownNames, unmaskSpans } from "../text/verbatim.ts";
 import { cleanText, notTextProblem } from "../text/hygiene.ts";
 import { englishExpressions } from "../text/expressions.ts";
+import { checkRerank } from "./rerank.ts";
 
 /** Options of {@linkcode createModel}. */
 export interface CreateModelOptions {
@@ -217,6 +218,7 @@ export class Transformer {
   // A call's decoding options, the model's defaults filled in.
   #decoding(opts: BatchOptions): BatchOptions {
     checkDecodingOptions(opts);
+    if (opts.rerank !== undefined) checkRerank(opts.rerank);
     return { ...opts, beam: opts.beam ?? this.beam, alpha: opts.alpha ?? this.alpha };
   }
 

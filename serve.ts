@@ -7,7 +7,8 @@
  *   curl -s localhost:5000/translate -H 'content-type: application/json' \
  *     -d '{"q": "Where is the bathroom?", "source": "en", "target": "es"}'
  *
- * SIGINT/SIGTERM stop accepting connections, finish the requests in flight, then exit.
+ * SIGINT/SIGTERM finish the requests in flight (a request that arrives meanwhile gets 503),
+ * then stop accepting connections and exit.
  * Exit codes: 0 success, 1 failure, 2 usage error.
  * @module
  */
@@ -124,6 +125,23 @@ async function main(args: string[]): Promise<number> {
     log: v.quiet ? undefined : (line) => console.error(line),
   });
   const ac = new AbortController();
+  // Deno.serve drops the response of a request still being handled when its signal aborts,
+  // so a stop waits for those first; requests that arrive meanwhile are told to go away.
+  let inFlight = 0, stopping = false, drained = () => {};
+  const serving = async (request: Request) => {
+    if (stopping) {
+      return Response.json({ error: "The server is stopping; try again later" }, {
+        status: 503,
+        headers: { "connection": "close", "access-control-allow-origin": "*" },
+      });
+    }
+    inFlight++;
+    try {
+      return await handler(request);
+    } finally {
+      if (--inFlight === 0 && stopping) drained();
+    }
+  };
   let server: Deno.HttpServer;
   try {
     server = Deno.serve({
@@ -136,7 +154,7 @@ async function main(args: string[]): Promise<number> {
             plural(threads ?? navigator.hardwareConcurrency, "thread")
           }); Ctrl-C stops.`,
         ),
-    }, handler);
+    }, serving);
   } catch (e) {
     await pairs.close();
     if (e instanceof Deno.errors.AddrInUse) {
@@ -145,8 +163,12 @@ async function main(args: string[]): Promise<number> {
     throw new VamosError(`Cannot listen on ${v.host}:${port}: ${(e as Error).message}`);
   }
   const stop = () => {
+    if (stopping) return;
+    stopping = true;
     console.error("Stopping: finishing the requests in flight.");
-    ac.abort(); // stops accepting; server.finished resolves when in-flight requests are answered
+    // Then stop accepting; server.finished resolves once the answers are written.
+    if (inFlight === 0) ac.abort();
+    else drained = () => ac.abort();
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     try {

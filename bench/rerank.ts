@@ -4,16 +4,22 @@
 // then ranked for each λ. Prints BLEU, chrF, how often the choice changes, and the time
 // the channel adds to beam search.
 //
-//   deno task bench:rerank [--split dev] [--channel models/es-en-channel.int8.safetensors]
+//   deno task bench:rerank [--split dev] [--channel FILE (default: the shipped es→en model)]
 //                          [--weights 0,0.25,0.5,...] [--limit N]
 import { parseArgs } from "node:util";
 import { defaultModelBytes } from "../models/default.ts";
+import { esEnModelBytes } from "../models/es_en.ts";
 import { loadCheckpoint } from "../src/checkpoint/checkpoint.ts";
 import { recordedRun, recordedSplit } from "../src/checkpoint/run_record.ts";
 import { groupBySource, parseTsv, readUtf8Text, splitBySource } from "../src/train/data.ts";
 import { corpusBleu, corpusChrf } from "../src/train/metrics.ts";
 import { nbestInBatches } from "../src/model/batch_translate.ts";
-import { candidatesWithin, chooseByChannel } from "../src/model/rerank.ts";
+import {
+  candidatesWithin,
+  chooseByChannel,
+  DEFAULT_CHANNEL_MARGIN,
+  DEFAULT_CHANNEL_WEIGHT,
+} from "../src/model/rerank.ts";
 import { cleanText } from "../src/text/hygiene.ts";
 import { unmaskSpans } from "../src/text/verbatim.ts";
 import { machine } from "./_timing.ts";
@@ -22,7 +28,7 @@ const { values: v } = parseArgs({
   options: {
     data: { type: "string", default: "../shared/data/spa-eng/spa-eng.tsv" },
     split: { type: "string", default: "dev" },
-    channel: { type: "string", default: "models/es-en-channel.int8.safetensors" },
+    channel: { type: "string" },
     weights: { type: "string", default: "0,0.1,0.2,0.3,0.4,0.5,0.6,0.8,1,1.5" },
     beam: { type: "string", default: "4" },
     limit: { type: "string" },
@@ -34,7 +40,7 @@ const beam = Number(v.beam);
 const weights = v.weights.split(",").map(Number);
 
 const direct = loadCheckpoint(await defaultModelBytes());
-const channel = loadCheckpoint(await Deno.readFile(v.channel));
+const channel = loadCheckpoint(v.channel ? await Deno.readFile(v.channel) : await esEnModelBytes());
 const split = recordedSplit(direct.metadata)!;
 const theirs = recordedRun(channel.metadata);
 // A channel that saw these sentences would flatter the score: refuse it.
@@ -44,7 +50,9 @@ if (
   theirs.data_sha256 !== recordedRun(direct.metadata).data_sha256
 ) {
   throw new Error(
-    `${v.channel} was not trained with --hold-out-reverse on this model's data and split`,
+    `${
+      v.channel ?? "the es→en model"
+    } was not trained with --hold-out-reverse on this model's data and split`,
   );
 }
 const pairs = parseTsv(readUtf8Text(await Deno.readFile(v.data), v.data), v.data);
@@ -129,5 +137,48 @@ for (const best of v.best ? [Number(v.best)] : weights) {
     );
   }
 }
+// The time it really costs, through translate() as translate.ts calls it: the same
+// sentences with and without reranking, in turns, best of 3 (warmed up first).
+const sources = groups.map((g) => g.source);
+const rerank = {
+  channel: channel.model,
+  weight: DEFAULT_CHANNEL_WEIGHT,
+  margin: DEFAULT_CHANNEL_MARGIN,
+};
+model.translate(sources.slice(0, 64), { rerank });
+const best3 = (f: () => void) => {
+  let bestMs = Infinity;
+  return () => {
+    const t = performance.now();
+    f();
+    bestMs = Math.min(bestMs, performance.now() - t);
+    return bestMs;
+  };
+};
+const plainRun = best3(() => model.translate(sources));
+const rerankRun = best3(() => model.translate(sources, { rerank }));
+let plainMs = 0, rerankMs = 0;
+for (let i = 0; i < 3; i++) [plainMs, rerankMs] = [plainRun(), rerankRun()];
+console.log(
+  `\ntranslate() of the ${sources.length} ${v.split} sentences, beam ${model.beam}: ` +
+    `${(plainMs / 1000).toFixed(2)} s alone, ${(rerankMs / 1000).toFixed(2)} s reranked ` +
+    `(λ ${DEFAULT_CHANNEL_WEIGHT}, margin ${DEFAULT_CHANNEL_MARGIN}): ${
+      (rerankMs / plainMs).toFixed(2)
+    }×`,
+);
+// One sentence at a time, as a user types them: the first 256.
+const few = sources.slice(0, 256);
+const oneRun = best3(() => few.forEach((s) => model.translate(s)));
+const oneRerankRun = best3(() => few.forEach((s) => model.translate(s, { rerank })));
+let oneMs = 0, oneRerankMs = 0;
+for (let i = 0; i < 3; i++) [oneMs, oneRerankMs] = [oneRun(), oneRerankRun()];
+console.log(
+  `one at a time (${few.length} sentences): ${
+    (few.length / (oneMs / 1000)).toFixed(0)
+  } sent/s alone, ` +
+    `${(few.length / (oneRerankMs / 1000)).toFixed(0)} reranked: ${
+      (oneRerankMs / oneMs).toFixed(2)
+    }×`,
+);
 model.close();
 channel.model.close();

@@ -220,9 +220,11 @@ Deno.test("serve.ts: SIGTERM finishes the requests in flight, then stops accepti
       body: body ? JSON.stringify(body) : undefined,
     })).json();
   await ask("translate", { q: "hi", source: "en", target: "es" });
-  const inFlight = Array.from({ length: 16 }, async () => {
+  // Each on a client of its own: one connection each, never shared with the polling below.
+  const own = Array.from({ length: 16 }, () => Deno.createHttpClient({ poolMaxIdlePerHost: 0 }));
+  const inFlight = own.map(async (c) => {
     const r = await fetch(`${s.url}translate`, {
-      client,
+      client: c,
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
@@ -243,6 +245,7 @@ Deno.test("serve.ts: SIGTERM finishes the requests in flight, then stops accepti
   const status = await s.stop();
   const answers = await Promise.all(inFlight);
   client.close();
+  own.forEach((c) => c.close());
   equal(status.code, 0);
   deepEqual(answers.map((a) => a.status), new Array(16).fill(200));
   ok(s.log.some((l) => /Stopped\./.test(l)));

@@ -102,6 +102,14 @@ async function main(args: string[]): Promise<number> {
     const channel = v.rerank
       ? loadCheckpoint(await modelBytesForCli(v.rerank), { threads }).model
       : undefined;
+    if (channel && channel.sourceLanguage === model.sourceLanguage) {
+      channel.close();
+      model.close();
+      throw new UsageError(
+        `--rerank ${v.rerank} translates from ${channel.sourceLanguage}, as ${v.model} does: ` +
+          "give a model of the other direction",
+      );
+    }
     const rerank = channel
       ? {
         channel,

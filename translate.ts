@@ -165,8 +165,15 @@ async function main(args: string[]): Promise<number> {
   const rerankFor = async (name: string, m: Transformer) => {
     const channel = channelOf(name);
     if (channel === undefined || beamOf(m) < 2) return undefined;
+    const reverse = await open(channel);
+    if (reverse.sourceLanguage === m.sourceLanguage) {
+      throw new UsageError(
+        `--rerank ${channel} translates from ${reverse.sourceLanguage}, as the model it would ` +
+          "rerank does: give a model of the other direction",
+      );
+    }
     return {
-      channel: await open(channel),
+      channel: reverse,
       weight: DEFAULT_CHANNEL_WEIGHT,
       margin: DEFAULT_CHANNEL_MARGIN,
     };

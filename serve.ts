@@ -139,7 +139,11 @@ async function main(args: string[]): Promise<number> {
     try {
       return await handler(request);
     } finally {
-      if (--inFlight === 0 && stopping) drained();
+      // Counted out only once Deno.serve has taken the response: a timer runs after the
+      // microtasks in which it does, so the stop cannot come between.
+      setTimeout(() => {
+        if (--inFlight === 0 && stopping) drained();
+      }, 0);
     }
   };
   let server: Deno.HttpServer;

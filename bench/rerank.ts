@@ -21,7 +21,7 @@ import {
   DEFAULT_CHANNEL_WEIGHT,
 } from "../src/model/rerank.ts";
 import { cleanText } from "../src/text/hygiene.ts";
-import { unmaskSpans } from "../src/text/verbatim.ts";
+import { maskedOrText, unmaskSpans } from "../src/text/verbatim.ts";
 import { machine } from "./_timing.ts";
 
 const { values: v } = parseArgs({
@@ -61,7 +61,7 @@ if (v.limit) groups = groups.slice(0, Number(v.limit));
 
 const model = direct.model, alpha = model.alpha;
 const masked = groups.map((g) => model.maskSpans(cleanText(g.source)));
-const texts = groups.map((g, i) => masked[i]?.spans.length ? masked[i]!.text : cleanText(g.source));
+const texts = groups.map((g, i) => maskedOrText(cleanText(g.source), masked[i]));
 const ids = texts.map((t) => model.encodeSource(t));
 const t0 = performance.now();
 const nbest = nbestInBatches(model, ids, { beam, alpha }, beam);

@@ -13,6 +13,7 @@ Deno.test("times: with their preposition, a clock or a.m./p.m.; article la for o
   deepEqual(spanish("I get up at 6 a.m. every day."), ["a las 6 a. m."]);
   deepEqual(spanish("Open from 9 a.m. to 5 p.m."), ["desde las 9 a. m.", "a las 5 p. m."]);
   deepEqual(spanish("Wait until 8:45 or before 9 o'clock."), ["hasta las 8:45", "antes de las 9"]);
+  deepEqual(spanish("Come at 9:30 o'clock."), ["a las 9:30"]);
   deepEqual(spanish("The train leaves 7:05 AM"), ["7:05 a. m."]);
   deepEqual(spanish("Call me at 9, ok?"), ["a las 9"]);
   deepEqual(spanish("Call me at 9 tomorrow."), ["a las 9"]);

@@ -7,10 +7,10 @@
  * @module
  */
 import { cleanText, notTextProblem } from "../text/hygiene.ts";
-import { type MaskedText, onlySpans, unmaskSpans } from "../text/verbatim.ts";
+import { maskedOrText, type MaskedText, onlySpans, unmaskSpans } from "../text/verbatim.ts";
 import type { TransformerCore } from "./transformer_core.ts";
 import { greedyDecode } from "./incremental_decoder.ts";
-import { beamDecode, type Hypothesis } from "./beam.ts";
+import { beamDecode, DEFAULT_ALPHA, type Hypothesis } from "./beam.ts";
 import { splitSentences, splitToFit } from "../text/sentences.ts";
 import {
   candidatesWithin,
@@ -195,7 +195,7 @@ export function translateTexts(
   const makePiece = (text: string): Piece => {
     const masked = mask(text);
     if (masked && onlySpans(masked)) return { text, ids: [], asIs: text };
-    return { text, masked, ids: model.encodeSource(masked?.spans.length ? masked.text : text) };
+    return { text, masked, ids: model.encodeSource(maskedOrText(text, masked)) };
   };
   const results: TextResult[] = texts.map(() => ({ translation: "" }));
   // Per text, per line: its indentation and its pieces in order ([] for a blank line).
@@ -281,7 +281,7 @@ function decodePieces(
   const read = nbest.map((hyps) => candidatesWithin(hyps, margin));
   const candidates: string[] = [], originals: string[] = [];
   read.forEach((hyps, j) => {
-    const original = pieces[j].masked?.spans.length ? pieces[j].masked!.text : pieces[j].text;
+    const original = maskedOrText(pieces[j].text, pieces[j].masked);
     for (const h of hyps) {
       candidates.push(model.codec.detokenize(model.tgtVocab.decode(h.tokens)));
       originals.push(original);
@@ -293,8 +293,8 @@ function decodePieces(
     const near = read[j];
     if (near.length === 0) return hyps[0].tokens;
     const mine = channel.slice(at, at += near.length);
-    return near[chooseByChannel(near, mine, rerank.weight, ids[j].length, opts.alpha ?? 0.6)]
-      .tokens;
+    const alpha = opts.alpha ?? DEFAULT_ALPHA;
+    return near[chooseByChannel(near, mine, rerank.weight, ids[j].length, alpha)].tokens;
   });
 }
 

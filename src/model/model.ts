@@ -25,7 +25,13 @@ import { type TextCodec, WordCodec } from "../text/codec.ts";
 import { BpeCodec } from "../text/bpe.ts";
 import { VamosError } from "../errors.ts";
 import { checkDecodingOptions } from "../options.ts";
-import { type MaskedText, maskSpans, unknownNames, unmaskSpans } from "../text/verbatim.ts";
+import {
+  maskedOrText,
+  type MaskedText,
+  maskSpans,
+  unknownNames,
+  unmaskSpans,
+} from "../text/verbatim.ts";
 import { cleanText, notTextProblem } from "../text/hygiene.ts";
 import { englishExpressions } from "../text/expressions.ts";
 import { checkRerank } from "./rerank.ts";
@@ -297,7 +303,7 @@ export class Transformer {
     // Spans carried through as in translate(), so no placeholder can reach the output.
     const clean = cleanText(text);
     const masked = this.maskSpans(clean);
-    const source = masked?.spans.length ? masked.text : clean;
+    const source = maskedOrText(clean, masked);
     const [hyps] = nbestInBatches(
       this,
       [this.encodeSource(source)],

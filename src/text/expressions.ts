@@ -168,10 +168,7 @@ export function englishExpressions(text: string): Rendering[] {
     const bareAt = prep?.toLowerCase() === "at" && hour >= 1 && hour <= 12 &&
       BARE_TIME_FOLLOWER.test(text.slice(m.index! + all.length));
     if (!sure && !bareAt) continue;
-    // "to" and "from" make a time only inside a range or with a clock: "from 9 to 5".
-    if (mer !== undefined && /o.clock/i.test(mer)) {
-      add(m.index!, m.index! + all.length, timeSpanish(prep, hour));
-    } else add(m.index!, m.index! + all.length, timeSpanish(prep, hour, minutes, mer));
+    add(m.index!, m.index! + all.length, timeSpanish(prep, hour, minutes, mer));
   }
   for (const m of text.matchAll(COUPLE)) {
     add(m.index!, m.index! + m[0].length, `el Sr. y la Sra. ${m[1]}`);

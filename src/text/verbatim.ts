@@ -181,6 +181,11 @@ export function maskSpans(
   };
 }
 
+/** What the model reads of `text`: its masked form when it has spans, else the text itself. */
+export function maskedOrText(text: string, masked: MaskedText | undefined): string {
+  return masked?.spans.length ? masked.text : text;
+}
+
 /** True when a masked text holds nothing to translate: only placeholders, spaces, punctuation. */
 export function onlySpans(masked: MaskedText): boolean {
   return masked.spans.length > 0 && !/[\p{L}\p{N}]/u.test(masked.text.replace(PLACEHOLDERS, ""));

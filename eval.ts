@@ -56,6 +56,7 @@ Options:
                      (noisy channel; "es-en" for the shipped Spanish→English model)
   --channel-weight X λ, the weight of its score (default ${DEFAULT_CHANNEL_WEIGHT})
   --channel-margin X read only candidates within X of the best (default ${DEFAULT_CHANNEL_MARGIN})
+  --no-shortlist     decode over the whole vocabulary, not the model's shortlist
   --out FILE         also write "source<TAB>translation<TAB>references" lines
   --threads N        threads for the kernels (default: every core)
   -h, --help         this help`;
@@ -73,6 +74,7 @@ async function main(args: string[]): Promise<number> {
     "channel-weight": { type: "string" },
     "channel-margin": { type: "string" },
     threads: { type: "string" },
+    "no-shortlist": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   });
   const v = parsed.values;
@@ -154,7 +156,12 @@ async function main(args: string[]): Promise<number> {
       let failed = 0;
       for (let i = 0; i < groups.length; i += 256) {
         const window = groups.slice(i, i + 256);
-        model.translateEach(window.map((g) => g.source), { beam: beamFlag, alpha, rerank }).forEach(
+        model.translateEach(window.map((g) => g.source), {
+          beam: beamFlag,
+          alpha,
+          rerank,
+          shortlist: !v["no-shortlist"],
+        }).forEach(
           (r, k) => {
             if (r.error) failed++;
             else {

@@ -71,6 +71,8 @@ export {
   DEFAULT_CHANNEL_WEIGHT,
   type RerankOptions,
 } from "./src/model/rerank.ts";
+export { Shortlist } from "./src/model/shortlist.ts";
+export { learnShortlist, type ShortlistOptions } from "./src/train/shortlist.ts";
 export { splitSentences } from "./src/text/sentences.ts";
 export type { MaskedText } from "./src/text/verbatim.ts";
 export { type DefaultModelOptions, loadDefaultModel } from "./src/host/default_model_url.ts";

@@ -53,6 +53,8 @@ Options:
   --body-timeout S  seconds a client may take to send its request body (default 10)
   --beam N          beam width; 1 is greedy decoding, faster (default: the model's, 4 for
                     the shipped model)
+  --no-shortlist    score every token at each step, not only the model's vocabulary
+                    shortlist (slower; the shipped models have one)
   --threads N       threads for the kernels (default: every core)
   --quiet           no access log
   -h, --help        this help`;
@@ -67,6 +69,7 @@ async function main(args: string[]): Promise<number> {
     "api-keys": { type: "string" },
     "body-timeout": { type: "string" },
     beam: { type: "string" },
+    "no-shortlist": { type: "boolean", default: false },
     threads: { type: "string" },
     quiet: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
@@ -95,6 +98,7 @@ async function main(args: string[]): Promise<number> {
   }
   const ready = (model: Transformer) => {
     if (beam !== undefined) model.beam = beam;
+    if (v["no-shortlist"]) model.shortlist = undefined;
     return model;
   };
   let open: Partial<Record<Direction, () => Promise<Transformer>>>;

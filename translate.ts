@@ -68,6 +68,10 @@ Options:
                      it is, instead of reranking its candidates with the Spanish→English
                      model (noisy channel: fewer dropped words, about 1.5× the time)
   --rerank NAME|FILE rerank with this model of the other direction instead (any model)
+  --no-shortlist     score every token at each step, not only the model's vocabulary
+                     shortlist (the tokens a line's words translate to and the frequent
+                     ones; the shipped models have one): slower, rarely other. Reranked
+                     translations always score every token
   --threads N        threads for the kernels (default: every core)
   -h, --help         this help
 
@@ -122,6 +126,7 @@ async function main(args: string[]): Promise<number> {
     from: { type: "string" },
     rerank: { type: "string" },
     "no-rerank": { type: "boolean", default: false },
+    "no-shortlist": { type: "boolean", default: false },
     to: { type: "string" },
     explain: { type: "boolean", default: false },
     "max-tokens": { type: "string" },
@@ -152,7 +157,10 @@ async function main(args: string[]): Promise<number> {
   const models = new Map<string, Transformer>();
   const open = async (name: string) => {
     let m = models.get(name);
-    if (!m) models.set(name, m = await openModelForCli(name, threads));
+    if (!m) {
+      models.set(name, m = await openModelForCli(name, threads));
+      if (values["no-shortlist"]) m.shortlist = undefined;
+    }
     return m;
   };
   const beamOf = (m: Transformer) => Math.max(beamFlag ?? m.beam, nbest ?? 1);

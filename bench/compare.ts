@@ -245,7 +245,9 @@ rt2.close();
 // Decoding one sentence at a time against batches of 64, the 8-bit products' share of it.
 const TATOEBA = "../shared/data/spa-eng/spa-eng.tsv";
 try {
-  await decodingTable(await testSentences(512, TATOEBA));
+  const decodingSentences = await testSentences(512, TATOEBA);
+  await decodingTable(decodingSentences);
+  await decodingTable(decodingSentences, 2, false);
 } catch (e) {
   if (!(e instanceof Deno.errors.NotFound)) throw e;
   console.log(`\n(no ${TATOEBA}: the decoding table is left out)`);

@@ -1,9 +1,11 @@
 // deno task bench:decoding — how decoding scales with work: N sentences of the shipped
 // en→es model's test split through the public API (model.translate), greedy and beam 4,
-// one sentence at a time and in batches of 64, at 1 and 2 threads; best of 2 passes.
+// one sentence at a time and in batches of 64, at 1 and 2 threads; best of 2 passes; with the
+// model's vocabulary shortlist (as translations run) and over the whole vocabulary.
 // Also run by bench:compare.
 //
 //   deno task bench:decoding [--sentences 512] [--data ../shared/data/spa-eng/spa-eng.tsv]
+//                            [--vocabulary both|shortlist|whole]
 import { parseArgs } from "node:util";
 import { defaultModelBytes, loadDefaultModel } from "../models/default.ts";
 import { loadCheckpoint } from "../src/checkpoint/checkpoint.ts";
@@ -21,10 +23,16 @@ export async function testSentences(n: number, data: string): Promise<string[]> 
     .slice(0, n).map((g) => g.source);
 }
 
-function seconds(model: Transformer, inputs: string[], beam: number, batch: number): number {
+function seconds(
+  model: Transformer,
+  inputs: string[],
+  beam: number,
+  batch: number,
+  shortlist: boolean,
+): number {
   const t0 = performance.now();
   for (let i = 0; i < inputs.length; i += batch) {
-    model.translate(inputs.slice(i, i + batch), { beam });
+    model.translate(inputs.slice(i, i + batch), { beam, shortlist });
   }
   return (performance.now() - t0) / 1000;
 }
@@ -33,7 +41,13 @@ function seconds(model: Transformer, inputs: string[], beam: number, batch: numb
  * One more pass with the 8-bit products timed: their share of the pass and their rate
  * as a share of the int8 peak (a roofline point per case).
  */
-function productsShare(model: Transformer, inputs: string[], beam: number, batch: number) {
+function productsShare(
+  model: Transformer,
+  inputs: string[],
+  beam: number,
+  batch: number,
+  shortlist: boolean,
+) {
   const rt = model.core.rt;
   const original = rt.parallel.bind(rt);
   let macs = 0, ms = 0;
@@ -46,7 +60,7 @@ function productsShare(model: Transformer, inputs: string[], beam: number, batch
     return out;
   };
   try {
-    const total = seconds(model, inputs, beam, batch) * 1000;
+    const total = seconds(model, inputs, beam, batch, shortlist) * 1000;
     return { share: ms / total, gmacs: macs / (ms / 1000) / 1e9 };
   } finally {
     rt.parallel = original;
@@ -63,10 +77,21 @@ export function peaks(): { int8: number; f32: number } {
   };
 }
 
-/** Prints the table: sentences/s per thread count, decoding and batch size. */
-export async function decodingTable(sentences: string[], passes = 2): Promise<void> {
+/**
+ * Prints the table: sentences/s per thread count, decoding and batch size, with the
+ * model's shortlist or over the whole vocabulary.
+ */
+export async function decodingTable(
+  sentences: string[],
+  passes = 2,
+  shortlist = true,
+): Promise<void> {
   const n = sentences.length;
-  console.log(`\n## Decoding, the shipped en→es model, ${n} test sentences, best of ${passes}`);
+  console.log(
+    `\n## Decoding, the shipped en→es model, ${n} test sentences, best of ${passes}, ${
+      shortlist ? "with its vocabulary shortlist" : "over the whole vocabulary (--no-shortlist)"
+    }`,
+  );
   const peak = peaks();
   console.log(
     `peaks, 1 thread: int8 products ${peak.int8.toFixed(1)} GMAC/s, f32 multiply-add ${
@@ -84,13 +109,13 @@ export async function decodingTable(sentences: string[], passes = 2): Promise<vo
       for (const beam of [1, 4]) {
         const rate: number[] = [], roof: string[] = [], share: string[] = [];
         for (const batch of [1, 64]) {
-          seconds(model, sentences.slice(0, 64), beam, batch); // warm up
+          seconds(model, sentences.slice(0, 64), beam, batch, shortlist); // warm up
           let best = Infinity;
           for (let p = 0; p < passes; p++) {
-            best = Math.min(best, seconds(model, sentences, beam, batch));
+            best = Math.min(best, seconds(model, sentences, beam, batch, shortlist));
           }
           rate.push(n / best);
-          const r = productsShare(model, sentences, beam, batch);
+          const r = productsShare(model, sentences, beam, batch, shortlist);
           share.push(`${(100 * r.share).toFixed(0)}%`);
           roof.push(`${r.gmacs.toFixed(1)} (${(100 * r.gmacs / peak.int8 / threads).toFixed(0)}%)`);
         }
@@ -114,13 +139,19 @@ if (import.meta.main) {
       sentences: { type: "string", default: "512" },
       data: { type: "string", default: "../shared/data/spa-eng/spa-eng.tsv" },
       passes: { type: "string", default: "2" },
+      vocabulary: { type: "string", default: "both" },
     },
   });
+  if (!["both", "shortlist", "whole"].includes(v.vocabulary)) {
+    throw new Error("--vocabulary must be both, shortlist or whole");
+  }
   const n = Number(v.sentences), passes = Number(v.passes);
   if (!Number.isInteger(n) || n < 1) throw new Error(`--sentences must be a positive integer`);
   if (!Number.isInteger(passes) || passes < 1) {
     throw new Error(`--passes must be a positive integer`);
   }
   console.log(machine());
-  await decodingTable(await testSentences(n, v.data), passes);
+  const sentences = await testSentences(n, v.data);
+  if (v.vocabulary !== "whole") await decodingTable(sentences, passes, true);
+  if (v.vocabulary !== "shortlist") await decodingTable(sentences, passes, false);
 }

@@ -254,7 +254,8 @@ def write_safetensors(path, tensors, metadata):
 
 
 def read_safetensors(path):
-    """Returns ({name: tensor}, metadata) from a safetensors file (F32, F16, BF16)."""
+    """Returns ({name: tensor}, metadata) from a safetensors file (F32, F16, BF16, I8);
+    the vocabulary shortlist (U8/U16 token lists, not weights) is left out."""
     with open(path, "rb") as f:
         data = f.read()
     (n,) = struct.unpack("<Q", data[:8])
@@ -264,6 +265,8 @@ def read_safetensors(path):
     dtypes = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "I8": torch.int8}
     tensors = {}
     for name, info in header.items():
+        if info["dtype"] in ("U8", "U16"):
+            continue
         a, b = info["data_offsets"]
         t = torch.frombuffer(bytearray(data[base + a:base + b]), dtype=dtypes[info["dtype"]])
         tensors[name] = t.reshape(info["shape"]).float()

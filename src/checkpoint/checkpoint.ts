@@ -10,11 +10,13 @@ import { DEFAULT_ALPHA } from "../model/beam.ts";
 import { TransformerCore } from "../model/transformer_core.ts";
 import { parameterSpecs, type TransformerConfig } from "../model/config.ts";
 import { layoutParams } from "../model/params.ts";
+import { Shortlist } from "../model/shortlist.ts";
 import { Adam } from "../train/optimizer.ts";
 import { recordedRun } from "./run_record.ts";
 import {
   CheckpointError,
   parseSafetensors,
+  readIntegers,
   readTensor,
   type SafetensorsFile,
   type TensorToWrite,
@@ -64,6 +66,52 @@ export function quantizeRows(
 }
 
 const OPTIMIZER_TENSORS = ["optimizer.exp_avg", "optimizer.exp_avg_sq"] as const;
+// A vocabulary shortlist (`Shortlist`): targets per source token, their lists, and the
+// tokens every sentence gets.
+const SHORTLIST_TENSORS = {
+  counts: "shortlist.counts",
+  targets: "shortlist.targets",
+  frequent: "shortlist.frequent",
+} as const;
+
+function shortlistTensors(s: Shortlist): TensorToWrite[] {
+  return [
+    { name: SHORTLIST_TENSORS.counts, shape: [s.counts.length], data: s.counts },
+    { name: SHORTLIST_TENSORS.targets, shape: [s.targets.length], data: s.targets },
+    { name: SHORTLIST_TENSORS.frequent, shape: [s.frequent.length], data: s.frequent },
+  ];
+}
+
+// The shortlist a checkpoint holds, checked (all three tensors or none).
+function readShortlist(file: SafetensorsFile, config: TransformerConfig): Shortlist | undefined {
+  const names = Object.values(SHORTLIST_TENSORS);
+  const present = names.filter((n) => file.tensors.has(n));
+  if (present.length === 0) return undefined;
+  if (present.length < names.length) {
+    fail(`a shortlist needs tensors ${names.join(", ")}; this file has only ${present.join(", ")}`);
+  }
+  const want = { counts: "U8", targets: "U16", frequent: "U16" } as const;
+  for (const [key, name] of Object.entries(SHORTLIST_TENSORS)) {
+    const t = file.tensors.get(name)!;
+    if (t.dtype !== want[key as keyof typeof want] || t.shape.length !== 1) {
+      fail(`tensor "${name}" must be ${want[key as keyof typeof want]} with one dimension`);
+    }
+  }
+  if (file.tensors.get(SHORTLIST_TENSORS.counts)!.shape[0] !== config.srcVocab) {
+    fail(`tensor "${SHORTLIST_TENSORS.counts}" must have one count per source token`);
+  }
+  try {
+    return new Shortlist(
+      config.tgtVocab,
+      readIntegers(file, SHORTLIST_TENSORS.counts) as Uint8Array,
+      readIntegers(file, SHORTLIST_TENSORS.targets) as Uint16Array,
+      readIntegers(file, SHORTLIST_TENSORS.frequent) as Uint16Array,
+    );
+  } catch (e) {
+    if (e instanceof CheckpointError || !(e instanceof Error)) throw e;
+    fail(e.message.replace(/^The shortlist/, "the shortlist"));
+  }
+}
 
 /**
  * Serializes a model (and optionally its optimizer) as safetensors bytes.
@@ -125,6 +173,7 @@ export function saveModel(model: Transformer, opts: SaveOptions = {}): Uint8Arra
     tensors.push({ name: OPTIMIZER_TENSORS[0], shape: [params.count], data: m.view() });
     tensors.push({ name: OPTIMIZER_TENSORS[1], shape: [params.count], data: v.view() });
   }
+  if (model.shortlist) tensors.push(...shortlistTensors(model.shortlist));
   return writeSafetensors(tensors, metadata);
 }
 
@@ -145,7 +194,9 @@ function checkTensors(
   }
   const matrices = new Set(specs.filter((s) => s.shape.length === 2).map((s) => s.name));
   const matrix = (name: string) => quantized && matrices.has(name);
+  const shortlist = new Set<string>(Object.values(SHORTLIST_TENSORS));
   for (const [name, t] of file.tensors) {
+    if (shortlist.has(name)) continue; // checked by readShortlist
     const shape = expected.get(name);
     if (!shape) {
       fail(
@@ -224,6 +275,7 @@ export function loadCheckpoint(bytes: Uint8Array, opts: LoadOptions = {}): Loade
   const regionFloats = layoutParams(parameterSpecs(config)).floats;
   const quantized = file.metadata.quantization === INT8_ROWWISE;
   checkTensors(file, config, saved !== undefined, regionFloats, quantized);
+  const shortlist = readShortlist(file, config);
   // Everything is consistent: the model's memory is now bounded by the file's size.
   const core = new TransformerCore(config, { threads: opts.threads, initialize: false });
   const params = core.params;
@@ -256,6 +308,7 @@ export function loadCheckpoint(bytes: Uint8Array, opts: LoadOptions = {}): Loade
   const model = new Transformer(core, srcVocab, tgtVocab, codec);
   model.beam = Number(file.metadata.beam ?? 1);
   model.alpha = Number(file.metadata.alpha ?? DEFAULT_ALPHA);
+  model.shortlist = shortlist;
   model.verbatim = file.metadata.verbatim === "true";
   model.sourceLanguage = recordedRun(file.metadata).direction === "es-en" ? "es" : "en";
   if (file.metadata.verbatim_known !== undefined) {

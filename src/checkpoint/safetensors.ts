@@ -29,9 +29,16 @@ export class CheckpointError extends VamosError {}
 export const MAX_HEADER_BYTES = 100_000_000;
 
 /** The element types this package reads (and, but for BF16, writes). */
-export type Dtype = "F32" | "F16" | "BF16" | "I8";
+export type Dtype = "F32" | "F16" | "BF16" | "I8" | "U8" | "U16";
 
-const BYTES_PER_ELEMENT: Record<Dtype, number> = { F32: 4, F16: 2, BF16: 2, I8: 1 };
+const BYTES_PER_ELEMENT: Record<Dtype, number> = {
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I8: 1,
+  U8: 1,
+  U16: 2,
+};
 
 /** One tensor's entry in the header. */
 export interface TensorInfo {
@@ -166,7 +173,9 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
     const { dtype, shape, data_offsets: offsets } = info;
     if (typeof dtype !== "string" || !Object.hasOwn(BYTES_PER_ELEMENT, dtype)) {
       fail(
-        `tensor "${name}" has dtype ${JSON.stringify(dtype)}; this package reads F32, F16, BF16`,
+        `tensor "${name}" has dtype ${
+          JSON.stringify(dtype)
+        }; this package reads F32, F16, BF16, I8, U8, U16`,
       );
     }
     if (!Array.isArray(shape) || !shape.every(isCount)) {
@@ -250,6 +259,7 @@ export function readTensor(
 ): void {
   const t = file.tensors.get(name);
   if (!t) fail(`tensor "${name}" is missing`);
+  if (t.dtype === "U8" || t.dtype === "U16") fail(`tensor "${name}" is ${t.dtype}, not weights`);
   if (t.dtype === "I8") {
     if (!scale || dst.length % scale.length !== 0) {
       fail(`tensor "${name}" is I8 without its scales`);
@@ -288,6 +298,28 @@ export function readTensor(
   }
 }
 
+/**
+ * A U8 or U16 tensor's values, copied (their range is the caller's to check); fails for
+ * any other dtype.
+ */
+export function readIntegers(file: SafetensorsFile, name: string): Uint8Array | Uint16Array {
+  const t = file.tensors.get(name);
+  if (!t) fail(`tensor "${name}" is missing`);
+  const at = file.bytes.byteOffset + file.dataStart + t.begin, n = t.end - t.begin;
+  if (t.dtype === "U8") return new Uint8Array(file.bytes.buffer, at, n).slice();
+  if (t.dtype !== "U16") fail(`tensor "${name}" is ${t.dtype}; expected U8 or U16`);
+  const dv = new DataView(file.bytes.buffer, at, n), out = new Uint16Array(n / 2);
+  for (let i = 0; i < out.length; i++) out[i] = dv.getUint16(2 * i, true);
+  return out;
+}
+
+function integerDtype(data: TensorToWrite["data"]): "I8" | "U8" | "U16" | undefined {
+  if (data instanceof Int8Array) return "I8";
+  if (data instanceof Uint8Array) return "U8";
+  if (data instanceof Uint16Array) return "U16";
+  return undefined;
+}
+
 // f32 → IEEE half, round to nearest even (overflow to ±inf, subnormals kept).
 function floatToHalf(x: number): number {
   const f = new Float32Array([x]);
@@ -313,14 +345,17 @@ function floatToHalf(x: number): number {
   return sign | h;
 }
 
-/** A tensor to write: f32 values stored as `dtype` (F32 unless said), or int8 values. */
+/**
+ * A tensor to write: f32 values stored as `dtype` (F32 unless said), or integers (I8, U8,
+ * U16 by the array's type).
+ */
 export interface TensorToWrite {
   /** Name in the header. */
   name: string;
   /** Dimensions; their product is the number of values. */
   shape: number[];
-  /** The values (an Int8Array for I8). */
-  data: Float32Array | Int8Array;
+  /** The values (an Int8Array for I8, Uint8Array for U8, Uint16Array for U16). */
+  data: Float32Array | Int8Array | Uint8Array | Uint16Array;
   /** Storage type (default F32; I8 for Int8Array data). */
   dtype?: "F32" | "F16" | "I8";
 }
@@ -340,7 +375,7 @@ export function writeSafetensors(
     if (size !== t.data.length) {
       throw new VamosError(`tensor "${t.name}" has ${t.data.length} values for shape [${t.shape}]`);
     }
-    const dtype = t.data instanceof Int8Array ? "I8" : t.dtype ?? "F32";
+    const dtype = integerDtype(t.data) ?? t.dtype ?? "F32";
     const n = t.data.length * BYTES_PER_ELEMENT[dtype];
     header[t.name] = { dtype, shape: t.shape, data_offsets: [offset, offset + n] };
     offset += n;
@@ -355,9 +390,12 @@ export function writeSafetensors(
   out.fill(0x20, 8 + jsonBytes.length, 8 + headerLen);
   let at = 8 + headerLen;
   for (const t of tensors) {
-    if (t.data instanceof Int8Array) {
+    if (t.data instanceof Int8Array || t.data instanceof Uint8Array) {
       out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.length), at);
       at += t.data.length;
+    } else if (t.data instanceof Uint16Array) {
+      for (let i = 0; i < t.data.length; i++) dv.setUint16(at + 2 * i, t.data[i], true);
+      at += 2 * t.data.length;
     } else if (t.dtype === "F16") {
       for (let i = 0; i < t.data.length; i++) {
         dv.setUint16(at + 2 * i, floatToHalf(t.data[i]), true);

@@ -11,15 +11,13 @@ import type { BpeCodec } from "../text/bpe.ts";
 import { Vocabulary } from "../text/vocabulary.ts";
 import { tokenizeWords } from "../text/word_tokenizer.ts";
 import {
-  addCasualVariants,
-  addVerbatimSpans,
+  augmentPairs,
   orientPairs,
   parseTsv,
   readUtf8Text,
   sha256Hex,
   splitBySource,
-  textbookPairs,
-  withoutSentencesOf,
+  trainingPairs,
 } from "../train/data.ts";
 import type { Example } from "../train/batches.ts";
 import { type SentencePair, toExamples } from "../train/train.ts";
@@ -153,18 +151,8 @@ export async function readTrainingData(
         "give more data or hold out less",
     );
   }
-  if (run.hold_out_reverse && !toy) {
-    // Swapping the sides gives the pairs as the other direction reads them, in file order.
-    const theirs = splitBySource(orientPairs(pairs, "es-en"), run);
-    split.train = withoutSentencesOf(split.train, [...theirs.dev, ...theirs.test]);
-  }
-  let augmented = split.train;
-  if (run.verbatim) augmented = addVerbatimSpans(augmented, run.verbatim, run.seed + 2);
-  if (run.casual) augmented = addCasualVariants(augmented, run.casual, run.seed + 1);
-  if (run.textbook) {
-    augmented = [...augmented, ...textbookPairs(run.textbook_copies, run.direction)];
-  }
-  return { ...split, augmented };
+  if (run.hold_out_reverse && !toy) split.train = trainingPairs(pairs, run, true);
+  return { ...split, augmented: augmentPairs(split.train, run) };
 }
 
 /** A new model for the run: the toy, or vocabularies learned from the training pairs. */

@@ -21,6 +21,7 @@ import {
 import { VamosError } from "../errors.ts";
 import type { Vocabulary } from "../text/vocabulary.ts";
 import type { TextCodec } from "../text/codec.ts";
+import type { Shortlist } from "./shortlist.ts";
 
 /** Most sentences decoded together (the batch's memory grows with it). */
 export const MAX_BATCH_SENTENCES = 64;
@@ -42,6 +43,12 @@ export interface BatchOptions {
    * (noisy channel); no effect on greedy decoding.
    */
   rerank?: RerankOptions;
+  /**
+   * Decode over the model's vocabulary shortlist when it has one (default true): the output
+   * layer computes only the target tokens a sentence's words translate to and the most
+   * frequent ones. `false` decodes over the whole vocabulary, as reranking always does.
+   */
+  shortlist?: boolean;
 }
 
 /** What batched decoding needs of a model. */
@@ -51,6 +58,8 @@ export interface Translatable {
   readonly srcVocab: Vocabulary;
   readonly tgtVocab: Vocabulary;
   readonly startId: number;
+  /** The vocabulary shortlist to decode with, when the model has one. */
+  readonly shortlist?: Shortlist;
   encodeSource(text: string): number[];
   /** The text with its verbatim spans masked, when the model carries spans through. */
   maskSpans?(text: string): MaskedText | undefined;
@@ -101,10 +110,16 @@ export function decodeInBatches(
       start: model.startId,
       eos: model.tgtVocab.eos,
       maxTokens: outputCap(batch.map((i) => src[i]), opts.maxTokens),
+      shortlist: shortlistOf(model, opts),
     });
     batch.forEach((i, k) => out[i] = ids[k]);
   }
   return out;
+}
+
+// The shortlist a call decodes with: the model's, unless the call turns it off.
+function shortlistOf(model: Translatable, opts: BatchOptions): Shortlist | undefined {
+  return opts.shortlist === false ? undefined : model.shortlist;
 }
 
 /** The n-best hypotheses of beam search for each sequence, in bounded batches, in input order. */
@@ -123,6 +138,7 @@ export function nbestInBatches(
       beam: opts.beam ?? 1,
       alpha: opts.alpha,
       nbest,
+      shortlist: shortlistOf(model, opts),
     });
     batch.forEach((i, k) => out[i] = hyps[k]);
   }
@@ -276,7 +292,10 @@ function decodePieces(
   const ids = pieces.map((p) => p.ids);
   const beam = opts.beam ?? 1, rerank = opts.rerank;
   if (!rerank || beam < 2 || rerank.weight === 0) return decodeInBatches(model, ids, opts);
-  const nbest = nbestInBatches(model, ids, opts, beam);
+  // Over the whole vocabulary: a shortlist's scores are normalized over its tokens only,
+  // which favours the candidates that drop words, the ones the channel is there to catch
+  // (on the dev split reranking then gains 0.4–0.7 BLEU instead of 0.9).
+  const nbest = nbestInBatches(model, ids, { ...opts, shortlist: false }, beam);
   const margin = rerank.margin ?? DEFAULT_CHANNEL_MARGIN;
   const read = nbest.map((hyps) => candidatesWithin(hyps, margin));
   const candidates: string[] = [], originals: string[] = [];

@@ -11,6 +11,7 @@
 import type { TransformerCore } from "./transformer_core.ts";
 import { decodingSteps, IncrementalDecoder } from "./incremental_decoder.ts";
 import { checkOption, DECODING_BOUNDS, MAX_BEAM } from "../options.ts";
+import type { Shortlist } from "./shortlist.ts";
 
 /** The length penalty's exponent of the paper. */
 export const DEFAULT_ALPHA = 0.6;
@@ -31,6 +32,8 @@ export interface BeamOptions {
   alpha?: number;
   /** Hypotheses returned per sentence, best first (default 1, at most `beam`). */
   nbest?: number;
+  /** Decode over each sentence's shortlist instead of the whole vocabulary. */
+  shortlist?: Shortlist;
 }
 
 /** One translation hypothesis. */
@@ -64,12 +67,12 @@ export function beamDecode(
   const alpha = opts.alpha ?? DEFAULT_ALPHA;
   checkOption("alpha", alpha, DECODING_BOUNDS.alpha);
   const nbest = Math.min(K, Math.max(1, Math.floor(opts.nbest ?? 1)));
-  const V = core.config.tgtVocab;
   const dec = new IncrementalDecoder(
     core,
     src,
     decodingSteps(core, opts.maxTokens),
     src.length * K,
+    opts.shortlist,
   );
   try {
     const B = src.length;
@@ -84,12 +87,12 @@ export function beamDecode(
     const finish = (b: number, toks: number[], logProb: number, length: number) =>
       finished[b].push({ tokens: toks, logProb, score: logProb / lengthPenalty(length, alpha) });
     for (let t = 0; t < dec.steps && ids.length > 0; t++) {
-      const logits = dec.step(ids, t);
+      dec.step(ids, t);
       const R = ids.length;
       // Per row, its 2K best tokens (by logit, lower token first on ties): the 2K best
       // continuations of a sentence are among its rows' 2K best.
       const best = dec.top(2 * K, true);
-      const lse = best.lse!;
+      const lse = best.lse!, logits = best.logits;
       const parents: number[] = [];
       const nextSentence: number[] = [];
       const nextTokens: number[][] = [];
@@ -106,7 +109,7 @@ export function beamDecode(
           for (let q = r * 2 * K; q < (r + 1) * 2 * K; q++) {
             const v = best.tokens[q];
             if (v < 0) break; // fewer tokens than 2K, or NaN logits
-            const score = logProb[r] + (logits[r * V + v] - lse[r]);
+            const score = logProb[r] + (logits[q] - lse[r]);
             if (top.length === 2 * K && score <= top[top.length - 1].score) continue;
             let at = top.length;
             while (at > 0 && top[at - 1].score < score) at--;

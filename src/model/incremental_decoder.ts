@@ -12,7 +12,9 @@ import { type Backward, feedForward, linear, norm, Pass, residual } from "./laye
 import { attentionInto } from "../kernels/attention.ts";
 import { embeddingInto } from "../kernels/embedding.ts";
 import { topKInto } from "../kernels/top_k.ts";
+import { Int8Weights, matmulInt8Into } from "../kernels/matmul_int8.ts";
 import { VamosError } from "../errors.ts";
+import type { Shortlist } from "./shortlist.ts";
 
 const noBackward: Backward = (dy) => dy;
 
@@ -44,6 +46,9 @@ export class IncrementalDecoder {
   #source: number[];
   #stepMark = -1;
   #logits?: Tensor;
+  // The output layer: the whole vocabulary, or the batch's shortlist (its rows of the
+  // weights gathered once, and per source the columns outside its own list).
+  readonly #out: OutputLayer;
 
   /**
    * Encodes `src` (id sequences) and prepares caches for `steps` tokens and up to
@@ -54,6 +59,7 @@ export class IncrementalDecoder {
     src: readonly (readonly number[])[],
     steps: number,
     capacity = src.length,
+    shortlist?: Shortlist,
   ) {
     const c = core.config, rt = core.rt, params = core.params, d = c.dModel;
     this.#core = core;
@@ -87,6 +93,7 @@ export class IncrementalDecoder {
       }
       this.#stepLens = rt.ints(this.capacity);
       this.#ids = rt.ints(this.capacity);
+      this.#out = outputLayer(core, this.#pass, src, shortlist);
     } catch (e) {
       rt.release(this.#mark);
       throw e;
@@ -96,6 +103,14 @@ export class IncrementalDecoder {
   /** Rows decoded by the next {@linkcode step}. */
   get rows(): number {
     return this.#rows;
+  }
+
+  /**
+   * The target token of each column of row r's logits in {@linkcode step}: its sentence's
+   * shortlist, or undefined when the columns are the whole vocabulary.
+   */
+  columnsOf(r: number): Int32Array | undefined {
+    return this.#out.lists?.[this.#source[r]].tokens;
   }
 
   /** The source sentence each row decodes (a copy). */
@@ -131,7 +146,8 @@ export class IncrementalDecoder {
 
   /**
    * Runs step `t` (0-based) with `ids[r]` as row r's input token; returns the logits
-   * [rows, tgtVocab], a view valid until the next call.
+   * [rows, columns] (the vocabulary, or the shortlist's {@linkcode columns}, -∞ where a
+   * row's own sentence may not go), a view valid until the next call.
    */
   step(ids: readonly number[], t: number): Float32Array {
     const core = this.#core, c = core.config, rt = core.rt, params = core.params;
@@ -234,18 +250,55 @@ export class IncrementalDecoder {
       if (c.dFF) [x] = residual(pass, `${p}.norm3`, x, (h) => feedForward(pass, p, h));
     }
     if (c.norm !== "none" && c.finalNorm) [x] = norm(pass, "decoder.norm", x);
-    const logits = pass.alloc(R, c.tgtVocab);
-    linear(pass, x, params.get(core.generatorWeight), params.get("generator.bias"), logits);
+    const out = this.#out, lists = out.lists;
+    const logits = pass.alloc(R, out.columns);
+    if (!lists) linear(pass, x, out.weight!, out.bias!, logits);
+    else {
+      // Each sentence's rows (beams are adjacent) against its own shortlist's weights; the
+      // columns past a shorter list are -∞.
+      for (let r0 = 0; r0 < R;) {
+        const b = this.#source[r0];
+        let r1 = r0 + 1;
+        while (r1 < R && this.#source[r1] === b) r1++;
+        const list = lists[b], n = list.tokens.length;
+        const h = x.rowSlice(r0, r1);
+        if (list.int8) {
+          matmulInt8Into(h, list.int8, logits.rowSlice(r0, r1).colSlice(0, n), { bias: list.bias });
+        } else {
+          // The f32 product's summation order may follow its output's layout: computed
+          // dense, then copied, so that a sentence gets the same bits in any batch.
+          const y = pass.alloc(r1 - r0, n);
+          linear(pass, h, list.weight!, list.bias, y);
+          const f = rt.f32;
+          for (let r = r0; r < r1; r++) {
+            const from = (y.ptr >>> 2) + (r - r0) * n;
+            f.copyWithin((logits.ptr >>> 2) + r * out.columns, from, from + n);
+          }
+        }
+        if (n < out.columns) {
+          const f = rt.f32;
+          for (let r = r0; r < r1; r++) {
+            const row = (logits.ptr >>> 2) + r * out.columns;
+            f.fill(-Infinity, row + n, row + out.columns);
+          }
+        }
+        r0 = r1;
+      }
+    }
     this.#logits = logits;
     return logits.view();
   }
 
   /**
    * The last step's `k` best tokens per row (row r's at `[r·k, r·k + k)`, best first, the
-   * lower token first on ties) and, with `withLse`, each row's log Σ exp of its logits:
-   * greedy decoding's and beam search's choice, in one kernel call over the batch.
+   * lower token first on ties; -1 past the row's choices), their logits, and with
+   * `withLse` each row's log Σ exp of its logits: greedy decoding's and beam search's
+   * choice, in one kernel call over the batch.
    */
-  top(k: number, withLse: boolean): { tokens: Int32Array; lse?: Float32Array } {
+  top(
+    k: number,
+    withLse: boolean,
+  ): { tokens: Int32Array; logits: Float32Array; lse?: Float32Array } {
     const logits = this.#logits;
     if (!logits) throw new RangeError("top: no step has run");
     const rt = this.#core.rt, mark = rt.mark();
@@ -253,7 +306,17 @@ export class IncrementalDecoder {
       const idx = rt.ints(logits.rows * k);
       const lse = withLse ? rt.scratch(logits.rows, 1) : undefined;
       topKInto(logits, k, idx, lse);
-      return { tokens: idx.toArray(), lse: lse?.toArray() };
+      const tokens = idx.toArray(), values = new Float32Array(tokens.length);
+      const view = logits.view(), n = logits.cols, lists = this.#out.lists;
+      for (let q = 0; q < tokens.length; q++) {
+        const r = Math.floor(q / k), col = tokens[q];
+        if (col < 0) continue;
+        values[q] = view[r * n + col];
+        if (!lists) continue;
+        const own = lists[this.#source[r]].tokens;
+        tokens[q] = col < own.length ? own[col] : -1;
+      }
+      return { tokens, logits: values, lse: lse?.toArray() };
     } finally {
       rt.release(mark);
     }
@@ -263,6 +326,59 @@ export class IncrementalDecoder {
   dispose(): void {
     this.#core.rt.release(this.#mark);
   }
+}
+
+// What the output layer computes with: the whole vocabulary (the model's own weights), or
+// per source sentence its shortlist's tokens with their weight rows and biases gathered.
+interface OutputLayer {
+  /** Columns of the logits: the vocabulary, or the longest shortlist. */
+  columns: number;
+  weight?: Tensor;
+  bias?: Tensor;
+  lists?: ShortlistWeights[];
+}
+
+interface ShortlistWeights {
+  tokens: Int32Array;
+  int8?: Int8Weights;
+  weight?: Tensor;
+  bias: Tensor;
+}
+
+function outputLayer(
+  core: TransformerCore,
+  pass: Pass,
+  src: readonly (readonly number[])[],
+  shortlist?: Shortlist,
+): OutputLayer {
+  const params = core.params, rt = core.rt;
+  const weight = params.get(core.generatorWeight), bias = params.get("generator.bias");
+  if (!shortlist) return { columns: weight.rows, weight, bias };
+  const q = pass.int8(weight), d = weight.cols;
+  const lists = src.map((s): ShortlistWeights => {
+    const tokens = shortlist.tokensFor(s), n = tokens.length;
+    // Everything is allocated before the memory is viewed: an allocation may grow it.
+    const b = pass.alloc(1, n);
+    const ptr = q ? rt.allocBytes(n * q.stride, false) : 0;
+    const scales = q ? rt.allocBytes(n * 4, false) : 0;
+    const w = q ? undefined : pass.alloc(n, d);
+    const f = rt.f32, u8 = rt.u8;
+    for (let j = 0; j < n; j++) f[(b.ptr >>> 2) + j] = f[(bias.ptr >>> 2) + tokens[j]];
+    if (q) {
+      for (let j = 0; j < n; j++) {
+        const from = q.ptr + tokens[j] * q.stride, at = q.scales + 4 * tokens[j];
+        u8.copyWithin(ptr + j * q.stride, from, from + q.stride);
+        u8.copyWithin(scales + 4 * j, at, at + 4);
+      }
+      return { tokens, int8: new Int8Weights(rt, ptr, scales, n, d), bias: b };
+    }
+    for (let j = 0; j < n; j++) {
+      const from = (weight.ptr >>> 2) + tokens[j] * weight.ld;
+      f.copyWithin((w!.ptr >>> 2) + j * d, from, from + d);
+    }
+    return { tokens, weight: w, bias: b };
+  });
+  return { columns: Math.max(...lists.map((l) => l.tokens.length)), lists };
 }
 
 // In each of `buffers` (a block of `block` floats per row), rows `rows` get the first `n`
@@ -305,9 +421,18 @@ export interface GreedyOptions {
   maxTokens?: number;
   /**
    * Receives each step's logits [rows, tgtVocab] (a view valid during the call) and the
-   * sentence each row belongs to: finished sentences are no longer decoded.
+   * sentence each row belongs to: finished sentences are no longer decoded. With a
+   * shortlist a row's columns are its sentence's tokens, `columnsOf(row)`.
    */
-  onStep?: (step: number, logits: Float32Array, sentences: readonly number[]) => void;
+  onStep?: (
+    step: number,
+    logits: Float32Array,
+    sentences: readonly number[],
+    rows: number,
+    columnsOf: (row: number) => Int32Array | undefined,
+  ) => void;
+  /** Decode over each sentence's shortlist instead of the whole vocabulary. */
+  shortlist?: Shortlist;
 }
 
 /**
@@ -319,14 +444,20 @@ export function greedyDecode(
   src: readonly (readonly number[])[],
   opts: GreedyOptions,
 ): number[][] {
-  const dec = new IncrementalDecoder(core, src, decodingSteps(core, opts.maxTokens));
+  const dec = new IncrementalDecoder(
+    core,
+    src,
+    decodingSteps(core, opts.maxTokens),
+    src.length,
+    opts.shortlist,
+  );
   try {
     const out: number[][] = src.map(() => []);
     let ids: number[] = new Array(dec.rows).fill(opts.start);
     let sentence = dec.sources;
     for (let t = 0; t < dec.steps && ids.length > 0; t++) {
       const lv = dec.step(ids, t);
-      opts.onStep?.(t, lv, sentence);
+      opts.onStep?.(t, lv, sentence, dec.rows, (r) => dec.columnsOf(r));
       const { tokens } = dec.top(1, false);
       const keep: number[] = [], next: number[] = [];
       for (let r = 0; r < ids.length; r++) {

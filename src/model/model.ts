@@ -35,6 +35,7 @@ import {
 import { cleanText, notTextProblem } from "../text/hygiene.ts";
 import { englishExpressions } from "../text/expressions.ts";
 import { checkRerank } from "./rerank.ts";
+import type { Shortlist } from "./shortlist.ts";
 
 /** Options of {@linkcode createModel}. */
 export interface CreateModelOptions {
@@ -118,6 +119,13 @@ export class Transformer {
    * direction sets it.
    */
   sourceLanguage: "en" | "es" = "en";
+
+  /**
+   * The vocabulary shortlist translations decode with (unless a call passes
+   * `shortlist: false`): per source token, the target tokens it translates to, learned
+   * from the training corpus (`learnShortlist`); a checkpoint that holds one sets it.
+   */
+  shortlist?: Shortlist;
 
   /** Wraps a numeric model with its vocabularies and tokenizer. */
   constructor(
@@ -225,6 +233,9 @@ export class Transformer {
   #decoding(opts: BatchOptions): BatchOptions {
     checkDecodingOptions(opts);
     if (opts.rerank !== undefined) checkRerank(opts.rerank);
+    if (opts.shortlist !== undefined && typeof opts.shortlist !== "boolean") {
+      throw new VamosError(`shortlist must be true or false, got ${typeof opts.shortlist}`);
+    }
     return { ...opts, beam: opts.beam ?? this.beam, alpha: opts.alpha ?? this.alpha };
   }
 

@@ -125,6 +125,47 @@ export function withoutSentencesOf(
 }
 
 /**
+ * The training part of `pairs` (read in the run's direction) as the run split it: with
+ * `holdOutReverse`, also without the sentences of the other direction's dev and test
+ * splits (see {@linkcode withoutSentencesOf}).
+ */
+export function trainingPairs(
+  pairs: readonly SentencePair[],
+  split: { dev: number; test: number; seed: number },
+  holdOutReverse = false,
+): SentencePair[] {
+  const train = splitBySource(pairs, split).train;
+  if (!holdOutReverse) return train;
+  // Swapping the sides gives the pairs as the other direction reads them, in file order.
+  const theirs = splitBySource(orientPairs(pairs, "es-en"), split);
+  return withoutSentencesOf(train, [...theirs.dev, ...theirs.test]);
+}
+
+/** The augmentations of a run (see train.ts's --verbatim, --casual, --textbook). */
+export interface Augmentation {
+  verbatim?: number;
+  casual?: number;
+  textbook?: boolean;
+  textbook_copies?: number;
+  seed: number;
+  direction?: Direction;
+}
+
+/**
+ * The training pairs as a run trains on them: spans swapped for placeholders in a share of
+ * them, casual variants added, the textbook's pairs appended.
+ */
+export function augmentPairs(train: SentencePair[], run: Augmentation): SentencePair[] {
+  let out = train;
+  if (run.verbatim) out = addVerbatimSpans(out, run.verbatim, run.seed + 2);
+  if (run.casual) out = addCasualVariants(out, run.casual, run.seed + 1);
+  if (run.textbook) {
+    out = [...out, ...textbookPairs(run.textbook_copies ?? 1, run.direction ?? "en-es")];
+  }
+  return out;
+}
+
+/**
  * Sentences typed the way people type: lowercase, no final period, exclamation or
  * question mark. Adds such a variant (same translation) for a `fraction` of the pairs,
  * chosen with `seed`, so "let's go" translates as well as "Let's go.".

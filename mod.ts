@@ -75,7 +75,7 @@ export { Shortlist } from "./src/model/shortlist.ts";
 export { learnShortlist, type ShortlistOptions } from "./src/train/shortlist.ts";
 export { splitSentences } from "./src/text/sentences.ts";
 export type { MaskedText } from "./src/text/verbatim.ts";
-export { type DefaultModelOptions, loadDefaultModel } from "./src/host/default_model_url.ts";
+export { type DefaultModelOptions, loadDefaultModel } from "./models/loader.ts";
 export { fetchCheckpointBytes } from "./src/host/fetch_model.ts";
 export { EOS, SOS, UNK, UnknownTokenError, Vocabulary } from "./src/text/vocabulary.ts";
 export { detokenizeWords, tokenizeWords } from "./src/text/word_tokenizer.ts";

@@ -8,12 +8,7 @@
  * @module
  */
 import type { Transformer } from "../src/model/model.ts";
-import {
-  type DefaultModelOptions,
-  embeddedModelBytes,
-  loadEmbeddedModel,
-  shippedDirection,
-} from "../src/host/default_model_url.ts";
+import { type DefaultModelOptions, embeddedModelBytes, loadShippedModel } from "./loader.ts";
 
 export type { DefaultModelOptions };
 
@@ -50,8 +45,8 @@ export async function defaultModelBytes(): Promise<Uint8Array> {
  * ```
  */
 export async function loadDefaultModel(opts: DefaultModelOptions = {}): Promise<Transformer> {
-  if (shippedDirection(opts) === "es-en") {
-    return await (await import("./es_en.ts")).loadEsEnModel(opts);
-  }
-  return await loadEmbeddedModel("en-es", defaultModelBytes, opts);
+  return await loadShippedModel(opts, {
+    "en-es": defaultModelBytes,
+    "es-en": async () => await (await import("./es_en.ts")).esEnModelBytes(),
+  });
 }

@@ -8,11 +8,7 @@
  * @module
  */
 import type { Transformer } from "../src/model/model.ts";
-import {
-  type DefaultModelOptions,
-  embeddedModelBytes,
-  loadEmbeddedModel,
-} from "../src/host/default_model_url.ts";
+import { type DefaultModelOptions, embeddedModelBytes, loadShippedModel } from "./loader.ts";
 
 /**
  * The checkpoint bytes of the shipped Spanish→English model (a view into the embedded
@@ -43,5 +39,5 @@ export async function esEnModelBytes(): Promise<Uint8Array> {
  * ```
  */
 export async function loadEsEnModel(opts: DefaultModelOptions = {}): Promise<Transformer> {
-  return await loadEmbeddedModel("es-en", esEnModelBytes, opts);
+  return await loadShippedModel({ ...opts, from: "es", to: "en" }, { "es-en": esEnModelBytes });
 }

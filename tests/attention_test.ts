@@ -1,5 +1,5 @@
 import { Runtime } from "../src/runtime/runtime.ts";
-import type { Tensor } from "../src/runtime/tensor.ts";
+import type { Tensor } from "../src/runtime/runtime.ts";
 import { attentionBackwardInto, attentionInto } from "../src/kernels/attention.ts";
 import { attention } from "../src/kernels/arrays.ts";
 import { ShapeError } from "../src/errors.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { SHIPPED_WEIGHTS } from "../src/host/default_model_url.ts";
+import { SHIPPED_WEIGHTS } from "../models/loader.ts";
 
 const root = new URL("../", import.meta.url);
 const WEIGHTS = new Set(Object.values(SHIPPED_WEIGHTS).map((file) => `models/${file}`));

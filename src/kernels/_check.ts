@@ -1,7 +1,7 @@
 // Shape checks shared by the kernel wrappers: every wrapper validates its arguments
 // once, here, so the wasm can trust them and a user never sees a trap from inside it.
 import { ShapeError } from "../errors.ts";
-import type { Tensor } from "../runtime/tensor.ts";
+import type { Tensor } from "../runtime/runtime.ts";
 
 export function checkDim(kernel: string, name: string, value: number): void {
   if (!Number.isInteger(value) || value < 1) {

@@ -1,5 +1,5 @@
 // relu and gelu (exact erf form), forward and backward.
-import type { Tensor } from "../runtime/tensor.ts";
+import type { Tensor } from "../runtime/runtime.ts";
 import { checkContiguous, checkSameRuntime, checkSameShape } from "./_check.ts";
 import { splitRange, threadsFor } from "./_split.ts";
 

@@ -1,5 +1,5 @@
 // One Adam/AdamW step over a contiguous parameter region.
-import type { Tensor } from "../runtime/tensor.ts";
+import type { Tensor } from "../runtime/runtime.ts";
 import { ShapeError } from "../errors.ts";
 import { checkContiguous, checkFinite, checkSameRuntime, checkSameShape } from "./_check.ts";
 import { splitRange, threadsFor } from "./_split.ts";

@@ -1,5 +1,5 @@
 // Fused scaled dot-product attention over (batch, head), forward and backward.
-import type { IntBuffer, Tensor } from "../runtime/tensor.ts";
+import type { IntBuffer, Tensor } from "../runtime/runtime.ts";
 import { ShapeError } from "../errors.ts";
 import {
   checkContiguous,

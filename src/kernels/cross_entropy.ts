@@ -1,5 +1,5 @@
 // Cross-entropy fused with log-softmax: label smoothing, ignored labels, mean.
-import type { IntBuffer, Tensor } from "../runtime/tensor.ts";
+import type { IntBuffer, Tensor } from "../runtime/runtime.ts";
 import { ShapeError } from "../errors.ts";
 import { checkContiguous, checkInMemory, checkSameShape } from "./_check.ts";
 import { splitRange, threadsFor } from "./_split.ts";

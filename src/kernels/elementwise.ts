@@ -1,5 +1,5 @@
 // Residual add, scaling, bias gradients, squared norms and dropout.
-import type { Tensor } from "../runtime/tensor.ts";
+import type { Tensor } from "../runtime/runtime.ts";
 import { ShapeError } from "../errors.ts";
 import {
   checkContiguous,

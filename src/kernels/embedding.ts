@@ -1,5 +1,5 @@
 // Embedding gather with scale and sinusoidal positions, and its scatter-add backward.
-import type { IntBuffer, Tensor } from "../runtime/tensor.ts";
+import type { IntBuffer, Tensor } from "../runtime/runtime.ts";
 import { ShapeError } from "../errors.ts";
 import { checkContiguous, checkDim, checkFinite, checkInMemory, checkShape } from "./_check.ts";
 import { splitRange, threadsFor } from "./_split.ts";

@@ -1,5 +1,5 @@
 // layerNorm over the last dimension, forward and backward.
-import type { Tensor } from "../runtime/tensor.ts";
+import type { Tensor } from "../runtime/runtime.ts";
 import {
   checkContiguous,
   checkFinite,

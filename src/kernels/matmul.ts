@@ -1,5 +1,5 @@
 // matmul: C[M,N] = alpha · op(A) · op(B) (+ bias[N]) (+ C when accumulating).
-import type { Tensor } from "../runtime/tensor.ts";
+import type { Tensor } from "../runtime/runtime.ts";
 import { ShapeError } from "../errors.ts";
 import { checkFinite, checkInMemory, checkSameRuntime, checkShape, shapeOf } from "./_check.ts";
 import { jobsFor, splitRange, threadsFor } from "./_split.ts";

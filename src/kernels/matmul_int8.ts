@@ -1,6 +1,5 @@
 // 8-bit inference matmul: C = A·Wᵀ (+ bias) (+ C) with W prepared once in 8 bits.
-import type { Runtime } from "../runtime/runtime.ts";
-import type { Tensor } from "../runtime/tensor.ts";
+import type { Runtime, Tensor } from "../runtime/runtime.ts";
 import { ShapeError } from "../errors.ts";
 import { checkInMemory, checkSameRuntime, checkShape, shapeOf } from "./_check.ts";
 import { splitRange, threadsFor } from "./_split.ts";

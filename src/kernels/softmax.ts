@@ -1,5 +1,5 @@
 // softmax over rows, and its backward.
-import type { Tensor } from "../runtime/tensor.ts";
+import type { Tensor } from "../runtime/runtime.ts";
 import { checkContiguous, checkSameRuntime, checkSameShape } from "./_check.ts";
 import { splitRange, threadsFor } from "./_split.ts";
 

@@ -1,6 +1,6 @@
 // The k largest entries of each row of logits, and log Σ exp of the row: decoding's
 // choice of next tokens (greedy: k = 1; beam search: 2·beam) in one call over a batch.
-import type { IntBuffer, Tensor } from "../runtime/tensor.ts";
+import type { IntBuffer, Tensor } from "../runtime/runtime.ts";
 import { ShapeError } from "../errors.ts";
 import { checkDim, checkInMemory, checkShape } from "./_check.ts";
 import { splitRange, threadsFor } from "./_split.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 import type { TransformerCore } from "./transformer_core.ts";
-import { IntBuffer, type Tensor } from "../runtime/tensor.ts";
+import { IntBuffer, type Tensor } from "../runtime/runtime.ts";
 import { type Backward, feedForward, linear, norm, Pass, residual } from "./layers.ts";
 import { attentionInto } from "../kernels/attention.ts";
 import { embeddingInto } from "../kernels/embedding.ts";

@@ -5,9 +5,7 @@
  * reverse. Activations come from the runtime's arena and live until the step ends.
  * @module
  */
-import type { Tensor } from "../runtime/tensor.ts";
-import type { IntBuffer } from "../runtime/tensor.ts";
-import type { Runtime } from "../runtime/runtime.ts";
+import type { IntBuffer, Runtime, Tensor } from "../runtime/runtime.ts";
 import type { ParamStore } from "./params.ts";
 import type { TransformerConfig } from "./config.ts";
 import { matmulInto } from "../kernels/matmul.ts";

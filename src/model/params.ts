@@ -4,8 +4,7 @@
  * holds views, saving is writing the region out, one Adam call updates everything.
  * @module
  */
-import type { Runtime } from "../runtime/runtime.ts";
-import type { Tensor } from "../runtime/tensor.ts";
+import type { Runtime, Tensor } from "../runtime/runtime.ts";
 import type { ParamSpec } from "./config.ts";
 import { VamosError } from "../errors.ts";
 import { Int8Weights } from "../kernels/matmul_int8.ts";

@@ -4,8 +4,7 @@
  * kernels. TypeScript here only orchestrates.
  * @module
  */
-import { Runtime } from "../runtime/runtime.ts";
-import type { IntBuffer, Tensor } from "../runtime/tensor.ts";
+import { type IntBuffer, Runtime, type Tensor } from "../runtime/runtime.ts";
 import { parameterSpecs, type TransformerConfig, validateConfig } from "./config.ts";
 import { ParamStore } from "./params.ts";
 import { seededRandom } from "./random.ts";

@@ -1,20 +1,24 @@
 /**
- * The shipped model for code that imports the package as a whole (`mod.ts`), in a
- * browser or a bundle: its weights are fetched when asked for, with streaming
- * compilation, so importing the package does not pull the 4 MB of weights into a
- * bundle. In Deno, `@vamos/transformer/default-model` loads the same model with no
- * permission flag.
+ * Loading the shipped models, written once for both entry points: the package as a whole
+ * (`mod.ts`, for browsers and bundles) fetches a model's weights when asked for, with
+ * streaming compilation, so importing the package does not pull 4 MB of weights into a
+ * bundle; `@vamos/transformer/default-model` (and `/es-en-model`) read the same weights
+ * from the wasm module they import in Deno, with no permission flag.
  * @module
  */
-import { loadModel, type LoadOptions } from "../checkpoint/checkpoint.ts";
-import type { Transformer } from "../model/model.ts";
-import { fetchCheckpointBytes } from "./fetch_model.ts";
-import { VamosError } from "../errors.ts";
-import { isDeno } from "./host.ts";
-import type { Direction } from "../text/languages.ts";
+import { loadModel, type LoadOptions } from "../src/checkpoint/checkpoint.ts";
+import type { Transformer } from "../src/model/model.ts";
+import { fetchCheckpointBytes } from "../src/host/fetch_model.ts";
+import { VamosError } from "../src/errors.ts";
+import { isDeno } from "../src/host/host.ts";
+import type { Direction } from "../src/text/languages.ts";
 
-/** Where the weights may be, relative to this module: as published, or beside a bundle. */
-const CANDIDATES = ["../../models/", "../models/", "./models/", "./"];
+/**
+ * Where the weights may be, relative to this module: "../models/" is beside it as
+ * published and, in a bundle, a models/ folder beside the bundle's folder (the
+ * playground's); then a models/ folder beside the bundle, or the bundle's own folder.
+ */
+const CANDIDATES = ["../models/", "./models/", "./"];
 
 /** Each shipped model's weights file. */
 export const SHIPPED_WEIGHTS: Record<Direction, string> = {
@@ -105,14 +109,33 @@ export async function fetchDefaultModelBytes(
   );
 }
 
+/** Where a shipped model's bytes come from without a `url`, per direction. */
+export type EmbeddedWeights = Partial<Record<Direction, () => Promise<Uint8Array>>>;
+
+/**
+ * Loads the shipped model `from`/`to` ask for: from `opts.url` when given, else from
+ * `embedded` (the entry points in models/ pass their wasm modules), else fetched from
+ * beside the package or bundle. Every `loadDefaultModel` is this function.
+ */
+export async function loadShippedModel(
+  opts: DefaultModelOptions = {},
+  embedded: EmbeddedWeights = {},
+): Promise<Transformer> {
+  const direction = shippedDirection(opts);
+  const own = embedded[direction];
+  const bytes = opts.url === undefined && own
+    ? await own()
+    : await fetchDefaultModelBytes(opts.url, SHIPPED_WEIGHTS[direction]);
+  return await loadModel(bytes, opts);
+}
+
 /**
  * Loads a shipped model: English→Spanish, or with `{ from: "es" }` Spanish→English
- * (`es_en_weights.wasm`, fetched only then). This is the package's one `loadDefaultModel`:
- * imported from `@vamos/transformer` it fetches the weights (`default_weights.wasm`,
- * streaming compilation) from `url` or from beside the package or bundle, so that
- * importing the package does not pull 4 MB into a bundle; imported from
- * `@vamos/transformer/default-model`, Deno reads the same weights as an embedded wasm
- * module instead, with no permission flag.
+ * (`es_en_weights.wasm`, fetched only then). Imported from `@vamos/transformer` it fetches
+ * the weights (`default_weights.wasm`, streaming compilation) from `url` or from beside
+ * the package or bundle, so that importing the package does not pull 4 MB into a bundle;
+ * imported from `@vamos/transformer/default-model`, the same function reads the weights
+ * from an embedded wasm module in Deno instead, with no permission flag.
  *
  * @example
  * ```ts ignore
@@ -124,8 +147,7 @@ export async function fetchDefaultModelBytes(
  * ```
  */
 export async function loadDefaultModel(opts: DefaultModelOptions = {}): Promise<Transformer> {
-  const file = SHIPPED_WEIGHTS[shippedDirection(opts)];
-  return await loadModel(await fetchDefaultModelBytes(opts.url, file), opts);
+  return await loadShippedModel(opts);
 }
 
 /** What a weights module (made by `tools/embed_model.ts`) exports: its checkpoint's bytes. */
@@ -147,19 +169,4 @@ export async function embeddedModelBytes(
   if (!isDeno()) return await fetchDefaultModelBytes(url, url.pathname.split("/").pop()!);
   const weights = await importWeights();
   return new Uint8Array(weights.memory.buffer, 0, weights.length);
-}
-
-/**
- * Loads the shipped model of `direction`: fetched from `opts.url` when given, else its
- * embedded bytes.
- */
-export async function loadEmbeddedModel(
-  direction: Direction,
-  embedded: () => Promise<Uint8Array>,
-  opts: DefaultModelOptions,
-): Promise<Transformer> {
-  const bytes = opts.url === undefined
-    ? await embedded()
-    : await fetchDefaultModelBytes(opts.url, SHIPPED_WEIGHTS[direction]);
-  return await loadModel(bytes, opts);
 }

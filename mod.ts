@@ -59,11 +59,11 @@ export {
   type ExplainIdea,
   type ExplainStep,
   type Explanation,
-  formatExplanation,
   type LabelledVector,
   type OutputWord,
   type QueryKeyValue,
 } from "./src/model/explain.ts";
+export { formatExplanation } from "./src/cli/explain_text.ts";
 export { type BatchOptions, type TextResult } from "./src/model/batch_translate.ts";
 export {
   type ChannelModel,

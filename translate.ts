@@ -20,7 +20,8 @@ import {
   UsageError,
 } from "./src/cli/run.ts";
 import { openModelForCli } from "./src/cli/models.ts";
-import { explain, formatExplanation } from "./src/model/explain.ts";
+import { explain } from "./src/model/explain.ts";
+import { formatExplanation } from "./src/cli/explain_text.ts";
 import { type Line, LineWriter, stdinWindows } from "./src/cli/lines.ts";
 import { MAX_BEAM } from "./src/model/beam.ts";
 import { DEFAULT_CHANNEL_MARGIN, DEFAULT_CHANNEL_WEIGHT } from "./src/model/rerank.ts";
@@ -66,7 +67,8 @@ Options:
                      "LINE ||| translation ||| score" (Marian's n-best format; beam ≥ N)
   --no-rerank        English→Spanish with the shipped model: take beam search's best as
                      it is, instead of reranking its candidates with the Spanish→English
-                     model (noisy channel: fewer dropped words, about 1.5× the time)
+                     model (noisy channel: fewer dropped words, about 2× the time of
+                     beam search alone, which decodes over the vocabulary shortlist)
   --rerank NAME|FILE rerank with this model of the other direction instead (any model)
   --no-shortlist     score every token at each step, not only the model's vocabulary
                      shortlist (the tokens a line's words translate to and the frequent

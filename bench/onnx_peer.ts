@@ -1,9 +1,11 @@
 // One onnxruntime peer of `deno task bench:compare`, in a process of its own (the web
 // build's thread count is fixed when its wasm starts): greedy decoding of an exported
 // model folder as transformers.js runs it (the encoder once, then the cached decoder a
-// step at a time), one sentence at a time and as one batch. Prints one JSON object.
+// step at a time), one sentence at a time and as one batch; with --batches, the sentences in
+// batches of each size instead (ms for all of them). Prints one JSON object.
 //
 //   deno run -A bench/onnx_peer.ts --engine node|web --threads 1|2 --dir DIR --ids JSON [--suffix _int8]
+//     [--batches 8,64]
 import { parseArgs } from "node:util";
 import { OnnxModel, type Ort } from "../tests/_onnx.ts";
 
@@ -15,6 +17,7 @@ const { values: v } = parseArgs({
     dir: { type: "string" },
     ids: { type: "string" },
     suffix: { type: "string", default: "" },
+    batches: { type: "string" },
   },
 });
 const threads = Number(v.threads);
@@ -49,6 +52,17 @@ async function best(fn: () => Promise<unknown>, runs = 5): Promise<number> {
     m = Math.min(m, (performance.now() - t0) / reps);
   }
   return m;
+}
+
+if (v.batches) {
+  const out: Record<string, number> = {};
+  for (const size of v.batches.split(",").map(Number)) {
+    out[size] = await best(async () => {
+      for (let i = 0; i < sources.length; i += size) await model.greedy(sources.slice(i, i + size));
+    }, 3);
+  }
+  console.log(JSON.stringify(out));
+  Deno.exit(0);
 }
 
 let tokens: number[][] = [];

@@ -8,8 +8,8 @@ const root = new URL("../", import.meta.url);
 // The layers, top first: a path's layer is the first prefix that matches it.
 const LAYERS: [string, string[]][] = [
   ["entry points", ["web/serve.ts", "*.ts at the root"]],
-  ["cli, server", ["src/cli/", "src/server/"]],
   ["the public API", ["mod.ts"]],
+  ["cli, server", ["src/cli/", "src/server/"]],
   ["the shipped models", ["models/"]],
   ["onnx", ["src/onnx/"]],
   ["checkpoint", ["src/checkpoint/"]],

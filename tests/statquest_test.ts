@@ -1,6 +1,7 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { statquestModel } from "../models/statquest.ts";
-import { explain, formatExplanation } from "../src/model/explain.ts";
+import { explain } from "../src/model/explain.ts";
+import { formatExplanation } from "../src/cli/explain_text.ts";
 import { PRESETS } from "../src/model/config.ts";
 
 Deno.test("the textbook toy has the textbook's shape", () => {

@@ -22,7 +22,7 @@ import {
   UsageError,
   writeAll,
 } from "./src/cli/run.ts";
-import { modelBytesForCli } from "./src/cli/models.ts";
+import { checkTrainedOn, modelBytesForCli } from "./src/cli/models.ts";
 import { loadCheckpoint } from "./src/checkpoint/checkpoint.ts";
 import { MAX_BEAM } from "./src/model/beam.ts";
 import {
@@ -35,7 +35,6 @@ import {
   orientPairs,
   parseTsv,
   readUtf8Text,
-  sha256Hex,
   splitBySource,
 } from "./src/train/data.ts";
 import { corpusBleu, corpusChrf, exactMatch } from "./src/train/metrics.ts";
@@ -132,13 +131,7 @@ async function main(args: string[]): Promise<number> {
             `${v.model} does not record its data split; drop --split to score the whole file`,
           );
         }
-        const sha = await sha256Hex(bytes);
-        const trainedOn = recordedRun(metadata).data_sha256;
-        if (trainedOn && trainedOn !== sha) {
-          throw new VamosError(
-            `${v.data} is not the file ${v.model} was trained on (sha256 ${sha})`,
-          );
-        }
+        await checkTrainedOn(metadata, bytes, v.data, v.model);
         if (s[v.split as "dev" | "test"] === 0) {
           throw new VamosError(
             `${v.model} was trained with --${v.split} 0, so it has no ${v.split} split; ` +

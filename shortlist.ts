@@ -12,7 +12,7 @@
  * @module
  */
 import { numberFlag, parseFlags, readFileForCli, runCli, UsageError } from "./src/cli/run.ts";
-import { modelBytesForCli } from "./src/cli/models.ts";
+import { checkTrainedOn, modelBytesForCli } from "./src/cli/models.ts";
 import { checkOutputPath, writeAtomic } from "./src/cli/output_files.ts";
 import { INT8_ROWWISE, loadCheckpoint, saveModel } from "./src/checkpoint/checkpoint.ts";
 import { recordedRun, recordedSplit } from "./src/checkpoint/run_record.ts";
@@ -21,7 +21,6 @@ import {
   orientPairs,
   parseTsv,
   readUtf8Text,
-  sha256Hex,
   trainingPairs,
 } from "./src/train/data.ts";
 import { learnShortlist } from "./src/train/shortlist.ts";
@@ -81,10 +80,7 @@ async function main(args: string[]): Promise<number> {
       );
     }
     const data = await readFileForCli(v.data, "data file");
-    const sha = await sha256Hex(data);
-    if (run.data_sha256 && run.data_sha256 !== sha) {
-      throw new VamosError(`${v.data} is not the file ${v.model} was trained on (sha256 ${sha})`);
-    }
+    await checkTrainedOn(metadata, data, v.data, v.model);
     const t0 = performance.now();
     const pairs = orientPairs(
       parseTsv(readUtf8Text(data, v.data), v.data),

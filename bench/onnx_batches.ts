@@ -13,6 +13,7 @@ import { loadDefaultModel } from "../models/default.ts";
 import { exportOnnx } from "../src/onnx/export.ts";
 import { testSentences } from "./decoding.ts";
 import { machine } from "./_timing.ts";
+import { runPeer } from "./_peer.ts";
 
 const { values: v } = parseArgs({
   options: { sentences: { type: "string", default: "512" } },
@@ -53,15 +54,7 @@ function bestMs(f: () => void, runs = 3): number {
 }
 
 async function peer(script: string, args: string[]): Promise<Record<string, number> | string> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL(script, import.meta.url).pathname, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (out.code !== 0) {
-    return `failed: ${new TextDecoder().decode(out.stderr).trim().split("\n").pop()}`;
-  }
-  return JSON.parse(new TextDecoder().decode(out.stdout));
+  return await runPeer(new URL(script, import.meta.url), args) as Record<string, number> | string;
 }
 
 const rate = (ms: number) => (n / (ms / 1000)).toFixed(0);

@@ -6,6 +6,7 @@ import { bestSeconds } from "./_timing.ts";
 import { loadDefaultModel } from "../models/default.ts";
 import { SENTENCES } from "./_sentences.ts";
 import { exportOnnx } from "../src/onnx/export.ts";
+import { runPeer } from "./_peer.ts";
 
 export async function compareOnnx(): Promise<void> {
   // The same model in onnxruntime: the shipped model exported (exportOnnx, 32-bit
@@ -59,38 +60,22 @@ export async function compareOnnx(): Promise<void> {
   }
   for (const [engine, suffix] of [["node", ""], ["node", "_int8"], ["web", ""], ["web", "_int8"]]) {
     for (const threads of [1, 2]) {
-      const out = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          new URL("onnx_peer.ts", import.meta.url).pathname,
-          "--engine",
-          engine,
-          "--threads",
-          String(threads),
-          "--dir",
-          dir,
-          "--ids",
-          JSON.stringify(ids),
-          "--suffix",
-          suffix,
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      if (out.code !== 0) {
-        console.log(
-          `| onnxruntime-${engine} | ${threads} | failed: ${
-            new TextDecoder().decode(out.stderr).trim().split("\n").pop()
-          } | | | | |`,
-        );
+      const r = await runPeer(new URL("onnx_peer.ts", import.meta.url), [
+        "--engine",
+        engine,
+        "--threads",
+        String(threads),
+        "--dir",
+        dir,
+        "--ids",
+        JSON.stringify(ids),
+        "--suffix",
+        suffix,
+      ]) as { oneMs: number; batchMs: number; tokens: number[][] } | string;
+      if (typeof r === "string") {
+        console.log(`| onnxruntime-${engine} | ${threads} | ${r} | | | | |`);
         continue;
       }
-      const r = JSON.parse(new TextDecoder().decode(out.stdout)) as {
-        oneMs: number;
-        batchMs: number;
-        tokens: number[][];
-      };
       const [q, f] = [ours[`8-bit ${threads}`], ours[`32-bit ${threads}`]];
       console.log(
         `| onnxruntime-${engine}${engine === "web" ? " (wasm)" : " (native)"}, ${

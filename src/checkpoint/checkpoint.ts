@@ -90,22 +90,22 @@ function readShortlist(file: SafetensorsFile, config: TransformerConfig): Shortl
   if (present.length < names.length) {
     fail(`a shortlist needs tensors ${names.join(", ")}; this file has only ${present.join(", ")}`);
   }
-  const want = { counts: "U8", targets: "U16", frequent: "U16" } as const;
-  for (const [key, name] of Object.entries(SHORTLIST_TENSORS)) {
+  const { counts, targets, frequent } = SHORTLIST_TENSORS;
+  for (const [name, dtype] of [[counts, "U8"], [targets, "U16"], [frequent, "U16"]]) {
     const t = file.tensors.get(name)!;
-    if (t.dtype !== want[key as keyof typeof want] || t.shape.length !== 1) {
-      fail(`tensor "${name}" must be ${want[key as keyof typeof want]} with one dimension`);
+    if (t.dtype !== dtype || t.shape.length !== 1) {
+      fail(`tensor "${name}" must be ${dtype} with one dimension`);
     }
   }
-  if (file.tensors.get(SHORTLIST_TENSORS.counts)!.shape[0] !== config.srcVocab) {
-    fail(`tensor "${SHORTLIST_TENSORS.counts}" must have one count per source token`);
+  if (file.tensors.get(counts)!.shape[0] !== config.srcVocab) {
+    fail(`tensor "${counts}" must have one count per source token`);
   }
   try {
     return new Shortlist(
       config.tgtVocab,
-      readIntegers(file, SHORTLIST_TENSORS.counts) as Uint8Array,
-      readIntegers(file, SHORTLIST_TENSORS.targets) as Uint16Array,
-      readIntegers(file, SHORTLIST_TENSORS.frequent) as Uint16Array,
+      readIntegers(file, counts) as Uint8Array,
+      readIntegers(file, targets) as Uint16Array,
+      readIntegers(file, frequent) as Uint16Array,
     );
   } catch (e) {
     if (e instanceof CheckpointError || !(e instanceof Error)) throw e;

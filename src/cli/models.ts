@@ -13,6 +13,8 @@ import type { Direction } from "../text/languages.ts";
 import { parseSafetensors } from "../checkpoint/safetensors.ts";
 import { statquestModel } from "../../models/statquest.ts";
 import type { Transformer } from "../model/model.ts";
+import { sha256Hex } from "../train/data.ts";
+import { VamosError } from "../errors.ts";
 
 // Runs fn; a checkpoint error names the file instead of "the checkpoint".
 async function named<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
@@ -59,4 +61,21 @@ export async function openModelAndDirectionForCli(
   const bytes = await modelBytesForCli(name);
   const { model, metadata } = await named(name, () => loadCheckpoint(bytes, { threads }));
   return { model: await model.ready(), direction: recordedRun(metadata).direction ?? "en-es" };
+}
+
+/**
+ * Fails, in one line, when `data` is not the file the checkpoint's run recorded (by its
+ * sha256); a checkpoint that records none accepts any.
+ */
+export async function checkTrainedOn(
+  metadata: Record<string, string>,
+  data: Uint8Array,
+  dataName: string,
+  modelName: string,
+): Promise<void> {
+  const sha = await sha256Hex(data);
+  const trainedOn = recordedRun(metadata).data_sha256;
+  if (trainedOn && trainedOn !== sha) {
+    throw new VamosError(`${dataName} is not the file ${modelName} was trained on (sha256 ${sha})`);
+  }
 }

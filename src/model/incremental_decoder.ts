@@ -428,7 +428,6 @@ export interface GreedyOptions {
     step: number,
     logits: Float32Array,
     sentences: readonly number[],
-    rows: number,
     columnsOf: (row: number) => Int32Array | undefined,
   ) => void;
   /** Decode over each sentence's shortlist instead of the whole vocabulary. */
@@ -457,7 +456,7 @@ export function greedyDecode(
     let sentence = dec.sources;
     for (let t = 0; t < dec.steps && ids.length > 0; t++) {
       const lv = dec.step(ids, t);
-      opts.onStep?.(t, lv, sentence, dec.rows, (r) => dec.columnsOf(r));
+      opts.onStep?.(t, lv, sentence, (r) => dec.columnsOf(r));
       const { tokens } = dec.top(1, false);
       const keep: number[] = [], next: number[] = [];
       for (let r = 0; r < ids.length; r++) {

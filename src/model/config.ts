@@ -294,57 +294,165 @@ export interface ParamSpec {
   init: "xavier" | "zeros" | "ones";
 }
 
+/** y = x·Wᵀ + b: a weight [out, in] and a bias [out]. */
+export interface LinearParams {
+  weight: ParamSpec;
+  bias?: ParamSpec;
+}
+
+/**
+ * Multi-head attention: the packed in-projection (rows q | k | v) and the output projection.
+ * `site` names its traced tensors (`<site>.q`, `<site>.probs`, …).
+ */
+export interface AttentionParams {
+  site: string;
+  inProj: LinearParams;
+  outProj?: LinearParams;
+}
+
+/** The feed-forward sublayer of a layer (traced as `<site>.feed_forward`). */
+export interface FeedForwardParams {
+  site: string;
+  linear1: Required<LinearParams>;
+  linear2: Required<LinearParams>;
+}
+
+/**
+ * A residual sublayer's layer norm (its weight and bias absent when the config has no
+ * norms); `site` names the traced sums (`<site>.residual`, `<site>.normalized`).
+ */
+export interface NormParams {
+  site: string;
+  weight?: ParamSpec;
+  bias?: ParamSpec;
+}
+
+/** One encoder layer: self-attention, then feed-forward, each a residual sublayer. */
+export interface EncoderLayerParams {
+  selfAttn: AttentionParams;
+  feedForward?: FeedForwardParams;
+  norm1: NormParams;
+  norm2: NormParams;
+}
+
+/** One decoder layer: masked self-attention, encoder-decoder attention, feed-forward. */
+export interface DecoderLayerParams {
+  selfAttn: AttentionParams;
+  crossAttn: AttentionParams;
+  feedForward?: FeedForwardParams;
+  norm1: NormParams;
+  norm2: NormParams;
+  norm3: NormParams;
+}
+
+/** A stack: its input (traced as `<site>.input`), its layers, the norm after them. */
+export interface StackParams<Layer> {
+  site: string;
+  embedding: ParamSpec;
+  layers: Layer[];
+  finalNorm?: NormParams;
+}
+
+/**
+ * Every parameter of a model as a typed tree (llm.c's ParameterTensors): the layers
+ * compute from these handles, and only {@linkcode modelParams} spells PyTorch's names.
+ * Shared embeddings and a tied output layer are the same handle twice.
+ */
+export interface ModelParams {
+  encoder: StackParams<EncoderLayerParams>;
+  decoder: StackParams<DecoderLayerParams>;
+  generator: Required<LinearParams>;
+  /** Every parameter once, in storage order. */
+  specs: ParamSpec[];
+}
+
+/** The parameters of a model, named as nn.Transformer names them, in storage order. */
+export function modelParams(c: TransformerConfig): ModelParams {
+  const d = c.dModel, hasNorm = c.norm !== "none";
+  const specs: ParamSpec[] = [];
+  const add = (name: string, shape: number[], init: ParamSpec["init"]): ParamSpec => {
+    const s = { name, shape, init };
+    specs.push(s);
+    return s;
+  };
+  const attn = (site: string): AttentionParams => ({
+    site,
+    inProj: {
+      weight: add(`${site}.in_proj_weight`, [3 * d, d], "xavier"),
+      bias: c.attentionBias ? add(`${site}.in_proj_bias`, [3 * d], "zeros") : undefined,
+    },
+    outProj: c.attentionOutProj
+      ? {
+        weight: add(`${site}.out_proj.weight`, [d, d], "xavier"),
+        bias: c.attentionBias ? add(`${site}.out_proj.bias`, [d], "zeros") : undefined,
+      }
+      : undefined,
+  });
+  const ffn = (site: string): FeedForwardParams | undefined =>
+    c.dFF === 0 ? undefined : {
+      site,
+      linear1: {
+        weight: add(`${site}.linear1.weight`, [c.dFF, d], "xavier"),
+        bias: add(`${site}.linear1.bias`, [c.dFF], "zeros"),
+      },
+      linear2: {
+        weight: add(`${site}.linear2.weight`, [d, c.dFF], "xavier"),
+        bias: add(`${site}.linear2.bias`, [d], "zeros"),
+      },
+    };
+  const norm = (site: string, present = hasNorm): NormParams =>
+    present
+      ? {
+        site,
+        weight: add(`${site}.weight`, [d], "ones"),
+        bias: add(`${site}.bias`, [d], "zeros"),
+      }
+      : { site };
+  const srcEmbed = add("src_embed.weight", [c.srcVocab, d], "xavier");
+  const tgtEmbed = c.shareEmbeddings
+    ? srcEmbed
+    : add("tgt_embed.weight", [c.tgtVocab, d], "xavier");
+  const encoderLayers = Array.from({ length: c.encoderLayers }, (_, i): EncoderLayerParams => {
+    const p = `encoder.layers.${i}`;
+    const selfAttn = attn(`${p}.self_attn`), feedForward = ffn(p);
+    const norm1 = norm(`${p}.norm1`), norm2 = norm(`${p}.norm2`, hasNorm && c.dFF > 0);
+    return { selfAttn, feedForward, norm1, norm2 };
+  });
+  const encoderNorm = hasNorm && c.finalNorm && c.encoderLayers > 0
+    ? norm("encoder.norm")
+    : undefined;
+  const decoderLayers = Array.from({ length: c.decoderLayers }, (_, i): DecoderLayerParams => {
+    const p = `decoder.layers.${i}`;
+    const selfAttn = attn(`${p}.self_attn`), crossAttn = attn(`${p}.multihead_attn`);
+    const feedForward = ffn(p);
+    const norm1 = norm(`${p}.norm1`), norm2 = norm(`${p}.norm2`);
+    const norm3 = norm(`${p}.norm3`, hasNorm && c.dFF > 0);
+    return { selfAttn, crossAttn, feedForward, norm1, norm2, norm3 };
+  });
+  const decoderNorm = hasNorm && c.finalNorm ? norm("decoder.norm") : undefined;
+  const generator = {
+    weight: c.tieOutput ? tgtEmbed : add("generator.weight", [c.tgtVocab, d], "xavier"),
+    bias: add("generator.bias", [c.tgtVocab], "zeros"),
+  };
+  return {
+    encoder: {
+      site: "encoder",
+      embedding: srcEmbed,
+      layers: encoderLayers,
+      finalNorm: encoderNorm,
+    },
+    decoder: {
+      site: "decoder",
+      embedding: tgtEmbed,
+      layers: decoderLayers,
+      finalNorm: decoderNorm,
+    },
+    generator,
+    specs,
+  };
+}
+
 /** Every parameter of a model, in storage order, named as nn.Transformer names them. */
 export function parameterSpecs(c: TransformerConfig): ParamSpec[] {
-  const d = c.dModel;
-  const out: ParamSpec[] = [];
-  const add = (name: string, shape: number[], init: ParamSpec["init"]) =>
-    out.push({ name, shape, init });
-  const attn = (p: string) => {
-    add(`${p}.in_proj_weight`, [3 * d, d], "xavier");
-    if (c.attentionBias) add(`${p}.in_proj_bias`, [3 * d], "zeros");
-    if (c.attentionOutProj) {
-      add(`${p}.out_proj.weight`, [d, d], "xavier");
-      if (c.attentionBias) add(`${p}.out_proj.bias`, [d], "zeros");
-    }
-  };
-  const ffn = (p: string) => {
-    if (c.dFF === 0) return;
-    add(`${p}.linear1.weight`, [c.dFF, d], "xavier");
-    add(`${p}.linear1.bias`, [c.dFF], "zeros");
-    add(`${p}.linear2.weight`, [d, c.dFF], "xavier");
-    add(`${p}.linear2.bias`, [d], "zeros");
-  };
-  const norm = (p: string) => {
-    add(`${p}.weight`, [d], "ones");
-    add(`${p}.bias`, [d], "zeros");
-  };
-  const hasNorm = c.norm !== "none";
-  add("src_embed.weight", [c.srcVocab, d], "xavier");
-  if (!c.shareEmbeddings) add("tgt_embed.weight", [c.tgtVocab, d], "xavier");
-  for (let i = 0; i < c.encoderLayers; i++) {
-    const p = `encoder.layers.${i}`;
-    attn(`${p}.self_attn`);
-    ffn(p);
-    if (hasNorm) {
-      norm(`${p}.norm1`);
-      if (c.dFF) norm(`${p}.norm2`);
-    }
-  }
-  if (hasNorm && c.finalNorm && c.encoderLayers > 0) norm("encoder.norm");
-  for (let i = 0; i < c.decoderLayers; i++) {
-    const p = `decoder.layers.${i}`;
-    attn(`${p}.self_attn`);
-    attn(`${p}.multihead_attn`);
-    ffn(p);
-    if (hasNorm) {
-      norm(`${p}.norm1`);
-      norm(`${p}.norm2`);
-      if (c.dFF) norm(`${p}.norm3`);
-    }
-  }
-  if (hasNorm && c.finalNorm) norm("decoder.norm");
-  if (!c.tieOutput) add("generator.weight", [c.tgtVocab, d], "xavier");
-  add("generator.bias", [c.tgtVocab], "zeros");
-  return out;
+  return modelParams(c).specs;
 }

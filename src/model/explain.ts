@@ -11,6 +11,8 @@
  */
 import type { Transformer } from "./model.ts";
 import { DIMS_SHOWN, type ExplainStep, type Explanation, percentages } from "./explain_types.ts";
+import { TRACE, traceName, type TracePoint } from "./layers.ts";
+import type { AttentionParams, NormParams } from "./config.ts";
 
 export * from "./explain_types.ts";
 
@@ -33,10 +35,14 @@ function traceTranslation(model: Transformer, text: string) {
   const traced = new Map<string, Traced>();
   model.core.traceForward(src, tgtIn, (name, values, cols) => traced.set(name, { values, cols }));
   const get = (name: string) => traced.get(name)!;
+  // A traced tensor of a handle: the same name the layers traced it under.
+  const at = (site: { site: string }, point: TracePoint) => traceName(site.site, point);
+  const handles = model.core.handles;
   const small = c.dModel <= DIMS_SHOWN * 2 && c.heads === 1;
   const d = c.dModel, dh = d / c.heads;
   const post = c.norm === "post";
-  const after = (p: string) => `${p}.${post ? "normalized" : "residual"}`;
+  // A residual sublayer's output: its normalized sum after post-norm, else the sum.
+  const after = (n: NormParams) => at(n, post ? TRACE.normalized : TRACE.residual);
   const steps: ExplainStep[] = [];
   const vectors = (t: Traced, labels: string[]) =>
     labels.map((label, i) => ({ label, values: row(t, i) }));
@@ -66,6 +72,8 @@ function traceTranslation(model: Transformer, text: string) {
     source,
     target,
     get,
+    at,
+    handles,
     small,
     d,
     dh,
@@ -84,14 +92,14 @@ type Trace = ReturnType<typeof traceTranslation>;
 
 // The encoder's input: word embedding, positional encoding, their sum.
 function inputSteps(x: Trace): void {
-  const { model, src, source, get, d, vectors, step, embedScale } = x;
+  const { model, src, source, get, at, handles, d, vectors, step, embedScale } = x;
   // The encoder: embedding, positions, then each layer's self-attention and feed-forward.
-  const table = model.core.params.get(model.core.srcTable).toArray();
+  const table = model.core.params.get(handles.encoder.embedding).toArray();
   const embedding = (t: Float32Array, id: number) =>
     Array.from(t.subarray(id * d, (id + 1) * d), (v) => v * embedScale);
   const vocabulary = model.srcVocab.size <= 16 && model.tgtVocab.size <= 16
     ? (() => {
-      const tgt = model.core.params.get(model.core.tgtTable).toArray();
+      const tgt = model.core.params.get(handles.decoder.embedding).toArray();
       return [
         ...model.srcVocab.tokens.map((token, id) => ({
           token,
@@ -112,7 +120,7 @@ function inputSteps(x: Trace): void {
     caption: `Each input word becomes ${d} numbers: a row of the embedding table${
       embedScale !== 1 ? ` (times √${d})` : ""
     }, learned in training. Words used alike end up near each other.`,
-    tensors: [model.core.srcTable],
+    tensors: [handles.encoder.embedding.name],
     vectors: source.map((label, i) => ({ label, values: embedding(table, src[i]) })),
     vocabulary,
   });
@@ -133,16 +141,16 @@ function inputSteps(x: Trace): void {
     idea: "embedding+positions",
     title: "Embedding + positional encoding",
     caption: "Adding the two gives each word numbers that say both what it is and where it is.",
-    tensors: ["encoder.input"],
-    vectors: vectors(get("encoder.input"), source),
+    tensors: [at(handles.encoder, TRACE.input)],
+    vectors: vectors(get(at(handles.encoder, TRACE.input)), source),
   });
 }
 
 // One encoder layer: queries, keys and values, scores, softmax, values, residual, feed-forward.
 function encoderLayerSteps(x: Trace, l: number): void {
-  const { c, source, get, small, dh, post, after, vectors, weights, score, step } = x;
-  const p = `encoder.layers.${l}`;
-  const q = get(`${p}.self_attn.q`), k = get(`${p}.self_attn.k`), v = get(`${p}.self_attn.v`);
+  const { c, source, get, at, handles, small, dh, post, after, vectors, weights, score, step } = x;
+  const h = handles.encoder.layers[l], sa = h.selfAttn;
+  const q = get(at(sa, TRACE.q)), k = get(at(sa, TRACE.k)), v = get(at(sa, TRACE.v));
   const layer = c.encoderLayers > 1 ? ` (layer ${l + 1})` : "";
   if (small || l === 0) {
     step({
@@ -150,7 +158,7 @@ function encoderLayerSteps(x: Trace, l: number): void {
       title: `Queries, keys and values${layer}`,
       caption: "Self-attention: each word's numbers times three sets of weights give a query " +
         "(what it looks for), a key (what it offers) and a value (what it passes on).",
-      tensors: [`${p}.self_attn.q`, `${p}.self_attn.k`, `${p}.self_attn.v`],
+      tensors: [at(sa, TRACE.q), at(sa, TRACE.k), at(sa, TRACE.v)],
       layer: l,
       qkv: source.map((label, i) => ({ label, q: row(q, i), k: row(k, i), v: row(v, i) })),
     });
@@ -162,7 +170,7 @@ function encoderLayerSteps(x: Trace, l: number): void {
       caption: `Every query times every key (the dot product${
         c.scaleAttention ? `, divided by √${dh}` : ""
       }): a large score means the word on the row should pay attention to the word in the column.`,
-      tensors: [`${p}.self_attn.q`, `${p}.self_attn.k`],
+      tensors: [at(sa, TRACE.q), at(sa, TRACE.k)],
       layer: l,
       matrix: {
         rows: source,
@@ -172,7 +180,7 @@ function encoderLayerSteps(x: Trace, l: number): void {
     });
   }
   const w = source.map((_, i) =>
-    weights(get(`${p}.self_attn.probs`), source.length, source.length, i)
+    weights(get(at(sa, TRACE.probs)), source.length, source.length, i)
   );
   step({
     idea: "softmax",
@@ -181,7 +189,7 @@ function encoderLayerSteps(x: Trace, l: number): void {
       `how much each word attends to every word${
         c.heads > 1 ? ` (the average over the ${c.heads} heads)` : ""
       }.`,
-    tensors: [`${p}.self_attn.probs`],
+    tensors: [at(sa, TRACE.probs)],
     layer: l,
     matrix: { rows: source, cols: source, values: w, percent: w.map((r) => percentages(r)) },
   });
@@ -191,9 +199,9 @@ function encoderLayerSteps(x: Trace, l: number): void {
     caption: `Each word's new numbers: every word's value scaled by its percentage, summed${
       c.attentionOutProj ? ", then the output projection" : ""
     }.`,
-    tensors: [`${p}.self_attn.out`],
+    tensors: [at(sa, TRACE.out)],
     layer: l,
-    vectors: vectors(get(`${p}.self_attn.out`), source),
+    vectors: vectors(get(at(sa, TRACE.out)), source),
   });
   step({
     idea: "residual",
@@ -201,9 +209,9 @@ function encoderLayerSteps(x: Trace, l: number): void {
     caption: `The self-attention values plus the layer's input${
       post ? ", then layer normalization" : ""
     }: the word keeps what it was while adding what it learned from the others.`,
-    tensors: [post ? `${p}.norm1.normalized` : `${p}.norm1.residual`],
+    tensors: [after(h.norm1)],
     layer: l,
-    vectors: vectors(get(post ? `${p}.norm1.normalized` : `${p}.norm1.residual`), source),
+    vectors: vectors(get(after(h.norm1)), source),
   });
   if (c.dFF) {
     step({
@@ -211,34 +219,34 @@ function encoderLayerSteps(x: Trace, l: number): void {
       title: `Feed-forward${layer}`,
       caption: `A small network (${c.dFF} ${c.activation} units) applied to each word on its ` +
         `own, plus the residual${post ? " and layer normalization" : ""}.`,
-      tensors: [after(`${p}.norm2`)],
+      tensors: [after(h.norm2)],
       layer: l,
-      vectors: vectors(get(after(`${p}.norm2`)), source),
+      vectors: vectors(get(after(h.norm2)), source),
     });
   }
 }
 
 // The encoder output, and the keys and values the decoder's cross-attention makes of it.
 function encoderOutputSteps(x: Trace): void {
-  const { c, source, get, small, vectors, step } = x;
+  const { c, source, get, at, handles, small, vectors, step } = x;
   step({
     idea: "encoder-output",
     title: "Encoder output",
     caption: "What the encoder made of the sentence: the keys and values of the " +
       "encoder-decoder attention come from it.",
-    tensors: ["memory"],
-    vectors: vectors(get("memory"), source),
+    tensors: [TRACE.memory],
+    vectors: vectors(get(TRACE.memory), source),
   });
   for (let l = 0; l < c.decoderLayers; l++) {
     if (!small && l > 0) break;
-    const p = `decoder.layers.${l}.multihead_attn`;
-    const k = get(`${p}.k`), v = get(`${p}.v`);
+    const ca = handles.decoder.layers[l].crossAttn;
+    const k = get(at(ca, TRACE.k)), v = get(at(ca, TRACE.v));
     step({
       idea: "encoder-decoder-keys-values",
       title: "Encoder-decoder keys and values",
       caption: "The encoder output times the key and value weights of the decoder's " +
         "encoder-decoder attention: computed once, used at every decoding step.",
-      tensors: [`${p}.k`, `${p}.v`],
+      tensors: [at(ca, TRACE.k), at(ca, TRACE.v)],
       layer: l,
       qkv: source.map((label, i) => ({ label, q: [], k: row(k, i), v: row(v, i) })),
     });
@@ -254,6 +262,8 @@ function decoderSteps(x: Trace, t: number): void {
     source,
     target,
     get,
+    at,
+    handles,
     small,
     post,
     after,
@@ -261,7 +271,7 @@ function decoderSteps(x: Trace, t: number): void {
     score,
     step,
   } = x;
-  const decoderIn = get("decoder.input");
+  const input = at(handles.decoder, TRACE.input), decoderIn = get(input);
   const part = "decoder" as const;
   step({
     idea: "decoder-input",
@@ -274,33 +284,32 @@ function decoderSteps(x: Trace, t: number): void {
       : `The decoder's input is the word it just wrote, "${
         target[t]
       }", embedded, plus position ${t}.`,
-    tensors: ["decoder.input"],
+    tensors: [input],
     decoderStep: t,
     vectors: [{ label: target[t], values: row(decoderIn, t) }],
   });
   const seen = target.slice(0, t + 1);
   for (let l = 0; l < c.decoderLayers; l++) {
-    const p = `decoder.layers.${l}`;
+    const h = handles.decoder.layers[l];
     // One decoder attention of step t: query t against the keys it may see.
     const attend = (
-      kind: "self_attn" | "multihead_attn",
-      norm: string,
+      a: AttentionParams,
+      norm: NormParams,
       keys: string[],
       s: Pick<ExplainStep, "idea" | "title" | "caption" | "qkv">,
     ) => {
-      const a = `${p}.${kind}`;
-      const q = get(`${a}.q`), k = get(`${a}.k`);
+      const q = get(at(a, TRACE.q)), k = get(at(a, TRACE.k));
       const w = weights(
-        get(`${a}.probs`),
+        get(at(a, TRACE.probs)),
         tgtIn.length,
-        kind === "self_attn" ? tgtIn.length : source.length,
+        a === h.selfAttn ? tgtIn.length : source.length,
         t,
         keys.length,
       );
       step({
         ...s,
         part,
-        tensors: [`${a}.q`, `${a}.k`, `${a}.probs`, after(`${p}.${norm}`)],
+        tensors: [at(a, TRACE.q), at(a, TRACE.k), at(a, TRACE.probs), after(norm)],
         layer: l,
         decoderStep: t,
         attention: {
@@ -309,21 +318,26 @@ function decoderSteps(x: Trace, t: number): void {
           weights: w,
           percent: percentages(w),
         },
-        residual: row(get(after(`${p}.${norm}`)), t),
+        residual: row(get(after(norm)), t),
       });
     };
-    const sa = (x: string) => get(`${p}.self_attn.${x}`);
-    attend("self_attn", "norm1", seen, {
+    const sa = (point: TracePoint) => get(at(h.selfAttn, point));
+    attend(h.selfAttn, h.norm1, seen, {
       idea: "masked-self-attention",
       title: `Masked self-attention, step ${t + 1}`,
       caption: `"${target[t]}" attends to the words written so far (${
         seen.map((s) => `"${s}"`).join(", ")
       }); later ones are masked out. Then the residual${post ? " and the norm" : ""}.`,
       qkv: small
-        ? [{ label: target[t], q: row(sa("q"), t), k: row(sa("k"), t), v: row(sa("v"), t) }]
+        ? [{
+          label: target[t],
+          q: row(sa(TRACE.q), t),
+          k: row(sa(TRACE.k), t),
+          v: row(sa(TRACE.v), t),
+        }]
         : undefined,
     });
-    attend("multihead_attn", "norm2", source, {
+    attend(h.crossAttn, h.norm2, source, {
       idea: "encoder-decoder-attention",
       title: `Encoder-decoder attention, step ${t + 1}`,
       caption: "The decoder's query against the encoder's keys: which input words matter " +
@@ -331,7 +345,7 @@ function decoderSteps(x: Trace, t: number): void {
           post ? " and the norm" : ""
         }.`,
       qkv: small
-        ? [{ label: target[t], q: row(get(`${p}.multihead_attn.q`), t), k: [], v: [] }]
+        ? [{ label: target[t], q: row(get(at(h.crossAttn, TRACE.q)), t), k: [], v: [] }]
         : undefined,
     });
     if (c.dFF) {
@@ -342,10 +356,10 @@ function decoderSteps(x: Trace, t: number): void {
         caption: `The feed-forward network on this step's numbers, plus the residual${
           post ? " and the norm" : ""
         }.`,
-        tensors: [after(`${p}.norm3`)],
+        tensors: [after(h.norm3)],
         layer: l,
         decoderStep: t,
-        residual: row(get(after(`${p}.norm3`)), t),
+        residual: row(get(after(h.norm3)), t),
       });
     }
   }
@@ -356,7 +370,7 @@ function decoderSteps(x: Trace, t: number): void {
 // token kept.
 function outputStep(x: Trace, t: number): void {
   const { model, c, out, get, step } = x;
-  const logits = get("logits");
+  const logits = get(TRACE.logits);
   const V = c.tgtVocab;
   const part = "decoder" as const;
   const lg = row(logits, t);
@@ -386,7 +400,7 @@ function outputStep(x: Trace, t: number): void {
     }; the softmax turns the scores into probabilities. ${
       chosen === "<EOS>" ? `"<EOS>" ends the translation.` : `Next word: "${chosen}".`
     }`,
-    tensors: ["logits"],
+    tensors: [TRACE.logits],
     decoderStep: t,
     words: V <= 8 ? Array.from({ length: V }, (_, w) => word(w)) : order.slice(0, 5).map(word),
     allWords: V <= 8,

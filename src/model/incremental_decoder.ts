@@ -8,15 +8,24 @@
  */
 import type { TransformerCore } from "./transformer_core.ts";
 import { IntBuffer, type Tensor } from "../runtime/runtime.ts";
-import { type Backward, feedForward, linear, norm, Pass, residual } from "./layers.ts";
+import {
+  attentionScale,
+  type AttentionStep,
+  decoderLayer,
+  finalNorm,
+  inProjection,
+  linear,
+  noBackward,
+  outProjection,
+  Pass,
+} from "./layers.ts";
 import { attentionInto } from "../kernels/attention.ts";
 import { embeddingInto } from "../kernels/embedding.ts";
 import { topKInto } from "../kernels/top_k.ts";
 import { Int8Weights, matmulInt8Into } from "../kernels/matmul_int8.ts";
 import { VamosError } from "../errors.ts";
 import type { Shortlist } from "./shortlist.ts";
-
-const noBackward: Backward = (dy) => dy;
+import type { AttentionParams } from "./config.ts";
 
 /**
  * The decoder of a model run one token at a time for a set of rows (hypotheses), each
@@ -76,18 +85,9 @@ export class IncrementalDecoder {
       const [memory] = core.encoderForward(this.#pass, s);
       this.#srcLens = rt.ints(this.capacity);
       this.#srcLens.set(s.shape.lens.toArray());
-      for (let i = 0; i < c.decoderLayers; i++) {
-        const p = `decoder.layers.${i}.multihead_attn`;
-        const w = params.get(`${p}.in_proj_weight`);
-        const b = c.attentionBias ? params.get(`${p}.in_proj_bias`) : undefined;
+      for (const layer of core.handles.decoder.layers) {
         const kv = this.#pass.alloc(this.capacity * S, 2 * d);
-        linear(
-          this.#pass,
-          memory,
-          w.rowSlice(d, 3 * d),
-          b?.colSlice(d, 3 * d),
-          kv.rowSlice(0, B * S),
-        );
+        inProjection(this.#pass, layer.crossAttn, "kv", memory, kv.rowSlice(0, B * S));
         this.#cross.push(kv);
         this.#cache.push(this.#pass.alloc(this.capacity * steps, 2 * d));
       }
@@ -161,101 +161,65 @@ export class IncrementalDecoder {
     const idsNow = new IntBuffer(rt, this.#ids.ptr, R);
     const stepLens = new IntBuffer(rt, this.#stepLens.ptr, R);
     const srcLens = new IntBuffer(rt, this.#srcLens.ptr, R);
-    const scale = c.scaleAttention ? 1 / Math.sqrt(d / c.heads) : 1;
+    // One query per row against its cached keys and values, then the output projection.
     const attend = (
-      prefix: string,
-      h: Tensor,
-      k: Tensor,
-      v: Tensor,
+      a: AttentionParams,
+      q: Tensor,
+      kv: Tensor,
       seqK: number,
       keyLens: IntBuffer,
-      qIn?: Tensor,
-    ): Tensor => {
-      let q = qIn;
-      if (!q) {
-        q = pass.alloc(R, d);
-        linear(
-          pass,
-          h,
-          params.get(`${prefix}.in_proj_weight`).rowSlice(0, d),
-          c.attentionBias ? params.get(`${prefix}.in_proj_bias`).colSlice(0, d) : undefined,
-          q,
-        );
-      }
-      const ctx = pass.alloc(R, d);
-      const probs = pass.alloc(R * c.heads, seqK);
-      attentionInto(q, k, v, ctx, probs, {
-        batch: R,
-        heads: c.heads,
-        seqQ: 1,
-        seqK,
-        keyLens,
-        scale,
-      });
-      if (!c.attentionOutProj) return ctx;
-      const o = pass.alloc(R, d);
-      linear(
-        pass,
-        ctx,
-        params.get(`${prefix}.out_proj.weight`),
-        c.attentionBias ? params.get(`${prefix}.out_proj.bias`) : undefined,
-        o,
-      );
-      return o;
+    ) => {
+      const ctx = pass.alloc(R, d), probs = pass.alloc(R * c.heads, seqK);
+      const [k, v] = [kv.colSlice(0, d), kv.colSlice(d, 2 * d)];
+      const shape = { batch: R, heads: c.heads, seqQ: 1, seqK, keyLens, scale: attentionScale(c) };
+      attentionInto(q, k, v, ctx, probs, shape);
+      return outProjection(pass, a, ctx);
     };
+    // Self-attention: this step's keys and values join the cache (row r·steps + t).
+    const selfAttention = (i: number): AttentionStep => (h, a) => {
+      const qkv = pass.alloc(R, 3 * d);
+      inProjection(pass, a, "qkv", h, qkv);
+      const f = rt.f32, cache = this.#cache[i];
+      for (let r = 0; r < R; r++) {
+        const srcAt = (qkv.ptr >>> 2) + r * 3 * d + d;
+        const dstAt = (cache.ptr >>> 2) + (r * steps + t) * 2 * d;
+        f.copyWithin(dstAt, srcAt, srcAt + 2 * d);
+      }
+      const kv = cache.rowSlice(0, R * steps);
+      return [attend(a, qkv.colSlice(0, d), kv, steps, stepLens), noBackward];
+    };
+    // Encoder-decoder attention: against the source's keys and values, computed once.
+    const crossAttention = (i: number): AttentionStep => (h, a) => {
+      const q = pass.alloc(R, d);
+      inProjection(pass, a, "q", h, q);
+      const kv = this.#cross[i].rowSlice(0, R * this.#srcLen);
+      return [attend(a, q, kv, this.#srcLen, srcLens), noBackward];
+    };
+    const stack = core.handles.decoder;
     let x = pass.alloc(R, d);
-    embeddingInto(params.get(core.tgtTable), idsNow, x, {
+    embeddingInto(params.get(stack.embedding), idsNow, x, {
       scale: c.scaleEmbedding ? Math.sqrt(d) : 1,
       pe: core.pe,
       seqLen: 1,
       posOffset: t,
     });
-    for (let i = 0; i < c.decoderLayers; i++) {
-      const p = `decoder.layers.${i}`;
-      [x] = residual(pass, `${p}.norm1`, x, (h) => {
-        const qkv = pass.alloc(R, 3 * d);
-        linear(
-          pass,
-          h,
-          params.get(`${p}.self_attn.in_proj_weight`),
-          c.attentionBias ? params.get(`${p}.self_attn.in_proj_bias`) : undefined,
-          qkv,
-        );
-        // Append this step's keys and values at row r·steps + t of the cache.
-        const f = rt.f32;
-        for (let r = 0; r < R; r++) {
-          const srcAt = (qkv.ptr >>> 2) + r * 3 * d + d;
-          const dstAt = (this.#cache[i].ptr >>> 2) + (r * steps + t) * 2 * d;
-          f.copyWithin(dstAt, srcAt, srcAt + 2 * d);
-        }
-        const cache = this.#cache[i].rowSlice(0, R * steps);
-        const k = cache.colSlice(0, d), v = cache.colSlice(d, 2 * d);
-        return [
-          attend(`${p}.self_attn`, h, k, v, steps, stepLens, qkv.colSlice(0, d)),
-          noBackward,
-        ];
-      });
-      [x] = residual(pass, `${p}.norm2`, x, (h) => {
-        const kv = this.#cross[i].rowSlice(0, R * this.#srcLen);
-        const o = attend(
-          `${p}.multihead_attn`,
-          h,
-          kv.colSlice(0, d),
-          kv.colSlice(d, 2 * d),
-          this.#srcLen,
-          srcLens,
-        );
-        return [o, noBackward];
-      });
-      if (c.dFF) [x] = residual(pass, `${p}.norm3`, x, (h) => feedForward(pass, p, h));
-    }
-    if (c.norm !== "none" && c.finalNorm) [x] = norm(pass, "decoder.norm", x);
+    stack.layers.forEach((layer, i) => {
+      [x] = decoderLayer(pass, layer, x, selfAttention(i), crossAttention(i));
+    });
+    [x] = finalNorm(pass, stack.finalNorm, x);
+    const logits = this.#outputLayer(x);
+    this.#logits = logits;
+    return logits.view();
+  }
+
+  // The logits of the rows' decoder outputs x: over the vocabulary, or each sentence's rows
+  // (beams are adjacent) against its own shortlist's weights, -∞ past a shorter list.
+  #outputLayer(x: Tensor): Tensor {
+    const pass = this.#pass, rt = this.#core.rt, R = this.#rows;
     const out = this.#out, lists = out.lists;
     const logits = pass.alloc(R, out.columns);
     if (!lists) linear(pass, x, out.weight!, out.bias!, logits);
     else {
-      // Each sentence's rows (beams are adjacent) against its own shortlist's weights; the
-      // columns past a shorter list are -∞.
       for (let r0 = 0; r0 < R;) {
         const b = this.#source[r0];
         let r1 = r0 + 1;
@@ -285,8 +249,7 @@ export class IncrementalDecoder {
         r0 = r1;
       }
     }
-    this.#logits = logits;
-    return logits.view();
+    return logits;
   }
 
   /**
@@ -352,7 +315,8 @@ function outputLayer(
   shortlist?: Shortlist,
 ): OutputLayer {
   const params = core.params, rt = core.rt;
-  const weight = params.get(core.generatorWeight), bias = params.get("generator.bias");
+  const g = core.handles.generator;
+  const weight = params.get(g.weight), bias = params.get(g.bias);
   if (!shortlist) return { columns: weight.rows, weight, bias };
   const q = pass.int8(weight), d = weight.cols;
   const lists = src.map((s): ShortlistWeights => {

@@ -7,7 +7,14 @@
  */
 import type { IntBuffer, Runtime, Tensor } from "../runtime/runtime.ts";
 import type { ParamStore } from "./params.ts";
-import type { TransformerConfig } from "./config.ts";
+import type {
+  AttentionParams,
+  DecoderLayerParams,
+  EncoderLayerParams,
+  FeedForwardParams,
+  NormParams,
+  TransformerConfig,
+} from "./config.ts";
 import { matmulInto } from "../kernels/matmul.ts";
 import { type Int8Weights, matmulInt8Into } from "../kernels/matmul_int8.ts";
 import { attentionBackwardInto, attentionInto } from "../kernels/attention.ts";
@@ -23,6 +30,47 @@ import {
 
 /** A block's gradient step: takes d(output), returns d(input). */
 export type Backward = (dy: Tensor) => Tensor;
+
+/** The backward of a step that is never differentiated (decoding). */
+export const noBackward: Backward = (dy) => dy;
+
+/** Backwards of consecutive blocks as one: the last block's first. */
+export function chain(backs: readonly Backward[]): Backward {
+  return (dy) => backs.reduceRight((g, b) => b(g), dy);
+}
+
+/**
+ * The points a pass traces (for `--explain`), each named `<site>.<point>` with the site of
+ * the handle it belongs to ({@linkcode traceName}), but for the model's own two,
+ * {@linkcode TRACE.memory} and {@linkcode TRACE.logits}, which are bare names.
+ */
+export const TRACE = {
+  /** The encoder's output, and the output layer's logits. */
+  memory: "memory",
+  logits: "logits",
+  /** A stack's embedded input plus positions. */
+  input: "input",
+  /** An attention's queries, keys, values, weights, context and output. */
+  q: "q",
+  k: "k",
+  v: "v",
+  probs: "probs",
+  context: "context",
+  out: "out",
+  /** A residual sublayer's sum, and after post-norm its normalized sum. */
+  residual: "residual",
+  normalized: "normalized",
+  /** A feed-forward sublayer's output. */
+  feedForward: "feed_forward",
+} as const;
+
+/** One of {@linkcode TRACE}'s points. */
+export type TracePoint = typeof TRACE[keyof typeof TRACE];
+
+/** The traced name of `point` at `site` (a handle's site). */
+export function traceName(site: string, point: TracePoint): string {
+  return `${site}.${point}`;
+}
 
 /** What one forward pass shares: runtime, parameters, config, training switches. */
 export class Pass {
@@ -114,10 +162,10 @@ export function linearBackward(
   if (gb) sumRowsInto(dy, gb, true);
 }
 
-/** Layer norm with the parameters at `prefix`; returns y and its backward. */
-export function norm(pass: Pass, prefix: string, x: Tensor): [Tensor, Backward] {
+/** Layer norm with the parameters `n`; returns y and its backward. */
+export function norm(pass: Pass, n: NormParams, x: Tensor): [Tensor, Backward] {
   const { params } = pass;
-  const gamma = params.get(`${prefix}.weight`), beta = params.get(`${prefix}.bias`);
+  const gamma = params.get(n.weight!), beta = params.get(n.bias!);
   const y = pass.alloc(x.rows, x.cols);
   const mean = pass.alloc(x.rows, 1), rstd = pass.alloc(x.rows, 1);
   layerNormInto(x, y, gamma, beta, mean, rstd, pass.config.normEps);
@@ -130,8 +178,8 @@ export function norm(pass: Pass, prefix: string, x: Tensor): [Tensor, Backward] 
       mean,
       rstd,
       dx,
-      params.grad(`${prefix}.weight`),
-      params.grad(`${prefix}.bias`),
+      params.grad(n.weight!),
+      params.grad(n.bias!),
     );
     return dx;
   }];
@@ -144,14 +192,53 @@ export interface SeqShape {
   lens: IntBuffer;
 }
 
+/** Which rows of an attention's packed in-projection: q | k | v, q only, or k | v. */
+export type Projection = "qkv" | "q" | "kv";
+
+const ROWS: Record<Projection, [number, number]> = { qkv: [0, 3], q: [0, 1], kv: [1, 3] };
+
+/** `part` of attention `a`'s in-projection of x into y ([x.rows, d·rows of the part]). */
+export function inProjection(
+  pass: Pass,
+  a: AttentionParams,
+  part: Projection,
+  x: Tensor,
+  y: Tensor,
+): void {
+  const d = pass.config.dModel, [r0, r1] = ROWS[part];
+  const w = pass.params.get(a.inProj.weight), b = a.inProj.bias && pass.params.get(a.inProj.bias);
+  if (part === "qkv") linear(pass, x, w, b, y);
+  else linear(pass, x, w.rowSlice(r0 * d, r1 * d), b?.colSlice(r0 * d, r1 * d), y);
+}
+
+/** Attention `a`'s output projection of its context (the context itself without one). */
+export function outProjection(pass: Pass, a: AttentionParams, ctx: Tensor): Tensor {
+  if (!a.outProj) return ctx;
+  const out = pass.alloc(ctx.rows, ctx.cols);
+  const { params } = pass;
+  linear(
+    pass,
+    ctx,
+    params.get(a.outProj.weight),
+    a.outProj.bias && params.get(a.outProj.bias),
+    out,
+  );
+  return out;
+}
+
+/** The scale of attention scores: 1/√(head size) when the config scales them. */
+export function attentionScale(c: TransformerConfig): number {
+  return c.scaleAttention ? 1 / Math.sqrt(c.dModel / c.heads) : 1;
+}
+
 /**
- * Multi-head attention with PyTorch's packed in-projection: queries from `xq`, keys and
- * values from `xkv` (the same tensor for self-attention). The backward returns d(xq)
+ * Multi-head attention `a` with PyTorch's packed in-projection: queries from `xq`, keys
+ * and values from `xkv` (the same tensor for self-attention). The backward returns d(xq)
  * and adds d(xkv) into `dxkv` for cross-attention.
  */
 export function multiHeadAttention(
   pass: Pass,
-  prefix: string,
+  a: AttentionParams,
   xq: Tensor,
   q: SeqShape,
   xkv: Tensor,
@@ -162,21 +249,15 @@ export function multiHeadAttention(
   const { params, config } = pass;
   const d = config.dModel, heads = config.heads;
   const self = xq === xkv;
-  const w = params.get(`${prefix}.in_proj_weight`);
-  const b = config.attentionBias ? params.get(`${prefix}.in_proj_bias`) : undefined;
-  const gw = params.grad(`${prefix}.in_proj_weight`);
-  const gb = config.attentionBias ? params.grad(`${prefix}.in_proj_bias`) : undefined;
   let qt: Tensor, kt: Tensor, vt: Tensor;
-  let qkv: Tensor | undefined, qOnly: Tensor | undefined, kvOnly: Tensor | undefined;
   if (self) {
-    qkv = pass.alloc(xq.rows, 3 * d);
-    linear(pass, xq, w, b, qkv);
+    const qkv = pass.alloc(xq.rows, 3 * d);
+    inProjection(pass, a, "qkv", xq, qkv);
     [qt, kt, vt] = [qkv.colSlice(0, d), qkv.colSlice(d, 2 * d), qkv.colSlice(2 * d, 3 * d)];
   } else {
-    qOnly = pass.alloc(xq.rows, d);
-    kvOnly = pass.alloc(xkv.rows, 2 * d);
-    linear(pass, xq, w.rowSlice(0, d), b?.colSlice(0, d), qOnly);
-    linear(pass, xkv, w.rowSlice(d, 3 * d), b?.colSlice(d, 3 * d), kvOnly);
+    const qOnly = pass.alloc(xq.rows, d), kvOnly = pass.alloc(xkv.rows, 2 * d);
+    inProjection(pass, a, "q", xq, qOnly);
+    inProjection(pass, a, "kv", xkv, kvOnly);
     [qt, kt, vt] = [qOnly, kvOnly.colSlice(0, d), kvOnly.colSlice(d, 2 * d)];
   }
   const ctx = pass.alloc(xq.rows, d);
@@ -188,44 +269,36 @@ export function multiHeadAttention(
     seqK: kv.len,
     causal,
     keyLens: kv.lens,
-    scale: config.scaleAttention ? 1 / Math.sqrt(d / heads) : 1,
+    scale: attentionScale(config),
   };
   attentionInto(qt, kt, vt, ctx, probs, shape);
   if (pass.trace) {
-    for (
-      const [n, t] of [["q", qt], ["k", kt], ["v", vt], ["probs", probs], ["context", ctx]] as const
-    ) {
-      pass.trace(`${prefix}.${n}`, t);
-    }
-  }
-  let out = ctx;
-  const outProj = config.attentionOutProj;
-  if (outProj) {
-    out = pass.alloc(xq.rows, d);
-    linear(
-      pass,
+    const traced = [[TRACE.q, qt], [TRACE.k, kt], [TRACE.v, vt], [TRACE.probs, probs], [
+      TRACE.context,
       ctx,
-      params.get(`${prefix}.out_proj.weight`),
-      config.attentionBias ? params.get(`${prefix}.out_proj.bias`) : undefined,
-      out,
-    );
+    ]] as const;
+    for (const [n, t] of traced) pass.trace(traceName(a.site, n), t);
   }
-  pass.trace?.(`${prefix}.out`, out);
+  const out = outProjection(pass, a, ctx);
+  pass.trace?.(traceName(a.site, TRACE.out), out);
   const backward: Backward = (dout) => {
     let dctx = dout;
-    if (outProj) {
+    if (a.outProj) {
       dctx = pass.alloc(xq.rows, d);
+      const o = a.outProj;
       linearBackward(
         dout,
         ctx,
-        params.get(`${prefix}.out_proj.weight`),
-        params.grad(`${prefix}.out_proj.weight`),
-        config.attentionBias ? params.grad(`${prefix}.out_proj.bias`) : undefined,
+        params.get(o.weight),
+        params.grad(o.weight),
+        o.bias && params.grad(o.bias),
         dctx,
       );
     }
     const scratch = pass.alloc(q.len, kv.len);
     const dxq = pass.alloc(xq.rows, d);
+    const w = params.get(a.inProj.weight), gw = params.grad(a.inProj.weight);
+    const gb = a.inProj.bias && params.grad(a.inProj.bias);
     if (self) {
       const dqkv = pass.alloc(xq.rows, 3 * d);
       const [dq, dk, dv] = [
@@ -237,28 +310,11 @@ export function multiHeadAttention(
       linearBackward(dqkv, xq, w, gw, gb, dxq);
     } else {
       const dq = pass.alloc(xq.rows, d), dkv = pass.alloc(xkv.rows, 2 * d);
-      attentionBackwardInto(
-        qt,
-        kt,
-        vt,
-        probs,
-        dctx,
-        dq,
-        dkv.colSlice(0, d),
-        dkv.colSlice(d, 2 * d),
-        scratch,
-        shape,
-      );
+      const [dk, dv] = [dkv.colSlice(0, d), dkv.colSlice(d, 2 * d)];
+      attentionBackwardInto(qt, kt, vt, probs, dctx, dq, dk, dv, scratch, shape);
       linearBackward(dq, xq, w.rowSlice(0, d), gw.rowSlice(0, d), gb?.colSlice(0, d), dxq);
-      linearBackward(
-        dkv,
-        xkv,
-        w.rowSlice(d, 3 * d),
-        gw.rowSlice(d, 3 * d),
-        gb?.colSlice(d, 3 * d),
-        dxkv,
-        true,
-      );
+      const [wkv, gwkv] = [w.rowSlice(d, 3 * d), gw.rowSlice(d, 3 * d)];
+      linearBackward(dkv, xkv, wkv, gwkv, gb?.colSlice(d, 3 * d), dxkv, true);
     }
     return dxq;
   };
@@ -266,10 +322,10 @@ export function multiHeadAttention(
 }
 
 /** The position-wise feed-forward sublayer: linear2(dropout(act(linear1(x)))). */
-export function feedForward(pass: Pass, prefix: string, x: Tensor): [Tensor, Backward] {
+export function feedForward(pass: Pass, f: FeedForwardParams, x: Tensor): [Tensor, Backward] {
   const { params, config } = pass;
-  const w1 = params.get(`${prefix}.linear1.weight`), b1 = params.get(`${prefix}.linear1.bias`);
-  const w2 = params.get(`${prefix}.linear2.weight`), b2 = params.get(`${prefix}.linear2.bias`);
+  const w1 = params.get(f.linear1.weight), b1 = params.get(f.linear1.bias);
+  const w2 = params.get(f.linear2.weight), b2 = params.get(f.linear2.bias);
   const h = pass.alloc(x.rows, config.dFF);
   linear(pass, x, w1, b1, h);
   // relu and dropout in one pass; gelu on its own.
@@ -278,15 +334,15 @@ export function feedForward(pass: Pass, prefix: string, x: Tensor): [Tensor, Bac
     : activationThenDrop(pass, h);
   const out = pass.alloc(x.rows, config.dModel);
   linear(pass, ad, w2, b2, out);
-  pass.trace?.(`${prefix}.feed_forward`, out);
+  pass.trace?.(traceName(f.site, TRACE.feedForward), out);
   return [out, (dout) => {
     const dad = pass.alloc(x.rows, config.dFF);
     linearBackward(
       dout,
       ad,
       w2,
-      params.grad(`${prefix}.linear2.weight`),
-      params.grad(`${prefix}.linear2.bias`),
+      params.grad(f.linear2.weight),
+      params.grad(f.linear2.bias),
       dad,
     );
     const da = actBack(dad);
@@ -295,8 +351,8 @@ export function feedForward(pass: Pass, prefix: string, x: Tensor): [Tensor, Bac
       da,
       x,
       w1,
-      params.grad(`${prefix}.linear1.weight`),
-      params.grad(`${prefix}.linear1.bias`),
+      params.grad(f.linear1.weight),
+      params.grad(f.linear1.bias),
       dx,
     );
     return dx;
@@ -322,16 +378,16 @@ function activationThenDrop(pass: Pass, h: Tensor): [Tensor, Backward] {
  */
 export function residual(
   pass: Pass,
-  normPrefix: string,
+  normParams: NormParams,
   x: Tensor,
   f: (x: Tensor) => [Tensor, Backward],
 ): [Tensor, Backward] {
   const placement = pass.config.norm;
   if (placement === "pre") {
-    const [n, normBack] = norm(pass, normPrefix, x);
+    const [n, normBack] = norm(pass, normParams, x);
     const [s, fBack] = f(n);
     const [y, dropBack] = pass.drop(s, { residual: x });
-    pass.trace?.(`${normPrefix}.residual`, y);
+    pass.trace?.(traceName(normParams.site, TRACE.residual), y);
     return [y, (dy) => {
       const dn = fBack(dropBack(dy));
       const dx = normBack(dn);
@@ -341,7 +397,7 @@ export function residual(
   }
   const [s, fBack] = f(x);
   const [r, dropBack] = pass.drop(s, { residual: x });
-  pass.trace?.(`${normPrefix}.residual`, r);
+  pass.trace?.(traceName(normParams.site, TRACE.residual), r);
   if (placement === "none") {
     return [r, (dy) => {
       const dx = fBack(dropBack(dy));
@@ -349,12 +405,68 @@ export function residual(
       return dx;
     }];
   }
-  const [y, normBack] = norm(pass, normPrefix, r);
-  pass.trace?.(`${normPrefix}.normalized`, y);
+  const [y, normBack] = norm(pass, normParams, r);
+  pass.trace?.(traceName(normParams.site, TRACE.normalized), y);
   return [y, (dy) => {
     const dr = normBack(dy);
     const dx = fBack(dropBack(dr));
     addInto(dx, dr, dx);
     return dx;
   }];
+}
+
+/**
+ * One attention sublayer's computation on its (normalized) input: over whole sequences
+ * with its backward (training, scoring), or one cached step ({@linkcode noBackward}).
+ */
+export type AttentionStep = (h: Tensor, a: AttentionParams) => [Tensor, Backward];
+
+/** One encoder layer: self-attention, then the feed-forward network, each residual. */
+export function encoderLayer(
+  pass: Pass,
+  layer: EncoderLayerParams,
+  x: Tensor,
+  selfAttention: AttentionStep,
+): [Tensor, Backward] {
+  const backs: Backward[] = [];
+  let back: Backward;
+  [x, back] = residual(pass, layer.norm1, x, (h) => selfAttention(h, layer.selfAttn));
+  backs.push(back);
+  const ff = layer.feedForward;
+  if (ff) {
+    [x, back] = residual(pass, layer.norm2, x, (h) => feedForward(pass, ff, h));
+    backs.push(back);
+  }
+  return [x, chain(backs)];
+}
+
+/**
+ * One decoder layer: masked self-attention, encoder-decoder attention and the
+ * feed-forward network, each residual. Training, decoding step by step and `--explain`
+ * all run this; only the attention steps differ.
+ */
+export function decoderLayer(
+  pass: Pass,
+  layer: DecoderLayerParams,
+  x: Tensor,
+  selfAttention: AttentionStep,
+  crossAttention: AttentionStep,
+): [Tensor, Backward] {
+  const backs: Backward[] = [];
+  let back: Backward;
+  [x, back] = residual(pass, layer.norm1, x, (h) => selfAttention(h, layer.selfAttn));
+  backs.push(back);
+  [x, back] = residual(pass, layer.norm2, x, (h) => crossAttention(h, layer.crossAttn));
+  backs.push(back);
+  const ff = layer.feedForward;
+  if (ff) {
+    [x, back] = residual(pass, layer.norm3, x, (h) => feedForward(pass, ff, h));
+    backs.push(back);
+  }
+  return [x, chain(backs)];
+}
+
+/** A stack's final norm, when the config has one (identity otherwise). */
+export function finalNorm(pass: Pass, n: NormParams | undefined, x: Tensor): [Tensor, Backward] {
+  return n ? norm(pass, n, x) : [x, noBackward];
 }

@@ -77,26 +77,28 @@ export class ParamStore {
     return this.#byName.has(name);
   }
 
-  entry(name: string): ParamEntry {
+  /** Where a parameter lives: by its handle (the model's parameter tree) or its name. */
+  entry(p: ParamSpec | string): ParamEntry {
+    const name = typeof p === "string" ? p : p.name;
     const e = this.#byName.get(name);
     if (!e) throw new VamosError(`No parameter named "${name}"`);
     return e;
   }
 
-  #view(region: Tensor, name: string): Tensor {
-    const e = this.entry(name);
+  #view(region: Tensor, p: ParamSpec | string): Tensor {
+    const e = this.entry(p);
     const [rows, cols] = e.shape.length === 1 ? [1, e.shape[0]] : [e.shape[0], e.shape[1]];
     return region.colSlice(e.offset, e.offset + e.size).reshape(rows, cols);
   }
 
   /** The parameter as a matrix view ([1, n] for vectors). */
-  get(name: string): Tensor {
-    return this.#view(this.values, name);
+  get(p: ParamSpec | string): Tensor {
+    return this.#view(this.values, p);
   }
 
   /** Its gradient, same shape. */
-  grad(name: string): Tensor {
-    return this.#view(this.grads, name);
+  grad(p: ParamSpec | string): Tensor {
+    return this.#view(this.grads, p);
   }
 
   /** Initializes every parameter: Xavier-uniform matrices, zero biases, unit norms. */
@@ -127,7 +129,7 @@ export class ParamStore {
     if (this.#int8) return;
     const byEntry = new Map<ParamEntry, Int8Weights>();
     for (const e of this.entries) {
-      if (e.shape.length === 2) byEntry.set(e, Int8Weights.from(this.get(e.name)));
+      if (e.shape.length === 2) byEntry.set(e, Int8Weights.from(this.get(e)));
     }
     this.#int8 = { byEntry, stale: false };
   }
@@ -151,7 +153,7 @@ export class ParamStore {
     if (!q || w.rt !== this.rt) return undefined;
     if (q.stale) {
       for (const [e, iw] of q.byEntry) {
-        const v = this.get(e.name);
+        const v = this.get(e);
         this.rt.kernels.prepareInt8Weights(v.ptr, v.ld, v.rows, v.cols, iw.ptr, iw.scales);
       }
       q.stale = false;

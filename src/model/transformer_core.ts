@@ -5,18 +5,23 @@
  * @module
  */
 import { type IntBuffer, Runtime, type Tensor } from "../runtime/runtime.ts";
-import { parameterSpecs, type TransformerConfig, validateConfig } from "./config.ts";
+import { type ModelParams, modelParams, type TransformerConfig, validateConfig } from "./config.ts";
 import { ParamStore } from "./params.ts";
 import { seededRandom } from "./random.ts";
 import {
+  type AttentionStep,
   type Backward,
+  chain,
+  decoderLayer,
+  encoderLayer,
+  finalNorm,
   linear,
   linearBackward,
   multiHeadAttention,
-  norm,
   Pass,
-  residual,
   type SeqShape,
+  TRACE,
+  traceName,
 } from "./layers.ts";
 import {
   embeddingBackwardInto,
@@ -25,10 +30,11 @@ import {
 } from "../kernels/embedding.ts";
 import { crossEntropyInto } from "../kernels/cross_entropy.ts";
 import { topKInto } from "../kernels/top_k.ts";
-import { feedForward } from "./layers.ts";
 import { VamosError } from "../errors.ts";
 import { hardwareThreads } from "../host/host.ts";
 import { checkOption, DECODING_BOUNDS } from "../options.ts";
+
+type EitherStack = ModelParams["encoder"] | ModelParams["decoder"];
 
 /** The default thread count: every core. */
 export function defaultThreads(): number {
@@ -71,6 +77,8 @@ export class TransformerCore {
   readonly params: ParamStore;
   /** The sinusoidal positions, [maxLen, dModel]. */
   readonly pe: Tensor;
+  /** Every parameter as a typed handle: what the layers compute from. */
+  readonly handles: ModelParams;
 
   /** Creates a model with Xavier-initialized weights from `seed`. */
   constructor(
@@ -80,23 +88,12 @@ export class TransformerCore {
     validateConfig(config);
     checkOption("threads", opts.threads, DECODING_BOUNDS.threads);
     this.rt = opts.runtime ?? new Runtime({ threads: opts.threads ?? defaultThreads() });
-    this.params = new ParamStore(this.rt, parameterSpecs(config));
+    this.handles = modelParams(config);
+    this.params = new ParamStore(this.rt, this.handles.specs);
     // A model about to be loaded from a checkpoint skips the random initialization.
     if (opts.initialize !== false) this.params.initialize(seededRandom(opts.seed ?? 0));
     this.pe = this.rt.tensor(config.maxLen, config.dModel);
     positionalEncodingInto(this.pe);
-  }
-
-  get srcTable(): string {
-    return "src_embed.weight";
-  }
-
-  get tgtTable(): string {
-    return this.config.shareEmbeddings ? "src_embed.weight" : "tgt_embed.weight";
-  }
-
-  get generatorWeight(): string {
-    return this.config.tieOutput ? this.tgtTable : "generator.weight";
   }
 
   /** Copies sequences into wasm memory, padded with `pad` to the longest. */
@@ -123,12 +120,14 @@ export class TransformerCore {
     return { ids, shape: { batch: seqs.length, len, lens } };
   }
 
-  #embed(pass: Pass, side: "encoder" | "decoder", table: string, x: PaddedIds): [Tensor, Backward] {
+  /** A stack's input: its embedding of `x` (scaled, plus positions), with dropout. */
+  embed(pass: Pass, stack: EitherStack, x: PaddedIds): [Tensor, Backward] {
     const c = this.config;
     const scale = c.scaleEmbedding ? Math.sqrt(c.dModel) : 1;
     const out = pass.alloc(x.shape.batch * x.shape.len, c.dModel);
+    const table = stack.embedding;
     embeddingInto(this.params.get(table), x.ids, out, { scale, pe: this.pe, seqLen: x.shape.len });
-    pass.trace?.(`${side}.input`, out);
+    pass.trace?.(traceName(stack.site, TRACE.input), out);
     const [y, dropBack] = pass.drop(out);
     return [y, (dy) => {
       embeddingBackwardInto(dropBack(dy), x.ids, this.params.grad(table), scale);
@@ -136,33 +135,24 @@ export class TransformerCore {
     }];
   }
 
-  #finalNorm(pass: Pass, prefix: string, x: Tensor): [Tensor, Backward] {
-    const c = this.config;
-    if (c.norm === "none" || !c.finalNorm) return [x, (dy) => dy];
-    return norm(pass, prefix, x);
-  }
-
   /** Encoder: memory [batch·srcLen, dModel] and its backward. */
   encoderForward(pass: Pass, src: PaddedIds, maps?: Float32Array[]): [Tensor, Backward] {
+    const stack = this.handles.encoder;
     const backs: Backward[] = [];
-    let [x, back] = this.#embed(pass, "encoder", this.srcTable, src);
+    let [x, back] = this.embed(pass, stack, src);
     backs.push(back);
-    for (let i = 0; i < this.config.encoderLayers; i++) {
-      const p = `encoder.layers.${i}`;
-      [x, back] = residual(pass, `${p}.norm1`, x, (h) => {
-        const a = multiHeadAttention(pass, `${p}.self_attn`, h, src.shape, h, src.shape, false);
-        maps?.push(a.probs.toArray());
-        return [a.out, a.backward];
-      });
+    const selfAttention: AttentionStep = (h, a) => {
+      const r = multiHeadAttention(pass, a, h, src.shape, h, src.shape, false);
+      maps?.push(r.probs.toArray());
+      return [r.out, r.backward];
+    };
+    for (const layer of stack.layers) {
+      [x, back] = encoderLayer(pass, layer, x, selfAttention);
       backs.push(back);
-      if (this.config.dFF) {
-        [x, back] = residual(pass, `${p}.norm2`, x, (h) => feedForward(pass, p, h));
-        backs.push(back);
-      }
     }
-    [x, back] = this.#finalNorm(pass, "encoder.norm", x);
+    [x, back] = finalNorm(pass, stack.finalNorm, x);
     backs.push(back);
-    return [x, (dy) => backs.reduceRight((g, b) => b(g), dy)];
+    return [x, chain(backs)];
   }
 
   /**
@@ -177,58 +167,43 @@ export class TransformerCore {
     dMemory?: Tensor,
     maps?: { self: Float32Array[]; cross: Float32Array[] },
   ): [Tensor, Backward] {
-    const c = this.config;
+    const stack = this.handles.decoder;
     const backs: Backward[] = [];
-    let [x, back] = this.#embed(pass, "decoder", this.tgtTable, tgtIn);
+    let [x, back] = this.embed(pass, stack, tgtIn);
     backs.push(back);
-    for (let i = 0; i < c.decoderLayers; i++) {
-      const p = `decoder.layers.${i}`;
-      [x, back] = residual(pass, `${p}.norm1`, x, (h) => {
-        const a = multiHeadAttention(pass, `${p}.self_attn`, h, tgtIn.shape, h, tgtIn.shape, true);
-        maps?.self.push(a.probs.toArray());
-        return [a.out, a.backward];
-      });
+    const selfAttention: AttentionStep = (h, a) => {
+      const r = multiHeadAttention(pass, a, h, tgtIn.shape, h, tgtIn.shape, true);
+      maps?.self.push(r.probs.toArray());
+      return [r.out, r.backward];
+    };
+    const crossAttention: AttentionStep = (h, a) => {
+      const r = multiHeadAttention(pass, a, h, tgtIn.shape, memory, src.shape, false, dMemory);
+      maps?.cross.push(r.probs.toArray());
+      return [r.out, r.backward];
+    };
+    for (const layer of stack.layers) {
+      [x, back] = decoderLayer(pass, layer, x, selfAttention, crossAttention);
       backs.push(back);
-      [x, back] = residual(pass, `${p}.norm2`, x, (h) => {
-        const a = multiHeadAttention(
-          pass,
-          `${p}.multihead_attn`,
-          h,
-          tgtIn.shape,
-          memory,
-          src.shape,
-          false,
-          dMemory,
-        );
-        maps?.cross.push(a.probs.toArray());
-        return [a.out, a.backward];
-      });
-      backs.push(back);
-      if (c.dFF) {
-        [x, back] = residual(pass, `${p}.norm3`, x, (h) => feedForward(pass, p, h));
-        backs.push(back);
-      }
     }
-    [x, back] = this.#finalNorm(pass, "decoder.norm", x);
+    [x, back] = finalNorm(pass, stack.finalNorm, x);
     backs.push(back);
-    const h = x;
-    const logits = pass.alloc(h.rows, c.tgtVocab);
-    const w = this.params.get(this.generatorWeight);
-    linear(pass, h, w, this.params.get("generator.bias"), logits);
-    pass.trace?.("logits", logits);
-    backs.push((dlogits) => {
-      const dh = pass.alloc(h.rows, c.dModel);
-      linearBackward(
-        dlogits,
-        h,
-        w,
-        this.params.grad(this.generatorWeight),
-        this.params.grad("generator.bias"),
-        dh,
-      );
+    const [logits, outBack] = this.generate(pass, x);
+    backs.push(outBack);
+    return [logits, chain(backs)];
+  }
+
+  /** The output layer over the whole vocabulary: logits [h.rows, tgtVocab]. */
+  generate(pass: Pass, h: Tensor): [Tensor, Backward] {
+    const g = this.handles.generator, params = this.params;
+    const logits = pass.alloc(h.rows, this.config.tgtVocab);
+    const w = params.get(g.weight);
+    linear(pass, h, w, params.get(g.bias), logits);
+    pass.trace?.(TRACE.logits, logits);
+    return [logits, (dlogits) => {
+      const dh = pass.alloc(h.rows, this.config.dModel);
+      linearBackward(dlogits, h, w, params.grad(g.weight), params.grad(g.bias), dh);
       return dh;
-    });
-    return [logits, (dy) => backs.reduceRight((g, b) => b(g), dy)];
+    }];
   }
 
   /**
@@ -379,7 +354,7 @@ export class TransformerCore {
       const s = this.pad([src], this.config.srcVocab, "source");
       const t = this.pad([tgtIn], this.config.tgtVocab, "target");
       const [memory] = this.encoderForward(pass, s);
-      trace("memory", memory.toArray(), memory.cols);
+      trace(TRACE.memory, memory.toArray(), memory.cols);
       this.decoderForward(pass, t, memory, s);
     } finally {
       this.rt.release(mark);

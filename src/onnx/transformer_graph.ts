@@ -14,6 +14,13 @@
 import type { Transformer } from "../model/model.ts";
 import { quantizeRows } from "../checkpoint/checkpoint.ts";
 import { OnnxGraph } from "./graph.ts";
+import type {
+  AttentionParams,
+  DecoderLayerParams,
+  FeedForwardParams,
+  NormParams,
+  ParamSpec,
+} from "../model/config.ts";
 
 /** Ids shared by the tokenizer and both graphs. */
 export interface IdSpace {
@@ -69,21 +76,18 @@ class Builder {
 
   // A parameter's values, copied out of wasm memory once per graph.
   readonly #values = new Map<string, Float32Array>();
-  param(name: string): Float32Array {
-    let v = this.#values.get(name);
-    if (!v) this.#values.set(name, v = this.model.core.params.get(name).toArray());
+  param(p: ParamSpec): Float32Array {
+    let v = this.#values.get(p.name);
+    if (!v) this.#values.set(p.name, v = this.model.core.params.get(p).toArray());
     return v;
   }
 
-  has(name: string): boolean {
-    return this.model.core.params.has(name);
-  }
-
   /** A vector parameter as an initializer (once per name). */
-  vector(name: string): string {
+  vector(p: ParamSpec): string {
+    const name = p.name;
     let v = this.#weights.get(name);
     if (!v) {
-      const data = this.param(name);
+      const data = this.param(p);
       v = this.g.initializer(name, { dtype: "float32", dims: [data.length], data });
       this.#weights.set(name, v);
     }
@@ -91,13 +95,12 @@ class Builder {
   }
 
   /** Rows [r0, r1) of matrix `name` ([out, in]) transposed to [in, out], as MatMul's B. */
-  #transposed(name: string, r0: number, r1: number): string {
-    const key = `${name}[${r0}:${r1}]`;
+  #transposed(p: ParamSpec, r0: number, r1: number): string {
+    const key = `${p.name}[${r0}:${r1}]`;
     const cached = this.#weights.get(key);
     if (cached) return cached;
-    const e = this.model.core.params.entry(name);
-    const cols = e.shape[1];
-    const all = this.param(name);
+    const cols = p.shape[1];
+    const all = this.param(p);
     const rows = r1 - r0;
     const w = all.subarray(r0 * cols, r1 * cols);
     let out: string;
@@ -125,12 +128,12 @@ class Builder {
   }
 
   /** x·W[r0:r1]ᵀ + b[r0:r1] for x [..., in]. */
-  linear(x: string, w: string, b: string | undefined, r0?: number, r1?: number): string {
-    const rows = this.model.core.params.entry(w).shape[0];
+  linear(x: string, w: ParamSpec, b: ParamSpec | undefined, r0?: number, r1?: number): string {
+    const rows = w.shape[0];
     const [a, z] = [r0 ?? 0, r1 ?? rows];
     let y = this.g.op("MatMul", [x, this.#transposed(w, a, z)]);
     if (b) {
-      const key = `${b}[${a}:${z}]`;
+      const key = `${b.name}[${a}:${z}]`;
       let bias = this.#weights.get(key);
       if (!bias) {
         const data = this.param(b).slice(a, z);
@@ -143,19 +146,18 @@ class Builder {
   }
 
   /** An embedding table [V, d]: its rows for `ids` (scaled) and, for the output, the table. */
-  table(name: string): { rows: (ids: string) => string; matrix: () => string } {
-    const g = this.g;
-    const e = this.model.core.params.entry(name);
-    const [V, d] = e.shape;
+  table(p: ParamSpec): { rows: (ids: string) => string; matrix: () => string } {
+    const g = this.g, name = p.name;
+    const [V, d] = p.shape;
     if (!this.opts.int8) {
       const t = this.#weights.get(name) ??
-        g.initializer(name, { dtype: "float32", dims: [V, d], data: this.param(name) });
+        g.initializer(name, { dtype: "float32", dims: [V, d], data: this.param(p) });
       this.#weights.set(name, t);
       return { rows: (ids) => g.op("Gather", [t, ids]), matrix: () => t };
     }
     let q = this.#weights.get(`${name}.q`), s = this.#weights.get(`${name}.scale`);
     if (!q || !s) {
-      const qs = quantizeRows(this.param(name), V);
+      const qs = quantizeRows(this.param(p), V);
       q = g.initializer(`${name}.q`, { dtype: "int8", dims: [V, d], data: qs.q });
       s = g.initializer(`${name}.scale`, { dtype: "float32", dims: [V], data: qs.scale });
       this.#weights.set(`${name}.q`, q);
@@ -203,7 +205,7 @@ class Builder {
   }
 
   /** Token ids (already the model's own) embedded, scaled and positioned: [B, T, d]. */
-  embed(table: string, ids: string, pos: string): string {
+  embed(table: ParamSpec, ids: string, pos: string): string {
     const g = this.g;
     let x = this.table(table).rows(ids);
     if (this.c.scaleEmbedding) x = g.op("Mul", [x, g.floats([Math.sqrt(this.d)], [])]);
@@ -226,7 +228,7 @@ class Builder {
   }
 
   /** softmax(q·kᵀ·scale + mask)·v for q [B, T, d] and k, v [B, H, S, dh]; out [B, T, d]. */
-  attend(prefix: string, q: string, k: string, v: string, masks: string[]): string {
+  attend(a: AttentionParams, q: string, k: string, v: string, masks: string[]): string {
     const g = this.g, c = this.c;
     let s = g.op("MatMul", [this.heads(q), g.op("Transpose", [k], { perm: [0, 1, 3, 2] })]);
     if (c.scaleAttention) s = g.op("Mul", [s, g.floats([1 / Math.sqrt(this.dh)], [])]);
@@ -236,42 +238,32 @@ class Builder {
       g.op("Transpose", [g.op("MatMul", [p, v])], { perm: [0, 2, 1, 3] }),
       g.ints([0, 0, this.d]),
     ]);
-    if (!c.attentionOutProj) return ctx;
-    return this.linear(
-      ctx,
-      `${prefix}.out_proj.weight`,
-      c.attentionBias ? `${prefix}.out_proj.bias` : undefined,
-    );
+    return a.outProj ? this.linear(ctx, a.outProj.weight, a.outProj.bias) : ctx;
   }
 
   /** Rows [r0, r1) of an attention's packed in-projection applied to x. */
-  project(prefix: string, x: string, r0: number, r1: number): string {
-    const b = this.c.attentionBias ? `${prefix}.in_proj_bias` : undefined;
-    return this.linear(x, `${prefix}.in_proj_weight`, b, r0, r1);
+  project(a: AttentionParams, x: string, r0: number, r1: number): string {
+    return this.linear(x, a.inProj.weight, a.inProj.bias, r0, r1);
   }
 
-  norm(prefix: string, x: string): string {
-    return this.g.op("LayerNormalization", [
-      x,
-      this.vector(`${prefix}.weight`),
-      this.vector(`${prefix}.bias`),
-    ], {
+  norm(n: NormParams, x: string): string {
+    return this.g.op("LayerNormalization", [x, this.vector(n.weight!), this.vector(n.bias!)], {
       axis: -1,
       epsilon: { float: this.c.normEps },
     });
   }
 
   /** A residual sublayer with the configured norm placement (as layers.ts `residual`). */
-  residual(normPrefix: string, x: string, f: (h: string) => string): string {
+  residual(n: NormParams, x: string, f: (h: string) => string): string {
     const g = this.g;
-    if (this.c.norm === "pre") return g.op("Add", [x, f(this.norm(normPrefix, x))]);
+    if (this.c.norm === "pre") return g.op("Add", [x, f(this.norm(n, x))]);
     const r = g.op("Add", [x, f(x)]);
-    return this.c.norm === "none" ? r : this.norm(normPrefix, r);
+    return this.c.norm === "none" ? r : this.norm(n, r);
   }
 
-  feedForward(p: string, x: string): string {
+  feedForward(ff: FeedForwardParams, x: string): string {
     const g = this.g;
-    const h = this.linear(x, `${p}.linear1.weight`, `${p}.linear1.bias`);
+    const h = this.linear(x, ff.linear1.weight, ff.linear1.bias);
     // Exact gelu: x·Φ(x) = x · (1 + erf(x/√2)) / 2, as PyTorch's default.
     const a = this.c.activation === "relu" ? g.op("Relu", [h]) : g.op("Mul", [
       h,
@@ -283,13 +275,11 @@ class Builder {
         ]),
       ]),
     ]);
-    return this.linear(a, `${p}.linear2.weight`, `${p}.linear2.bias`);
+    return this.linear(a, ff.linear2.weight, ff.linear2.bias);
   }
 
-  finalNorm(prefix: string, x: string): string {
-    return this.c.norm !== "none" && this.c.finalNorm && this.has(`${prefix}.weight`)
-      ? this.norm(prefix, x)
-      : x;
+  finalNorm(n: NormParams | undefined, x: string): string {
+    return n ? this.norm(n, x) : x;
   }
 
   /** Maps ids through a lookup table (ids of the tokenizer to one side's). */
@@ -322,20 +312,105 @@ export function encoderGraph(model: Transformer, opts: GraphOptions = {}): Uint8
   const own = b.remap(ids, sideMap(space, "toSource", model.srcVocab.unk ?? model.srcVocab.eos));
   const len = b.scalar(g.op("Shape", [ids]), 1);
   const pos = g.op("Range", [g.ints([0], []), len, g.ints([1], [])]);
-  let x = b.embed(model.core.srcTable, own, pos);
+  const stack = model.core.handles.encoder;
+  let x = b.embed(stack.embedding, own, pos);
   const keyMask = b.keyMask(mask);
-  for (let i = 0; i < c.encoderLayers; i++) {
-    const p = `encoder.layers.${i}`;
-    x = b.residual(`${p}.norm1`, x, (h) => {
-      const k = b.heads(b.project(`${p}.self_attn`, h, b.d, 2 * b.d));
-      const v = b.heads(b.project(`${p}.self_attn`, h, 2 * b.d, 3 * b.d));
-      return b.attend(`${p}.self_attn`, b.project(`${p}.self_attn`, h, 0, b.d), k, v, [keyMask]);
+  for (const layer of stack.layers) {
+    const a = layer.selfAttn, ff = layer.feedForward;
+    x = b.residual(layer.norm1, x, (h) => {
+      const k = b.heads(b.project(a, h, b.d, 2 * b.d));
+      const v = b.heads(b.project(a, h, 2 * b.d, 3 * b.d));
+      return b.attend(a, b.project(a, h, 0, b.d), k, v, [keyMask]);
     });
-    if (c.dFF) x = b.residual(`${p}.norm2`, x, (h) => b.feedForward(p, h));
+    if (ff) x = b.residual(layer.norm2, x, (h) => b.feedForward(ff, h));
   }
-  x = b.finalNorm("encoder.norm", x);
+  x = b.finalNorm(stack.finalNorm, x);
   g.output(x, "last_hidden_state", "float32", ["batch_size", "encoder_sequence_length", c.dModel]);
   return g.toModel({ doc: "encoder of a @vamos/transformer model" });
+}
+
+/** The caches a decoder layer reads (`past_key_values.*`) and writes (`present.*`). */
+interface LayerCaches {
+  past: Record<"decoder.key" | "decoder.value" | "encoder.key" | "encoder.value", string>;
+  presents: [string, string][];
+}
+
+// The decoder graph's cache inputs, per layer.
+function pastInputs(b: Builder): LayerCaches["past"][] {
+  const g = b.g, c = b.c;
+  return Array.from({ length: c.decoderLayers }, (_, i) => {
+    const input = (side: "decoder" | "encoder", kv: "key" | "value") =>
+      g.input(`past_key_values.${i}.${side}.${kv}`, "float32", [
+        "batch_size",
+        c.heads,
+        side === "decoder" ? "past_decoder_sequence_length" : "encoder_sequence_length_out",
+        b.dh,
+      ]);
+    return {
+      "decoder.key": input("decoder", "key"),
+      "decoder.value": input("decoder", "value"),
+      "encoder.key": input("encoder", "key"),
+      "encoder.value": input("encoder", "value"),
+    };
+  });
+}
+
+/**
+ * One decoder layer over T new positions: its self-attention keys and values appended to
+ * the cached ones, the encoder's computed from `fresh` (no rows once cached) and appended;
+ * the four go to `presents` as `present.<i>.*`.
+ */
+function decoderLayerGraph(
+  b: Builder,
+  layer: DecoderLayerParams,
+  i: number,
+  x: string,
+  io: LayerCaches,
+  fresh: string,
+  masks: { causal: string; cross: string },
+): string {
+  const g = b.g, d = b.d, past = io.past;
+  const cached = (side: "decoder" | "encoder", a: AttentionParams, from: string) => {
+    const k = g.op("Concat", [past[`${side}.key`], b.heads(b.project(a, from, d, 2 * d))], {
+      axis: 2,
+    });
+    const v = g.op("Concat", [past[`${side}.value`], b.heads(b.project(a, from, 2 * d, 3 * d))], {
+      axis: 2,
+    });
+    io.presents.push([k, `present.${i}.${side}.key`], [v, `present.${i}.${side}.value`]);
+    return [k, v];
+  };
+  x = b.residual(layer.norm1, x, (h) => {
+    const a = layer.selfAttn, [k, v] = cached("decoder", a, h);
+    return b.attend(a, b.project(a, h, 0, d), k, v, [masks.causal]);
+  });
+  x = b.residual(layer.norm2, x, (h) => {
+    const a = layer.crossAttn, [k, v] = cached("encoder", a, fresh);
+    return b.attend(a, b.project(a, h, 0, d), k, v, [masks.cross]);
+  });
+  const ff = layer.feedForward;
+  return ff ? b.residual(layer.norm3, x, (h) => b.feedForward(ff, h)) : x;
+}
+
+// The output layer as Gemm over its matrix (the embedding table when tied): logits
+// [B, T, tokens of the id space], the tokens only the source has at -∞.
+function logitsGraph(b: Builder, x: string, space: IdSpace): string {
+  const g = b.g, c = b.c, out = b.model.core.handles.generator;
+  const matrix = b.table(out.weight).matrix();
+  const lead = g.op("Slice", [g.op("Shape", [x]), g.ints([0]), g.ints([2]), g.ints([0])]);
+  const flat = g.op("Gemm", [
+    g.op("Reshape", [x, g.ints([-1, b.d])]),
+    matrix,
+    b.vector(out.bias),
+  ], { transB: 1 });
+  const logits = g.op("Reshape", [flat, g.op("Concat", [lead, g.ints([c.tgtVocab])], { axis: 0 })]);
+  if (space.shared) return logits;
+  const extra = space.tokens.length - c.tgtVocab;
+  const fill = g.op("Expand", [
+    g.floats([MASKED], []),
+    g.op("Concat", [lead, g.ints([extra])], { axis: 0 }),
+  ]);
+  return g.op("Concat", [logits, fill], { axis: 2 });
 }
 
 /**
@@ -347,7 +422,7 @@ export function encoderGraph(model: Transformer, opts: GraphOptions = {}): Uint8
  */
 export function decoderGraph(model: Transformer, opts: GraphOptions = {}): Uint8Array {
   const b = new Builder(model, "decoder", opts);
-  const g = b.g, c = model.config, d = b.d, H = c.heads, dh = b.dh;
+  const g = b.g, c = model.config, d = b.d;
   const space = idSpaceOf(model);
   const ids = g.input("input_ids", "int64", ["batch_size", "decoder_sequence_length"]);
   const encMask = g.input("encoder_attention_mask", "int64", [
@@ -359,24 +434,7 @@ export function decoderGraph(model: Transformer, opts: GraphOptions = {}): Uint8
     "encoder_sequence_length",
     d,
   ]);
-  const past: Record<string, string>[] = [];
-  for (let i = 0; i < c.decoderLayers; i++) {
-    const layer: Record<string, string> = {};
-    for (const side of ["decoder", "encoder"]) {
-      for (const kv of ["key", "value"]) {
-        const len = side === "decoder"
-          ? "past_decoder_sequence_length"
-          : "encoder_sequence_length_out";
-        layer[`${side}.${kv}`] = g.input(`past_key_values.${i}.${side}.${kv}`, "float32", [
-          "batch_size",
-          H,
-          len,
-          dh,
-        ]);
-      }
-    }
-    past.push(layer);
-  }
+  const past = pastInputs(b);
   const own = b.remap(ids, sideMap(space, "toTarget", model.tgtVocab.eos));
   // Positions P … P+T-1, P the cached steps; a query at P+i sees keys 0 … P+i.
   const P = b.scalar(g.op("Shape", [past[0]["decoder.key"]]), 2);
@@ -389,13 +447,13 @@ export function decoderGraph(model: Transformer, opts: GraphOptions = {}): Uint8
     g.floats([MASKED], []),
     g.floats([0], []),
   ]);
-  const crossMask = b.keyMask(encMask);
+  const cross = b.keyMask(encMask);
   // Rows of the memory to project: all of them while the encoder cache is empty, else none.
   const S = b.scalar(g.op("Shape", [memory]), 1);
-  const cached = b.scalar(g.op("Shape", [past[0]["encoder.key"]]), 2);
+  const cachedLen = b.scalar(g.op("Shape", [past[0]["encoder.key"]]), 2);
   const take = g.op("Mul", [
     S,
-    g.op("Cast", [g.op("Equal", [cached, g.ints([0], [])])], { to: 7 }),
+    g.op("Cast", [g.op("Equal", [cachedLen, g.ints([0], [])])], { to: 7 }),
   ]);
   const fresh = g.op("Slice", [
     memory,
@@ -403,63 +461,14 @@ export function decoderGraph(model: Transformer, opts: GraphOptions = {}): Uint8
     g.op("Unsqueeze", [take, g.ints([0])]),
     g.ints([1]),
   ]);
-  let x = b.embed(model.core.tgtTable, own, qPos);
+  const stack = model.core.handles.decoder;
+  let x = b.embed(stack.embedding, own, qPos);
   const presents: [string, string][] = [];
-  for (let i = 0; i < c.decoderLayers; i++) {
-    const p = `decoder.layers.${i}`;
-    x = b.residual(`${p}.norm1`, x, (h) => {
-      const k = g.op("Concat", [
-        past[i]["decoder.key"],
-        b.heads(b.project(`${p}.self_attn`, h, d, 2 * d)),
-      ], {
-        axis: 2,
-      });
-      const v = g.op("Concat", [
-        past[i]["decoder.value"],
-        b.heads(b.project(`${p}.self_attn`, h, 2 * d, 3 * d)),
-      ], { axis: 2 });
-      presents.push([k, `present.${i}.decoder.key`], [v, `present.${i}.decoder.value`]);
-      return b.attend(`${p}.self_attn`, b.project(`${p}.self_attn`, h, 0, d), k, v, [causal]);
-    });
-    x = b.residual(`${p}.norm2`, x, (h) => {
-      const pr = `${p}.multihead_attn`;
-      const k = g.op("Concat", [past[i]["encoder.key"], b.heads(b.project(pr, fresh, d, 2 * d))], {
-        axis: 2,
-      });
-      const v = g.op("Concat", [
-        past[i]["encoder.value"],
-        b.heads(b.project(pr, fresh, 2 * d, 3 * d)),
-      ], {
-        axis: 2,
-      });
-      presents.push([k, `present.${i}.encoder.key`], [v, `present.${i}.encoder.value`]);
-      return b.attend(pr, b.project(pr, h, 0, d), k, v, [crossMask]);
-    });
-    if (c.dFF) x = b.residual(`${p}.norm3`, x, (h) => b.feedForward(p, h));
-  }
-  x = b.finalNorm("decoder.norm", x);
-  // The output layer as Gemm over its matrix (the embedding table when tied).
-  const w = model.core.generatorWeight;
-  const matrix = b.table(w).matrix();
-  const lead = g.op("Slice", [g.op("Shape", [x]), g.ints([0]), g.ints([2]), g.ints([0])]);
-  const flat = g.op("Gemm", [
-    g.op("Reshape", [x, g.ints([-1, d])]),
-    matrix,
-    b.vector("generator.bias"),
-  ], {
-    transB: 1,
+  stack.layers.forEach((layer, i) => {
+    x = decoderLayerGraph(b, layer, i, x, { past: past[i], presents }, fresh, { causal, cross });
   });
-  let logits = g.op("Reshape", [flat, g.op("Concat", [lead, g.ints([c.tgtVocab])], { axis: 0 })]);
-  if (!space.shared) {
-    // Tokens only the source has are never generated.
-    const extra = space.tokens.length - c.tgtVocab;
-    const fill = g.op("Expand", [
-      g.floats([MASKED], []),
-      g.op("Concat", [lead, g.ints([extra])], { axis: 0 }),
-    ]);
-    logits = g.op("Concat", [logits, fill], { axis: 2 });
-  }
-  g.output(logits, "logits", "float32", [
+  x = b.finalNorm(stack.finalNorm, x);
+  g.output(logitsGraph(b, x, space), "logits", "float32", [
     "batch_size",
     "decoder_sequence_length",
     space.tokens.length,
@@ -468,7 +477,7 @@ export function decoderGraph(model: Transformer, opts: GraphOptions = {}): Uint8
     const len = name.includes("decoder")
       ? "present_sequence_length"
       : "encoder_sequence_length_out";
-    g.output(value, name, "float32", ["batch_size", H, len, dh]);
+    g.output(value, name, "float32", ["batch_size", c.heads, len, b.dh]);
   }
   return g.toModel({ doc: "decoder (with caches) of a @vamos/transformer model" });
 }

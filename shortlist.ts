@@ -15,17 +15,9 @@ import { numberFlag, parseFlags, readFileForCli, runCli, UsageError } from "./sr
 import { checkTrainedOn, modelBytesForCli } from "./src/cli/models.ts";
 import { checkOutputPath, writeAtomic } from "./src/cli/output_files.ts";
 import { INT8_ROWWISE, loadCheckpoint, saveModel } from "./src/checkpoint/checkpoint.ts";
-import { recordedRun, recordedSplit } from "./src/checkpoint/run_record.ts";
-import {
-  augmentPairs,
-  orientPairs,
-  parseTsv,
-  readUtf8Text,
-  trainingPairs,
-} from "./src/train/data.ts";
-import { learnShortlist } from "./src/train/shortlist.ts";
+import { recordedSplit } from "./src/checkpoint/run_record.ts";
 import { MAX_SHORTLIST_PER_SOURCE } from "./src/model/shortlist.ts";
-import { toExamples } from "./src/train/train.ts";
+import { learnModelShortlist, trainingIds } from "./src/cli/shortlist_run.ts";
 import { VamosError } from "./src/errors.ts";
 
 const HELP = `Usage: deno run -A shortlist.ts --model FILE --data FILE --out FILE [options]
@@ -73,8 +65,7 @@ async function main(args: string[]): Promise<number> {
   const bytes = await modelBytesForCli(v.model);
   const { model, metadata, optimizer } = loadCheckpoint(bytes, { threads: 1 });
   try {
-    const split = recordedSplit(metadata), run = recordedRun(metadata);
-    if (!split) {
+    if (!recordedSplit(metadata)) {
       throw new VamosError(
         `${v.model} does not record the data split it was trained on, so its training pairs are unknown`,
       );
@@ -82,31 +73,8 @@ async function main(args: string[]): Promise<number> {
     const data = await readFileForCli(v.data, "data file");
     await checkTrainedOn(metadata, data, v.data, v.model);
     const t0 = performance.now();
-    const pairs = orientPairs(
-      parseTsv(readUtf8Text(data, v.data), v.data),
-      run.direction ?? "en-es",
-    );
-    // The pairs as the model was trained on them: its split, augmented as its run was.
-    const train = augmentPairs(trainingPairs(pairs, split, run.hold_out_reverse), {
-      ...run,
-      seed: split.seed,
-    });
-    const { examples } = toExamples(model, train);
-    const eos = model.tgtVocab.eos;
-    const ids = examples.map((e) => ({ source: e.src, target: [...e.tgt, eos] }));
-    const tokens = model.tgtVocab.tokens;
-    model.shortlist = learnShortlist(ids, model.config.srcVocab, model.config.tgtVocab, {
-      perSource,
-      frequent,
-      sameToken: (s) => model.tgtVocab.id(model.srcVocab.tokens[s]) ?? -1,
-      // A word listed lowercase may open a sentence capitalized, and the other way round.
-      related: (t) => {
-        const other = otherCase(tokens[t]);
-        const id = other === undefined ? undefined : model.tgtVocab.id(other);
-        return id === undefined ? [] : [id];
-      },
-      always: [eos, model.startId],
-    });
+    const ids = trainingIds(model, metadata, data, v.data);
+    model.shortlist = learnModelShortlist(model, ids, { perSource, frequent });
     const s = model.shortlist;
     const { quantization, optimizer: _saved, ...rest } = metadata;
     const out = saveModel(model, {
@@ -129,14 +97,6 @@ async function main(args: string[]): Promise<number> {
     model.close();
   }
   return 0;
-}
-
-// A token with its first letter (after the word mark ▁) in the other case, if it has one.
-function otherCase(token: string): string | undefined {
-  const at = token.startsWith("▁") ? 1 : 0;
-  const c = token.charAt(at);
-  const swapped = c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase();
-  return swapped === c ? undefined : token.slice(0, at) + swapped + token.slice(at + 1);
 }
 
 if (import.meta.main) await runCli("shortlist", main);

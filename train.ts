@@ -14,7 +14,6 @@
 import { STATQUEST_PAIRS } from "./models/statquest.ts";
 import { loadModel } from "./src/checkpoint/checkpoint.ts";
 import { knownWords } from "./src/text/verbatim.ts";
-import { Adam } from "./src/train/optimizer.ts";
 import { formatDuration } from "./src/cli/progress.ts";
 import { runCli } from "./src/cli/run.ts";
 import { readTrainFlags, TRAIN_HELP } from "./src/cli/train_flags.ts";
@@ -25,13 +24,14 @@ import {
   trainingExamples,
 } from "./src/cli/train_inputs.ts";
 import { devBleu, trainWithCheckpoints } from "./src/cli/train_loop.ts";
+import { outputPaths } from "./src/cli/train_outputs.ts";
 import {
-  CheckpointWriter,
-  continueCommand,
-  outputPaths,
-  runMetadata,
-} from "./src/cli/train_outputs.ts";
-import { VamosError } from "./src/errors.ts";
+  checkTrainedSomething,
+  loopOptions,
+  optimizerFor,
+  reportInterrupted,
+  writerFor,
+} from "./src/cli/train_run.ts";
 import { resolveRun } from "./src/cli/train_settings.ts";
 
 async function main(args: string[]): Promise<number> {
@@ -68,59 +68,25 @@ async function main(args: string[]): Promise<number> {
   const { examples, devExamples } = trainingExamples(model, data, run.preset);
 
   // 4. Train, saving as it goes.
-  const adam = (start.resumed ? start.checkpoint!.optimizer : undefined) ??
-    new Adam(model.core.params, model.config.dModel, {
-      schedule: run.schedule,
-      lr: run.lr,
-      warmup: run.warmup,
-      clipNorm: run.clip,
-    });
-  const was = start.checkpoint?.metadata;
-  const initFrom = flags.init
-    ? `${flags.init}${was?.steps ? ` (${was.steps} steps)` : ""}`
-    : was?.init_from;
-  const writer = new CheckpointWriter(paths, model, adam, runMetadata(run, initFrom), {
-    keep: flags.keep,
-    average: run.average || undefined,
-    resumed: start.resumed,
-    f16: flags.f16,
-    trainedSeconds: start.resumed ? Number(was?.training_seconds ?? 0) : 0,
-    title: `${run.preset}: loss by step`,
-  });
-  if (start.resumed) writer.lastSaved = { path: flags.resume!, step: adam.step };
+  const adam = optimizerFor(start, model, run);
+  const writer = writerFor(flags, start, run, paths, model, adam);
   const result = await trainWithCheckpoints(
     model,
     adam,
     examples,
     { dev: data.dev, devExamples },
     writer,
-    {
-      epochs: run.epochs,
-      maxSteps: run.max_steps || undefined,
-      batchTokens: run.batch_tokens,
-      smoothing: run.smoothing,
-      seed: run.seed,
-      evalEvery: flags.evalEvery ?? 500,
-      saveMs: (flags.saveMinutes ?? 5) * 60_000,
-      keepEvery: flags.keepEvery,
-      average: run.average || undefined,
-      averageEvery: run.average_every,
-    },
+    loopOptions(flags, run),
   );
   if (result.diverged) {
     model.close();
     return 1;
   }
-  if (start.resumed && result.steps === 0 && !result.interrupted) {
-    // Nothing trained: say so, and leave the files as they are.
+  try {
+    checkTrainedSomething(flags, start, run, result, adam.step);
+  } catch (e) {
     model.close();
-    const limit = run.max_steps ? ` (or --max-steps ${run.max_steps})` : "";
-    throw new VamosError(
-      `--resume ${flags.resume}: nothing left to train, the run has done its ${run.epochs} epochs${limit} ` +
-        `at step ${adam.step}; give a larger --epochs${
-          run.max_steps ? " or --max-steps" : ""
-        } to train further (the files are unchanged)`,
-    );
+    throw e;
   }
 
   // 5. The final save: the last weights (and snapshot); with --average, their mean.
@@ -133,13 +99,7 @@ async function main(args: string[]): Promise<number> {
     for (const p of problems) console.error(`train: ${p}`);
     return 1;
   }
-  if (result.interrupted) {
-    const command = continueCommand(flags, paths, bytes.full ? paths.full : paths.out);
-    console.error(
-      `Interrupted: saved ${paths.out} at step ${adam.step}; continue with: ${command}`,
-    );
-    return 130; // as a shell reports a command ended by Ctrl-C
-  }
+  if (result.interrupted) return reportInterrupted(flags, paths, !!bytes.full, adam.step);
   console.error(`Wrote ${paths.out} (${formatDuration(writer.seconds)}).`);
   if (toy) {
     const copy = await loadModel(bytes.main, { threads: 1 });

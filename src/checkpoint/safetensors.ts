@@ -114,6 +114,39 @@ const isCount = (v: unknown): v is number =>
  * first rule it breaks. Nothing proportional to the claimed sizes is allocated.
  */
 export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
+  const { header, n } = readHeader(bytes);
+  const metadata = metadataOf(header);
+  const dataStart = 8 + n;
+  const dataLength = bytes.length - dataStart;
+  const entries: [string, TensorInfo][] = [];
+  for (const [name, info] of Object.entries(header)) {
+    if (name !== "__metadata__") entries.push([name, tensorInfo(name, info, dataLength)]);
+  }
+  entries.sort((a, b) => a[1].begin - b[1].begin || a[1].end - b[1].end);
+  let at = 0;
+  for (const [name, t] of entries) {
+    if (t.begin !== at) {
+      fail(
+        t.begin < at
+          ? `tensor "${name}" overlaps the one before it (bytes ${t.begin}..${t.end})`
+          : `the data section has a hole before tensor "${name}" (bytes ${at}..${t.begin})`,
+      );
+    }
+    at = t.end;
+  }
+  if (at !== dataLength) {
+    fail(
+      at < dataLength
+        ? `the file has ${dataLength - at} bytes after the last tensor; it is corrupt`
+        : `the tensors need ${at} bytes of data, the file has ${dataLength}; it is truncated`,
+    );
+  }
+  return { bytes, tensors: new Map(entries), metadata, dataStart };
+}
+
+// The header's JSON object and its length in bytes, checked: the file's first 8 bytes,
+// '{', UTF-8, valid JSON, no key twice.
+function readHeader(bytes: Uint8Array): { header: Record<string, unknown>; n: number } {
   if (!(bytes instanceof Uint8Array)) fail("expected the file's bytes as a Uint8Array");
   if (bytes.length < 10) fail(`the file has ${bytes.length} bytes, too short to be safetensors`);
   // Every safetensors file starts with its header's length and then '{': anything else
@@ -149,9 +182,13 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
   if (!isObject(parsed)) fail("the header is not a JSON object");
   const dup = duplicateKey(json);
   if (dup !== undefined) fail(`the header has the key "${dup}" twice`);
+  return { header: parsed, n };
+}
 
+// The header's __metadata__, checked to be an object of strings.
+function metadataOf(header: Record<string, unknown>): Record<string, string> {
   const metadata: Record<string, string> = {};
-  const meta = parsed.__metadata__;
+  const meta = header.__metadata__;
   if (meta !== undefined) {
     if (!isObject(meta)) fail("__metadata__ is not an object of strings");
     for (const [k, v] of Object.entries(meta)) {
@@ -159,71 +196,51 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
       metadata[k] = v;
     }
   }
-  const dataStart = 8 + n;
-  const dataLength = bytes.length - dataStart;
-  const entries: [string, TensorInfo][] = [];
-  for (const [name, info] of Object.entries(parsed)) {
-    if (name === "__metadata__") continue;
-    if (name === "") fail("a tensor has an empty name");
-    if (!isObject(info)) fail(`tensor "${name}" has a malformed entry`);
-    const keys = Object.keys(info).sort().join(",");
-    if (keys !== "data_offsets,dtype,shape") {
-      fail(`tensor "${name}" must have exactly dtype, shape and data_offsets, has ${keys}`);
-    }
-    const { dtype, shape, data_offsets: offsets } = info;
-    if (typeof dtype !== "string" || !Object.hasOwn(BYTES_PER_ELEMENT, dtype)) {
-      fail(
-        `tensor "${name}" has dtype ${
-          JSON.stringify(dtype)
-        }; this package reads F32, F16, BF16, I8, U8, U16`,
-      );
-    }
-    if (!Array.isArray(shape) || !shape.every(isCount)) {
-      fail(`tensor "${name}" has shape ${JSON.stringify(shape)}, not a list of sizes`);
-    }
-    if (
-      !Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount) ||
-      offsets[0] > offsets[1]
-    ) {
-      fail(`tensor "${name}" has data_offsets ${JSON.stringify(offsets)}, not [begin, end]`);
-    }
-    const [begin, end] = offsets as number[];
-    const width = BYTES_PER_ELEMENT[dtype as Dtype];
-    // Multiply up to the byte length, stopping as soon as it exceeds the data section.
-    let size = width;
-    for (const s of shape as number[]) {
-      size *= s;
-      if (size > dataLength) break;
-    }
-    if (size !== end - begin) {
-      fail(
-        `tensor "${name}" (${dtype} [${(shape as number[]).join(", ")}]) needs ` +
-          `${size > dataLength ? "more than the whole data section" : `${size} bytes`}, ` +
-          `its data_offsets give ${end - begin}`,
-      );
-    }
-    entries.push([name, { dtype: dtype as Dtype, shape: shape as number[], begin, end }]);
+  return metadata;
+}
+
+// One tensor's header entry, checked: exactly its dtype, shape and offsets, a dtype this
+// package reads, and offsets that span the bytes its shape needs.
+function tensorInfo(name: string, info: unknown, dataLength: number): TensorInfo {
+  if (name === "") fail("a tensor has an empty name");
+  if (!isObject(info)) fail(`tensor "${name}" has a malformed entry`);
+  const keys = Object.keys(info).sort().join(",");
+  if (keys !== "data_offsets,dtype,shape") {
+    fail(`tensor "${name}" must have exactly dtype, shape and data_offsets, has ${keys}`);
   }
-  entries.sort((a, b) => a[1].begin - b[1].begin || a[1].end - b[1].end);
-  let at = 0;
-  for (const [name, t] of entries) {
-    if (t.begin !== at) {
-      fail(
-        t.begin < at
-          ? `tensor "${name}" overlaps the one before it (bytes ${t.begin}..${t.end})`
-          : `the data section has a hole before tensor "${name}" (bytes ${at}..${t.begin})`,
-      );
-    }
-    at = t.end;
-  }
-  if (at !== dataLength) {
+  const { dtype, shape, data_offsets: offsets } = info;
+  if (typeof dtype !== "string" || !Object.hasOwn(BYTES_PER_ELEMENT, dtype)) {
     fail(
-      at < dataLength
-        ? `the file has ${dataLength - at} bytes after the last tensor; it is corrupt`
-        : `the tensors need ${at} bytes of data, the file has ${dataLength}; it is truncated`,
+      `tensor "${name}" has dtype ${
+        JSON.stringify(dtype)
+      }; this package reads F32, F16, BF16, I8, U8, U16`,
     );
   }
-  return { bytes, tensors: new Map(entries), metadata, dataStart };
+  if (!Array.isArray(shape) || !shape.every(isCount)) {
+    fail(`tensor "${name}" has shape ${JSON.stringify(shape)}, not a list of sizes`);
+  }
+  if (
+    !Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount) ||
+    offsets[0] > offsets[1]
+  ) {
+    fail(`tensor "${name}" has data_offsets ${JSON.stringify(offsets)}, not [begin, end]`);
+  }
+  const [begin, end] = offsets as number[];
+  const width = BYTES_PER_ELEMENT[dtype as Dtype];
+  // Multiply up to the byte length, stopping as soon as it exceeds the data section.
+  let size = width;
+  for (const s of shape as number[]) {
+    size *= s;
+    if (size > dataLength) break;
+  }
+  if (size !== end - begin) {
+    fail(
+      `tensor "${name}" (${dtype} [${(shape as number[]).join(", ")}]) needs ` +
+        `${size > dataLength ? "more than the whole data section" : `${size} bytes`}, ` +
+        `its data_offsets give ${end - begin}`,
+    );
+  }
+  return { dtype: dtype as Dtype, shape: shape as number[], begin, end };
 }
 
 let halfTable: Float32Array | undefined;

@@ -56,7 +56,7 @@ type TextWriter = ReturnType<typeof textWriter>;
 
 // The text of an encoder step (and of a decoder layer's feed-forward).
 function encoderStepText(w: TextWriter, s: ExplainStep): void {
-  const { c, width, say, rows, table, norm, layerHeading } = w;
+  const { c, width, say, rows, norm } = w;
   switch (s.idea) {
     case "embedding":
       say(
@@ -74,6 +74,42 @@ function encoderStepText(w: TextWriter, s: ExplainStep): void {
       say("  3. Embedding + positional encoding");
       rows(s.vectors!);
       break;
+    case "queries-keys-values":
+    case "scores":
+    case "softmax":
+    case "attention-values":
+    case "residual":
+      encoderAttentionText(w, s);
+      break;
+    case "feed-forward":
+      if (s.part === "encoder") {
+        say(
+          `  Layer ${s.layer! + 1}: feed-forward (${c.dFF} ${c.activation} units) and residual${
+            norm ? " + norm" : ""
+          }:`,
+        );
+        rows(s.vectors!);
+      } else say(`  Layer ${s.layer! + 1}: feed-forward and residual: ${vec(s.residual!)}`);
+      break;
+    case "encoder-output":
+      say("  Encoder output (the keys and values of encoder-decoder attention come from it):");
+      rows(s.vectors!);
+      break;
+    case "encoder-decoder-keys-values":
+      say(
+        `  Decoder layer ${
+          s.layer! + 1
+        }, encoder-decoder keys and values: the encoder output times the key and value weights, computed once and used at every step:`,
+      );
+      for (const r of s.qkv!) say(`      ${pad(r.label, width)}K ${vec(r.k)}  V ${vec(r.v)}`);
+      break;
+  }
+}
+
+// The text of an encoder layer's self-attention steps.
+function encoderAttentionText(w: TextWriter, s: ExplainStep): void {
+  const { c, width, say, rows, table, norm, layerHeading } = w;
+  switch (s.idea) {
     case "queries-keys-values":
       layerHeading(s.layer!);
       say(
@@ -116,28 +152,6 @@ function encoderStepText(w: TextWriter, s: ExplainStep): void {
         }:`,
       );
       rows(s.vectors!);
-      break;
-    case "feed-forward":
-      if (s.part === "encoder") {
-        say(
-          `  Layer ${s.layer! + 1}: feed-forward (${c.dFF} ${c.activation} units) and residual${
-            norm ? " + norm" : ""
-          }:`,
-        );
-        rows(s.vectors!);
-      } else say(`  Layer ${s.layer! + 1}: feed-forward and residual: ${vec(s.residual!)}`);
-      break;
-    case "encoder-output":
-      say("  Encoder output (the keys and values of encoder-decoder attention come from it):");
-      rows(s.vectors!);
-      break;
-    case "encoder-decoder-keys-values":
-      say(
-        `  Decoder layer ${
-          s.layer! + 1
-        }, encoder-decoder keys and values: the encoder output times the key and value weights, computed once and used at every step:`,
-      );
-      for (const r of s.qkv!) say(`      ${pad(r.label, width)}K ${vec(r.k)}  V ${vec(r.v)}`);
       break;
   }
 }

@@ -142,21 +142,7 @@ export interface TrainFlags {
 export function readTrainFlags(args: string[]): TrainFlags | "help" {
   const v = parseFlags(args, FLAGS).values;
   if (v.help) return "help";
-  if (v.preset !== undefined && !Object.hasOwn(PRESETS, v.preset)) {
-    throw new UsageError(`Unknown preset "${v.preset}": use ${Object.keys(PRESETS).join(", ")}`);
-  }
-  if (v.direction !== undefined && !DIRECTIONS.includes(v.direction as Direction)) {
-    throw new UsageError(`--direction must be ${DIRECTIONS.join(" or ")}, got "${v.direction}"`);
-  }
-  if (v.schedule !== undefined && v.schedule !== "noam" && v.schedule !== "constant") {
-    throw new UsageError(`--schedule must be noam or constant, got "${v.schedule}"`);
-  }
-  if (v.tokenizer !== undefined && v.tokenizer !== "bpe" && v.tokenizer !== "word") {
-    throw new UsageError(`--tokenizer must be bpe or word, got "${v.tokenizer}"`);
-  }
-  if (v.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(v.sha256)) {
-    throw new UsageError(`--sha256 must be 64 hexadecimal digits, got "${v.sha256}"`);
-  }
+  checkChoices(v);
   const int = (name: string, min = 1, max?: number) =>
     numberFlag(v, name, { min, max, integer: true });
   const fraction = (name: string) => numberFlag(v, name, { max: 1, belowMax: true });
@@ -207,6 +193,32 @@ export function readTrainFlags(args: string[]): TrainFlags | "help" {
     f16: v.f16,
     threads: threadsFlag(v, "train"),
   };
+  checkCombinations(flags);
+  return flags;
+}
+
+// The flags that name one of a few choices, and --sha256's form.
+function checkChoices(v: Record<string, string | boolean | undefined>): void {
+  if (v.preset !== undefined && !Object.hasOwn(PRESETS, v.preset as string)) {
+    throw new UsageError(`Unknown preset "${v.preset}": use ${Object.keys(PRESETS).join(", ")}`);
+  }
+  if (v.direction !== undefined && !DIRECTIONS.includes(v.direction as Direction)) {
+    throw new UsageError(`--direction must be ${DIRECTIONS.join(" or ")}, got "${v.direction}"`);
+  }
+  if (v.schedule !== undefined && v.schedule !== "noam" && v.schedule !== "constant") {
+    throw new UsageError(`--schedule must be noam or constant, got "${v.schedule}"`);
+  }
+  if (v.tokenizer !== undefined && v.tokenizer !== "bpe" && v.tokenizer !== "word") {
+    throw new UsageError(`--tokenizer must be bpe or word, got "${v.tokenizer}"`);
+  }
+  if (v.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(String(v.sha256))) {
+    throw new UsageError(`--sha256 must be 64 hexadecimal digits, got "${v.sha256}"`);
+  }
+}
+
+// Flags that need or exclude others, and held-out fractions that leave something to train.
+function checkCombinations(flags: TrainFlags): void {
+  const run = flags.run;
   if (run.textbook_copies !== undefined && !run.textbook) {
     throw new UsageError("--textbook-copies needs --textbook");
   }
@@ -228,5 +240,4 @@ export function readTrainFlags(args: string[]): TrainFlags | "help" {
       "--init starts a new run from a checkpoint's weights, --resume continues one: give one",
     );
   }
-  return flags;
 }

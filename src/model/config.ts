@@ -366,10 +366,10 @@ export interface ModelParams {
   specs: ParamSpec[];
 }
 
-/** The parameters of a model, named as nn.Transformer names them, in storage order. */
-export function modelParams(c: TransformerConfig): ModelParams {
+// Adds parameters to `specs` in call order, named as nn.Transformer names them: a
+// tensor, and the handles of an attention, a feed-forward network and a layer norm.
+function paramBuilder(c: TransformerConfig, specs: ParamSpec[]) {
   const d = c.dModel, hasNorm = c.norm !== "none";
-  const specs: ParamSpec[] = [];
   const add = (name: string, shape: number[], init: ParamSpec["init"]): ParamSpec => {
     const s = { name, shape, init };
     specs.push(s);
@@ -408,6 +408,14 @@ export function modelParams(c: TransformerConfig): ModelParams {
         bias: add(`${site}.bias`, [d], "zeros"),
       }
       : { site };
+  return { add, attn, ffn, norm };
+}
+
+/** The parameters of a model, named as nn.Transformer names them, in storage order. */
+export function modelParams(c: TransformerConfig): ModelParams {
+  const d = c.dModel, hasNorm = c.norm !== "none";
+  const specs: ParamSpec[] = [];
+  const { add, attn, ffn, norm } = paramBuilder(c, specs);
   const srcEmbed = add("src_embed.weight", [c.srcVocab, d], "xavier");
   const tgtEmbed = c.shareEmbeddings
     ? srcEmbed

@@ -253,29 +253,99 @@ function encoderOutputSteps(x: Trace): void {
   }
 }
 
-// One decoding step: its input, each layer's masked self-attention, encoder-decoder
-// attention and feed-forward, then the output words.
+// One decoder attention of step t in layer l: query t against the keys it may see, then
+// the residual sublayer's output.
+function decoderAttentionStep(
+  x: Trace,
+  t: number,
+  l: number,
+  a: AttentionParams,
+  norm: NormParams,
+  keys: string[],
+  s: Pick<ExplainStep, "idea" | "title" | "caption" | "qkv">,
+): void {
+  const { c, tgtIn, source, get, at, handles, after, weights, score, step } = x;
+  const q = get(at(a, TRACE.q)), k = get(at(a, TRACE.k));
+  const self = a === handles.decoder.layers[l].selfAttn;
+  const w = weights(
+    get(at(a, TRACE.probs)),
+    tgtIn.length,
+    self ? tgtIn.length : source.length,
+    t,
+    keys.length,
+  );
+  step({
+    ...s,
+    part: "decoder",
+    tensors: [at(a, TRACE.q), at(a, TRACE.k), at(a, TRACE.probs), after(norm)],
+    layer: l,
+    decoderStep: t,
+    attention: {
+      keys,
+      scores: c.heads === 1 ? keys.map((_, j) => score(q, k, t, j)) : undefined,
+      weights: w,
+      percent: percentages(w),
+    },
+    residual: row(get(after(norm)), t),
+  });
+}
+
+// Decoding step t in layer l: masked self-attention, encoder-decoder attention,
+// feed-forward.
+function decoderLayerSteps(x: Trace, t: number, l: number): void {
+  const { c, source, target, get, at, handles, small, post, after, step } = x;
+  const h = handles.decoder.layers[l];
+  const seen = target.slice(0, t + 1);
+  const sa = (point: TracePoint) => get(at(h.selfAttn, point));
+  decoderAttentionStep(x, t, l, h.selfAttn, h.norm1, seen, {
+    idea: "masked-self-attention",
+    title: `Masked self-attention, step ${t + 1}`,
+    caption: `"${target[t]}" attends to the words written so far (${
+      seen.map((s) => `"${s}"`).join(", ")
+    }); later ones are masked out. Then the residual${post ? " and the norm" : ""}.`,
+    qkv: small
+      ? [{
+        label: target[t],
+        q: row(sa(TRACE.q), t),
+        k: row(sa(TRACE.k), t),
+        v: row(sa(TRACE.v), t),
+      }]
+      : undefined,
+  });
+  decoderAttentionStep(x, t, l, h.crossAttn, h.norm2, source, {
+    idea: "encoder-decoder-attention",
+    title: `Encoder-decoder attention, step ${t + 1}`,
+    caption: "The decoder's query against the encoder's keys: which input words matter " +
+      `for the next word. Their values, weighted so, are summed; then the residual${
+        post ? " and the norm" : ""
+      }.`,
+    qkv: small
+      ? [{ label: target[t], q: row(get(at(h.crossAttn, TRACE.q)), t), k: [], v: [] }]
+      : undefined,
+  });
+  if (c.dFF) {
+    step({
+      idea: "feed-forward",
+      part: "decoder",
+      title: `Feed-forward, step ${t + 1}`,
+      caption: `The feed-forward network on this step's numbers, plus the residual${
+        post ? " and the norm" : ""
+      }.`,
+      tensors: [after(h.norm3)],
+      layer: l,
+      decoderStep: t,
+      residual: row(get(after(h.norm3)), t),
+    });
+  }
+}
+
+// One decoding step: its input, each decoder layer's steps, then the output words.
 function decoderSteps(x: Trace, t: number): void {
-  const {
-    c,
-    tgtIn,
-    source,
-    target,
-    get,
-    at,
-    handles,
-    small,
-    post,
-    after,
-    weights,
-    score,
-    step,
-  } = x;
-  const input = at(handles.decoder, TRACE.input), decoderIn = get(input);
-  const part = "decoder" as const;
+  const { c, target, get, at, handles, step } = x;
+  const input = at(handles.decoder, TRACE.input);
   step({
     idea: "decoder-input",
-    part,
+    part: "decoder",
     title: `Decoder step ${t + 1}: "${target[t]}"`,
     caption: t === 0
       ? `The decoder starts from "${
@@ -286,83 +356,9 @@ function decoderSteps(x: Trace, t: number): void {
       }", embedded, plus position ${t}.`,
     tensors: [input],
     decoderStep: t,
-    vectors: [{ label: target[t], values: row(decoderIn, t) }],
+    vectors: [{ label: target[t], values: row(get(input), t) }],
   });
-  const seen = target.slice(0, t + 1);
-  for (let l = 0; l < c.decoderLayers; l++) {
-    const h = handles.decoder.layers[l];
-    // One decoder attention of step t: query t against the keys it may see.
-    const attend = (
-      a: AttentionParams,
-      norm: NormParams,
-      keys: string[],
-      s: Pick<ExplainStep, "idea" | "title" | "caption" | "qkv">,
-    ) => {
-      const q = get(at(a, TRACE.q)), k = get(at(a, TRACE.k));
-      const w = weights(
-        get(at(a, TRACE.probs)),
-        tgtIn.length,
-        a === h.selfAttn ? tgtIn.length : source.length,
-        t,
-        keys.length,
-      );
-      step({
-        ...s,
-        part,
-        tensors: [at(a, TRACE.q), at(a, TRACE.k), at(a, TRACE.probs), after(norm)],
-        layer: l,
-        decoderStep: t,
-        attention: {
-          keys,
-          scores: c.heads === 1 ? keys.map((_, j) => score(q, k, t, j)) : undefined,
-          weights: w,
-          percent: percentages(w),
-        },
-        residual: row(get(after(norm)), t),
-      });
-    };
-    const sa = (point: TracePoint) => get(at(h.selfAttn, point));
-    attend(h.selfAttn, h.norm1, seen, {
-      idea: "masked-self-attention",
-      title: `Masked self-attention, step ${t + 1}`,
-      caption: `"${target[t]}" attends to the words written so far (${
-        seen.map((s) => `"${s}"`).join(", ")
-      }); later ones are masked out. Then the residual${post ? " and the norm" : ""}.`,
-      qkv: small
-        ? [{
-          label: target[t],
-          q: row(sa(TRACE.q), t),
-          k: row(sa(TRACE.k), t),
-          v: row(sa(TRACE.v), t),
-        }]
-        : undefined,
-    });
-    attend(h.crossAttn, h.norm2, source, {
-      idea: "encoder-decoder-attention",
-      title: `Encoder-decoder attention, step ${t + 1}`,
-      caption: "The decoder's query against the encoder's keys: which input words matter " +
-        `for the next word. Their values, weighted so, are summed; then the residual${
-          post ? " and the norm" : ""
-        }.`,
-      qkv: small
-        ? [{ label: target[t], q: row(get(at(h.crossAttn, TRACE.q)), t), k: [], v: [] }]
-        : undefined,
-    });
-    if (c.dFF) {
-      step({
-        idea: "feed-forward",
-        part,
-        title: `Feed-forward, step ${t + 1}`,
-        caption: `The feed-forward network on this step's numbers, plus the residual${
-          post ? " and the norm" : ""
-        }.`,
-        tensors: [after(h.norm3)],
-        layer: l,
-        decoderStep: t,
-        residual: row(get(after(h.norm3)), t),
-      });
-    }
-  }
+  for (let l = 0; l < c.decoderLayers; l++) decoderLayerSteps(x, t, l);
   outputStep(x, t);
 }
 

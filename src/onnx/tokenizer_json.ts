@@ -51,55 +51,61 @@ export function tokenizerJson(model: Transformer, space: IdSpace): Record<string
     post_processor: postProcessor,
   };
   const codec = model.codec;
-  if (codec instanceof BpeCodec) {
-    return {
-      ...common,
-      // Runs of spaces become one space; each piece keeps one space before it, as "▁".
-      normalizer: {
-        type: "Sequence",
-        normalizers: [
-          { type: "NFC" },
-          { type: "Replace", pattern: { Regex: `[${JS_SPACE}]+` }, content: " " },
-        ],
-      },
-      pre_tokenizer: {
-        type: "Sequence",
-        pretokenizers: [
-          {
-            type: "Split",
-            pattern: { Regex: ` ?(?:${WORD}|[^ \\p{L}\\p{N}\\p{M}])` },
-            behavior: "Removed",
-            invert: true,
-          },
-          { type: "Metaspace", replacement: "▁", prepend_scheme: "never", split: false },
-        ],
-      },
-      decoder: {
-        type: "Sequence",
-        decoders: [
-          { type: "ByteFallback" },
-          { type: "Fuse" },
-          { type: "Replace", pattern: { String: "▁" }, content: " " },
-          { type: "Strip", content: " ", start: 1, stop: 0 },
-        ],
-      },
-      model: {
-        type: "BPE",
-        dropout: null,
-        unk_token: null,
-        continuing_subword_prefix: null,
-        end_of_word_suffix: null,
-        fuse_unk: false,
-        byte_fallback: true,
-        ignore_merges: false,
-        vocab,
-        merges: codec.merges.map(([a, b]) => [a, b]),
-      },
-    };
-  }
-  // Word-level (the textbook toy): lowercase words and single other characters.
   return {
     ...common,
+    ...(codec instanceof BpeCodec ? bpeTokenizer(codec, vocab) : wordTokenizer(model, vocab)),
+  };
+}
+
+// Subwords: runs of spaces become one space; each piece keeps one space before it, as "▁".
+function bpeTokenizer(codec: BpeCodec, vocab: Record<string, number>): Record<string, unknown> {
+  return {
+    normalizer: {
+      type: "Sequence",
+      normalizers: [
+        { type: "NFC" },
+        { type: "Replace", pattern: { Regex: `[${JS_SPACE}]+` }, content: " " },
+      ],
+    },
+    pre_tokenizer: {
+      type: "Sequence",
+      pretokenizers: [
+        {
+          type: "Split",
+          pattern: { Regex: ` ?(?:${WORD}|[^ \\p{L}\\p{N}\\p{M}])` },
+          behavior: "Removed",
+          invert: true,
+        },
+        { type: "Metaspace", replacement: "▁", prepend_scheme: "never", split: false },
+      ],
+    },
+    decoder: {
+      type: "Sequence",
+      decoders: [
+        { type: "ByteFallback" },
+        { type: "Fuse" },
+        { type: "Replace", pattern: { String: "▁" }, content: " " },
+        { type: "Strip", content: " ", start: 1, stop: 0 },
+      ],
+    },
+    model: {
+      type: "BPE",
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: true,
+      ignore_merges: false,
+      vocab,
+      merges: codec.merges.map(([a, b]) => [a, b]),
+    },
+  };
+}
+
+// Word-level (the textbook toy): lowercase words and single other characters.
+function wordTokenizer(model: Transformer, vocab: Record<string, number>): Record<string, unknown> {
+  return {
     normalizer: {
       type: "Sequence",
       normalizers: [

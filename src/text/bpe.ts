@@ -84,118 +84,16 @@ export class BpeCodec implements TextCodec {
     }
     const chars = [...charCounts].filter(([, n]) => n >= (opts.minCharCount ?? 2)).map(([c]) => c)
       .sort();
-    const symbolOf = new Map<string, number>();
-    const symbols: string[] = [];
-    const intern = (s: string) => {
-      let id = symbolOf.get(s);
-      if (id === undefined) {
-        id = symbols.length;
-        symbols.push(s);
-        symbolOf.set(s, id);
-      }
-      return id;
-    };
-    chars.forEach(intern);
-    // Words as symbol sequences; rare characters split the word (they become bytes later).
-    const words: number[][] = [];
-    const freqs: number[] = [];
-    for (const [w, n] of [...wordCounts].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-      let part: number[] = [];
-      for (const ch of w) {
-        const id = symbolOf.get(ch);
-        if (id === undefined) {
-          if (part.length > 1) {
-            words.push(part);
-            freqs.push(n);
-          }
-          part = [];
-        } else part.push(id);
-      }
-      if (part.length > 1) {
-        words.push(part);
-        freqs.push(n);
-      }
-    }
-    const key = (a: number, b: number) => a * 1048576 + b;
-    const counts = new Map<number, number>();
-    const where = new Map<number, Set<number>>();
-    const addPairs = (wi: number, sign: number) => {
-      const w = words[wi];
-      for (let i = 0; i + 1 < w.length; i++) {
-        const k = key(w[i], w[i + 1]);
-        counts.set(k, (counts.get(k) ?? 0) + sign * freqs[wi]);
-        if (sign > 0) {
-          let s = where.get(k);
-          if (!s) where.set(k, s = new Set());
-          s.add(wi);
-        }
-      }
-    };
-    words.forEach((_, wi) => addPairs(wi, 1));
-    // A max-heap of (count, key) with lazy deletion: stale entries are skipped on pop.
-    const heap: [number, number][] = [];
-    const better = (x: [number, number], y: [number, number]) =>
-      x[0] > y[0] || (x[0] === y[0] && x[1] < y[1]);
-    const push = (e: [number, number]) => {
-      heap.push(e);
-      let i = heap.length - 1;
-      while (i > 0) {
-        const p = (i - 1) >> 1;
-        if (!better(heap[i], heap[p])) break;
-        [heap[i], heap[p]] = [heap[p], heap[i]];
-        i = p;
-      }
-    };
-    const pop = () => {
-      const top = heap[0];
-      const last = heap.pop()!;
-      if (heap.length) {
-        heap[0] = last;
-        let i = 0;
-        for (;;) {
-          const l = 2 * i + 1, r = l + 1;
-          let m = i;
-          if (l < heap.length && better(heap[l], heap[m])) m = l;
-          if (r < heap.length && better(heap[r], heap[m])) m = r;
-          if (m === i) break;
-          [heap[i], heap[m]] = [heap[m], heap[i]];
-          i = m;
-        }
-      }
-      return top;
-    };
-    for (const [k, n] of counts) push([n, k]);
+    const symbols = new Symbols(chars);
+    const words = new PairCounts(symbolWords(wordCounts, symbols));
     const merges: [string, string][] = [];
     const budget = vocabSize - 2 - 256 - chars.length;
-    while (merges.length < budget && heap.length) {
-      const [n, k] = pop();
-      if (counts.get(k) !== n || n < 2) continue;
-      const a = Math.floor(k / 1048576), b = k % 1048576;
-      const merged = intern(symbols[a] + symbols[b]);
-      merges.push([symbols[a], symbols[b]]);
-      const touched = new Map<number, number>();
-      for (const wi of where.get(k) ?? []) {
-        const w = words[wi];
-        // Remove this word's pairs, merge, add them back; remember changed counts.
-        for (let i = 0; i + 1 < w.length; i++) touched.set(key(w[i], w[i + 1]), 0);
-        addPairs(wi, -1);
-        const out: number[] = [];
-        for (let i = 0; i < w.length; i++) {
-          if (i + 1 < w.length && w[i] === a && w[i + 1] === b) {
-            out.push(merged);
-            i++;
-          } else out.push(w[i]);
-        }
-        words[wi] = out;
-        addPairs(wi, 1);
-        for (let i = 0; i + 1 < out.length; i++) touched.set(key(out[i], out[i + 1]), 0);
-      }
-      where.delete(k);
-      counts.delete(k);
-      for (const t of touched.keys()) {
-        const c = counts.get(t);
-        if (c !== undefined && c > 0) push([c, t]);
-      }
+    while (merges.length < budget) {
+      const best = words.mostFrequent();
+      if (best === undefined) break;
+      const [a, b] = best;
+      merges.push([symbols.of(a), symbols.of(b)]);
+      words.merge(a, b, symbols.intern(symbols.of(a) + symbols.of(b)));
     }
     return new BpeCodec(chars, merges);
   }
@@ -346,4 +244,166 @@ export class BpeCodec implements TextCodec {
     });
     return new BpeCodec(chars, merges);
   }
+}
+
+// Symbols (characters, then merged pieces) by id, and ids by symbol.
+class Symbols {
+  readonly #ids = new Map<string, number>();
+  readonly #symbols: string[] = [];
+
+  constructor(chars: readonly string[]) {
+    chars.forEach((c) => this.intern(c));
+  }
+
+  intern(s: string): number {
+    let id = this.#ids.get(s);
+    if (id === undefined) {
+      id = this.#symbols.length;
+      this.#symbols.push(s);
+      this.#ids.set(s, id);
+    }
+    return id;
+  }
+
+  id(s: string): number | undefined {
+    return this.#ids.get(s);
+  }
+
+  of(id: number): string {
+    return this.#symbols[id];
+  }
+}
+
+// Words as symbol sequences with their counts, in word order; rare characters split the
+// word (they become bytes later), and parts of one symbol have no pair to merge.
+function symbolWords(
+  wordCounts: Map<string, number>,
+  symbols: Symbols,
+): { words: number[][]; freqs: number[] } {
+  const words: number[][] = [];
+  const freqs: number[] = [];
+  for (const [w, n] of [...wordCounts].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    let part: number[] = [];
+    for (const ch of w) {
+      const id = symbols.id(ch);
+      if (id === undefined) {
+        if (part.length > 1) {
+          words.push(part);
+          freqs.push(n);
+        }
+        part = [];
+      } else part.push(id);
+    }
+    if (part.length > 1) {
+      words.push(part);
+      freqs.push(n);
+    }
+  }
+  return { words, freqs };
+}
+
+const key = (a: number, b: number) => a * 1048576 + b;
+
+// The count of every adjacent symbol pair over the words, the words each pair occurs in,
+// and a max-heap of (count, pair) with lazy deletion (stale entries are skipped on pop).
+// Ties go to the lower pair key, so training is deterministic.
+class PairCounts {
+  readonly #counts = new Map<number, number>();
+  readonly #where = new Map<number, Set<number>>();
+  readonly #heap: [number, number][] = [];
+  readonly #words: number[][];
+  readonly #freqs: number[];
+
+  constructor({ words, freqs }: { words: number[][]; freqs: number[] }) {
+    this.#words = words;
+    this.#freqs = freqs;
+    words.forEach((_, wi) => this.#addPairs(wi, 1));
+    for (const [k, n] of this.#counts) this.#push([n, k]);
+  }
+
+  // The most frequent pair seen at least twice (and forgets it), if any.
+  mostFrequent(): [number, number] | undefined {
+    while (this.#heap.length) {
+      const [n, k] = this.#pop();
+      if (this.#counts.get(k) !== n || n < 2) continue;
+      return [Math.floor(k / 1048576), k % 1048576];
+    }
+    return undefined;
+  }
+
+  // Replaces pair (a, b) by `merged` in every word it occurs in, updating the counts.
+  merge(a: number, b: number, merged: number): void {
+    const k = key(a, b), touched = new Map<number, number>();
+    for (const wi of this.#where.get(k) ?? []) {
+      const w = this.#words[wi];
+      // Remove this word's pairs, merge, add them back; remember changed counts.
+      for (let i = 0; i + 1 < w.length; i++) touched.set(key(w[i], w[i + 1]), 0);
+      this.#addPairs(wi, -1);
+      const out: number[] = [];
+      for (let i = 0; i < w.length; i++) {
+        if (i + 1 < w.length && w[i] === a && w[i + 1] === b) {
+          out.push(merged);
+          i++;
+        } else out.push(w[i]);
+      }
+      this.#words[wi] = out;
+      this.#addPairs(wi, 1);
+      for (let i = 0; i + 1 < out.length; i++) touched.set(key(out[i], out[i + 1]), 0);
+    }
+    this.#where.delete(k);
+    this.#counts.delete(k);
+    for (const t of touched.keys()) {
+      const c = this.#counts.get(t);
+      if (c !== undefined && c > 0) this.#push([c, t]);
+    }
+  }
+
+  #addPairs(wi: number, sign: number): void {
+    const w = this.#words[wi];
+    for (let i = 0; i + 1 < w.length; i++) {
+      const k = key(w[i], w[i + 1]);
+      this.#counts.set(k, (this.#counts.get(k) ?? 0) + sign * this.#freqs[wi]);
+      if (sign > 0) {
+        let s = this.#where.get(k);
+        if (!s) this.#where.set(k, s = new Set());
+        s.add(wi);
+      }
+    }
+  }
+
+  #push(e: [number, number]): void {
+    const heap = this.#heap;
+    heap.push(e);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!better(heap[i], heap[p])) break;
+      [heap[i], heap[p]] = [heap[p], heap[i]];
+      i = p;
+    }
+  }
+
+  #pop(): [number, number] {
+    const heap = this.#heap;
+    const top = heap[0];
+    const last = heap.pop()!;
+    if (heap.length) {
+      heap[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1, r = l + 1;
+        let m = i;
+        if (l < heap.length && better(heap[l], heap[m])) m = l;
+        if (r < heap.length && better(heap[r], heap[m])) m = r;
+        if (m === i) break;
+        [heap[i], heap[m]] = [heap[m], heap[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+function better(x: [number, number], y: [number, number]): boolean {
+  return x[0] > y[0] || (x[0] === y[0] && x[1] < y[1]);
 }

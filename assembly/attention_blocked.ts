@@ -3,10 +3,11 @@
 // longer than one packed block. The fused path (attention_fused8.ts) gives the same bits.
 // Causal rows are processed in blocks and never touch keys past the block's limit.
 import {
-  gemmPacked, kernel4x8, matmul, PACK_B_FLOATS, PACK_B_OFFSET, PACK_K_MAX, PACK_MR, PACK_NR,
+  gemmPacked, f32_gemm_4x8__wasmsimd, PACK_B_FLOATS, PACK_B_OFFSET, PACK_K_MAX, PACK_MR, PACK_NR,
   packColumnsA,
   packPanelsB, packRowsA, transpose4Rows,
-} from "./matmul";
+} from "./f32_gemm_4x8";
+import { matmul } from "./matmul";
 import { workspacePtr } from "./workspace";
 import { softmaxBackwardRow, softmaxRowWith } from "./softmax";
 import { at, EXP_TABLE, expV, madd } from "./simd_math";

@@ -4,10 +4,11 @@
 // likewise. P is [batch, heads, seqQ, seqK]. The blocked path (attention_blocked.ts)
 // computes the same bits for decoding steps and sequences longer than one packed block.
 import {
-  gemmPacked, kernel4x8, matmul, PACK_B_FLOATS, PACK_B_OFFSET, PACK_K_MAX, PACK_MR, PACK_NR,
+  gemmPacked, f32_gemm_4x8__wasmsimd, PACK_B_FLOATS, PACK_B_OFFSET, PACK_K_MAX, PACK_MR, PACK_NR,
   packColumnsA,
   packPanelsB, packRowsA, transpose4Rows,
-} from "./matmul";
+} from "./f32_gemm_4x8";
+import { matmul } from "./matmul";
 import { workspacePtr } from "./workspace";
 import { softmaxBackwardRow, softmaxRowWith } from "./softmax";
 import { at, EXP_TABLE, expV, madd } from "./simd_math";
@@ -112,7 +113,7 @@ export function attentionForward(
 // eight accumulators. A last partial strip's extra keys land in sT's padding. With
 // `maxes`, also the lanes' largest scores over the strips below `seen` (keys every row
 // of the block sees), as the softmax's max starts. K comes packed by packRowsA (4-key
-// strips). The steps are matmul's kernel4x8; calling it and reading each strip back for
+// strips). The steps are matmul's f32_gemm_4x8__wasmsimd; calling it and reading each strip back for
 // the max was 3% slower at (32, 64, 32).
 function blockScores(
   qT: usize, kPacked: usize, dHead: i32, nk: i32, sT: usize, seen: i32, maxes: usize,
@@ -543,9 +544,9 @@ function keyGrads(
       const b = bp + (<usize> (c0 * seqQ + i0 * PACK_NR) << 2);
       const dst = at(c, j0 * ldc + c0);
       if (mr == PACK_MR && nr == PACK_NR) {
-        kernel4x8(kc, a, b, dst, ldc, alpha, false, 0);
+        f32_gemm_4x8__wasmsimd(kc, a, b, dst, ldc, alpha, false, 0);
       } else {
-        kernel4x8(kc, a, b, tile, PACK_NR, alpha, false, 0);
+        f32_gemm_4x8__wasmsimd(kc, a, b, tile, PACK_NR, alpha, false, 0);
         for (let r = 0; r < mr; r++) memory.copy(at(dst, r * ldc), at(tile, r * PACK_NR), <usize> nr << 2);
       }
     }
@@ -629,7 +630,7 @@ function blockQueryGrads(
   ldq: i32, rows: i32, tile: usize,
 ): void {
   for (let c0 = 0; c0 < dHead; c0 += PACK_MR) {
-    kernel4x8(nk, kStrips + (<usize> (c0 * stripK) << 2), dsT, tile, LANES, scale, false, 0);
+    f32_gemm_4x8__wasmsimd(nk, kStrips + (<usize> (c0 * stripK) << 2), dsT, tile, LANES, scale, false, 0);
     const cols = min(PACK_MR, dHead - c0);
     for (let r = 0; r < rows; r++) {
       const dst = at(dqRow, r * ldq + c0);

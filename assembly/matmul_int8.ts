@@ -143,9 +143,9 @@ export function prepareInt8Weights(
 // widens a panel of four weight rows once and runs it against all of its rows.
 const ROWS_PER_GROUP: i32 = 64;
 
-// Kernel names say rows × columns of the register tile and what it reads:
-// 1x4-i8 extends each weight vector as it goes (one row: nothing to reuse), 2x4-i16 runs
-// two rows against a panel widened once per group (a batch: the widening is shared).
+// Kernel names say the register tile (rows × columns), the ISA and what the weights are
+// read as: _i8 extends each weight vector as it goes (one row: nothing to reuse), _i16
+// runs against a panel widened once per group (a batch: the widening is shared).
 export function matmulInt8(
   a: usize, lda: i32, w: usize, wScales: usize, bias: usize, c: usize, ldc: i32,
   m: i32, n: i32, k: i32, accumulate: i32,
@@ -180,19 +180,19 @@ export function matmulInt8(
       const out = c + (<usize> i0 * <usize> ldc + <usize> j << 2);
       const ldcBytes = <usize> ldc << 2;
       if (mg == 1) {
-        kernel1x4I8(rowsQ, w0, w1, w2, w3, kp, load<f32>(scales), ws, bv, bias, out, cols, accumulate, tmp);
+        qs8_gemm_1x4__wasmsimd_i8(rowsQ, w0, w1, w2, w3, kp, load<f32>(scales), ws, bv, bias, out, cols, accumulate, tmp);
         continue;
       }
       widenPanel(w0, w1, w2, w3, kp, panel);
       let i = 0;
       for (; i + 2 <= mg; i += 2) {
-        kernel2x4I16(
+        qs8_gemm_2x4__wasmsimd_i16(
           rowsQ + 2 * <usize> i * stride, 2 * stride, panel, kp, scales + (<usize> i << 2), ws, bv, bias,
           out + <usize> i * ldcBytes, ldcBytes, cols, accumulate, tmp,
         );
       }
       if (i < mg) {
-        kernel1x4I16(
+        qs8_gemm_1x4__wasmsimd_i16(
           rowsQ + 2 * <usize> i * stride, panel, kp, load<f32>(scales + (<usize> i << 2)), ws, bv,
           bias, out + <usize> i * ldcBytes, cols, accumulate, tmp,
         );
@@ -202,7 +202,7 @@ export function matmulInt8(
 }
 
 // One quantized row x against four 8-bit weight rows, widened on the fly.
-@inline function kernel1x4I8(
+@inline function qs8_gemm_1x4__wasmsimd_i8(
   x: usize, w0: usize, w1: usize, w2: usize, w3: usize, kp: i32, sa: f32, ws: v128, bv: v128,
   bias: usize, dst: usize, cols: i32, accumulate: i32, tmp: usize,
 ): void {
@@ -218,7 +218,7 @@ export function matmulInt8(
 }
 
 // One quantized row x against a widened panel of four weight rows.
-@inline function kernel1x4I16(
+@inline function qs8_gemm_1x4__wasmsimd_i16(
   x: usize, panel: usize, kp: i32, sa: f32, ws: v128, bv: v128,
   bias: usize, dst: usize, cols: i32, accumulate: i32, tmp: usize,
 ): void {
@@ -237,7 +237,7 @@ export function matmulInt8(
 
 // Two quantized rows (xStride bytes apart) against a widened panel: each weight vector
 // loaded once for both rows, eight accumulators.
-@inline function kernel2x4I16(
+@inline function qs8_gemm_2x4__wasmsimd_i16(
   x: usize, xStride: usize, panel: usize, kp: i32, sa: usize, ws: v128, bv: v128,
   bias: usize, dst: usize, ldc: usize, cols: i32, accumulate: i32, tmp: usize,
 ): void {

@@ -8,56 +8,15 @@ import { SENTENCES } from "./_sentences.ts";
 import { exportOnnx } from "../src/onnx/export.ts";
 import { runPeer } from "./_peer.ts";
 
+type Ours = Record<string, { one: number; batch: number; tokens: number[][] }>;
+
 export async function compareOnnx(): Promise<void> {
   // The same model in onnxruntime: the shipped model exported (exportOnnx, 32-bit
   // weights: the 8-bit ones as our 32-bit products see them), decoded greedily as
   // transformers.js does it (tests/_onnx.ts), each peer in a process of its own.
-  const exported = await loadDefaultModel({ threads: 1, int8: false });
-  const dir = await Deno.makeTempDir({ prefix: "vamos-bench-onnx-" });
-  const files = { ...exportOnnx(exported), ...exportOnnx(exported, { int8: true }) };
-  for (const [path, bytes] of Object.entries(files)) {
-    await Deno.mkdir(`${dir}/${path}`.replace(/\/[^/]*$/, ""), { recursive: true });
-    await Deno.writeFile(`${dir}/${path}`, bytes);
-  }
-  const ids = SENTENCES.map((s) => exported.encodeSource(s));
-  exported.close();
-  const ours: Record<string, { one: number; batch: number; tokens: number[][] }> = {};
-  for (const threads of [1, 2]) {
-    for (const kind of ["8-bit", "32-bit"]) {
-      const model = await loadDefaultModel({ threads, int8: kind === "8-bit" });
-      let tokens: number[][] = [];
-      const one = bestSeconds(
-        () => {
-          tokens = ids.map((s) => model.translateIds([s], undefined, { beam: 1 })[0]);
-        },
-        1,
-        5,
-      ) / ids.length * 1000;
-      const batch = bestSeconds(() => model.translateIds(ids, undefined, { beam: 1 }), 1, 5) * 1000;
-      ours[`${kind} ${threads}`] = { one, batch, tokens };
-      model.close();
-    }
-  }
-  console.log(
-    `\n| shipped model, greedy, ms (${ids.length} sentences) | threads | one sentence | ` +
-      `all ${ids.length} as one batch | ours 8-bit / it, one sentence (speed) | ` +
-      `ours 32-bit / it | same tokens as ours 32-bit |`,
-  );
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: | --- |");
-  for (const threads of [1, 2]) {
-    for (const kind of ["8-bit", "32-bit"]) {
-      const r = ours[`${kind} ${threads}`];
-      console.log(
-        `| ours, ${kind} products | ${threads} | ${r.one.toFixed(2)} | ${
-          r.batch.toFixed(1)
-        } | | | ${
-          JSON.stringify(r.tokens) === JSON.stringify(ours[`32-bit ${threads}`].tokens)
-            ? "yes"
-            : "no"
-        } |`,
-      );
-    }
-  }
+  const { dir, ids } = await exportShipped();
+  const ours = await timeOurs(ids);
+  printOurs(ours, ids.length);
   for (const [engine, suffix] of [["node", ""], ["node", "_int8"], ["web", ""], ["web", "_int8"]]) {
     for (const threads of [1, 2]) {
       const r = await runPeer(new URL("onnx_peer.ts", import.meta.url), [
@@ -89,6 +48,67 @@ export async function compareOnnx(): Promise<void> {
     }
   }
   await Deno.remove(dir, { recursive: true });
+}
+
+// The shipped model exported to a temporary folder, in both weight widths, and the ids of
+// the sentences.
+async function exportShipped(): Promise<{ dir: string; ids: number[][] }> {
+  const exported = await loadDefaultModel({ threads: 1, int8: false });
+  const dir = await Deno.makeTempDir({ prefix: "vamos-bench-onnx-" });
+  const files = { ...exportOnnx(exported), ...exportOnnx(exported, { int8: true }) };
+  for (const [path, bytes] of Object.entries(files)) {
+    await Deno.mkdir(`${dir}/${path}`.replace(/\/[^/]*$/, ""), { recursive: true });
+    await Deno.writeFile(`${dir}/${path}`, bytes);
+  }
+  const ids = SENTENCES.map((s) => exported.encodeSource(s));
+  exported.close();
+  return { dir, ids };
+}
+
+// Ours, greedy, on 1 and 2 threads with 8-bit and 32-bit products: ms per sentence one at
+// a time, ms for all in one batch, and the tokens.
+async function timeOurs(ids: number[][]): Promise<Ours> {
+  const ours: Ours = {};
+  for (const threads of [1, 2]) {
+    for (const kind of ["8-bit", "32-bit"]) {
+      const model = await loadDefaultModel({ threads, int8: kind === "8-bit" });
+      let tokens: number[][] = [];
+      const one = bestSeconds(
+        () => {
+          tokens = ids.map((s) => model.translateIds([s], undefined, { beam: 1 })[0]);
+        },
+        1,
+        5,
+      ) / ids.length * 1000;
+      const batch = bestSeconds(() => model.translateIds(ids, undefined, { beam: 1 }), 1, 5) * 1000;
+      ours[`${kind} ${threads}`] = { one, batch, tokens };
+      model.close();
+    }
+  }
+  return ours;
+}
+
+function printOurs(ours: Ours, n: number): void {
+  console.log(
+    `\n| shipped model, greedy, ms (${n} sentences) | threads | one sentence | ` +
+      `all ${n} as one batch | ours 8-bit / it, one sentence (speed) | ` +
+      `ours 32-bit / it | same tokens as ours 32-bit |`,
+  );
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | --- |");
+  for (const threads of [1, 2]) {
+    for (const kind of ["8-bit", "32-bit"]) {
+      const r = ours[`${kind} ${threads}`];
+      console.log(
+        `| ours, ${kind} products | ${threads} | ${r.one.toFixed(2)} | ${
+          r.batch.toFixed(1)
+        } | | | ${
+          JSON.stringify(r.tokens) === JSON.stringify(ours[`32-bit ${threads}`].tokens)
+            ? "yes"
+            : "no"
+        } |`,
+      );
+    }
+  }
 }
 
 if (import.meta.main) await compareOnnx();

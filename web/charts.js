@@ -1,24 +1,44 @@
+// @ts-check
+/// <reference lib="dom" />
 // Small SVG and table helpers for the playground's pictures: line charts with axes and
 // ticks, a scatter plot whose labels never overlap, bar charts and number tables. Every
 // chart is an <svg role="img"> scaled to its box, so it fits a phone's width.
 const SVG = "http://www.w3.org/2000/svg";
 
-/** An SVG element with attributes (and text). */
+/**
+ * An SVG element with attributes (and text).
+ * @param {string} tag
+ * @param {Record<string, string | number>} [attrs]
+ * @param {string} [text]
+ * @returns {SVGElement}
+ */
 export function svg(tag, attrs = {}, text) {
-  const el = document.createElementNS(SVG, tag);
+  const el = /** @type {SVGElement} */ (document.createElementNS(SVG, tag));
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
   if (text !== undefined) el.textContent = text;
   return el;
 }
 
-/** An HTML element with properties and children. */
+/**
+ * An HTML element with properties and children.
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Partial<Record<string, unknown>>} [props]
+ * @param {(Node | string)[]} children
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 export function html(tag, props = {}, ...children) {
   const el = Object.assign(document.createElement(tag), props);
   el.append(...children);
   return el;
 }
 
-/** About `n` round tick values covering [lo, hi] (1, 2 or 5 times a power of ten apart). */
+/**
+ * About `n` round tick values covering [lo, hi] (1, 2 or 5 times a power of ten apart).
+ * @param {number} lo
+ * @param {number} hi
+ * @returns {number[]}
+ */
 export function ticks(lo, hi, n = 5) {
   if (!(hi > lo)) return [lo];
   const raw = (hi - lo) / n;
@@ -31,12 +51,20 @@ export function ticks(lo, hi, n = 5) {
   return out;
 }
 
+/** @param {number} v */
 const tickText = (v) => (Math.abs(v) >= 1000 ? v.toLocaleString("en-US") : String(+v.toFixed(3)));
 
-/** A frame with x and y axes, ticks and their numbers; returns the scales. */
+/**
+ * A frame with x and y axes, ticks and their numbers; returns the scales.
+ * @param {SVGElement} root
+ * @param {{ width: number, height: number, x0: number, x1: number, y0: number, y1: number,
+ *   xLabel?: string, yLabel?: string, xTicks?: number[], left?: number }} f
+ */
 function frame(root, { width, height, x0, x1, y0, y1, xLabel, yLabel, xTicks, left = 44 }) {
   const m = { left, right: 12, top: 12, bottom: 38 };
+  /** @param {number} x */
   const X = (x) => m.left + ((x - x0) / (x1 - x0 || 1)) * (width - m.left - m.right);
+  /** @param {number} y */
   const Y = (y) => height - m.bottom - ((y - y0) / (y1 - y0 || 1)) * (height - m.top - m.bottom);
   root.append(
     svg("line", { x1: m.left, y1: Y(y0), x2: width - m.right, y2: Y(y0), class: "axis" }),
@@ -70,7 +98,11 @@ function frame(root, { width, height, x0, x1, y0, y1, xLabel, yLabel, xTicks, le
   return { X, Y };
 }
 
-/** A line chart of [x, y] points with axes and ticks; the last value is said below it. */
+/**
+ * A line chart of [x, y] points with axes and ticks; the last value is said below it.
+ * @param {[number, number][]} points
+ * @param {{ width?: number, height?: number, xLabel?: string, yLabel?: string }} [o]
+ */
 export function lineChart(
   points,
   { width = 560, height = 230, xLabel = "step", yLabel = "loss" } = {},
@@ -100,16 +132,29 @@ export function lineChart(
   );
 }
 
-// Whether two boxes {x, y, w, h} intersect.
+/** @typedef {{ x: number, y: number, w: number, h: number }} Box */
+
+/**
+ * Whether two boxes intersect.
+ * @param {Box} a
+ * @param {Box} b
+ */
 const hits = (a, b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 
 /**
  * A scatter plot of labelled points (circles for one kind, squares for the other). Each
  * label takes the first place around its point that overlaps no other label or point;
  * labels that find none are listed under the chart instead.
+ * @param {{ x: number, y: number, text: string, kind: "a" | "b", highlight?: boolean }[]} points
+ * @param {{ width?: number, height?: number, xLabel?: string, yLabel?: string,
+ *   label: string }} o
  */
 export function scatter(points, { width = 280, height = 240, xLabel, yLabel, label }) {
-  const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": label });
+  const root = svg("svg", {
+    viewBox: `0 0 ${width} ${height}`,
+    role: "img",
+    "aria-label": label ?? "",
+  });
   const lim = Math.max(1e-9, ...points.flatMap((p) => [Math.abs(p.x), Math.abs(p.y)])) * 1.25;
   const step = ticks(-lim, lim, 4);
   const { X, Y } = frame(root, {
@@ -126,6 +171,7 @@ export function scatter(points, { width = 280, height = 240, xLabel, yLabel, lab
   });
   const charW = 7, lineH = 13;
   const taken = points.map((p) => ({ x: X(p.x) - 6, y: Y(p.y) - 6, w: 12, h: 12 }));
+  /** @type {string[]} */
   const unplaced = [];
   for (const p of points) {
     const cx = X(p.x), cy = Y(p.y);
@@ -144,6 +190,7 @@ export function scatter(points, { width = 280, height = 240, xLabel, yLabel, lab
   for (const p of points) {
     const cx = X(p.x), cy = Y(p.y);
     const w = p.text.length * charW, h = lineH;
+    /** @type {[number, number][]} */
     const spots = [];
     for (const r of [9, 18, 30, 44]) {
       spots.push(
@@ -179,13 +226,19 @@ export function scatter(points, { width = 280, height = 240, xLabel, yLabel, lab
 /**
  * Horizontal bars of values in [0, 1] (softmax weights, probabilities): one row per
  * label, its percentage at the bar's end, the row `highlight` marked.
+ * @param {{ label: string, value: number, text: string }[]} rows
+ * @param {{ label?: string, highlight?: number, note?: string }} [o]
  */
 export function bars(rows, { label, highlight, note } = {}) {
   const rowH = 22,
     labelW = Math.min(140, 16 + 7 * Math.max(...rows.map((r) => r.label.length))),
     width = 360;
   const height = rows.length * rowH + 30;
-  const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": label });
+  const root = svg("svg", {
+    viewBox: `0 0 ${width} ${height}`,
+    role: "img",
+    "aria-label": label ?? "",
+  });
   const barW = width - labelW - 60;
   rows.forEach((r, i) => {
     const y = 4 + i * rowH;
@@ -226,21 +279,31 @@ export function bars(rows, { label, highlight, note } = {}) {
 }
 
 /** A token as shown on the page: the tokenizer's word-start mark "▁" as "␣". */
+/** @param {string} token */
 export const shown = (token) => token.replaceAll("▁", "␣");
 
 /** Numbers as text: two decimals, no "-0.00". */
+/** @param {number} x */
 export const num = (x) => {
   const s = x.toFixed(2);
   return s === "-0.00" ? "0.00" : s;
 };
 
 /** A vector as text: its first `n` values, and how many it has. */
+/**
+ * @param {number[]} v
+ * @param {number} [n]
+ */
 export const vector = (v, n = 2) =>
   `[${v.slice(0, n).map(num).join(", ")}${v.length > n ? `, … ${v.length}` : ""}]`;
 
 /**
  * A table: a header row and body rows of strings (or nodes); `shade(i, j)` in [0, 1]
  * colours a cell as the heat-map does.
+ * @param {string[]} head
+ * @param {(string | Node)[][]} body
+ * @param {{ caption?: string, shade?: (i: number, j: number) => number | undefined,
+ *   className?: string }} [o]
  */
 export function table(head, body, { caption, shade, className = "numbers" } = {}) {
   const t = html("table", { className });

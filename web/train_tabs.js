@@ -1,18 +1,32 @@
+// @ts-check
+/// <reference lib="dom" />
 // The two training tabs: the toy trained live on the main thread (a frame per epoch, so it
 // can be watched), and a small model trained on pasted pairs in a worker.
 import { lineChart } from "./charts.js";
 
+/** @typedef {import("./types.d.ts").Lookup} Lookup */
+/** @typedef {import("./types.d.ts").Playground} Playground */
+/** @typedef {import("./types.d.ts").VamosModule} VamosModule */
+/** @typedef {import("./types.d.ts").FromWorker} FromWorker */
+/** @typedef {import("./types.d.ts").ToWorker} ToWorker */
+
 const PAIRS = [{ source: "let's go", target: "vamos" }, { source: "to go", target: "ir" }];
 
-/** The toy from random weights: Adam at a constant 0.1, 100 epochs, its loss drawn live. */
+/**
+ * The toy from random weights: Adam at a constant 0.1, 100 epochs, its loss drawn live.
+ * @param {{ vamos: VamosModule, playground: Playground, $: Lookup }} page
+ */
 export function setupTrainToy({ vamos, playground, $ }) {
   $("train-toy-button").addEventListener("click", async () => {
     const button = $("train-toy-button");
     button.disabled = true;
     const fresh = vamos.createStatquestModel();
+    /** @type {[number, number][]} */
     const points = [];
+    /** @param {{ step: number, loss: number }} s */
     const onStep = (s) => void points.push([s.step, s.loss]);
     // The first epoch makes the optimizer; each later call continues it by one epoch.
+    /** @type {import("./types.d.ts").VamosModule["Adam"]["prototype"] | undefined} */
     let optimizer;
     for (let epoch = 1; epoch <= 100; epoch++) {
       optimizer = vamos.train(fresh, PAIRS, {
@@ -27,7 +41,7 @@ export function setupTrainToy({ vamos, playground, $ }) {
     }
     const out = PAIRS.map((p) => `${p.source} → ${fresh.translate(p.source)}`);
     $("train-toy-result").textContent = `Trained: ${out.join(", ")} (loss ${
-      points.at(-1)[1].toFixed(4)
+      points[points.length - 1][1].toFixed(4)
     }).`;
     playground.trainedToy = { points, translations: out };
     fresh.close();
@@ -35,22 +49,32 @@ export function setupTrainToy({ vamos, playground, $ }) {
   });
 }
 
-/** A `small` model on the pasted or opened pairs, trained in a worker; download, try it. */
+/**
+ * A `small` model on the pasted or opened pairs, trained in a worker; download, try it.
+ * @param {{ playground: Playground, $: Lookup }} page
+ */
 export function setupTrainData({ playground, $ }) {
+  /** @type {Worker | undefined} */
   let worker;
+  /** @type {[number, number][]} */
   const points = [];
+  /** @param {ToWorker} msg */
+  const send = (msg) => worker?.postMessage(msg);
+  /** @param {FromWorker} msg */
   const onWorker = (msg) => {
     if (msg.type === "started") {
       $("train-data-status").textContent =
         `${msg.pairs} pairs, ${msg.parameters.toLocaleString()} parameters, vocabulary ${msg.vocab}, ${msg.threads} thread(s).`;
     } else if (msg.type === "step") {
       points.push([msg.step, msg.loss]);
-      $("train-data-progress").value = msg.step / msg.total;
+      $("train-data-progress").value = String(msg.step / msg.total);
       if (msg.step % 5 === 0 || msg.step === msg.total) {
         $("train-data-curve").replaceChildren(lineChart(points));
       }
     } else if (msg.type === "done") {
-      const blob = new Blob([msg.bytes], { type: "application/octet-stream" });
+      // The worker transferred the bytes: an ArrayBuffer of their own, not a shared one.
+      const bytes = /** @type {Uint8Array<ArrayBuffer>} */ (msg.bytes);
+      const blob = new Blob([bytes], { type: "application/octet-stream" });
       const link = $("download");
       link.href = URL.createObjectURL(blob);
       link.hidden = false;
@@ -78,7 +102,7 @@ export function setupTrainData({ playground, $ }) {
     }
   };
   $("tsv-file").addEventListener("change", async (e) => {
-    const file = e.target.files[0];
+    const file = /** @type {HTMLInputElement} */ (e.target).files?.[0];
     if (file) $("tsv").value = await file.text();
   });
   $("train-data-button").addEventListener("click", () => {
@@ -95,16 +119,16 @@ export function setupTrainData({ playground, $ }) {
       $("train-data-status").textContent = `The worker failed: ${e.message}`;
       $("train-data-button").disabled = false;
     };
-    worker.postMessage({
+    send({
       type: "train",
       tsv: $("tsv").value,
       epochs: Number($("epochs").value),
       vocabSize: Number($("vocab").value),
     });
   });
-  $("train-data-stop").addEventListener("click", () => worker?.postMessage({ type: "stop" }));
+  $("train-data-stop").addEventListener("click", () => send({ type: "stop" }));
   $("try-button").addEventListener(
     "click",
-    () => worker?.postMessage({ type: "translate", text: $("try-source").value }),
+    () => send({ type: "translate", text: $("try-source").value }),
   );
 }

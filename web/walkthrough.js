@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 // The walk-through tab: `explain()`'s steps drawn one picture per idea, in the order of
 // StatQuest's video (word embedding, positional encoding, self-attention's queries, keys,
 // scores, softmax and weighted values, the residual, encoder-decoder attention, the fully
@@ -5,14 +7,48 @@
 // model's own; a model with many values per word is summarised (its first values).
 import { bars, html, num, scatter, shown, svg, table, vector } from "./charts.js";
 
-// The vectors of the step before `i` with one of `ideas` (the input a step adds to).
+/** @typedef {import("./types.d.ts").Step} Step */
+/** @typedef {import("./types.d.ts").Walk} Walk */
+/** @typedef {import("./types.d.ts").Lookup} Lookup */
+/** @typedef {import("./types.d.ts").Model} Model */
+/** @typedef {import("./types.d.ts").Playground} Playground */
+/** @typedef {import("./types.d.ts").VamosModule} VamosModule */
+
+/**
+ * The step before `i` with one of `ideas` (the input a step adds to).
+ * @param {Walk} e
+ * @param {number} i
+ * @param {string[]} ideas
+ * @returns {Step | undefined}
+ */
 function before(e, i, ideas) {
   for (let j = i - 1; j >= 0; j--) if (ideas.includes(e.steps[j].idea)) return e.steps[j];
   return undefined;
 }
 
+/**
+ * The step before `i` with one of `ideas`, which the step's picture needs.
+ * @param {Walk} e
+ * @param {number} i
+ * @param {string[]} ideas
+ * @returns {Step}
+ */
+function needed(e, i, ideas) {
+  const s = before(e, i, ideas);
+  if (!s) throw new Error(`step ${i + 1} comes after no ${ideas.join(" or ")} step`);
+  return s;
+}
+
+/**
+ * @param {Step} s
+ * @param {Walk} e
+ */
 function embeddingPicture(s, e) {
   const inSentence = new Set(e.source);
+  /**
+   * @param {Parameters<typeof scatter>[0]} points
+   * @param {string} label
+   */
   const plot = (points, label) => {
     const { root, unplaced } = scatter(points, { xLabel: "value 1", yLabel: "value 2", label });
     const also = unplaced.length ? ` (also there: ${unplaced.join(", ")})` : "";
@@ -25,11 +61,15 @@ function embeddingPicture(s, e) {
   };
   // The toy: both vocabularies, each in its own plot (they are separate tables).
   const plots = s.vocabulary
-    ? [["source", "English words (ringed: in this sentence)", "a"], [
+    ? /** @type {[string, string, "a" | "b"][]} */ ([[
+      "source",
+      "English words (ringed: in this sentence)",
+      "a",
+    ], [
       "target",
       "Spanish words",
       "b",
-    ]].map(
+    ]]).map(
       ([lang, label, kind]) =>
         plot(
           s.vocabulary.filter((w) => w.lang === lang).map((w) => ({
@@ -56,12 +96,18 @@ function embeddingPicture(s, e) {
   ];
 }
 
+/**
+ * @param {Step} s
+ * @param {Walk} e
+ */
 function positionsPicture(s, e) {
   const n = s.vectors.length;
   const dims = Math.min(e.model.dModel, 4);
   const width = 360, height = 240, m = { left: 44, right: 12, top: 12, bottom: 38 };
   const xMax = Math.max(n - 1, 3) + 0.5;
+  /** @param {number} p */
   const X = (p) => m.left + (p / xMax) * (width - m.left - m.right);
+  /** @param {number} v */
   const Y = (v) => height - m.bottom - ((v + 1.2) / 2.4) * (height - m.top - m.bottom);
   const root = svg("svg", {
     viewBox: `0 0 ${width} ${height}`,
@@ -89,6 +135,10 @@ function positionsPicture(s, e) {
   root.append(
     svg("text", { x: (m.left + width) / 2, y: height - 6, "text-anchor": "middle" }, "position"),
   );
+  /**
+   * @param {number} i
+   * @param {number} p
+   */
   const wave = (i, p) => (i % 2 === 0 ? Math.sin : Math.cos)(p / s.rates[i]);
   for (let i = 0; i < dims; i++) {
     const pts = Array.from({ length: 121 }, (_, k) => (k / 120) * xMax)
@@ -120,8 +170,13 @@ function positionsPicture(s, e) {
   ];
 }
 
+/**
+ * @param {Step} s
+ * @param {Walk} e
+ * @param {number} i
+ */
 function sumPicture(s, e, i) {
-  const emb = before(e, i, ["embedding"]), pos = before(e, i, ["positions"]);
+  const emb = needed(e, i, ["embedding"]), pos = needed(e, i, ["positions"]);
   return [table(
     ["word", "embedding", "+ position", "= sum"],
     s.vectors.map((
@@ -136,6 +191,10 @@ function sumPicture(s, e, i) {
   )];
 }
 
+/**
+ * @param {Step} s
+ * @param {boolean} percent
+ */
 function matrixPicture(s, percent) {
   const mx = s.matrix;
   const lo = Math.min(...mx.values.flat()), hi = Math.max(...mx.values.flat());
@@ -144,7 +203,10 @@ function matrixPicture(s, percent) {
     mx.rows.map((
       r,
       i,
-    ) => [shown(r), ...mx.cols.map((_, j) => percent ? mx.percent[i][j] : num(mx.values[i][j]))]),
+    ) => [
+      shown(r),
+      ...mx.cols.map((_, j) => percent ? mx.percent?.[i][j] ?? "" : num(mx.values[i][j])),
+    ]),
     {
       className: "numbers heat",
       shade: (i, j) => percent ? mx.values[i][j] : (mx.values[i][j] - lo) / (hi - lo || 1),
@@ -152,9 +214,14 @@ function matrixPicture(s, percent) {
   )];
 }
 
+/**
+ * @param {Step} s
+ * @param {Walk} e
+ * @param {number} i
+ */
 function weightedSumPicture(s, e, i) {
   const qkv = before(e, i, ["queries-keys-values"]), soft = before(e, i, ["softmax"]);
-  if (!qkv || e.model.dModel > 8 || qkv.layer !== s.layer) {
+  if (!qkv || !soft || e.model.dModel > 8 || qkv.layer !== s.layer) {
     return [
       table(
         ["word", "self-attention values"],
@@ -166,16 +233,21 @@ function weightedSumPicture(s, e, i) {
     ["word", "Σ weight × value", "= result"],
     s.vectors.map((v, r) => [
       shown(v.label),
-      qkv.qkv.map((w, k) => `${soft.matrix.percent[r][k]} × ${vector(w.v)}`).join(" + "),
+      qkv.qkv.map((w, k) => `${soft.matrix.percent?.[r][k]} × ${vector(w.v)}`).join(" + "),
       vector(v.values),
     ]),
   )];
 }
 
+/**
+ * @param {Step} s
+ * @param {Walk} e
+ * @param {number} i
+ */
 function residualPicture(s, e, i) {
-  const values = before(e, i, ["attention-values"]);
+  const values = needed(e, i, ["attention-values"]);
   // The layer's input: the embedded words, or what the layer before gave.
-  const layerInput = before(
+  const layerInput = needed(
     e,
     i,
     s.layer === 0 ? ["embedding+positions"] : ["feed-forward", "residual"],
@@ -199,10 +271,12 @@ function residualPicture(s, e, i) {
   )];
 }
 
+/** @param {Step} s */
 function vectorsPicture(s) {
   return [table(["word", "values"], s.vectors.map((v) => [shown(v.label), vector(v.values, 4)]))];
 }
 
+/** @param {Step} s */
 function qkvPicture(s) {
   const cols = s.qkv[0].q.length ? ["word", "query", "key", "value"] : ["word", "key", "value"];
   return [
@@ -215,6 +289,7 @@ function qkvPicture(s) {
   ];
 }
 
+/** @param {Step} s */
 function attentionPicture(s) {
   const a = s.attention;
   const rows = a.keys.map((k, j) => ({
@@ -236,6 +311,7 @@ function attentionPicture(s) {
   ];
 }
 
+/** @param {Step} s */
 function outputPicture(s) {
   const chosen = s.words.findIndex((w) => w.token === s.chosen.token);
   const rows = s.words.map((w) => ({
@@ -259,7 +335,12 @@ function outputPicture(s) {
   ];
 }
 
-/** The picture of step `i` of explanation `e`: nodes for a <figure>. */
+/**
+ * The picture of step `i` of explanation `e`: nodes for a <figure>.
+ * @param {Walk} e
+ * @param {number} i
+ * @returns {Node[]}
+ */
 export function drawStep(e, i) {
   const s = e.steps[i];
   switch (s.idea) {
@@ -297,8 +378,13 @@ export function drawStep(e, i) {
   }
 }
 
-/** The tab's controls: a model and sentence, previous/next and a slider over the steps. */
+/**
+ * The tab's controls: a model and sentence, previous/next and a slider over the steps.
+ * @param {{ vamos: VamosModule, toy: Model, translator: () => Model | undefined,
+ *   playground: Playground, $: Lookup }} page
+ */
 export function setupWalkthrough({ vamos, toy, translator, playground, $ }) {
+  /** @type {Walk} */
   let e;
   let index = 0;
   const render = () => {
@@ -320,17 +406,22 @@ export function setupWalkthrough({ vamos, toy, translator, playground, $ }) {
     $("walk-toy-text").hidden = !useToy;
     $("walk-text").hidden = useToy;
     const model = useToy ? toy : translator();
+    if (!model) {
+      $("walk-status").textContent = "The translator is still loading.";
+      return;
+    }
     const text = useToy ? $("walk-toy-text").value : $("walk-text").value;
     try {
-      e = vamos.explain(model, text);
+      e = /** @type {Walk} */ (vamos.explain(model, text));
     } catch (err) {
-      $("walk-status").textContent = err.message;
+      $("walk-status").textContent = /** @type {Error} */ (err).message;
       return;
     }
     $("walk-status").textContent = `"${text}" → "${e.translation}"`;
     index = 0;
     render();
   };
+  /** @param {number} i */
   const go = (i) => {
     index = Math.max(0, Math.min(e.steps.length - 1, i));
     render();
@@ -345,7 +436,8 @@ export function setupWalkthrough({ vamos, toy, translator, playground, $ }) {
   return {
     /** Enables the translator's walk-through once it is loaded. */
     translatorReady() {
-      $("walk-model").querySelector('[value="translator"]').disabled = false;
+      const option = $("walk-model").querySelector('[value="translator"]');
+      if (option) /** @type {HTMLOptionElement} */ (option).disabled = false;
     },
     go,
   };

@@ -13,6 +13,7 @@ import type { Example } from "../train/batches.ts";
 import {
   evaluateLoss,
   type SentencePair,
+  type StepInfo,
   trainAsync,
   TrainingDivergedError,
 } from "../train/train.ts";
@@ -80,28 +81,8 @@ export async function trainWithCheckpoints(
   writer: CheckpointWriter,
   o: LoopOptions,
 ): Promise<LoopResult> {
-  const progress = new Progress();
-  const print = (line: string) => progress.print(line, true);
-  const averaged = new WeightAverage();
-  let interrupted = false;
-  const onSigint = () => {
-    interrupted = true;
-  };
-  try {
-    Deno.addSignalListener("SIGINT", onSigint);
-  } catch {
-    // no signals here (Windows without a console): Ctrl-C then just ends the process
-  }
-  let lossSum = 0, lossCount = 0, steps = 0;
-  let lastSave = performance.now();
-  // The training loss since the last point, as a point of the curve (a save between
-  // evaluations, or Ctrl-C before the first, still draws the curve so far).
-  const pointSoFar = (step: number, validation?: number) => {
-    if (!lossCount) return;
-    writer.curve.push({ step, train: lossSum / lossCount, validation });
-    lossSum = 0;
-    lossCount = 0;
-  };
+  const loop = new LoopSteps(model, held, writer, o);
+  const ctrlC = watchCtrlC();
   try {
     await trainAsync(model, examples, {
       optimizer: adam,
@@ -111,46 +92,13 @@ export async function trainWithCheckpoints(
       smoothing: o.smoothing,
       seed: o.seed,
       onStep: (s) => {
-        const last = s.step === s.totalSteps;
-        // The sum (f64, oldest first, as average.ts adds) of the weights after the chosen
-        // steps: the same steps --keep-every snapshots.
-        if (
-          o.average && s.step % o.averageEvery === 0 &&
-          s.step > s.totalSteps - o.average * o.averageEvery
-        ) averaged.add(model.core.params.values.view(), s.step);
-        lossSum += s.loss;
-        lossCount++;
-        steps++;
-        progress.step(s);
-        if (held.devExamples.length && (s.step % o.evalEvery === 0 || last)) {
-          const val = evaluateLoss(model, held.devExamples, o.smoothing || 0.1);
-          const bleu = devBleu(model, held.dev, 300);
-          pointSoFar(s.step, val);
-          print(`step ${s.step}: validation loss ${val.toFixed(3)}, dev BLEU ${bleu.toFixed(1)}`);
-        }
-        // A save that fails is reported and tried again later: training goes on.
-        if (o.keepEvery && s.step % o.keepEvery === 0 && !last) {
-          try {
-            writer.keepSnapshot();
-          } catch (e) {
-            print(`train: ${(e as Error).message}; training goes on.`);
-          }
-        }
-        if (performance.now() - lastSave > o.saveMs && !last) {
-          pointSoFar(s.step);
-          try {
-            writer.savePeriodic(!o.keepEvery);
-          } catch (e) {
-            print(`train: ${(e as Error).message}; training goes on, the next save tries again.`);
-          }
-          lastSave = performance.now();
-        }
-        return !interrupted;
+        loop.onStep(s);
+        return !ctrlC.interrupted;
       },
     });
   } catch (e) {
     if (!(e instanceof TrainingDivergedError)) throw e;
-    progress.endLine();
+    loop.progress.endLine();
     const last = writer.lastSaved;
     console.error(
       `train: ${e.message} ` +
@@ -158,15 +106,111 @@ export async function trainWithCheckpoints(
           ? `The last good checkpoint is ${last.path} (step ${last.step}); nothing newer was written.`
           : "No checkpoint was written."),
     );
-    return { interrupted, diverged: true, averaged, steps };
+    return { interrupted: ctrlC.interrupted, diverged: true, ...loop.result() };
   } finally {
-    progress.endLine();
-    try {
-      Deno.removeSignalListener("SIGINT", onSigint);
-    } catch {
-      // never added
+    loop.progress.endLine();
+    ctrlC.stop();
+  }
+  loop.pointSoFar(adam.step);
+  return { interrupted: ctrlC.interrupted, diverged: false, ...loop.result() };
+}
+
+// Ctrl-C sets `interrupted` (the loop then ends with a checkpoint) until `stop()`.
+function watchCtrlC(): { readonly interrupted: boolean; stop(): void } {
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+  };
+  try {
+    Deno.addSignalListener("SIGINT", onSigint);
+  } catch {
+    // no signals here (Windows without a console): Ctrl-C then just ends the process
+  }
+  return {
+    get interrupted() {
+      return interrupted;
+    },
+    stop() {
+      try {
+        Deno.removeSignalListener("SIGINT", onSigint);
+      } catch {
+        // never added
+      }
+    },
+  };
+}
+
+// What the loop does after each optimizer step: the weights to average, the loss curve,
+// the progress line, evaluations, snapshots and periodic saves.
+class LoopSteps {
+  readonly progress = new Progress();
+  readonly averaged = new WeightAverage();
+  #lossSum = 0;
+  #lossCount = 0;
+  #steps = 0;
+  #lastSave = performance.now();
+
+  constructor(
+    readonly model: Transformer,
+    readonly held: { dev: SentencePair[]; devExamples: Example[] },
+    readonly writer: CheckpointWriter,
+    readonly o: LoopOptions,
+  ) {}
+
+  result(): { averaged: WeightAverage; steps: number } {
+    return { averaged: this.averaged, steps: this.#steps };
+  }
+
+  // The training loss since the last point, as a point of the curve (a save between
+  // evaluations, or Ctrl-C before the first, still draws the curve so far).
+  pointSoFar(step: number, validation?: number): void {
+    if (!this.#lossCount) return;
+    this.writer.curve.push({ step, train: this.#lossSum / this.#lossCount, validation });
+    this.#lossSum = 0;
+    this.#lossCount = 0;
+  }
+
+  onStep(s: StepInfo): void {
+    const { o, held, model, writer } = this;
+    const last = s.step === s.totalSteps;
+    // The sum (f64, oldest first, as average.ts adds) of the weights after the chosen
+    // steps: the same steps --keep-every snapshots.
+    if (
+      o.average && s.step % o.averageEvery === 0 &&
+      s.step > s.totalSteps - o.average * o.averageEvery
+    ) this.averaged.add(model.core.params.values.view(), s.step);
+    this.#lossSum += s.loss;
+    this.#lossCount++;
+    this.#steps++;
+    this.progress.step(s);
+    if (held.devExamples.length && (s.step % o.evalEvery === 0 || last)) {
+      const val = evaluateLoss(model, held.devExamples, o.smoothing || 0.1);
+      const bleu = devBleu(model, held.dev, 300);
+      this.pointSoFar(s.step, val);
+      this.#print(`step ${s.step}: validation loss ${val.toFixed(3)}, dev BLEU ${bleu.toFixed(1)}`);
+    }
+    // A save that fails is reported and tried again later: training goes on.
+    if (o.keepEvery && s.step % o.keepEvery === 0 && !last) {
+      try {
+        writer.keepSnapshot();
+      } catch (e) {
+        this.#print(`train: ${(e as Error).message}; training goes on.`);
+      }
+    }
+    if (performance.now() - this.#lastSave > o.saveMs && !last) {
+      this.pointSoFar(s.step);
+      try {
+        writer.savePeriodic(!o.keepEvery);
+      } catch (e) {
+        this.#print(
+          `train: ${(e as Error).message}; training goes on, the next save tries again.`,
+        );
+      }
+      this.#lastSave = performance.now();
     }
   }
-  pointSoFar(adam.step);
-  return { interrupted, diverged: false, averaged, steps };
+
+  #print(line: string): void {
+    this.progress.print(line, true);
+  }
 }

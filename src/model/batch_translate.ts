@@ -200,23 +200,58 @@ export function translateTexts(
   texts: readonly string[],
   opts: BatchOptions = {},
 ): TextResult[] {
-  const maxLen = model.core.config.maxLen;
-  const budget = pieceBudget(maxLen);
+  const pieces = pieceMaker(model);
+  const results: TextResult[] = texts.map(() => ({ translation: "" }));
+  const { layout, pending } = layOut(texts, pieces, results);
+  const replaced = decodeUntilWhole(model, pending, pieces, opts);
+  const flat = (p: Piece): Piece[] => replaced.get(p)?.flatMap(flat) ?? [p];
+  layout.forEach((lines, i) => {
+    if (results[i].error) return;
+    const out = lines.map((l) => {
+      const pieces = l.pieces.flatMap(flat);
+      if (pieces.some((p) => p.truncated)) results[i].truncated = true;
+      const joined = pieces.map((p) => p.asIs ?? p.translation!).filter((s) => s !== "");
+      return l.indent + joined.join(" ");
+    });
+    results[i].translation = out.join("\n");
+  });
+  return results;
+}
+
+// How a model's input is cut: whether a piece fits the budget (whole, or as a part of an
+// over-long sentence), and a piece with its spans masked and its source ids.
+function pieceMaker(model: Translatable) {
+  const budget = pieceBudget(model.core.config.maxLen);
   const mask = (piece: string) => model.maskSpans?.(piece);
   const under = (limit: number) => (piece: string) => {
     const m = mask(piece);
     return !m?.overflow && model.codec.tokenize(m?.text ?? piece).length <= limit;
   };
-  const fits = under(budget), fitsPart = under(Math.min(budget, PART_TOKENS));
-  const makePiece = (text: string): Piece => {
-    const masked = mask(text);
-    if (masked && onlySpans(masked)) return { text, ids: [], asIs: text };
-    return { text, masked, ids: model.encodeSource(maskedOrText(text, masked)) };
+  return {
+    fits: under(budget),
+    fitsPart: under(Math.min(budget, PART_TOKENS)),
+    make: (text: string): Piece => {
+      const masked = mask(text);
+      if (masked && onlySpans(masked)) return { text, ids: [], asIs: text };
+      return { text, masked, ids: model.encodeSource(maskedOrText(text, masked)) };
+    },
   };
-  const results: TextResult[] = texts.map(() => ({ translation: "" }));
-  // Per text, per line: its indentation and its pieces in order ([] for a blank line).
-  const layout: { indent: string; pieces: Piece[] }[][] = texts.map(() => []);
-  let pending: Piece[] = [];
+}
+
+type Pieces = ReturnType<typeof pieceMaker>;
+
+/** A text's lines: each one's indentation and its pieces in order ([] for a blank line). */
+type Layout = { indent: string; pieces: Piece[] }[];
+
+// Each text's lines cut into pieces, and the pieces to decode; a text that is not one, or
+// has a line that is not text, gets its error before any of its pieces is queued.
+function layOut(
+  texts: readonly string[],
+  pieces: Pieces,
+  results: TextResult[],
+): { layout: Layout[]; pending: Piece[] } {
+  const layout: Layout[] = texts.map(() => []);
+  const pending: Piece[] = [];
   texts.forEach((text, owner) => {
     if (typeof text !== "string") {
       results[owner].error = new VamosError(`Expected text to translate, got ${typeof text}`);
@@ -232,18 +267,29 @@ export function translateTexts(
           );
         }
         const indent = /^[ \t]*/.exec(line)![0];
-        const pieces = splitSentences(cleanText(line))
-          .flatMap((s) => fits(s) ? [s] : splitToFit(s, fitsPart)).map(makePiece);
-        return { indent: pieces.length ? indent : "", pieces };
+        const cut = splitSentences(cleanText(line))
+          .flatMap((s) => pieces.fits(s) ? [s] : splitToFit(s, pieces.fitsPart)).map(pieces.make);
+        return { indent: cut.length ? indent : "", pieces: cut };
       });
       layout[owner] = mine;
       for (const l of mine) pending.push(...l.pieces.filter((p) => p.asIs === undefined));
     } catch (e) {
       if (!(e instanceof VamosError)) throw e;
-      results[owner].error = e; // thrown before any of its pieces was queued
+      results[owner].error = e;
     }
   });
-  // Decode; a piece that reached its output limit is split in two and decoded again.
+  return { layout, pending };
+}
+
+// Decodes the pieces; a piece that reached its output limit, or came back far shorter than
+// it is, is split in two and decoded again. Returns the pieces replaced by their halves.
+function decodeUntilWhole(
+  model: Translatable,
+  pending: Piece[],
+  pieces: Pieces,
+  opts: BatchOptions,
+): Map<Piece, Piece[]> {
+  const maxLen = model.core.config.maxLen;
   const replaced = new Map<Piece, Piece[]>();
   while (pending.length) {
     const decoded = decodePieces(model, pending, opts);
@@ -257,7 +303,7 @@ export function translateTexts(
         decoded[j].length < SHORT_RATIO * p.ids.length;
       const halves = (cut && limit !== opts.maxTokens) || short ? splitInTwo(p.text) : undefined;
       if (halves) {
-        const parts = halves.map(makePiece);
+        const parts = halves.map(pieces.make);
         replaced.set(p, parts);
         again.push(...parts.filter((q) => q.asIs === undefined));
         return;
@@ -268,18 +314,7 @@ export function translateTexts(
     });
     pending = again;
   }
-  const flat = (p: Piece): Piece[] => replaced.get(p)?.flatMap(flat) ?? [p];
-  layout.forEach((lines, i) => {
-    if (results[i].error) return;
-    const out = lines.map((l) => {
-      const pieces = l.pieces.flatMap(flat);
-      if (pieces.some((p) => p.truncated)) results[i].truncated = true;
-      const joined = pieces.map((p) => p.asIs ?? p.translation!).filter((s) => s !== "");
-      return l.indent + joined.join(" ");
-    });
-    results[i].translation = out.join("\n");
-  });
-  return results;
+  return replaced;
 }
 
 // The pieces' translations as ids: beam search's best, or with `opts.rerank` the best of its

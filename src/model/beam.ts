@@ -75,85 +75,144 @@ export function beamDecode(
     opts.shortlist,
   );
   try {
-    const B = src.length;
-    // Per row: its sentence, the hypothesis' tokens and log-probability. At the start one
-    // row per sentence; then each unfinished sentence has up to K rows, best first, and a
-    // finished sentence none.
-    let sentence = dec.sources;
-    let tokens: number[][] = sentence.map(() => []);
-    let logProb = sentence.map(() => 0);
-    let ids = sentence.map(() => opts.start);
-    const finished: Hypothesis[][] = Array.from({ length: B }, () => []);
-    const finish = (b: number, toks: number[], logProb: number, length: number) =>
-      finished[b].push({ tokens: toks, logProb, score: logProb / lengthPenalty(length, alpha) });
-    for (let t = 0; t < dec.steps && ids.length > 0; t++) {
-      dec.step(ids, t);
-      const R = ids.length;
+    const finished = new Finished(src.length, alpha);
+    // At the start one row per sentence; then each unfinished sentence has up to K rows,
+    // best first, and a finished sentence none.
+    let rows: Rows = {
+      sentence: dec.sources,
+      tokens: src.map(() => []),
+      logProb: src.map(() => 0),
+      ids: src.map(() => opts.start),
+    };
+    for (let t = 0; t < dec.steps && rows.ids.length > 0; t++) {
+      dec.step(rows.ids, t);
       // Per row, its 2K best tokens (by logit, lower token first on ties): the 2K best
       // continuations of a sentence are among its rows' 2K best.
       const best = dec.top(2 * K, true);
-      const lse = best.lse!, logits = best.logits;
-      const parents: number[] = [];
-      const nextSentence: number[] = [];
-      const nextTokens: number[][] = [];
-      const nextLogProb: number[] = [];
-      const nextIds: number[] = [];
+      const next = emptyRows(), parents: number[] = [];
       const last = t === dec.steps - 1;
-      for (let r0 = 0; r0 < R;) {
-        const b = sentence[r0];
-        let r1 = r0;
-        while (r1 < R && sentence[r1] === b) r1++;
-        // The 2K best continuations (score, then the lower (beam, token) on ties).
-        const top: { score: number; row: number; v: number }[] = [];
-        for (let r = r0; r < r1; r++) {
-          for (let q = r * 2 * K; q < (r + 1) * 2 * K; q++) {
-            const v = best.tokens[q];
-            if (v < 0) break; // fewer tokens than 2K, or NaN logits
-            const score = logProb[r] + (logits[q] - lse[r]);
-            if (top.length === 2 * K && score <= top[top.length - 1].score) continue;
-            let at = top.length;
-            while (at > 0 && top[at - 1].score < score) at--;
-            top.splice(at, 0, { score, row: r, v });
-            if (top.length > 2 * K) top.pop();
-          }
-        }
-        r0 = r1;
-        const live: typeof top = [];
-        top.forEach((cand, rank) => {
-          if (live.length === K) return;
-          if (cand.v === opts.eos) {
-            // Its length counts the EOS.
-            if (rank < K) finish(b, tokens[cand.row], cand.score, tokens[cand.row].length + 1);
-          } else live.push(cand);
-        });
-        if (finished[b].length >= K || last || live.length === 0) {
-          if (finished[b].length < K && last) {
-            // Out of steps: the live hypotheses end here, unfinished.
-            for (const cand of live.slice(0, K - finished[b].length)) {
-              const toks = [...tokens[cand.row], cand.v];
-              finish(b, toks, cand.score, toks.length);
-            }
-          }
-          continue; // done: the sentence leaves the batch
-        }
-        for (const cand of live) {
+      for (const [b, r0, r1] of sentenceRuns(rows.sentence)) {
+        const top = bestContinuations(best, rows.logProb, r0, r1, 2 * K);
+        for (const cand of survivors(b, top, K, opts.eos, last, rows.tokens, finished)) {
           parents.push(cand.row);
-          nextSentence.push(b);
-          nextTokens.push([...tokens[cand.row], cand.v]);
-          nextLogProb.push(cand.score);
-          nextIds.push(cand.v);
+          next.sentence.push(b);
+          next.tokens.push([...rows.tokens[cand.row], cand.v]);
+          next.logProb.push(cand.score);
+          next.ids.push(cand.v);
         }
       }
       if (parents.length === 0) break;
       dec.select(parents, t);
-      sentence = nextSentence;
-      tokens = nextTokens;
-      logProb = nextLogProb;
-      ids = nextIds;
+      rows = next;
     }
-    // Stable sort: equal scores keep the order they finished in.
-    return finished.map((f) => f.slice().sort((a, b) => b.score - a.score).slice(0, nbest));
+    return finished.best(nbest);
   } finally {
     dec.dispose();
+  }
+}
+
+// The live hypotheses, a row each: its sentence, tokens, log-probability, next input.
+interface Rows {
+  sentence: number[];
+  tokens: number[][];
+  logProb: number[];
+  ids: number[];
+}
+
+const emptyRows = (): Rows => ({ sentence: [], tokens: [], logProb: [], ids: [] });
+
+// A continuation: row `row`'s hypothesis extended by token `v`, with its log-probability.
+interface Candidate {
+  score: number;
+  row: number;
+  v: number;
+}
+
+// Each sentence's run of adjacent rows [r0, r1).
+function* sentenceRuns(sentence: readonly number[]): Generator<[number, number, number]> {
+  for (let r0 = 0; r0 < sentence.length;) {
+    let r1 = r0;
+    while (r1 < sentence.length && sentence[r1] === sentence[r0]) r1++;
+    yield [sentence[r0], r0, r1];
+    r0 = r1;
+  }
+}
+
+// The `width` best continuations of rows [r0, r1), best first (the lower (row, token) on
+// ties), from each row's best tokens in `best`.
+function bestContinuations(
+  best: { tokens: Int32Array; logits: Float32Array; lse?: Float32Array },
+  logProb: readonly number[],
+  r0: number,
+  r1: number,
+  width: number,
+): Candidate[] {
+  const lse = best.lse!;
+  const top: Candidate[] = [];
+  for (let r = r0; r < r1; r++) {
+    for (let q = r * width; q < (r + 1) * width; q++) {
+      const v = best.tokens[q];
+      if (v < 0) break; // fewer tokens than the width, or NaN logits
+      const score = logProb[r] + (best.logits[q] - lse[r]);
+      if (top.length === width && score <= top[top.length - 1].score) continue;
+      let at = top.length;
+      while (at > 0 && top[at - 1].score < score) at--;
+      top.splice(at, 0, { score, row: r, v });
+      if (top.length > width) top.pop();
+    }
+  }
+  return top;
+}
+
+// Sentence b's next rows among its best continuations `top`: an EOS among the best K
+// finishes a hypothesis; the K best others go on, unless the sentence is done (K finished,
+// out of steps, or nothing left), when none do. Out of steps, the live ones finish as
+// they are.
+function survivors(
+  b: number,
+  top: readonly Candidate[],
+  K: number,
+  eos: number,
+  last: boolean,
+  tokens: readonly number[][],
+  finished: Finished,
+): Candidate[] {
+  const live: Candidate[] = [];
+  top.forEach((cand, rank) => {
+    if (live.length === K) return;
+    if (cand.v === eos) {
+      // Its length counts the EOS.
+      if (rank < K) finished.add(b, tokens[cand.row], cand.score, tokens[cand.row].length + 1);
+    } else live.push(cand);
+  });
+  if (finished.count(b) < K && !last && live.length > 0) return live;
+  if (finished.count(b) < K && last) {
+    for (const cand of live.slice(0, K - finished.count(b))) {
+      const toks = [...tokens[cand.row], cand.v];
+      finished.add(b, toks, cand.score, toks.length);
+    }
+  }
+  return [];
+}
+
+// The finished hypotheses of each sentence, in the order they finished.
+class Finished {
+  readonly #of: Hypothesis[][];
+
+  constructor(sentences: number, readonly alpha: number) {
+    this.#of = Array.from({ length: sentences }, () => []);
+  }
+
+  add(b: number, tokens: number[], logProb: number, length: number): void {
+    this.#of[b].push({ tokens, logProb, score: logProb / lengthPenalty(length, this.alpha) });
+  }
+
+  count(b: number): number {
+    return this.#of[b].length;
+  }
+
+  // Each sentence's n best (a stable sort: equal scores keep the order they finished in).
+  best(n: number): Hypothesis[][] {
+    return this.#of.map((f) => f.slice().sort((a, b) => b.score - a.score).slice(0, n));
   }
 }

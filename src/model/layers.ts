@@ -246,7 +246,7 @@ export function multiHeadAttention(
   causal: boolean,
   dxkv?: Tensor,
 ): { out: Tensor; probs: Tensor; backward: Backward } {
-  const { params, config } = pass;
+  const { config } = pass;
   const d = config.dModel, heads = config.heads;
   const self = xq === xkv;
   let qt: Tensor, kt: Tensor, vt: Tensor;
@@ -281,7 +281,30 @@ export function multiHeadAttention(
   }
   const out = outProjection(pass, a, ctx);
   pass.trace?.(traceName(a.site, TRACE.out), out);
-  const backward: Backward = (dout) => {
+  const saved = { xq, xkv, qt, kt, vt, ctx, probs, shape, dxkv };
+  return { out, probs, backward: attentionBackward(pass, a, saved) };
+}
+
+// What the backward of an attention needs of its forward.
+interface AttentionSaved {
+  xq: Tensor;
+  xkv: Tensor;
+  qt: Tensor;
+  kt: Tensor;
+  vt: Tensor;
+  ctx: Tensor;
+  probs: Tensor;
+  shape: Parameters<typeof attentionInto>[5];
+  dxkv?: Tensor;
+}
+
+// multiHeadAttention's backward: through the output projection, the attention and the
+// in-projection; returns d(xq) and adds d(xkv) into `dxkv` for cross-attention.
+function attentionBackward(pass: Pass, a: AttentionParams, f: AttentionSaved): Backward {
+  const { params, config } = pass;
+  const d = config.dModel, self = f.xq === f.xkv;
+  const { xq, xkv, qt, kt, vt, ctx, probs, shape, dxkv } = f;
+  return (dout) => {
     let dctx = dout;
     if (a.outProj) {
       dctx = pass.alloc(xq.rows, d);
@@ -295,7 +318,7 @@ export function multiHeadAttention(
         dctx,
       );
     }
-    const scratch = pass.alloc(q.len, kv.len);
+    const scratch = pass.alloc(shape.seqQ, shape.seqK);
     const dxq = pass.alloc(xq.rows, d);
     const w = params.get(a.inProj.weight), gw = params.grad(a.inProj.weight);
     const gb = a.inProj.bias && params.grad(a.inProj.bias);
@@ -318,7 +341,6 @@ export function multiHeadAttention(
     }
     return dxq;
   };
-  return { out, probs, backward };
 }
 
 /** The position-wise feed-forward sublayer: linear2(dropout(act(linear1(x)))). */

@@ -60,61 +60,10 @@ export function learnShortlist(
   if (!(Number.isInteger(nFrequent) && nFrequent >= 1)) {
     throw new VamosError("frequent must be a positive integer");
   }
-  for (const p of pairs) {
-    for (const s of p.source) {
-      if (!(Number.isInteger(s) && s >= 0 && s < srcVocab)) {
-        throw new VamosError(`Source token ${s} is outside the vocabulary of ${srcVocab}`);
-      }
-    }
-    for (const t of p.target) {
-      if (!(Number.isInteger(t) && t >= 0 && t < tgtVocab)) {
-        throw new VamosError(`Target token ${t} is outside the vocabulary of ${tgtVocab}`);
-      }
-    }
-  }
-  // Every (source, target) that meet in a pair gets a slot; the source NULL (srcVocab)
-  // takes the targets no source word explains. `slot` lists, per target position of
-  // every pair, the slots of its sources, so that EM is a sweep over flat arrays.
-  const slotOf = new Map<number, number>();
-  const slotSource: number[] = [], slotTarget: number[] = [];
-  let events = 0;
-  for (const p of pairs) events += p.target.length * (p.source.length + 1);
-  const slot = new Int32Array(events);
-  let at = 0;
-  for (const p of pairs) {
-    for (const t of p.target) {
-      for (let i = 0; i <= p.source.length; i++) {
-        const s = i < p.source.length ? p.source[i] : srcVocab;
-        const key = s * tgtVocab + t;
-        let k = slotOf.get(key);
-        if (k === undefined) {
-          k = slotSource.length;
-          slotOf.set(key, k);
-          slotSource.push(s);
-          slotTarget.push(t);
-        }
-        slot[at++] = k;
-      }
-    }
-  }
+  checkTokens(pairs, srcVocab, tgtVocab);
+  const { slot, slotSource, slotTarget } = alignmentSlots(pairs, srcVocab, tgtVocab);
+  const prob = model1(pairs, slot, slotSource, srcVocab, iterations);
   const nSlots = slotSource.length;
-  const prob = new Float64Array(nSlots).fill(1), count = new Float64Array(nSlots);
-  const total = new Float64Array(srcVocab + 1);
-  for (let it = 0; it < iterations; it++) {
-    count.fill(0);
-    at = 0;
-    for (const p of pairs) {
-      const n = p.source.length + 1;
-      for (let j = 0; j < p.target.length; j++, at += n) {
-        let z = 0;
-        for (let i = at; i < at + n; i++) z += prob[slot[i]];
-        for (let i = at; i < at + n; i++) count[slot[i]] += prob[slot[i]] / z;
-      }
-    }
-    total.fill(0);
-    for (let k = 0; k < nSlots; k++) total[slotSource[k]] += count[k];
-    for (let k = 0; k < nSlots; k++) prob[k] = count[k] / total[slotSource[k]];
-  }
   // Per source token, its targets by probability (the lower token first on ties).
   const bySource: number[][] = Array.from({ length: srcVocab }, () => []);
   for (let k = 0; k < nSlots; k++) {
@@ -140,4 +89,83 @@ export function learnShortlist(
     .sort((a, b) => freq[b] - freq[a] || a - b).slice(0, nFrequent);
   const frequent = [...new Set([...byFreq, ...(opts.always ?? [])])].sort((a, b) => a - b);
   return new Shortlist(tgtVocab, counts, targets, new Uint16Array(frequent));
+}
+
+type IdPairs = readonly { source: readonly number[]; target: readonly number[] }[];
+
+function checkTokens(pairs: IdPairs, srcVocab: number, tgtVocab: number): void {
+  for (const p of pairs) {
+    for (const s of p.source) {
+      if (!(Number.isInteger(s) && s >= 0 && s < srcVocab)) {
+        throw new VamosError(`Source token ${s} is outside the vocabulary of ${srcVocab}`);
+      }
+    }
+    for (const t of p.target) {
+      if (!(Number.isInteger(t) && t >= 0 && t < tgtVocab)) {
+        throw new VamosError(`Target token ${t} is outside the vocabulary of ${tgtVocab}`);
+      }
+    }
+  }
+}
+
+// Every (source, target) that meet in a pair gets a slot; the source NULL (srcVocab)
+// takes the targets no source word explains. `slot` lists, per target position of every
+// pair, the slots of its sources, so that EM is a sweep over flat arrays.
+function alignmentSlots(
+  pairs: IdPairs,
+  srcVocab: number,
+  tgtVocab: number,
+): { slot: Int32Array; slotSource: number[]; slotTarget: number[] } {
+  const slotOf = new Map<number, number>();
+  const slotSource: number[] = [], slotTarget: number[] = [];
+  let events = 0;
+  for (const p of pairs) events += p.target.length * (p.source.length + 1);
+  const slot = new Int32Array(events);
+  let at = 0;
+  for (const p of pairs) {
+    for (const t of p.target) {
+      for (let i = 0; i <= p.source.length; i++) {
+        const s = i < p.source.length ? p.source[i] : srcVocab;
+        const key = s * tgtVocab + t;
+        let k = slotOf.get(key);
+        if (k === undefined) {
+          k = slotSource.length;
+          slotOf.set(key, k);
+          slotSource.push(s);
+          slotTarget.push(t);
+        }
+        slot[at++] = k;
+      }
+    }
+  }
+  return { slot, slotSource, slotTarget };
+}
+
+// IBM Model 1's translation probabilities t(target | source) per slot, by EM from uniform.
+function model1(
+  pairs: IdPairs,
+  slot: Int32Array,
+  slotSource: readonly number[],
+  srcVocab: number,
+  iterations: number,
+): Float64Array {
+  const nSlots = slotSource.length;
+  const prob = new Float64Array(nSlots).fill(1), count = new Float64Array(nSlots);
+  const total = new Float64Array(srcVocab + 1);
+  for (let it = 0; it < iterations; it++) {
+    count.fill(0);
+    let at = 0;
+    for (const p of pairs) {
+      const n = p.source.length + 1;
+      for (let j = 0; j < p.target.length; j++, at += n) {
+        let z = 0;
+        for (let i = at; i < at + n; i++) z += prob[slot[i]];
+        for (let i = at; i < at + n; i++) count[slot[i]] += prob[slot[i]] / z;
+      }
+    }
+    total.fill(0);
+    for (let k = 0; k < nSlots; k++) total[slotSource[k]] += count[k];
+    for (let k = 0; k < nSlots; k++) prob[k] = count[k] / total[slotSource[k]];
+  }
+  return prob;
 }

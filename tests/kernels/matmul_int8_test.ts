@@ -1,0 +1,178 @@
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { Runtime } from "../../src/runtime/runtime.ts";
+import { Int8Weights, matmulInt8Into } from "../../src/kernels/matmul_int8.ts";
+import { matmulInto } from "../../src/kernels/matmul.ts";
+import { ShapeError } from "../../src/errors.ts";
+import { assertThrows, randomArray } from "../_helpers.ts";
+import { refMatmulInt8 } from "../reference.ts";
+
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [1, 15, 3],
+  [1, 16, 4],
+  [1, 17, 5],
+  [2, 33, 7],
+  [3, 192, 9],
+  [5, 200, 130],
+  [1, 768, 193],
+  [70, 31, 6],
+  [129, 65, 17],
+];
+
+function run(
+  rt: Runtime,
+  m: number,
+  k: number,
+  n: number,
+  o: { bias?: boolean; accumulate?: boolean; pad?: number } = {},
+) {
+  const seed = m * 7919 + k * 31 + n;
+  const pad = o.pad ?? 0;
+  // Rows of very different sizes, and an outlier, as layer outputs have.
+  const a = randomArray(m * k, seed, 3);
+  for (let i = 0; i < m; i++) a[i * k + (i % k)] *= 5;
+  const w = randomArray(n * k, seed + 1, 0.2);
+  const c0 = randomArray(m * n, seed + 2);
+  const bias = o.bias ? randomArray(n, seed + 3) : undefined;
+  const mark = rt.mark();
+  const ta = rt.tensor(m, k + pad).colSlice(0, k).set(a);
+  const tw = rt.tensor(n, k + pad).colSlice(pad, k + pad).set(w);
+  const tc = rt.tensor(m, n + pad).colSlice(0, n).set(c0);
+  const tb = bias ? rt.tensor(1, n).set(bias) : undefined;
+  matmulInt8Into(ta, Int8Weights.from(tw), tc, { bias: tb, accumulate: o.accumulate });
+  const got = tc.toArray();
+  // The f32 product, for how far 8 bits are from it.
+  const tf = rt.tensor(m, n);
+  matmulInto(ta, tw, tf, { transB: true, bias: tb });
+  const exact = tf.toArray();
+  rt.release(mark);
+  const expected = refMatmulInt8(a, w, m, k, n, { bias, c: o.accumulate ? c0 : undefined });
+  return { got, expected, exact, c0, a, w };
+}
+
+for (const variant of ["simd128", "relaxed-simd"] as const) {
+  Deno.test(`matmulInt8 (${variant}) equals the integer reference bit for bit`, () => {
+    const rt = new Runtime({ variant });
+    for (const [m, k, n] of SHAPES) {
+      for (
+        const o of [{}, { bias: true }, { accumulate: true, pad: 3 }, {
+          bias: true,
+          accumulate: true,
+        }]
+      ) {
+        const { got, expected } = run(rt, m, k, n, o);
+        deepEqual(got, expected, `shape ${m}×${k}×${n} ${JSON.stringify(o)}`);
+      }
+    }
+  });
+}
+
+// The kernel's register tiles: one row against four weight rows (a lone row, or the last
+// of an odd group), two rows against a widened panel of four; rows in groups of 64.
+Deno.test("matmulInt8 on every tile edge: 1…2·tile+1 rows and columns, group edges", () => {
+  const rt = new Runtime();
+  for (const k of [1, 8, 9, 17, 40]) {
+    for (let m = 1; m <= 5; m++) {
+      for (let n = 1; n <= 9; n++) {
+        for (const o of [{}, { bias: true, accumulate: true, pad: 1 }]) {
+          const { got, expected } = run(rt, m, k, n, o);
+          deepEqual(got, expected, `shape ${m}×${k}×${n} ${JSON.stringify(o)}`);
+        }
+      }
+    }
+  }
+  for (const m of [63, 64, 65, 128, 129]) {
+    const { got, expected } = run(rt, m, 33, 9, { bias: true });
+    deepEqual(got, expected, `shape ${m}×33×9`);
+  }
+});
+
+Deno.test("matmulInt8: a row's result does not depend on the rows beside it", () => {
+  const rt = new Runtime();
+  const m = 67, k = 50, n = 13;
+  const a = rt.tensor(m, k).set(randomArray(m * k, 3, 2));
+  const w = Int8Weights.from(rt.tensor(n, k).set(randomArray(n * k, 4, 0.3)));
+  const all = rt.tensor(m, n);
+  matmulInt8Into(a, w, all);
+  const whole = all.toArray();
+  for (const [r0, r1] of [[0, 1], [5, 6], [3, 8], [60, 67]]) {
+    const part = rt.tensor(r1 - r0, n);
+    matmulInt8Into(a.rowSlice(r0, r1), w, part);
+    deepEqual(part.toArray(), whole.slice(r0 * n, r1 * n), `rows ${r0}..${r1 - 1}`);
+  }
+});
+
+Deno.test("matmulInt8 is within 8-bit error of the f32 product", () => {
+  const rt = new Runtime();
+  for (const [m, k, n] of SHAPES) {
+    const { got, exact, a, w } = run(rt, m, k, n);
+    for (let i = 0; i < m; i++) {
+      let amax = 0, al1 = 0;
+      for (let p = 0; p < k; p++) {
+        amax = Math.max(amax, Math.abs(a[i * k + p]));
+        al1 += Math.abs(a[i * k + p]);
+      }
+      for (let j = 0; j < n; j++) {
+        let wmax = 0, wl1 = 0;
+        for (let p = 0; p < k; p++) {
+          wmax = Math.max(wmax, Math.abs(w[j * k + p]));
+          wl1 += Math.abs(w[j * k + p]);
+        }
+        // Each a within amax/254 and each w within wmax/254 of its value.
+        const bound = (amax / 254) * wl1 + (wmax / 254) * (al1 + k * amax / 254) + 1e-5;
+        const err = Math.abs(got[i * n + j] - exact[i * n + j]);
+        ok(err <= bound, `${m}×${k}×${n} [${i},${j}]: error ${err} > ${bound}`);
+      }
+    }
+  }
+});
+
+Deno.test("matmulInt8 gives the same bits on 1 and 2 threads and in both builds", async () => {
+  const one = new Runtime({ variant: "simd128" });
+  const two = new Runtime({ threads: 2 });
+  const jobs = two.workerJobs;
+  for (
+    const [m, k, n] of [[1, 192, 8000], [4, 768, 192], [64, 192, 576], [5, 33, 9], [
+      65,
+      40,
+      130,
+    ]] as const
+  ) {
+    await two.ready(); // idle workers stop after a while; this restarts them
+    deepEqual(run(two, m, k, n, { bias: true }).got, run(one, m, k, n, { bias: true }).got);
+  }
+  ok(two.workerJobs > jobs, "no job ran on the worker");
+  two.close();
+});
+
+Deno.test("matmulInt8 rows holding NaN or infinity give NaN; zero rows give the bias", () => {
+  const rt = new Runtime();
+  const w = Int8Weights.from(rt.tensor(3, 20).set(randomArray(60, 5)));
+  const a = rt.tensor(3, 20);
+  a.set(randomArray(60, 6));
+  const f = rt.f32, at = a.ptr >>> 2;
+  f[at + 3] = NaN;
+  f[at + 20 + 7] = Infinity;
+  f.fill(0, at + 40, at + 60);
+  const c = rt.tensor(3, 3), bias = rt.tensor(1, 3).set([1, 2, 3]);
+  matmulInt8Into(a, w, c, { bias });
+  const out = Array.from(c.toArray());
+  ok(out.slice(0, 6).every(Number.isNaN), `rows 0 and 1: ${out}`);
+  deepEqual(out.slice(6), [1, 2, 3]);
+});
+
+Deno.test("matmulInt8 checks shapes and row slices", () => {
+  const rt = new Runtime();
+  const w = Int8Weights.from(rt.tensor(6, 10).set(randomArray(60, 7)));
+  assertThrows(() => matmulInt8Into(rt.tensor(2, 9), w, rt.tensor(2, 6)), ShapeError, /inner/);
+  assertThrows(() => matmulInt8Into(rt.tensor(2, 10), w, rt.tensor(2, 5)), ShapeError, /C has/);
+  assertThrows(() => w.rowSlice(4, 7), RangeError, /within/);
+  // A slice is the same as preparing those rows alone.
+  const full = rt.tensor(6, 10).set(randomArray(60, 7));
+  const a = rt.tensor(2, 10).set(randomArray(20, 8));
+  const c1 = rt.tensor(2, 4), c2 = rt.tensor(2, 4);
+  matmulInt8Into(a, w.rowSlice(2, 6), c1);
+  matmulInt8Into(a, Int8Weights.from(full.rowSlice(2, 6)), c2);
+  deepEqual(c1.toArray(), c2.toArray());
+  equal(w.rowSlice(2, 6).rows, 4);
+});

@@ -14,7 +14,7 @@ export class ProtoWriter {
 
   /** Bytes written so far. */
   get size(): number {
-    return this.#size;
+    return this.#size + this.#scratch.length;
   }
 
   #push(bytes: Uint8Array): void {

@@ -38,7 +38,8 @@ const NOT_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFD\p{C
  * @example
  * ```ts ignore
  * notTextProblem("\u0000\u0001S\u0002") // "is not text (binary data or noise)"
- * notTextProblem("Hi!\u0007")            // undefined
+ * notTextProblem("Where is it?\u0007")   // undefined (one stray control in 13)
+ * notTextProblem("Hi!\u0007")            // "is not text …" (one in four is noise)
  * ```
  */
 export function notTextProblem(line: string): string | undefined {

@@ -94,14 +94,24 @@ export class OnnxGraph {
 
   /** A graph input. */
   input(name: string, dtype: DType, dims: readonly Dim[]): string {
-    this.#inputs.push(valueInfo(this.#fresh(name), dtype, dims));
+    this.#claim(name);
+    this.#inputs.push(valueInfo(name, dtype, dims));
     return name;
+  }
+
+  // A name the caller chose (an input's or output's, which other programs look up): two
+  // values of one name make an invalid model, so a taken one is refused.
+  #claim(name: string): void {
+    if (this.#names.has(name)) {
+      throw new RangeError(`ONNX graph ${this.name}: the name "${name}" is already taken`);
+    }
+    this.#names.add(name);
   }
 
   /** Makes `value` a graph output under `name` (through Identity when the names differ). */
   output(value: string, name: string, dtype: DType, dims: readonly Dim[]): void {
     if (value !== name) {
-      this.#names.add(name);
+      this.#claim(name);
       this.#nodes.push({ op: "Identity", inputs: [value], outputs: [name], attrs: {} });
     }
     this.#outputs.push(valueInfo(name, dtype, dims));

@@ -49,7 +49,10 @@ Deno.test("each broken rule is one CheckpointError naming it", () => {
   refuse(bytes.slice(0, bytes.length - 1), /truncated/);
   refuse(header({ t: { dtype: "F64", shape: [1], data_offsets: [0, 8] } }, 8), /dtype "F64"/);
   refuse(header({ t: { dtype: "F32", shape: [2], data_offsets: [0, 4] } }, 8), /needs 8 bytes/);
-  refuse(header({ t: { dtype: "F32", shape: [9], data_offsets: [0, 4] } }, 4), /more than the whole data/);
+  refuse(
+    header({ t: { dtype: "F32", shape: [9], data_offsets: [0, 4] } }, 4),
+    /more than the whole data/,
+  );
   refuse(
     header({ t: { dtype: "F32", shape: [1], data_offsets: [0, 4] } }, 8),
     /bytes after the last/,

@@ -2,7 +2,7 @@
 // and carries English times and titles through in their Spanish form; the flags that turn
 // reranking off or choose another model are checked before any work.
 import { equal, match, notEqual } from "node:assert/strict";
-import { run } from "../_cli.ts";
+import { run } from "./_cli.ts";
 
 Deno.test("translate.ts: reranked by default, --no-rerank is beam search alone", async () => {
   const line = "I don't like coffee, but I love tea.";

@@ -3,9 +3,9 @@
 // finishes the requests in flight. Only --allow-net is given, as the README says.
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 
-import { post, start } from "../_server.ts";
+import { post, start } from "./_server.ts";
 
-const root = new URL("../../", import.meta.url);
+const root = new URL("../", import.meta.url);
 
 Deno.test("serve.ts: the LibreTranslate endpoints, as JSON and as forms", async () => {
   const s = await start();

@@ -2,12 +2,12 @@
 // in bounded batches, one line out per line in, per-line errors, paragraphs and
 // sentences longer than the model takes.
 import { deepEqual, equal, match } from "node:assert/strict";
-import { statquestModel } from "../../models/statquest.ts";
-import { loadDefaultModel } from "../../models/default.ts";
-import { planBatches } from "../../src/model/batch_translate.ts";
-import { splitSentences, splitToFit } from "../../src/text/sentences.ts";
+import { statquestModel } from "../models/statquest.ts";
+import { loadDefaultModel } from "../models/default.ts";
+import { planBatches } from "../src/model/batch_translate.ts";
+import { splitSentences, splitToFit } from "../src/text/sentences.ts";
 
-const root = new URL("../../", import.meta.url);
+const root = new URL("../", import.meta.url);
 
 function spawnTranslate(args: string[]) {
   return new Deno.Command(Deno.execPath(), {

@@ -2,9 +2,9 @@
 // or lost, --resume that continues the same run, eval.ts selections, and flags that
 // are validated the same way by every tool, each problem in one line.
 import { deepEqual, equal, match, notEqual, ok } from "node:assert/strict";
-import { loadCheckpoint } from "../../src/checkpoint/checkpoint.ts";
-import { recordedRun, recordedSplit } from "../../src/checkpoint/run_record.ts";
-import { CORPUS, numbersData, run, SMALL, testInTempDir, trainSmall } from "../_cli.ts";
+import { loadCheckpoint } from "../src/checkpoint/checkpoint.ts";
+import { recordedRun, recordedSplit } from "../src/checkpoint/run_record.ts";
+import { CORPUS, numbersData, run, SMALL, testInTempDir, trainSmall } from "./_cli.ts";
 
 const lines = (s: string) => s.split("\n").filter(Boolean);
 
@@ -74,7 +74,7 @@ testInTempDir(
         "--out",
         `${sub}/m.safetensors`,
       ],
-      cwd: new URL("../../", import.meta.url),
+      cwd: new URL("../", import.meta.url),
       stdout: "null",
       stderr: "piped",
     }).spawn();

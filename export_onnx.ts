@@ -22,7 +22,7 @@ onnx/decoder_model_merged.onnx, the layout transformers.js and Optimum use.
 
 Options:
   --model M     a checkpoint, "default" (the shipped en→es translator), "es-en" (the
-                shipped es→en one) or "statquest" (the toy)
+                shipped es→en one) or "statquest" (the StatQuest model)
   --out DIR     the folder to write
   --int8        keep the matrices in 8 bits (DequantizeLinear; a quarter of the size;
                 files onnx/*_int8.onnx, transformers.js dtype "int8")

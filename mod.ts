@@ -2,7 +2,7 @@
  * @vamos/transformer: the Transformer encoder-decoder (Vaswani et al. 2017) in Deno and
  * browsers, with every floating-point loop in WebAssembly SIMD.
  *
- * Translate with the textbook toy, or create, train, save and load your own model:
+ * Translate with the StatQuest model, or create, train, save and load your own model:
  *
  * ```ts
  * import { statquestModel } from "@vamos/transformer";

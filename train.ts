@@ -1,7 +1,7 @@
 /**
  * Trains a Transformer from the command line and writes a safetensors checkpoint.
  *
- *   deno run -A train.ts --preset statquest                      the textbook toy
+ *   deno run -A train.ts --preset statquest                      the StatQuest model
  *   deno run -A train.ts --data pairs.tsv --preset translator    a real model
  *   deno task train:default                                      the shipped model
  *
@@ -42,17 +42,17 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   const start = await startingPoint(flags);
-  const { run, toy } = resolveRun({
+  const { run, statquest } = resolveRun({
     ...flags.run,
     hasData: flags.data !== undefined,
     fromCheckpoint: start.checkpoint !== undefined,
   }, start.recorded);
   // 2. The outputs, checked before any work; then the data.
   const paths = outputPaths(flags, run);
-  const data = await readTrainingData(flags, run, toy, start);
+  const data = await readTrainingData(flags, run, statquest, start);
 
   // 3. The model: the checkpoint's, or a new one with vocabularies from the training data.
-  const model = start.checkpoint?.model ?? newModel(run, toy, data.train, flags.threads);
+  const model = start.checkpoint?.model ?? newModel(run, statquest, data.train, flags.threads);
   if (start.checkpoint) {
     console.error(
       start.resumed
@@ -101,7 +101,7 @@ async function main(args: string[]): Promise<number> {
   }
   if (result.interrupted) return reportInterrupted(flags, paths, !!bytes.full, adam.step);
   console.error(`Wrote ${paths.out} (${formatDuration(writer.seconds)}).`);
-  if (toy) {
+  if (statquest) {
     const copy = await loadModel(bytes.main, { threads: 1 });
     for (const p of STATQUEST_PAIRS) console.log(`${p.source} -> ${copy.translate(p.source)}`);
   }

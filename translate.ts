@@ -3,7 +3,7 @@
  *
  *   deno run translate.ts "let's go"                    → Vamos.
  *   deno run translate.ts --from es "tengo hambre"      → I'm hungry.
- *   deno run translate.ts --model statquest "to go"    → ir (the textbook toy)
+ *   deno run translate.ts --model statquest "to go"    → ir (the StatQuest model)
  *   deno run translate.ts --explain "to go"             the computation, step by step
  *   echo "to go" | deno run translate.ts         one sentence per line on stdin
  *   deno run --allow-read translate.ts --model my.safetensors "hello"

@@ -1,5 +1,5 @@
 // Screenshots of the playground for review, at a desktop width (1280×900) and a phone's
-// (390×844): each tab, and each step of the toy's walk-through at the phone's width.
+// (390×844): each tab, and each step of the StatQuest model's walk-through at the phone's width.
 //
 //   deno task screenshots [DIR]        (default: screenshots/, not committed)
 import { servePlayground } from "../web/serve.ts";
@@ -25,22 +25,22 @@ try {
       await Deno.writeFile(`${dir}/${name}-${file}.png`, await page.screenshot(true));
       n++;
     };
-    for (const tab of ["translate", "toy", "train-toy", "train-data"]) {
+    for (const tab of ["translate", "statquest", "train-statquest", "train-data"]) {
       await page.evaluate(`document.querySelector('[data-tab="${tab}"]').click()`);
-      if (tab === "train-toy") {
+      if (tab === "train-statquest") {
         await page.evaluate(`(async () => {
-          document.getElementById("train-toy-button").click();
-          while (!playground.trainedToy) await new Promise((r) => setTimeout(r, 50));
+          document.getElementById("train-statquest-button").click();
+          while (!playground.trainedStatquest) await new Promise((r) => setTimeout(r, 50));
         })()`);
       }
       await shot(tab);
-      if (tab === "toy") {
+      if (tab === "statquest") {
         const steps = await page.evaluate<number>(`playground.walk.explanation.steps.length`);
         for (let i = 0; i < steps && (name === "phone" || i < 8); i++) {
           await page.evaluate(
             `(() => { const s = document.getElementById("walk-slider"); s.value = "${i}"; s.dispatchEvent(new Event("input")); })()`,
           );
-          await shot(`toy-step${String(i + 1).padStart(2, "0")}`);
+          await shot(`statquest-step${String(i + 1).padStart(2, "0")}`);
         }
       }
     }

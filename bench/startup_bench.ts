@@ -18,7 +18,7 @@ Deno.bench("deno run translate.ts (shipped model), start to translation", {
 }, async () => {
   await translateOnce("default", "Where is the bathroom?");
 });
-Deno.bench("deno run translate.ts --model statquest (toy, trained at start-up)", {
+Deno.bench("deno run translate.ts --model statquest (statquest, trained at start-up)", {
   group: "startup",
 }, async () => {
   await translateOnce("statquest", "let's go");

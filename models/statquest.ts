@@ -1,19 +1,23 @@
 /**
- * The textbook toy of StatQuest's "Transformer Neural Networks, ChatGPT's foundation,
+ * The StatQuest model of StatQuest's "Transformer Neural Networks, ChatGPT's foundation,
  * Clearly Explained!!!": two English phrases, two Spanish words, two values per token.
- * Training it takes a few milliseconds, so the shipped toy is trained at start-up from a
+ * Training it takes a few milliseconds, so the shipped StatQuest model is trained at start-up from a
  * fixed seed instead of being stored. The CLIs, the tests and the playground build it here.
  * @module
  */
 import { createModel, type Transformer } from "../src/model/model.ts";
 import { Vocabulary } from "../src/text/vocabulary.ts";
 import { train } from "../src/train/train.ts";
-import { STATQUEST_ENGLISH, STATQUEST_PAIRS, STATQUEST_SPANISH } from "../src/train/textbook.ts";
+import {
+  STATQUEST_ENGLISH,
+  STATQUEST_PAIRS,
+  STATQUEST_SPANISH,
+} from "../src/train/statquest_pairs.ts";
 
 export { STATQUEST_ENGLISH, STATQUEST_PAIRS, STATQUEST_SPANISH };
 
 /**
- * The textbook toy with fresh weights from `seed` (default 0), not trained: the starting
+ * The StatQuest model with fresh weights from `seed` (default 0), not trained: the starting
  * point of training it yourself.
  *
  * @example
@@ -36,7 +40,7 @@ export function createStatquestModel(opts: { seed?: number; threads?: number } =
 }
 
 /**
- * The textbook toy, trained deterministically (seed 0, Adam at a constant 0.1, 100
+ * The StatQuest model, trained deterministically (seed 0, Adam at a constant 0.1, 100
  * epochs over the two pairs, no label smoothing): translates "let's go" to "vamos" and
  * "to go" to "ir".
  *

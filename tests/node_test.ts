@@ -1,10 +1,10 @@
 // Node.js and Bun run the bundled package as Deno runs the source: the shipped model found
 // (both directions) beside the bundle and loaded (node:fs reads file: URLs there), on worker_threads, with
-// the same translations, and the toy trained to the same losses.
+// the same translations, and the StatQuest model trained to the same losses.
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { bundlePackage } from "../web/serve.ts";
 import * as vamos from "../mod.ts";
-import { trainToy } from "./_toy_training.js";
+import { trainStatquest } from "./_statquest_training.js";
 import { defaultModelBytes, loadDefaultModel } from "../models/default.ts";
 import { esEnModelBytes, loadEsEnModel } from "../models/es_en.ts";
 import { testSources } from "./_corpus.ts";
@@ -13,7 +13,7 @@ import { recordedRun, recordedSplit } from "../src/checkpoint/run_record.ts";
 // Runs in the other host: what it prints is compared with what Deno computes below.
 const SCRIPT = `
 import * as vamos from "./vamos.js";
-import { trainToy } from "./_toy_training.js";
+import { trainStatquest } from "./_statquest_training.js";
 import { readFileSync } from "node:fs";
 const sentences = JSON.parse(readFileSync(new URL("./sentences.json", import.meta.url), "utf8"));
 const model = await vamos.loadDefaultModel();
@@ -23,8 +23,8 @@ model.close();
 const back = await vamos.loadDefaultModel({ from: "es", to: "en" });
 const esEn = back.translateEach(sentences.es).map((r) => r.translation ?? r.error);
 back.close();
-const toy = trainToy(vamos);
-console.log(JSON.stringify({ threads, translations, esEn, losses: toy.losses, toy: toy.translations }));
+const statquest = trainStatquest(vamos);
+console.log(JSON.stringify({ threads, translations, esEn, losses: statquest.losses, statquest: statquest.translations }));
 `;
 
 async function hostsAvailable(): Promise<string[]> {
@@ -49,12 +49,12 @@ async function expectedTranslations(bytes: Uint8Array, model: vamos.Transformer)
   return { sentences, expected, threads };
 }
 
-Deno.test("node and bun: the bundle translates 64 test sentences each way as Deno does, on 2 threads, and trains the toy", async () => {
+Deno.test("node and bun: the bundle translates 64 test sentences each way as Deno does, on 2 threads, and trains the StatQuest model", async () => {
   const en = await expectedTranslations(await defaultModelBytes(), await loadDefaultModel());
   const es = await expectedTranslations(await esEnModelBytes(), await loadEsEnModel());
   ok(es.sentences.some((s) => /[ñáéíóú¿]/.test(s)), "the es-en sources are Spanish");
   const { sentences, expected, threads } = en;
-  const { losses, translations: toyOut } = trainToy(vamos);
+  const { losses, translations: toyOut } = trainStatquest(vamos);
   const dir = await Deno.makeTempDir({ prefix: "vamos-node-" });
   try {
     await Deno.writeFile(`${dir}/vamos.js`, await bundlePackage());
@@ -66,7 +66,10 @@ Deno.test("node and bun: the bundle translates 64 test sentences each way as Den
       JSON.stringify({ en: sentences, es: es.sentences }),
     );
     await Deno.writeTextFile(`${dir}/check.mjs`, SCRIPT);
-    await Deno.copyFile(new URL("./_toy_training.js", import.meta.url), `${dir}/_toy_training.js`);
+    await Deno.copyFile(
+      new URL("./_statquest_training.js", import.meta.url),
+      `${dir}/_statquest_training.js`,
+    );
     const hosts = await hostsAvailable();
     equal(hosts.includes("node"), true, "node is needed (apt-get install nodejs)");
     for (const host of hosts) {
@@ -90,7 +93,7 @@ Deno.test("node and bun: the bundle translates 64 test sentences each way as Den
       equal(r.esEn.length, es.expected.length);
       ok(differ.length <= 2, `${host} es-en differs on ${JSON.stringify(differ)}`);
       console.log(`${host}: es-en ${64 - differ.length} of 64 identical`);
-      deepEqual(r.toy, toyOut, host);
+      deepEqual(r.statquest, toyOut, host);
       // Node 20's V8 has no relaxed SIMD, so it runs the simd128 build (mul + add where the
       // relaxed build fuses them): the same training within f32 rounding, not bit for bit.
       equal(r.losses.length, losses.length);

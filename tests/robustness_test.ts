@@ -11,30 +11,33 @@ const lines = (s: string) => s.split("\n").filter(Boolean);
 testInTempDir(
   "train.ts checks --out before training and never replaces a checkpoint unasked",
   async (dir) => {
-    const toy = ["run", "-A", "train.ts", "--preset", "statquest"];
-    const missing = await run([...toy, "--out", `${dir}/no/such/dir/x.safetensors`]);
+    const statquest = ["run", "-A", "train.ts", "--preset", "statquest"];
+    const missing = await run([...statquest, "--out", `${dir}/no/such/dir/x.safetensors`]);
     equal(missing.code, 2);
     equal(lines(missing.stderr).length, 1);
     match(missing.stderr, /the folder .*no\/such\/dir does not exist/);
-    const folder = await run([...toy, "--out", dir]);
+    const folder = await run([...statquest, "--out", dir]);
     equal(folder.code, 2);
     match(folder.stderr, /is a folder; name a file/);
     deepEqual([...Deno.readDirSync(dir)], []); // no temporary file left behind
-    const out = `${dir}/toy.safetensors`;
-    equal((await run([...toy, "--out", out])).code, 0);
+    const out = `${dir}/statquest.safetensors`;
+    equal((await run([...statquest, "--out", out])).code, 0);
     const before = await Deno.readFile(out);
-    const again = await run([...toy, "--out", out, "--seed", "5"]);
+    const again = await run([...statquest, "--out", out, "--seed", "5"]);
     equal(again.code, 2);
-    match(again.stderr, /toy.safetensors already exists; pass --force to replace it, --resume/);
+    match(
+      again.stderr,
+      /statquest.safetensors already exists; pass --force to replace it, --resume/,
+    );
     deepEqual(await Deno.readFile(out), before);
-    const forced = await run([...toy, "--out", out, "--seed", "5", "--force"]);
+    const forced = await run([...statquest, "--out", out, "--seed", "5", "--force"]);
     equal(forced.code, 0, forced.stderr);
     notEqual((await Deno.readFile(out)).join(), before.join());
   },
 );
 
 testInTempDir("train.ts removes temporary files of a killed run", async (dir) => {
-  const out = `${dir}/toy.safetensors`;
+  const out = `${dir}/statquest.safetensors`;
   // A process that is surely gone: this test's own child, after it exited.
   const child = new Deno.Command("true").spawn();
   const { pid } = child;
@@ -45,11 +48,11 @@ testInTempDir("train.ts removes temporary files of a killed run", async (dir) =>
   equal(r.code, 0, r.stderr);
   match(
     r.stderr,
-    new RegExp(`Removed .*toy.safetensors.tmp-${pid}, left by a run that was killed`),
+    new RegExp(`Removed .*statquest.safetensors.tmp-${pid}, left by a run that was killed`),
   );
   deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
-    "toy.safetensors",
-    "toy.safetensors.loss.svg",
+    "statquest.safetensors",
+    "statquest.safetensors.loss.svg",
   ]);
 });
 

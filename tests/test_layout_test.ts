@@ -9,7 +9,7 @@ const root = new URL("../", import.meta.url);
 const EXEMPT: Record<string, string> = {
   "src/model/explain_types.ts": "types only",
   "src/server/translate_page.ts": "the page's HTML, served by server/routes_test",
-  "src/train/textbook.ts": "the StatQuest pairs (data), trained on by models/statquest_test",
+  "src/train/statquest_pairs.ts": "the StatQuest pairs (data), trained on by models/statquest_test",
   "src/cli/eval_run.ts": "eval.ts's steps, run by robustness_test and translate_rerank_test",
   "src/cli/serve_run.ts": "serve.ts's steps, run by serve_test",
   "src/cli/shortlist_run.ts": "shortlist.ts's steps, run by model/shortlist_test",

@@ -9,7 +9,7 @@ import { numbersData, run, SMALL, testInTempDir, trainSmall } from "./_cli.ts";
 testInTempDir(
   "train.ts --preset statquest writes a checkpoint translate.ts --model reads",
   async (dir) => {
-    const out = `${dir}/toy.safetensors`;
+    const out = `${dir}/statquest.safetensors`;
     const t = await run(["run", "-A", "train.ts", "--preset", "statquest", "--out", out]);
     equal(t.code, 0, t.stderr);
     equal(t.stdout, "let's go -> vamos\nto go -> ir\n");
@@ -28,7 +28,7 @@ testInTempDir(
     await Deno.writeFile(out, bytes.subarray(0, bytes.length / 2));
     const bad = await run(["run", `--allow-read=${out}`, "translate.ts", "--model", out, "to go"]);
     equal(bad.code, 1);
-    match(bad.stderr, /^translate: Cannot load \/.*toy\.safetensors: .*truncated.*\n$/);
+    match(bad.stderr, /^translate: Cannot load \/.*statquest\.safetensors: .*truncated.*\n$/);
   },
 );
 
@@ -43,7 +43,7 @@ testInTempDir("train.ts reports a data file's bad line and a bad flag", async (d
   match(flag.stderr, /--epochs must be a positive integer/);
   const copies = await run(["run", "-A", "train.ts", "--textbook-copies", "3"]);
   equal(copies.code, 2);
-  match(copies.stderr, /--textbook-copies needs --textbook/);
+  match(copies.stderr, /--statquest-copies needs --statquest-pairs/);
   // A missing file is one line naming it, from every tool.
   const noData = await run(["run", "-A", "train.ts", "--data", `${dir}/none.tsv`]);
   equal(noData.code, 1);

@@ -86,15 +86,15 @@ Deno.test("translate.ts streams thousands of lines in input order", async () => 
 });
 
 Deno.test("translate() takes any number of sentences, in bounded batches", () => {
-  const toy = statquestModel();
+  const statquest = statquestModel();
   const many = Array.from({ length: 2100 }, (_, i) => (i % 2 ? "let's go" : "to go"));
-  const used = toy.core.rt.usedBytes;
-  const out = toy.translate(many);
+  const used = statquest.core.rt.usedBytes;
+  const out = statquest.translate(many);
   equal(out.length, 2100);
   equal(out[0], "ir");
   equal(out[2099], "vamos");
-  equal(toy.core.rt.usedBytes, used); // every batch's memory was given back
-  if (toy.core.rt.memory.buffer.byteLength > 64 * 2 ** 20) throw new Error("memory grew");
+  equal(statquest.core.rt.usedBytes, used); // every batch's memory was given back
+  if (statquest.core.rt.memory.buffer.byteLength > 64 * 2 ** 20) throw new Error("memory grew");
   // Batches: sorted by length, at most 64 sentences, in input order among equals.
   const plan = planBatches([5, 1, 5, 3, ...new Array(100).fill(2)]);
   equal(plan.length, 2);

@@ -7,7 +7,7 @@
 import * as vamos from "./vamos.js";
 import { setupTranslate } from "./translate_tab.js";
 import { setupWalkthrough } from "./walkthrough.js";
-import { setupTrainData, setupTrainToy } from "./train_tabs.js";
+import { setupTrainData, setupTrainStatquest } from "./train_tabs.js";
 
 /** @type {import("./types.d.ts").Lookup} */
 const $ = (id) => {
@@ -42,11 +42,17 @@ tabs.forEach((t, i) => {
   });
 });
 
-// The weights download while the toy's walk-through is drawn.
+// The weights download while the StatQuest model's walk-through is drawn.
 const translatorLoaded = setupTranslate({ vamos, playground, $ });
-const toy = vamos.statquestModel();
-playground.toy = toy;
-const walk = setupWalkthrough({ vamos, toy, translator: () => playground.model, playground, $ });
+const statquest = vamos.statquestModel();
+playground.statquest = statquest;
+const walk = setupWalkthrough({
+  vamos,
+  statquest,
+  translator: () => playground.model,
+  playground,
+  $,
+});
 playground.ready = translatorLoaded.then(() => walk.translatorReady());
-setupTrainToy({ vamos, playground, $ });
+setupTrainStatquest({ vamos, playground, $ });
 setupTrainData({ playground, $ });

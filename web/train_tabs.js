@@ -1,6 +1,6 @@
 // @ts-check
 /// <reference lib="dom" />
-// The two training tabs: the toy trained live on the main thread (a frame per epoch, so it
+// The two training tabs: the StatQuest model trained live on the main thread (a frame per epoch, so it
 // can be watched), and a small model trained on pasted pairs in a worker.
 import { lineChart } from "./charts.js";
 
@@ -13,12 +13,12 @@ import { lineChart } from "./charts.js";
 const PAIRS = [{ source: "let's go", target: "vamos" }, { source: "to go", target: "ir" }];
 
 /**
- * The toy from random weights: Adam at a constant 0.1, 100 epochs, its loss drawn live.
+ * The StatQuest model from random weights: Adam at a constant 0.1, 100 epochs, its loss drawn live.
  * @param {{ vamos: VamosModule, playground: Playground, $: Lookup }} page
  */
-export function setupTrainToy({ vamos, playground, $ }) {
-  $("train-toy-button").addEventListener("click", async () => {
-    const button = $("train-toy-button");
+export function setupTrainStatquest({ vamos, playground, $ }) {
+  $("train-statquest-button").addEventListener("click", async () => {
+    const button = $("train-statquest-button");
     button.disabled = true;
     const fresh = vamos.createStatquestModel();
     /** @type {[number, number][]} */
@@ -36,14 +36,14 @@ export function setupTrainToy({ vamos, playground, $ }) {
         seed: 0,
         onStep,
       });
-      $("train-toy-curve").replaceChildren(lineChart(points));
+      $("train-statquest-curve").replaceChildren(lineChart(points));
       await new Promise((r) => setTimeout(r, 16));
     }
     const out = PAIRS.map((p) => `${p.source} → ${fresh.translate(p.source)}`);
-    $("train-toy-result").textContent = `Trained: ${out.join(", ")} (loss ${
+    $("train-statquest-result").textContent = `Trained: ${out.join(", ")} (loss ${
       points[points.length - 1][1].toFixed(4)
     }).`;
-    playground.trainedToy = { points, translations: out };
+    playground.trainedStatquest = { points, translations: out };
     fresh.close();
     button.disabled = false;
   });

@@ -35,10 +35,10 @@ export interface Playground {
   model?: Model;
   direction?: string;
   useDirection?: (direction: string) => Promise<void>;
-  toy?: Model;
+  statquest?: Model;
   ready?: Promise<unknown>;
   walk?: unknown;
-  trainedToy?: { points: [number, number][]; translations: string[] };
+  trainedStatquest?: { points: [number, number][]; translations: string[] };
   trainedData?: { step: number; loss: number; bytes: number; threads: number };
   tried?: string;
 }

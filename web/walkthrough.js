@@ -59,7 +59,7 @@ function embeddingPicture(s, e) {
       html("figcaption", { textContent: label + also }),
     );
   };
-  // The toy: both vocabularies, each in its own plot (they are separate tables).
+  // The StatQuest model: both vocabularies, each in its own plot (they are separate tables).
   const plots = s.vocabulary
     ? /** @type {[string, string, "a" | "b"][]} */ ([[
       "source",
@@ -380,10 +380,10 @@ export function drawStep(e, i) {
 
 /**
  * The tab's controls: a model and sentence, previous/next and a slider over the steps.
- * @param {{ vamos: VamosModule, toy: Model, translator: () => Model | undefined,
+ * @param {{ vamos: VamosModule, statquest: Model, translator: () => Model | undefined,
  *   playground: Playground, $: Lookup }} page
  */
-export function setupWalkthrough({ vamos, toy, translator, playground, $ }) {
+export function setupWalkthrough({ vamos, statquest, translator, playground, $ }) {
   /** @type {Walk} */
   let e;
   let index = 0;
@@ -402,15 +402,15 @@ export function setupWalkthrough({ vamos, toy, translator, playground, $ }) {
     playground.walk = { explanation: e, index };
   };
   const load = () => {
-    const useToy = $("walk-model").value === "toy";
-    $("walk-toy-text").hidden = !useToy;
-    $("walk-text").hidden = useToy;
-    const model = useToy ? toy : translator();
+    const useStatquest = $("walk-model").value === "statquest";
+    $("walk-statquest-text").hidden = !useStatquest;
+    $("walk-text").hidden = useStatquest;
+    const model = useStatquest ? statquest : translator();
     if (!model) {
       $("walk-status").textContent = "The translator is still loading.";
       return;
     }
-    const text = useToy ? $("walk-toy-text").value : $("walk-text").value;
+    const text = useStatquest ? $("walk-statquest-text").value : $("walk-text").value;
     try {
       e = /** @type {Walk} */ (vamos.explain(model, text));
     } catch (err) {
@@ -430,7 +430,7 @@ export function setupWalkthrough({ vamos, toy, translator, playground, $ }) {
   $("walk-next").addEventListener("click", () => go(index + 1));
   $("walk-slider").addEventListener("input", () => go(Number($("walk-slider").value)));
   $("walk-model").addEventListener("change", load);
-  $("walk-toy-text").addEventListener("change", load);
+  $("walk-statquest-text").addEventListener("change", load);
   $("walk-text").addEventListener("change", load);
   load();
   return {

@@ -18,13 +18,14 @@ export interface RunSettings {
   preset: PresetName;
   /** Which column is the source: "en-es" (English→Spanish, the data's order) or "es-en". */
   direction: Direction;
-  /** sha256 of the data file, or "" (the textbook toy). */
+  /** sha256 of the data file, or "" (the StatQuest model). */
   data_sha256: string;
   tokenizer: "bpe" | "word";
   vocab_size: number;
   min_count: number;
   casual: number;
   verbatim: number;
+  /** --statquest-pairs and --statquest-copies, recorded under their first names. */
   textbook: boolean;
   textbook_copies: number;
   dev: number;

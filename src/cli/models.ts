@@ -1,6 +1,6 @@
 /**
  * The models a command-line tool can be pointed at with `--model`: "default" (the
- * shipped English→Spanish translator), "es-en" (the shipped Spanish→English one), "statquest" (the textbook toy, where the tool can use it) or a
+ * shipped English→Spanish translator), "es-en" (the shipped Spanish→English one), "statquest" (the StatQuest model, where the tool can use it) or a
  * checkpoint file. A file that cannot be loaded is reported by its name.
  * @module
  */

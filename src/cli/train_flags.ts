@@ -15,7 +15,7 @@ Trains a Transformer and writes a safetensors checkpoint that translate.ts --mod
 
 Model and data:
   --preset NAME        statquest | small | base | translator (default: small; statquest
-                       without --data trains the textbook toy on its two sentence pairs)
+                       without --data trains the StatQuest model on its two sentence pairs)
   --data FILE          tab-separated english<TAB>spanish lines (extra columns ignored)
   --direction D        en-es (English to Spanish, default) | es-en (Spanish to English:
                        the same file, read the other way; the split is by Spanish source)
@@ -28,9 +28,9 @@ Model and data:
   --verbatim X         in this fraction of the pairs, swap what both sides share verbatim
                        (names, numbers, symbols) for placeholders, or add one, so the model
                        learns to carry URLs, numbers, emoji and names through (default 0)
-  --textbook           add the textbook's pairs (let's go → Vamos., to go → Ir.), as typed
+  --statquest-pairs    add the StatQuest pairs (let's go → Vamos., to go → Ir.), as typed
                        and as written (Let's go. → Vamos.)
-  --textbook-copies N  add them N times, so two pairs weigh something among 100,000 (default 1)
+  --statquest-copies N add them N times, so two pairs weigh something among 100,000 (default 1)
   --dev X, --test X    fractions of source sentences held out (default 0.02 each)
   --seed N             seed of the split, the weights, batches and dropout (default 0)
   --hold-out-reverse   also leave out every pair sharing a sentence with the other direction's
@@ -83,8 +83,8 @@ const FLAGS = {
   "min-count": { type: "string" },
   casual: { type: "string" },
   verbatim: { type: "string" },
-  textbook: { type: "boolean" },
-  "textbook-copies": { type: "string" },
+  "statquest-pairs": { type: "boolean" },
+  "statquest-copies": { type: "string" },
   dev: { type: "string" },
   test: { type: "string" },
   seed: { type: "string" },
@@ -140,7 +140,7 @@ export interface TrainFlags {
 
 /** Parses and checks train.ts's flags; "help" for -h/--help. Throws UsageError. */
 export function readTrainFlags(args: string[]): TrainFlags | "help" {
-  const v = parseFlags(args, FLAGS).values;
+  const v = parseFlags(args.map(currentName), FLAGS).values;
   if (v.help) return "help";
   checkChoices(v);
   const int = (name: string, min = 1, max?: number) =>
@@ -159,8 +159,8 @@ export function readTrainFlags(args: string[]): TrainFlags | "help" {
     min_count: int("min-count"),
     casual: numberFlag(v, "casual", { max: 1 }),
     verbatim: numberFlag(v, "verbatim", { max: 1 }),
-    textbook: v.textbook,
-    textbook_copies: int("textbook-copies"),
+    textbook: v["statquest-pairs"],
+    textbook_copies: int("statquest-copies"),
     dev: fraction("dev"),
     test: fraction("test"),
     seed: int("seed", 0, 2 ** 32 - 1),
@@ -220,7 +220,7 @@ function checkChoices(v: Record<string, string | boolean | undefined>): void {
 function checkCombinations(flags: TrainFlags): void {
   const run = flags.run;
   if (run.textbook_copies !== undefined && !run.textbook) {
-    throw new UsageError("--textbook-copies needs --textbook");
+    throw new UsageError("--statquest-copies needs --statquest-pairs");
   }
   if (flags.keepEvery !== undefined && flags.keep === undefined) {
     throw new UsageError("--keep-every needs --keep N (how many snapshots to keep)");
@@ -240,4 +240,10 @@ function checkCombinations(flags: TrainFlags): void {
       "--init starts a new run from a checkpoint's weights, --resume continues one: give one",
     );
   }
+}
+
+// The flags' earlier names (--textbook, --textbook-copies), still read.
+function currentName(arg: string): string {
+  if (arg === "--textbook") return "--statquest-pairs";
+  return arg.replace(/^--textbook-copies(?==|$)/, "--statquest-copies");
 }

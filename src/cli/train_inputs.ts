@@ -103,23 +103,23 @@ export interface TrainingData {
   train: SentencePair[];
   dev: SentencePair[];
   test: SentencePair[];
-  /** `train` with the casual, verbatim and textbook pairs the settings add. */
+  /** `train` with the casual, verbatim and StatQuest pairs the settings add. */
   augmented: SentencePair[];
 }
 
 /**
- * Reads the run's data (the textbook's two pairs for the toy), refusing a file whose
+ * Reads the run's data (the two StatQuest pairs for the StatQuest model), refusing a file whose
  * checksum is not the one asked for or recorded; records the checksum in `run`.
  */
 export async function readTrainingData(
   flags: TrainFlags,
   run: RunSettings,
-  toy: boolean,
+  statquest: boolean,
   start: StartingPoint,
 ): Promise<TrainingData> {
   const from = flags.resume ?? flags.init;
   let pairs: SentencePair[];
-  if (toy) pairs = [...STATQUEST_PAIRS];
+  if (statquest) pairs = [...STATQUEST_PAIRS];
   else {
     if (!flags.data) {
       throw new UsageError(
@@ -142,7 +142,7 @@ export async function readTrainingData(
     run.data_sha256 = sha;
     pairs = orientPairs(parseTsv(readUtf8Text(bytes, flags.data), flags.data), run.direction);
   }
-  const split = toy
+  const split = statquest
     ? { train: pairs, dev: [] as SentencePair[], test: [] as SentencePair[] }
     : splitBySource(pairs, { dev: run.dev, test: run.test, seed: run.seed });
   if (split.train.length === 0) {
@@ -151,18 +151,18 @@ export async function readTrainingData(
         "give more data or hold out less",
     );
   }
-  if (run.hold_out_reverse && !toy) split.train = trainingPairs(pairs, run, true);
+  if (run.hold_out_reverse && !statquest) split.train = trainingPairs(pairs, run, true);
   return { ...split, augmented: augmentPairs(split.train, run) };
 }
 
-/** A new model for the run: the toy, or vocabularies learned from the training pairs. */
+/** A new model for the run: the StatQuest model, or vocabularies learned from the training pairs. */
 export function newModel(
   run: RunSettings,
-  toy: boolean,
+  statquest: boolean,
   train: SentencePair[],
   threads: number | undefined,
 ): Transformer {
-  if (toy) return createStatquestModel({ seed: run.seed });
+  if (statquest) return createStatquestModel({ seed: run.seed });
   const { preset, seed, shape } = run;
   if (run.tokenizer === "bpe") {
     const t0 = performance.now();

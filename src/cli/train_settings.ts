@@ -1,7 +1,7 @@
 /**
  * The settings that define a training run, and how they are settled: the ones recorded in
  * the checkpoint a run resumes (or fine-tunes) from win, then the flags given, then the
- * defaults (the textbook toy has its own). Every checkpoint records them once
+ * defaults (the StatQuest model has its own). Every checkpoint records them once
  * (`src/checkpoint/run_record.ts`), so `--resume` continues the same run, not another one.
  * @module
  */
@@ -21,8 +21,8 @@ export const SETTING_FLAGS: Record<string, keyof RunSettings> = {
   "min-count": "min_count",
   casual: "casual",
   verbatim: "verbatim",
-  textbook: "textbook",
-  "textbook-copies": "textbook_copies",
+  "statquest-pairs": "textbook",
+  "statquest-copies": "textbook_copies",
   dev: "dev",
   test: "test",
   seed: "seed",
@@ -135,27 +135,27 @@ export function settingsForInit(
 
 /**
  * The run's settings from what the checkpoint recorded, the flags and the defaults, in that
- * order; and whether it trains the textbook toy (preset statquest, no data). Refuses a
+ * order; and whether it trains the StatQuest model (preset statquest, no data). Refuses a
  * shape the config does not accept. A pure function: tested directly.
  */
 export function resolveRun(
   flags: RunFlags,
   recorded: Partial<RunSettings>,
-): { run: RunSettings; toy: boolean } {
+): { run: RunSettings; statquest: boolean } {
   const setting = <K extends keyof RunSettings>(
     key: K,
     flag: RunSettings[K] | undefined,
     fallback: RunSettings[K],
   ) => (recorded[key] ?? flag ?? fallback) as RunSettings[K];
   const preset = setting("preset", flags.preset, "small");
-  const toy = preset === "statquest" && !flags.hasData && !recorded.data_sha256;
-  if (toy && Object.keys(flags.shape).length) {
-    throw new UsageError("The textbook toy has a fixed shape; train it without shape flags");
+  const statquest = preset === "statquest" && !flags.hasData && !recorded.data_sha256;
+  if (statquest && Object.keys(flags.shape).length) {
+    throw new UsageError("The StatQuest model has a fixed shape; train it without shape flags");
   }
   const direction = setting("direction", flags.direction, "en-es");
-  if (toy && direction !== "en-es") {
+  if (statquest && direction !== "en-es") {
     throw new UsageError(
-      "The textbook toy translates English to Spanish only; give --data to train es-en",
+      "The StatQuest model translates English to Spanish only; give --data to train es-en",
     );
   }
   // The run's length may change on resume: the flag wins, then the record, then the default.
@@ -165,32 +165,32 @@ export function resolveRun(
     preset,
     direction,
     data_sha256: recorded.data_sha256 ?? "",
-    tokenizer: setting("tokenizer", flags.tokenizer, toy ? "word" : "bpe"),
+    tokenizer: setting("tokenizer", flags.tokenizer, statquest ? "word" : "bpe"),
     vocab_size: setting("vocab_size", flags.vocab_size, 8000),
     min_count: setting("min_count", flags.min_count, 2),
     casual: setting("casual", flags.casual, 0),
     verbatim: setting("verbatim", flags.verbatim, 0),
     textbook: setting("textbook", flags.textbook, false),
     textbook_copies: setting("textbook_copies", flags.textbook_copies, 1),
-    dev: setting("dev", flags.dev, toy ? 0 : 0.02),
-    test: setting("test", flags.test, toy ? 0 : 0.02),
+    dev: setting("dev", flags.dev, statquest ? 0 : 0.02),
+    test: setting("test", flags.test, statquest ? 0 : 0.02),
     seed: setting("seed", flags.seed, 0),
     ...(setting("hold_out_reverse", flags.hold_out_reverse, false)
       ? { hold_out_reverse: true }
       : {}),
     batch_tokens: setting("batch_tokens", flags.batch_tokens, 2000),
-    smoothing: setting("smoothing", flags.smoothing, toy ? 0 : 0.1),
-    schedule: setting("schedule", flags.schedule, toy ? "constant" : "noam"),
-    lr: setting("lr", flags.lr, toy ? 0.1 : 1),
+    smoothing: setting("smoothing", flags.smoothing, statquest ? 0 : 0.1),
+    schedule: setting("schedule", flags.schedule, statquest ? "constant" : "noam"),
+    lr: setting("lr", flags.lr, statquest ? 0.1 : 1),
     warmup: setting("warmup", flags.warmup, 4000),
     clip: setting("clip", flags.clip, 0),
     shape: flags.fromCheckpoint ? {} : flags.shape,
-    epochs: length("epochs", toy ? 100 : 10),
+    epochs: length("epochs", statquest ? 100 : 10),
     max_steps: length("max_steps", 0),
     average: length("average", 0),
     average_every: length("average_every", 100),
   };
-  if (!flags.fromCheckpoint && !toy) {
+  if (!flags.fromCheckpoint && !statquest) {
     // The shape flags make a model the config accepts (heads dividing d_model, ...).
     try {
       configFromPreset(
@@ -202,5 +202,5 @@ export function resolveRun(
       throw new UsageError((e as Error).message);
     }
   }
-  return { run, toy };
+  return { run, statquest };
 }

@@ -27,7 +27,7 @@ Options:
                      the other language of each line
   --model NAME|FILE  instead of --from/--to: "default" (the shipped English→Spanish
                      model), "es-en" (the shipped Spanish→English one), "statquest"
-                     (the textbook toy) or a .safetensors checkpoint written by train.ts
+                     (the StatQuest model) or a .safetensors checkpoint written by train.ts
                      (reading a file needs --allow-read)
   --explain          show the computation step by step, with the model's numbers
   --max-tokens N     longest translation, in tokens (default: the model's limit)

@@ -25,7 +25,7 @@ export interface AttentionShape {
   causal?: boolean;
   /** Per sequence, how many keys are real (the rest is padding, masked). */
   keyLens?: IntBuffer;
-  /** Multiplies Q·Kᵀ: 1/√dHead in the paper, 1 for the textbook toy. */
+  /** Multiplies Q·Kᵀ: 1/√dHead in the paper, 1 for the StatQuest model. */
   scale: number;
 }
 

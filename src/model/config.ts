@@ -1,5 +1,5 @@
 /**
- * The configuration of a Transformer: every switch between the textbook toy and the
+ * The configuration of a Transformer: every switch between the StatQuest model and the
  * 2017 paper is a field here, and the named presets set them.
  * @module
  */
@@ -7,7 +7,7 @@ import { VamosError } from "../errors.ts";
 import type { Activation } from "../kernels/activations.ts";
 
 /** Where layer normalization goes: after each residual add (the paper), before each
- * sublayer (pre-norm), or nowhere (the textbook toy). */
+ * sublayer (pre-norm), or nowhere (the StatQuest model). */
 export type NormPlacement = "post" | "pre" | "none";
 
 /** Everything that defines the shape and behaviour of a model. */
@@ -32,7 +32,7 @@ export interface TransformerConfig {
   norm: NormPlacement;
   /** A final layer norm after each stack, as nn.Transformer has (ignored when norm is "none"). */
   finalNorm: boolean;
-  /** Scale Q·Kᵀ by 1/√(dModel/heads) (the paper) or not (the textbook toy). */
+  /** Scale Q·Kᵀ by 1/√(dModel/heads) (the paper) or not (the StatQuest model). */
   scaleAttention: boolean;
   /** Multiply embeddings by √dModel (the paper, §3.4). */
   scaleEmbedding: boolean;
@@ -42,7 +42,7 @@ export interface TransformerConfig {
   tieOutput: boolean;
   /** Biases in the attention projections (nn.MultiheadAttention has them). */
   attentionBias: boolean;
-  /** An output projection after attention (nn.MultiheadAttention has one; the toy not). */
+  /** An output projection after attention (nn.MultiheadAttention has one; the StatQuest model not). */
   attentionOutProj: boolean;
   /** Dropout rate on embeddings, sublayer outputs and the feed-forward inner layer. */
   dropout: number;
@@ -78,7 +78,7 @@ const COMMON: Omit<TransformerConfig, "srcVocab" | "tgtVocab"> = {
   maxLen: 128,
 };
 
-/** The presets: `statquest` (the textbook toy), `small` (trains in minutes on 2 cores),
+/** The presets: `statquest` (the StatQuest model), `small` (trains in minutes on 2 cores),
  * `base` (Vaswani et al. 2017, Table 3), `translator` (the shipped English→Spanish
  * model: shared subword vocabulary, tied embeddings, sized so that its 32-bit weights
  * with 8,000 tokens stay under 16 MB). */

@@ -103,7 +103,7 @@ function bpeTokenizer(codec: BpeCodec, vocab: Record<string, number>): Record<st
   };
 }
 
-// Word-level (the textbook toy): lowercase words and single other characters.
+// Word-level (the StatQuest model): lowercase words and single other characters.
 function wordTokenizer(model: Transformer, vocab: Record<string, number>): Record<string, unknown> {
   return {
     normalizer: {

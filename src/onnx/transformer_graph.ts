@@ -6,7 +6,7 @@
  * (sinusoids of the step's positions), so any length works.
  *
  * Ids in the graphs are those of the exported tokenizer. When the model has separate
- * source and target vocabularies (the textbook toy), the tokenizer's vocabulary is
+ * source and target vocabularies (the StatQuest model), the tokenizer's vocabulary is
  * their union — target tokens first, with their own ids — and the graphs map ids to
  * each side's and spread the logits back over the union.
  * @module
@@ -307,7 +307,7 @@ export function encoderGraph(model: Transformer, opts: GraphOptions = {}): Uint8
   const space = idSpaceOf(model);
   const ids = g.input("input_ids", "int64", ["batch_size", "encoder_sequence_length"]);
   const mask = g.input("attention_mask", "int64", ["batch_size", "encoder_sequence_length"]);
-  // A token the source side lacks (only the toy's separate vocabularies have any) reads as
+  // A token the source side lacks (only the StatQuest model's separate vocabularies have any) reads as
   // the source's <unk>, or its end-of-sentence token.
   const own = b.remap(ids, sideMap(space, "toSource", model.srcVocab.unk ?? model.srcVocab.eos));
   const len = b.scalar(g.op("Shape", [ids]), 1);

@@ -1,5 +1,5 @@
 /**
- * How a model turns text into tokens and back. Word-level for the textbook toy; the
+ * How a model turns text into tokens and back. Word-level for the StatQuest model; the
  * interface leaves room for subword tokenizers.
  * @module
  */

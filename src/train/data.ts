@@ -7,7 +7,7 @@
 import { maskSharedSpans, placeholder } from "../text/verbatim.ts";
 import type { SentencePair } from "./train.ts";
 import { seededRandom } from "../model/random.ts";
-import { STATQUEST_PAIRS } from "./textbook.ts";
+import { STATQUEST_PAIRS } from "./statquest_pairs.ts";
 import { VamosError } from "../errors.ts";
 import type { Direction } from "../text/languages.ts";
 
@@ -141,7 +141,7 @@ export function trainingPairs(
   return withoutSentencesOf(train, [...theirs.dev, ...theirs.test]);
 }
 
-/** The augmentations of a run (see train.ts's --verbatim, --casual, --textbook). */
+/** The augmentations of a run (see train.ts's --verbatim, --casual, --statquest-pairs). */
 export interface Augmentation {
   verbatim?: number;
   casual?: number;
@@ -153,14 +153,14 @@ export interface Augmentation {
 
 /**
  * The training pairs as a run trains on them: spans swapped for placeholders in a share of
- * them, casual variants added, the textbook's pairs appended.
+ * them, casual variants added, the StatQuest pairs appended.
  */
 export function augmentPairs(train: SentencePair[], run: Augmentation): SentencePair[] {
   let out = train;
   if (run.verbatim) out = addVerbatimSpans(out, run.verbatim, run.seed + 2);
   if (run.casual) out = addCasualVariants(out, run.casual, run.seed + 1);
   if (run.textbook) {
-    out = [...out, ...textbookPairs(run.textbook_copies ?? 1, run.direction ?? "en-es")];
+    out = [...out, ...statquestPairs(run.textbook_copies ?? 1, run.direction ?? "en-es")];
   }
   return out;
 }
@@ -218,7 +218,7 @@ export function addVerbatimSpans(
  * the whole set repeated `copies` times. Repetition is the only way two pairs weigh
  * anything among 100,000: Tatoeba itself mostly renders "Let's go ..." as "Vayamos ...".
  */
-export function textbookPairs(copies = 1, direction: Direction = "en-es"): SentencePair[] {
+export function statquestPairs(copies = 1, direction: Direction = "en-es"): SentencePair[] {
   const sentence = (s: string) => s[0].toUpperCase() + s.slice(1) + ".";
   const pairs = orientPairs(STATQUEST_PAIRS, direction);
   const once = pairs.flatMap((p) => [

@@ -1,5 +1,5 @@
 // Seeded fuzzing of the checkpoint loader: thousands of mutated files of the textbook
-// toy, a BPE model with optimizer state and the shipped model. Every case must either
+// statquest, a BPE model with optimizer state and the shipped model. Every case must either
 // load a working model or throw CheckpointError: no other exception, no case over 10 s,
 // no memory blow-up. Mutations that necessarily break the file's structure must be
 // refused, not loaded.
@@ -431,7 +431,7 @@ function bpeCheckpoint(): Uint8Array {
 
 Deno.test("fuzzed checkpoints load as working models or raise CheckpointError", async () => {
   const tally = new Map<string, Tally>();
-  await fuzz("toy", saveModel(statquestModel()), 600, 1, "let's go", tally);
+  await fuzz("statquest", saveModel(statquestModel()), 600, 1, "let's go", tally);
   await fuzz("bpe+optimizer", bpeCheckpoint(), 450, 2, "I am hungry.", tally);
   await fuzz("shipped", (await defaultModelBytes()).slice(), 150, 3, "I am hungry.", tally);
   const total = [...tally.values()].reduce((n, t) => n + t.loaded + t.refused, 0);

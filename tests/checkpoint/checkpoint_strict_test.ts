@@ -10,7 +10,7 @@ import { Adam } from "../../src/train/optimizer.ts";
 import { CONFIG_LIMITS } from "../../src/model/config.ts";
 import { editConfig, editHeader, editMetadata, joinFile, splitFile } from "../_safetensors_edit.ts";
 
-const toy = saveModel(statquestModel());
+const statquest = saveModel(statquestModel());
 
 async function refused(bytes: Uint8Array, message: RegExp): Promise<void> {
   await rejects(loadModel(bytes, { threads: 1 }), (e: Error) => {
@@ -32,41 +32,48 @@ Deno.test("config sizes past the documented limits are refused before any alloca
       ["heads", 1e6],
     ] as const
   ) {
-    await refused(editConfig(toy, field, value), new RegExp(`${field} must be an integer`));
+    await refused(editConfig(statquest, field, value), new RegExp(`${field} must be an integer`));
   }
   // maxLen bounds decoding: a model that never emits <EOS> stops after maxLen tokens.
-  await refused(editConfig(toy, "maxLen", 100000), /maxLen must be an integer from 2 to 1024/);
+  await refused(
+    editConfig(statquest, "maxLen", 100000),
+    /maxLen must be an integer from 2 to 1024/,
+  );
   equal(CONFIG_LIMITS.maxLen, 1024);
   // Within the limits but too big in all: the memory estimate refuses it.
   await refused(
-    editConfig(editConfig(editConfig(toy, "dModel", 8192), "dFF", 65536), "encoderLayers", 64),
+    editConfig(
+      editConfig(editConfig(statquest, "dModel", 8192), "dFF", 65536),
+      "encoderLayers",
+      64,
+    ),
     /GiB/,
   );
   if (Deno.memoryUsage().rss - rss > 200 * 2 ** 20) throw new Error("memory grew");
 });
 
 Deno.test("safetensors structure: header, offsets, holes, overlaps, trailing bytes", async () => {
-  const { header, data } = splitFile(toy);
-  const n = Number(new DataView(toy.buffer).getBigUint64(0, true));
-  const shifted = toy.slice();
+  const { header, data } = splitFile(statquest);
+  const n = Number(new DataView(statquest.buffer).getBigUint64(0, true));
+  const shifted = statquest.slice();
   new DataView(shifted.buffer).setBigUint64(0, BigInt(n - 1), true); // off by one
   await refused(shifted, /after the last tensor|not valid JSON/);
-  const longer = toy.slice();
+  const longer = statquest.slice();
   new DataView(longer.buffer).setBigUint64(0, BigInt(n + 1), true);
   await refused(longer, /not valid JSON|truncated|UTF-8/);
-  const huge = toy.slice();
+  const huge = statquest.slice();
   new DataView(huge.buffer).setBigUint64(0, 2n ** 40n, true);
   await refused(huge, /more than the 100000000 allowed/);
   const first = Object.keys(header).find((k) => k !== "__metadata__")!;
   await refused(
-    editHeader(toy, (h) => {
+    editHeader(statquest, (h) => {
       const [a, b] = h[first].data_offsets;
       h[first].data_offsets = [a + 2, b + 2];
     }),
     /overlaps|hole/,
   );
   await refused(
-    editHeader(toy, (h) => {
+    editHeader(statquest, (h) => {
       for (const k of Object.keys(h)) {
         if (k === "__metadata__") continue;
         const [a, b] = h[k].data_offsets;
@@ -90,18 +97,18 @@ Deno.test("safetensors structure: header, offsets, holes, overlaps, trailing byt
     ),
     /hole before tensor/,
   );
-  const twice = new Uint8Array(2 * toy.length);
-  twice.set(toy);
-  twice.set(toy, toy.length);
+  const twice = new Uint8Array(2 * statquest.length);
+  twice.set(statquest);
+  twice.set(statquest, statquest.length);
   await refused(twice, /bytes after the last tensor/);
-  await refused(toy.subarray(0, toy.length - 1), /truncated/);
+  await refused(statquest.subarray(0, statquest.length - 1), /truncated/);
   const text = JSON.stringify(header);
   const dup = text.slice(0, -1) + `,${JSON.stringify(first)}:${JSON.stringify(header[first])}}`;
   await refused(joinFile(dup, data), new RegExp(`"${first}" twice`));
 });
 
 Deno.test("every tensor exactly once, with its dtype and shape; nothing unknown", async () => {
-  const { header, data } = splitFile(toy);
+  const { header, data } = splitFile(statquest);
   const extra = { ...header };
   extra["optimizer.exp_avg"] = {
     dtype: "F32",
@@ -112,13 +119,13 @@ Deno.test("every tensor exactly once, with its dtype and shape; nothing unknown"
   more.set(data);
   await refused(joinFile(extra, more), /optimizer state, but the metadata has no "optimizer"/);
   await refused(
-    editHeader(toy, (h) => {
+    editHeader(statquest, (h) => {
       h["src_embed.weight"].dtype = "I32";
     }),
     /dtype "I32"/,
   );
   await refused(
-    editHeader(toy, (h) => {
+    editHeader(statquest, (h) => {
       h["src_embed.weight"].extra = 1;
     }),
     /exactly dtype, shape and data_offsets/,
@@ -126,18 +133,30 @@ Deno.test("every tensor exactly once, with its dtype and shape; nothing unknown"
 });
 
 Deno.test("metadata values of the wrong kind are refused, naming the key", async () => {
-  await refused(editMetadata(toy, "tokenizer", "toString"), /tokenizer "toString" is unknown/);
-  await refused(editMetadata(toy, "tokenizer", "__proto__"), /tokenizer "__proto__" is unknown/);
-  await refused(editMetadata(toy, "optimizer", "null"), /"optimizer" must be/);
-  await refused(editMetadata(toy, "optimizer", "{}"), /"optimizer" must be/);
-  await refused(editMetadata(toy, "optimizer", '{"step":"abc","options":{}}'), /step must be/);
-  await refused(editMetadata(toy, "src_vocab", '["let\'s", 1, "go", "<EOS>"]'), /array of strings/);
-  await refused(editMetadata(toy, "src_vocab", '["go", "go", "to", "<EOS>"]'), /twice/);
-  await refused(editMetadata(toy, "config", 42), /"config" is not a string/);
-  await refused(editMetadata(toy, "seed", "abc"), /"seed" has a value of the wrong kind/);
-  await refused(editConfig(toy, "activation", "toString"), /activation must be/);
-  await refused(editConfig(toy, "surprise", 1), /unknown field "surprise"/);
-  await refused(editConfig(toy, "dropout", undefined), /"dropout" is missing/);
+  await refused(
+    editMetadata(statquest, "tokenizer", "toString"),
+    /tokenizer "toString" is unknown/,
+  );
+  await refused(
+    editMetadata(statquest, "tokenizer", "__proto__"),
+    /tokenizer "__proto__" is unknown/,
+  );
+  await refused(editMetadata(statquest, "optimizer", "null"), /"optimizer" must be/);
+  await refused(editMetadata(statquest, "optimizer", "{}"), /"optimizer" must be/);
+  await refused(
+    editMetadata(statquest, "optimizer", '{"step":"abc","options":{}}'),
+    /step must be/,
+  );
+  await refused(
+    editMetadata(statquest, "src_vocab", '["let\'s", 1, "go", "<EOS>"]'),
+    /array of strings/,
+  );
+  await refused(editMetadata(statquest, "src_vocab", '["go", "go", "to", "<EOS>"]'), /twice/);
+  await refused(editMetadata(statquest, "config", 42), /"config" is not a string/);
+  await refused(editMetadata(statquest, "seed", "abc"), /"seed" has a value of the wrong kind/);
+  await refused(editConfig(statquest, "activation", "toString"), /activation must be/);
+  await refused(editConfig(statquest, "surprise", 1), /unknown field "surprise"/);
+  await refused(editConfig(statquest, "dropout", undefined), /"dropout" is missing/);
   // A tokenizer whose merges do not fit its vocabulary.
   const bpe = BpeCodec.train(["let's go", "Vamos.", "to go", "Ir."], { vocabSize: 280 });
   const model = createModel("small", {

@@ -1,5 +1,5 @@
 // The PyTorch converters on every kind of checkpoint this package writes: the textbook
-// toy (hand-built twin), a BPE model with shared and tied embeddings and optimizer
+// statquest (hand-built twin), a BPE model with shared and tied embeddings and optimizer
 // state, and the shipped model. Converted to PyTorch, each computes our logits; converted
 // back, it holds our weights exactly. Needs /usr/bin/python3 with torch (.ci/run
 // installs python3-torch); outside CI, without torch, the test says so and is ignored.
@@ -119,13 +119,17 @@ Deno.test({
   name: "tools/: every checkpoint kind converts to PyTorch (same logits) and back (same weights)",
   ignore: !hasTorch && !inCi,
   fn: async () => {
-    const toy = await roundTrip("toy", saveModel(statquestModel()), [[0, 2, 3], [1, 2, 3]], [
+    const statquest = await roundTrip("statquest", saveModel(statquestModel()), [[0, 2, 3], [
+      1,
+      2,
+      3,
+    ]], [
       [3, 1],
       [
         3,
       ],
     ]);
-    equal(toy, "HandBuilt"); // nn.Transformer cannot express the toy
+    equal(statquest, "HandBuilt"); // nn.Transformer cannot express the StatQuest model
 
     const pairs = [
       { source: "I am hungry.", target: "Tengo hambre." },

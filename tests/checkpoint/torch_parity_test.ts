@@ -1,5 +1,5 @@
 // Parity with PyTorch: fixtures written by tools/torch_fixtures.py (PyTorch 1.13's
-// nn.Transformer, or a hand-built module for the textbook toy) hold the weights, a padded
+// nn.Transformer, or a hand-built module for the StatQuest model) hold the weights, a padded
 // batch, and what PyTorch computed from them: logits, loss, every gradient, the
 // parameters after one Adam step and the greedy decoding.
 import { deepEqual } from "node:assert/strict";

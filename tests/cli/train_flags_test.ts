@@ -18,6 +18,17 @@ Deno.test("flags read into the run's settings", () => {
   equal(f.run.shape.dModel, 64);
   equal(f.run.epochs, 3);
   equal(f.ship, true);
+  // The StatQuest pairs' flags, and their earlier names.
+  for (
+    const args of [["--statquest-pairs", "--statquest-copies", "32"], [
+      "--textbook",
+      "--textbook-copies=32",
+    ]]
+  ) {
+    const g = readTrainFlags(args) as TrainFlags;
+    equal(g.run.textbook, true);
+    equal(g.run.textbook_copies, 32);
+  }
 });
 
 Deno.test("each bad flag is one usage error", () => {
@@ -26,7 +37,7 @@ Deno.test("each bad flag is one usage error", () => {
   bad(["--direction", "fr-es"], /--direction must be en-es or es-en/);
   bad(["--schedule", "cosine"], /--schedule must be noam or constant/);
   bad(["--sha256", "abc"], /--sha256 must be 64 hexadecimal digits/);
-  bad(["--textbook-copies", "3"], /--textbook-copies needs --textbook/);
+  bad(["--textbook-copies", "3"], /--statquest-copies needs --statquest-pairs/);
   bad(["--keep-every", "10"], /--keep-every needs --keep N/);
   bad(["--dev", "0.6", "--test", "0.5"], /leave no sentence pairs for training/);
   bad(["--init", "a", "--resume", "b"], /give one/);

@@ -11,15 +11,15 @@ import { UsageError } from "../../src/cli/run.ts";
 
 const none: RunFlags = { shape: {}, hasData: true, fromCheckpoint: false };
 
-Deno.test("resolveRun: defaults, the toy's own defaults, flags over defaults", () => {
-  const { run, toy } = resolveRun(none, {});
-  equal(toy, false);
+Deno.test("resolveRun: defaults, the StatQuest model's own defaults, flags over defaults", () => {
+  const { run, statquest } = resolveRun(none, {});
+  equal(statquest, false);
   deepEqual(
     [run.preset, run.tokenizer, run.vocab_size, run.dev, run.smoothing, run.schedule, run.lr],
     ["small", "bpe", 8000, 0.02, 0.1, "noam", 1],
   );
   const t = resolveRun({ ...none, preset: "statquest", hasData: false }, {});
-  equal(t.toy, true);
+  equal(t.statquest, true);
   deepEqual([t.run.tokenizer, t.run.dev, t.run.smoothing, t.run.schedule, t.run.lr], [
     "word",
     0,
@@ -33,11 +33,11 @@ Deno.test("resolveRun: defaults, the toy's own defaults, flags over defaults", (
 
 Deno.test("resolveRun: what the checkpoint recorded wins; its shape is fixed", () => {
   const recorded = { preset: "translator" as const, seed: 1, dev: 0.02, data_sha256: "ab" };
-  const { run, toy } = resolveRun(
+  const { run, statquest } = resolveRun(
     { ...none, seed: 9, lr: 0.04, shape: { dModel: 64 }, fromCheckpoint: true },
     recorded,
   );
-  equal(toy, false);
+  equal(statquest, false);
   deepEqual([run.preset, run.seed, run.lr, run.data_sha256, run.shape], [
     "translator",
     1,
@@ -45,12 +45,12 @@ Deno.test("resolveRun: what the checkpoint recorded wins; its shape is fixed", (
     "ab",
     {},
   ]);
-  // The toy is the statquest preset without data, and has a fixed shape.
+  // The StatQuest model is the statquest preset without data, and has a fixed shape.
   throws(
     () => resolveRun({ ...none, preset: "statquest", hasData: false, shape: { dModel: 4 } }, {}),
     /fixed shape/,
   );
-  equal(resolveRun({ ...none, preset: "statquest" }, {}).toy, false);
+  equal(resolveRun({ ...none, preset: "statquest" }, {}).statquest, false);
 });
 
 Deno.test("resolveRun: a shape the config refuses is a usage error, before any work", () => {
@@ -108,7 +108,7 @@ Deno.test("the run record: written once, checked, and read from older checkpoint
   });
 });
 
-Deno.test("resolveRun: the direction is recorded and fixed; the toy is en-es only", () => {
+Deno.test("resolveRun: the direction is recorded and fixed; the StatQuest model is en-es only", () => {
   equal(resolveRun(none, {}).run.direction, "en-es");
   equal(resolveRun({ ...none, direction: "es-en" }, {}).run.direction, "es-en");
   // A resumed run keeps the direction it was trained in, and a contrary flag is named.

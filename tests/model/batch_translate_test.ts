@@ -69,7 +69,7 @@ Deno.test("noise cannot send decoding running on: output is capped by the input'
 });
 
 Deno.test("options are checked alike in the library and the CLIs", async () => {
-  const toy = statquestModel();
+  const statquest = statquestModel();
   for (
     const [opts, words] of [
       [{ beam: 0 }, "beam must be an integer from 1 to 32, got 0"],
@@ -81,20 +81,25 @@ Deno.test("options are checked alike in the library and the CLIs", async () => {
     ] as const
   ) {
     throws(
-      () => toy.translate("let's go", opts),
+      () => statquest.translate("let's go", opts),
       (e: Error) => e instanceof VamosError && e.message === words,
     );
   }
   throws(
-    () => toy.translateNBest("let's go", { nbest: 0 }),
+    () => statquest.translateNBest("let's go", { nbest: 0 }),
     /nbest must be an integer from 1 to 32, got 0/,
   );
   throws(
-    () => createModel("statquest", { srcVocab: toy.srcVocab, tgtVocab: toy.tgtVocab, threads: 0 }),
+    () =>
+      createModel("statquest", {
+        srcVocab: statquest.srcVocab,
+        tgtVocab: statquest.tgtVocab,
+        threads: 0,
+      }),
     (e: Error) =>
       e instanceof VamosError && e.message === "threads must be an integer from 1 to 1024, got 0",
   );
-  toy.close();
+  statquest.close();
   const r = await run(["run", "translate.ts", "--beam", "0", "hi"]);
   equal(r.code, 2);
   equal(r.stderr.trim(), 'translate: --beam must be an integer from 1 to 32, got "0"');

@@ -39,13 +39,13 @@ Deno.test("beam 1 is exactly greedy decoding", async () => {
     deepEqual(beam.map((h) => h[0].tokens), greedy, `seed ${seed}`);
     m.close();
   }
-  const toy = statquestModel();
+  const statquest = statquestModel();
   for (const s of ["let's go", "to go"]) {
-    const src = [toy.encodeSource(s)];
-    const opts = { start: toy.startId, eos: toy.tgtVocab.eos };
+    const src = [statquest.encodeSource(s)];
+    const opts = { start: statquest.startId, eos: statquest.tgtVocab.eos };
     deepEqual(
-      beamDecode(toy.core, src, { ...opts, beam: 1 })[0][0].tokens,
-      greedyDecode(toy.core, src, opts)[0],
+      beamDecode(statquest.core, src, { ...opts, beam: 1 })[0][0].tokens,
+      greedyDecode(statquest.core, src, opts)[0],
     );
   }
   const shipped = await loadDefaultModel({ threads: 1 });

@@ -38,12 +38,15 @@ Deno.test("q, kv and qkv projections agree with the packed weight's rows", () =>
     );
   }
   // The StatQuest model has no output projection: the context is the output.
-  const toy = new TransformerCore(configFromPreset("statquest", { srcVocab: 4, tgtVocab: 4 }), {
-    threads: 1,
-  });
-  const tp = new Pass(toy.rt, toy.params, toy.config, false, 0);
+  const statquest = new TransformerCore(
+    configFromPreset("statquest", { srcVocab: 4, tgtVocab: 4 }),
+    {
+      threads: 1,
+    },
+  );
+  const tp = new Pass(statquest.rt, statquest.params, statquest.config, false, 0);
   const ctx = tp.alloc(1, 2);
-  equal(outProjection(tp, toy.handles.encoder.layers[0].selfAttn, ctx), ctx);
+  equal(outProjection(tp, statquest.handles.encoder.layers[0].selfAttn, ctx), ctx);
 });
 
 Deno.test("trace names and chained backwards", () => {

@@ -18,7 +18,7 @@ Deno.test("translate, translateEach and their errors", () => {
   }
 });
 
-Deno.test("the textbook's translation scores better than the other one", () => {
+Deno.test("the StatQuest translation scores better than the other one", () => {
   const m = statquestModel(1);
   try {
     const [right, wrong] = m.scoreTranslations(["to go", "to go"], ["ir", "vamos"]);

@@ -4,7 +4,7 @@ import { explain } from "../../src/model/explain.ts";
 import { formatExplanation } from "../../src/cli/explain_text.ts";
 import { PRESETS } from "../../src/model/config.ts";
 
-Deno.test("the textbook toy has the textbook's shape", () => {
+Deno.test("the StatQuest model has the textbook's shape", () => {
   const c = PRESETS.statquest;
   equal(c.dModel, 2);
   equal(c.heads, 1);
@@ -17,7 +17,7 @@ Deno.test("the textbook toy has the textbook's shape", () => {
   equal(m.tgtVocab.tokens.join(" "), "ir vamos y <EOS>");
 });
 
-Deno.test("the toy learns both pairs from its fixed seed: zero errors", () => {
+Deno.test("the StatQuest model learns both pairs from its fixed seed: zero errors", () => {
   const m = statquestModel();
   equal(m.translate("let's go"), "vamos");
   equal(m.translate("to go"), "ir");
@@ -25,7 +25,7 @@ Deno.test("the toy learns both pairs from its fixed seed: zero errors", () => {
   equal(m.translate("Let's go!".replace("!", "")), "vamos"); // case does not matter
 });
 
-Deno.test("--explain walks through the toy's computation with its numbers", () => {
+Deno.test("--explain walks through the StatQuest model's computation with its numbers", () => {
   const text = formatExplanation(explain(statquestModel(), "let's go"));
   for (
     const part of [

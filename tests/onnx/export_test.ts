@@ -119,12 +119,12 @@ function bpeModel(overrides: Record<string, unknown>, seed: number): Transformer
   });
 }
 
-Deno.test("onnx: the textbook toy's graphs give its logits (onnxruntime-node and -web)", async () => {
-  const toy = statquestModel();
-  const dir = await writeExport(toy);
-  await checkLogits(ortNode as unknown as Ort, toy, dir);
-  await checkLogits(ortWeb as unknown as Ort, toy, dir);
-  toy.close();
+Deno.test("onnx: the StatQuest model's graphs give its logits (onnxruntime-node and -web)", async () => {
+  const statquest = statquestModel();
+  const dir = await writeExport(statquest);
+  await checkLogits(ortNode as unknown as Ort, statquest, dir);
+  await checkLogits(ortWeb as unknown as Ort, statquest, dir);
+  statquest.close();
 });
 
 const CONFIGS: [string, Record<string, unknown>][] = [
@@ -318,8 +318,8 @@ Deno.test("onnx: the transformers.js pipeline translates the README's sentences"
     equal(r.translation_text, expected, `${s}: ${r.translation_text} vs ${expected}`);
   }
   model.close();
-  const toy = statquestModel();
-  const toyDir = await writeExport(toy);
+  const statquest = statquestModel();
+  const toyDir = await writeExport(statquest);
   env.localModelPath = toyDir.slice(0, toyDir.lastIndexOf("/") + 1);
   const toyTranslator = await pipeline("translation", toyDir.slice(toyDir.lastIndexOf("/") + 1));
   equal(
@@ -327,7 +327,7 @@ Deno.test("onnx: the transformers.js pipeline translates the README's sentences"
     "vamos",
   );
   equal((await toyTranslator("to go") as { translation_text: string }[])[0].translation_text, "ir");
-  toy.close();
+  statquest.close();
 });
 
 testInTempDir(
@@ -367,13 +367,13 @@ testInTempDir(
 testInTempDir(
   "export_onnx.ts writes the folder, refuses to overwrite, names bad flags",
   async (dir) => {
-    const out = `${dir}/toy-onnx`;
+    const out = `${dir}/statquest-onnx`;
     let r = await run(["run", "-A", "export_onnx.ts", "--model", "statquest", "--out", out]);
     equal(r.code, 0, r.stderr);
-    ok(r.stderr.includes('pipeline("translation", "toy-onnx")'), r.stderr);
-    const toy = statquestModel();
-    await checkLogits(ortNode as unknown as Ort, toy, out);
-    toy.close();
+    ok(r.stderr.includes('pipeline("translation", "statquest-onnx")'), r.stderr);
+    const statquest = statquestModel();
+    await checkLogits(ortNode as unknown as Ort, statquest, out);
+    statquest.close();
     r = await run(["run", "-A", "export_onnx.ts", "--model", "statquest", "--out", out]);
     equal(r.code, 2);
     ok(r.stderr.includes("pass --force"), r.stderr);

@@ -1,5 +1,5 @@
 // Data preparation: TSV parsing, the split by source sentence, the casual-typing
-// variants and the textbook pairs.
+// variants and the StatQuest pairs.
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import {
   addCasualVariants,
@@ -7,7 +7,7 @@ import {
   orientPairs,
   parseTsv,
   splitBySource,
-  textbookPairs,
+  statquestPairs,
   withoutSentencesOf,
 } from "../../src/train/data.ts";
 
@@ -71,17 +71,17 @@ Deno.test("addCasualVariants adds lowercase, unpunctuated copies of a seeded fra
   equal(addCasualVariants([{ source: "ok", target: "vale" }], 1, 1).length, 1);
 });
 
-Deno.test("textbookPairs: the textbook's pairs as typed and as written, repeated", () => {
-  deepEqual(textbookPairs(), [
+Deno.test("statquestPairs: the StatQuest pairs as typed and as written, repeated", () => {
+  deepEqual(statquestPairs(), [
     { source: "let's go", target: "Vamos." },
     { source: "Let's go.", target: "Vamos." },
     { source: "to go", target: "Ir." },
     { source: "To go.", target: "Ir." },
   ]);
-  const three = textbookPairs(3);
+  const three = statquestPairs(3);
   equal(three.length, 12);
-  deepEqual(three.slice(8), textbookPairs());
-  deepEqual(textbookPairs(0), []);
+  deepEqual(three.slice(8), statquestPairs());
+  deepEqual(statquestPairs(0), []);
 });
 
 Deno.test("groupBySource collects every reference of a source, in order", () => {
@@ -106,7 +106,7 @@ Deno.test("es-en reads the data the other way: Spanish sources, split by Spanish
   deepEqual(orientPairs(pairs, "en-es"), pairs);
   // Two Spanish sources of one English sentence are two groups in es-en.
   equal(groupBySource(es).length, 3);
-  deepEqual(textbookPairs(1, "es-en").slice(0, 2), [
+  deepEqual(statquestPairs(1, "es-en").slice(0, 2), [
     { source: "vamos", target: "Let's go." },
     { source: "Vamos.", target: "Let's go." },
   ]);

@@ -67,7 +67,7 @@ interface ShownStep {
 /** Every step of the walk-through shown in turn (by the slider), as the page draws it. */
 async function walkSteps(page: Page): Promise<ShownStep[]> {
   return await page.evaluate<ShownStep[]>(`(() => {
-    document.querySelector('[data-tab="toy"]').click();
+    document.querySelector('[data-tab="statquest"]').click();
     const n = playground.walk.explanation.steps.length;
     const slider = document.getElementById("walk-slider");
     const out = [];
@@ -96,9 +96,9 @@ async function walkSteps(page: Page): Promise<ShownStep[]> {
  * labels overlap.
  */
 async function checkWalkthrough(page: Page) {
-  const toy = statquestModel();
-  const e = explain(toy, "let's go");
-  const maps = toy.attention("let's go");
+  const statquest = statquestModel();
+  const e = explain(statquest, "let's go");
+  const maps = statquest.attention("let's go");
   const shown = await walkSteps(page);
   deepEqual(shown.map((s) => s.idea), e.steps.map((s) => s.idea));
   deepEqual(shown.map((s) => s.caption), e.steps.map((s) => s.caption));
@@ -152,7 +152,7 @@ async function checkWalkthrough(page: Page) {
   }
   await page.evaluate(`(() => {
     const m = document.getElementById("walk-model");
-    m.value = "toy";
+    m.value = "statquest";
     m.dispatchEvent(new Event("change"));
   })()`);
 }
@@ -185,19 +185,19 @@ async function checkPage(page: Page, isolated: boolean) {
   equal(many.length, 64);
   deepEqual(many.slice(0, 8), [...EXPECTED, ...EXPECTED]);
   await checkWalkthrough(page);
-  // Train the toy live: a loss curve, then the translations.
+  // Train the StatQuest model live: a loss curve, then the translations.
   const trained = await page.evaluate<{ points: number[][]; translations: string[] }>(
     `(async () => {
-    document.querySelector('[data-tab="train-toy"]').click();
-    document.getElementById("train-toy-button").click();
-    while (!playground.trainedToy) await new Promise((r) => setTimeout(r, 50));
-    return playground.trainedToy;
+    document.querySelector('[data-tab="train-statquest"]').click();
+    document.getElementById("train-statquest-button").click();
+    while (!playground.trainedStatquest) await new Promise((r) => setTimeout(r, 50));
+    return playground.trainedStatquest;
   })()`,
   );
   deepEqual(trained.translations, ["let's go → vamos", "to go → ir"]);
   ok(trained.points.length >= 100 && trained.points.at(-1)![1] < trained.points[0][1]);
   const svg = await page.evaluate<number>(
-    `document.querySelectorAll("#train-toy-curve polyline").length`,
+    `document.querySelectorAll("#train-statquest-curve polyline").length`,
   );
   equal(svg, 1);
   // The tabs are WAI-ARIA tabs: a tablist of tabs, each controlling a tabpanel.
@@ -328,7 +328,7 @@ Deno.test({
       const page = await browser.open(base, { width: 390, height: 844 });
       await page.evaluate(`playground.ready`);
       equal(await page.evaluate<number>(`innerWidth`), 390);
-      for (const tab of ["translate", "toy", "train-toy", "train-data"]) {
+      for (const tab of ["translate", "statquest", "train-statquest", "train-data"]) {
         const r = await page.evaluate<{ sideways: boolean; overlaps: string[] }>(`(() => {
           document.querySelector('[data-tab="${tab}"]').click();
           return { sideways: ${SIDEWAYS}, overlaps: ${OVERLAPS} };
@@ -339,14 +339,14 @@ Deno.test({
         equal(s.sideways, false, `"${s.title}" scrolls sideways at 390 px`);
         deepEqual(s.overlaps, [], `labels overlap in "${s.title}" at 390 px`);
       }
-      // The loss chart of the toy trained live: axes with numbers, labels apart.
+      // The loss chart of the StatQuest model trained live: axes with numbers, labels apart.
       const chart = await page.evaluate<{ ticks: number; overlaps: string[]; sideways: boolean }>(
         `(async () => {
-          document.querySelector('[data-tab="train-toy"]').click();
-          document.getElementById("train-toy-button").click();
-          while (!playground.trainedToy) await new Promise((r) => setTimeout(r, 50));
+          document.querySelector('[data-tab="train-statquest"]').click();
+          document.getElementById("train-statquest-button").click();
+          while (!playground.trainedStatquest) await new Promise((r) => setTimeout(r, 50));
           return {
-            ticks: document.querySelectorAll("#train-toy-curve svg text.tick").length,
+            ticks: document.querySelectorAll("#train-statquest-curve svg text.tick").length,
             overlaps: ${OVERLAPS},
             sideways: ${SIDEWAYS},
           };

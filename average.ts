@@ -7,7 +7,8 @@
  * Exit codes: 0 success, 1 failure, 2 usage error.
  * @module
  */
-import { parseFlags, runCli, UsageError } from "./src/cli/run.ts";
+import { runCli, UsageError } from "./src/cli/run.ts";
+import { parseFlags } from "./src/cli/flags.ts";
 import { modelBytesForCli } from "./src/cli/models.ts";
 import { checkOutputPath, writeAtomic } from "./src/cli/output_files.ts";
 import { averageCheckpoints } from "./src/checkpoint/average.ts";

@@ -10,7 +10,8 @@
  * Exit codes: 0 success, 1 failure, 2 usage error.
  * @module
  */
-import { numberFlag, parseFlags, runCli, UsageError } from "./src/cli/run.ts";
+import { runCli, UsageError } from "./src/cli/run.ts";
+import { numberFlag, parseFlags } from "./src/cli/flags.ts";
 import { MAX_BEAM } from "./src/model/beam.ts";
 import { modelBytesForCli } from "./src/cli/models.ts";
 import { checkOutputPath, writeAtomic } from "./src/cli/output_files.ts";

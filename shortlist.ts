@@ -11,7 +11,8 @@
  * Exit codes: 0 success, 1 failure, 2 usage error.
  * @module
  */
-import { numberFlag, parseFlags, readFileForCli, runCli, UsageError } from "./src/cli/run.ts";
+import { readFileForCli, runCli, UsageError } from "./src/cli/run.ts";
+import { numberFlag, parseFlags } from "./src/cli/flags.ts";
 import { checkTrainedOn, modelBytesForCli } from "./src/cli/models.ts";
 import { checkOutputPath, writeAtomic } from "./src/cli/output_files.ts";
 import { INT8_ROWWISE, loadCheckpoint, saveModel } from "./src/checkpoint/checkpoint.ts";

@@ -2,7 +2,8 @@
  * eval.ts's command line: its help and its flags, checked before any work.
  * @module
  */
-import { numberFlag, parseFlags, positiveIntegerFlag, threadsFlag, UsageError } from "./run.ts";
+import { UsageError } from "./run.ts";
+import { numberFlag, parseFlags, positiveIntegerFlag, threadsFlag } from "./flags.ts";
 import { MAX_BEAM } from "../model/beam.ts";
 import {
   CHANNEL_WEIGHT_BOUNDS,

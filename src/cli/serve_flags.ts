@@ -3,14 +3,8 @@
  * permission to listen and the API key file included).
  * @module
  */
-import {
-  numberFlag,
-  parseFlags,
-  positiveIntegerFlag,
-  readFileForCli,
-  threadsFlag,
-  UsageError,
-} from "./run.ts";
+import { readFileForCli, UsageError } from "./run.ts";
+import { numberFlag, parseFlags, positiveIntegerFlag, threadsFlag } from "./flags.ts";
 import { MAX_BEAM } from "../model/beam.ts";
 import { VamosError } from "../errors.ts";
 

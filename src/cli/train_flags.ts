@@ -5,7 +5,8 @@
  */
 import type { TransformerConfig } from "../model/config.ts";
 import { PRESETS } from "../model/config.ts";
-import { numberFlag, parseFlags, threadsFlag, UsageError } from "./run.ts";
+import { UsageError } from "./run.ts";
+import { numberFlag, parseFlags, threadsFlag } from "./flags.ts";
 import { type RunFlags, SHAPE_FLAGS } from "./train_settings.ts";
 import { type Direction, DIRECTIONS } from "../text/languages.ts";
 

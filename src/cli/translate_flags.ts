@@ -3,7 +3,8 @@
  * model translates each line (--model, --from/--to, or --from auto by detection).
  * @module
  */
-import { numberFlag, parseFlags, positiveIntegerFlag, threadsFlag, UsageError } from "./run.ts";
+import { UsageError } from "./run.ts";
+import { numberFlag, parseFlags, positiveIntegerFlag, threadsFlag } from "./flags.ts";
 import { MAX_BEAM } from "../model/beam.ts";
 import { detectLanguage } from "../text/detect.ts";
 

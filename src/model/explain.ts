@@ -24,75 +24,87 @@ interface Traced {
 const row = (t: Traced, r: number, c0 = 0, c1 = t.cols) =>
   Array.from(t.values.subarray(r * t.cols + c0, r * t.cols + c1));
 
-// What every step is made from: the traced forward pass of the translation and helpers.
-function traceTranslation(model: Transformer, text: string) {
-  const c = model.config;
-  const src = model.encodeSource(text);
-  const out = model.translateIds([src])[0];
-  const tgtIn = [model.startId, ...out];
-  const source = model.srcVocab.decode(src);
-  const target = model.tgtVocab.decode(tgtIn);
-  const traced = new Map<string, Traced>();
-  model.core.traceForward(src, tgtIn, (name, values, cols) => traced.set(name, { values, cols }));
-  const get = (name: string) => traced.get(name)!;
-  // A traced tensor of a handle: the same name the layers traced it under.
-  const at = (site: { site: string }, point: TracePoint) => traceName(site.site, point);
-  const handles = model.core.handles;
-  const small = c.dModel <= DIMS_SHOWN * 2 && c.heads === 1;
-  const d = c.dModel, dh = d / c.heads;
-  const post = c.norm === "post";
-  // A residual sublayer's output: its normalized sum after post-norm, else the sum.
-  const after = (n: NormParams) => at(n, post ? TRACE.normalized : TRACE.residual);
-  const steps: ExplainStep[] = [];
-  const vectors = (t: Traced, labels: string[]) =>
+/**
+ * What every step is made from: one translation's traced forward pass (its tensors by the
+ * names the layers traced them under), its tokens, the model's shape, and the steps
+ * written so far.
+ */
+class Walk {
+  readonly c: Transformer["config"];
+  /** Source ids (EOS included), the translation's ids, and the decoder's inputs. */
+  readonly src: number[];
+  readonly out: number[];
+  readonly tgtIn: number[];
+  /** The same as tokens. */
+  readonly source: string[];
+  readonly target: string[];
+  readonly handles: Transformer["core"]["handles"];
+  /** Whether the model is small enough to show every vector (the StatQuest model). */
+  readonly small: boolean;
+  readonly d: number;
+  readonly dh: number;
+  readonly post: boolean;
+  readonly embedScale: number;
+  readonly steps: ExplainStep[] = [];
+  readonly #traced = new Map<string, Traced>();
+
+  constructor(readonly model: Transformer, text: string) {
+    const c = this.c = model.config;
+    this.src = model.encodeSource(text);
+    this.out = model.translateIds([this.src])[0];
+    this.tgtIn = [model.startId, ...this.out];
+    this.source = model.srcVocab.decode(this.src);
+    this.target = model.tgtVocab.decode(this.tgtIn);
+    model.core.traceForward(this.src, this.tgtIn, (name, values, cols) => {
+      this.#traced.set(name, { values, cols });
+    });
+    this.handles = model.core.handles;
+    this.small = c.dModel <= DIMS_SHOWN * 2 && c.heads === 1;
+    this.d = c.dModel;
+    this.dh = c.dModel / c.heads;
+    this.post = c.norm === "post";
+    this.embedScale = c.scaleEmbedding ? Math.sqrt(c.dModel) : 1;
+  }
+
+  /** A traced tensor by name. */
+  readonly get = (name: string): Traced => this.#traced.get(name)!;
+
+  /** The name a handle's tensor was traced under. */
+  readonly at = (site: { site: string }, point: TracePoint): string => traceName(site.site, point);
+
+  /** A residual sublayer's output: its normalized sum after post-norm, else the sum. */
+  readonly after = (n: NormParams): string =>
+    this.at(n, this.post ? TRACE.normalized : TRACE.residual);
+
+  /** A tensor's rows, labelled. */
+  readonly vectors = (t: Traced, labels: string[]) =>
     labels.map((label, i) => ({ label, values: row(t, i) }));
-  // Row i of an attention map (averaged over heads), over its first n keys.
-  const weights = (probs: Traced, seqQ: number, seqK: number, i: number, n = seqK) => {
-    const w = new Float64Array(n);
-    for (let h = 0; h < c.heads; h++) {
-      for (let j = 0; j < n; j++) w[j] += probs.values[(h * seqQ + i) * seqK + j] / c.heads;
+
+  /** Row i of an attention map (averaged over heads), over its first n keys. */
+  readonly weights = (probs: Traced, seqQ: number, seqK: number, i: number, n = seqK) => {
+    const heads = this.c.heads, w = new Float64Array(n);
+    for (let h = 0; h < heads; h++) {
+      for (let j = 0; j < n; j++) w[j] += probs.values[(h * seqQ + i) * seqK + j] / heads;
     }
     return Array.from(w);
   };
-  const score = (q: Traced, k: Traced, i: number, j: number) => {
-    let s = 0;
-    for (let e = 0; e < dh; e++) s += q.values[i * q.cols + e] * k.values[j * k.cols + e];
-    return c.scaleAttention ? s / Math.sqrt(dh) : s;
-  };
-  const step = (s: Omit<ExplainStep, "part"> & { part?: ExplainStep["part"] }) =>
-    steps.push({ part: "encoder", ...s });
 
-  const embedScale = c.scaleEmbedding ? Math.sqrt(d) : 1;
-  return {
-    model,
-    c,
-    src,
-    out,
-    tgtIn,
-    source,
-    target,
-    get,
-    at,
-    handles,
-    small,
-    d,
-    dh,
-    post,
-    after,
-    vectors,
-    weights,
-    score,
-    step,
-    steps,
-    embedScale,
+  /** Query i's similarity score with key j (first head), scaled as the model scales it. */
+  readonly score = (q: Traced, k: Traced, i: number, j: number): number => {
+    let s = 0;
+    for (let e = 0; e < this.dh; e++) s += q.values[i * q.cols + e] * k.values[j * k.cols + e];
+    return this.c.scaleAttention ? s / Math.sqrt(this.dh) : s;
+  };
+
+  /** Adds a step (of the encoder unless it says otherwise). */
+  readonly step = (s: Omit<ExplainStep, "part"> & { part?: ExplainStep["part"] }): void => {
+    this.steps.push({ part: "encoder", ...s });
   };
 }
 
-type Trace = ReturnType<typeof traceTranslation>;
-
 // The encoder's input: word embedding, positional encoding, their sum.
-function inputSteps(x: Trace): void {
-  const { model, src, source, get, at, handles, d, vectors, step, embedScale } = x;
+function inputSteps(walk: Walk): void {
+  const { model, src, source, get, at, handles, d, vectors, step, embedScale } = walk;
   // The encoder: embedding, positions, then each layer's self-attention and feed-forward.
   const table = model.core.params.get(handles.encoder.embedding).toArray();
   const embedding = (t: Float32Array, id: number) =>
@@ -147,8 +159,9 @@ function inputSteps(x: Trace): void {
 }
 
 // One encoder layer: queries, keys and values, scores, softmax, values, residual, feed-forward.
-function encoderLayerSteps(x: Trace, l: number): void {
-  const { c, source, get, at, handles, small, dh, post, after, vectors, weights, score, step } = x;
+function encoderLayerSteps(walk: Walk, l: number): void {
+  const { c, source, get, at, handles, small, dh, post, after, vectors, weights, score, step } =
+    walk;
   const h = handles.encoder.layers[l], sa = h.selfAttn;
   const q = get(at(sa, TRACE.q)), k = get(at(sa, TRACE.k)), v = get(at(sa, TRACE.v));
   const layer = c.encoderLayers > 1 ? ` (layer ${l + 1})` : "";
@@ -227,8 +240,8 @@ function encoderLayerSteps(x: Trace, l: number): void {
 }
 
 // The encoder output, and the keys and values the decoder's cross-attention makes of it.
-function encoderOutputSteps(x: Trace): void {
-  const { c, source, get, at, handles, small, vectors, step } = x;
+function encoderOutputSteps(walk: Walk): void {
+  const { c, source, get, at, handles, small, vectors, step } = walk;
   step({
     idea: "encoder-output",
     title: "Encoder output",
@@ -256,7 +269,7 @@ function encoderOutputSteps(x: Trace): void {
 // One decoder attention of step t in layer l: query t against the keys it may see, then
 // the residual sublayer's output.
 function decoderAttentionStep(
-  x: Trace,
+  walk: Walk,
   t: number,
   l: number,
   a: AttentionParams,
@@ -264,7 +277,7 @@ function decoderAttentionStep(
   keys: string[],
   s: Pick<ExplainStep, "idea" | "title" | "caption" | "qkv">,
 ): void {
-  const { c, tgtIn, source, get, at, handles, after, weights, score, step } = x;
+  const { c, tgtIn, source, get, at, handles, after, weights, score, step } = walk;
   const q = get(at(a, TRACE.q)), k = get(at(a, TRACE.k));
   const self = a === handles.decoder.layers[l].selfAttn;
   const w = weights(
@@ -292,12 +305,12 @@ function decoderAttentionStep(
 
 // Decoding step t in layer l: masked self-attention, encoder-decoder attention,
 // feed-forward.
-function decoderLayerSteps(x: Trace, t: number, l: number): void {
-  const { c, source, target, get, at, handles, small, post, after, step } = x;
+function decoderLayerSteps(walk: Walk, t: number, l: number): void {
+  const { c, source, target, get, at, handles, small, post, after, step } = walk;
   const h = handles.decoder.layers[l];
   const seen = target.slice(0, t + 1);
   const sa = (point: TracePoint) => get(at(h.selfAttn, point));
-  decoderAttentionStep(x, t, l, h.selfAttn, h.norm1, seen, {
+  decoderAttentionStep(walk, t, l, h.selfAttn, h.norm1, seen, {
     idea: "masked-self-attention",
     title: `Masked self-attention, step ${t + 1}`,
     caption: `"${target[t]}" attends to the words written so far (${
@@ -312,7 +325,7 @@ function decoderLayerSteps(x: Trace, t: number, l: number): void {
       }]
       : undefined,
   });
-  decoderAttentionStep(x, t, l, h.crossAttn, h.norm2, source, {
+  decoderAttentionStep(walk, t, l, h.crossAttn, h.norm2, source, {
     idea: "encoder-decoder-attention",
     title: `Encoder-decoder attention, step ${t + 1}`,
     caption: "The decoder's query against the encoder's keys: which input words matter " +
@@ -340,8 +353,8 @@ function decoderLayerSteps(x: Trace, t: number, l: number): void {
 }
 
 // One decoding step: its input, each decoder layer's steps, then the output words.
-function decoderSteps(x: Trace, t: number): void {
-  const { c, target, get, at, handles, step } = x;
+function decoderSteps(walk: Walk, t: number): void {
+  const { c, target, get, at, handles, step } = walk;
   const input = at(handles.decoder, TRACE.input);
   step({
     idea: "decoder-input",
@@ -358,14 +371,14 @@ function decoderSteps(x: Trace, t: number): void {
     decoderStep: t,
     vectors: [{ label: target[t], values: row(get(input), t) }],
   });
-  for (let l = 0; l < c.decoderLayers; l++) decoderLayerSteps(x, t, l);
-  outputStep(x, t);
+  for (let l = 0; l < c.decoderLayers; l++) decoderLayerSteps(walk, t, l);
+  outputStep(walk, t);
 }
 
 // The decoding step's output: the fully connected layer's scores, their softmax, the
 // token kept.
-function outputStep(x: Trace, t: number): void {
-  const { model, c, out, get, step } = x;
+function outputStep(walk: Walk, t: number): void {
+  const { model, c, out, get, step } = walk;
   const logits = get(TRACE.logits);
   const V = c.tgtVocab;
   const part = "decoder" as const;
@@ -420,12 +433,12 @@ function outputStep(x: Trace, t: number): void {
  * ```
  */
 export function explain(model: Transformer, text: string): Explanation {
-  const x = traceTranslation(model, text);
-  const { c, out, tgtIn, source, target, d, steps, embedScale } = x;
-  inputSteps(x);
-  for (let l = 0; l < c.encoderLayers; l++) encoderLayerSteps(x, l);
-  encoderOutputSteps(x);
-  for (let t = 0; t < tgtIn.length; t++) decoderSteps(x, t);
+  const walk = new Walk(model, text);
+  const { c, out, tgtIn, source, target, d, steps, embedScale } = walk;
+  inputSteps(walk);
+  for (let l = 0; l < c.encoderLayers; l++) encoderLayerSteps(walk, l);
+  encoderOutputSteps(walk);
+  for (let t = 0; t < tgtIn.length; t++) decoderSteps(walk, t);
   return {
     text,
     translation: model.codec.detokenize(model.tgtVocab.decode(out)),

@@ -1,22 +1,42 @@
-// What the tools share: numeric flags within bounds, parseFlags' one-line errors with a
-// suggestion for a typo, and a value that starts with "-" read as the flag's value.
-import { equal, throws } from "node:assert/strict";
-import { numberFlag, parseFlags, positiveIntegerFlag, UsageError } from "../../src/cli/run.ts";
+// What the tools share around their work: files named on the command line, read and
+// written with one-line errors, and runCli's exit codes.
+import { equal, rejects } from "node:assert/strict";
+import {
+  openForWriting,
+  readFileForCli,
+  runCli,
+  UsageError,
+  writeProblem,
+} from "../../src/cli/run.ts";
+import { VamosError } from "../../src/errors.ts";
 
-Deno.test("numbers within bounds, or a usage error that names the flag", () => {
-  equal(numberFlag({ beam: "4" }, "beam", { min: 1, max: 8, integer: true }), 4);
-  equal(numberFlag({}, "beam"), undefined);
-  throws(
-    () => numberFlag({ beam: "4.5" }, "beam", { integer: true }),
-    /--beam must be .*got "4.5"/,
-  );
-  throws(() => numberFlag({ beam: " " }, "beam"), UsageError);
-  throws(() => positiveIntegerFlag({ n: "0" }, "n"), /--n must be/);
+Deno.test("files on the command line: missing, a folder, a missing folder", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await rejects(readFileForCli(`${dir}/none.tsv`, "data file"), /No such data file: .*none\.tsv/);
+    await rejects(openForWriting(`${dir}/no/such/out.tsv`), /its folder does not exist/);
+    const f = await openForWriting(`${dir}/out.tsv`);
+    f.close();
+    equal(
+      writeProblem(dir, new Deno.errors.IsADirectory("x")),
+      `Cannot write ${dir}: it is a folder`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
-Deno.test("parseFlags: typos get a suggestion; '-1' is a value", () => {
-  const options = { lr: { type: "string" as const }, force: { type: "boolean" as const } };
-  equal(parseFlags(["--lr", "-1"], options).values.lr, "-1");
-  throws(() => parseFlags(["--focre"], options), /unknown option --focre; did you mean --force\?/);
-  throws(() => parseFlags(["--zzzzzz"], options), /unknown option --zzzzzz\. Run with --help/);
+Deno.test("runCli: usage errors exit 2, the package's errors 1, a result its own code", async () => {
+  const before = Deno.exitCode;
+  try {
+    await runCli("tool", () => Promise.reject(new UsageError("bad flag")));
+    equal(Deno.exitCode, 2);
+    await runCli("tool", () => Promise.reject(new VamosError("no such file")));
+    equal(Deno.exitCode, 1);
+    await runCli("tool", () => Promise.resolve(130));
+    equal(Deno.exitCode, 130);
+    await rejects(runCli("tool", () => Promise.reject(new TypeError("a bug"))), TypeError);
+  } finally {
+    Deno.exitCode = before;
+  }
 });

@@ -1,5 +1,5 @@
 // matmul: C[M,N] = alpha · op(A) · op(B) (+ bias[N]) (+ C when accumulating).
-import type { Tensor } from "../runtime/runtime.ts";
+import type { Runtime, Tensor } from "../runtime/runtime.ts";
 import { ShapeError } from "../errors.ts";
 import { checkFinite, checkInMemory, checkSameRuntime, checkShape, shapeOf } from "./_check.ts";
 import { jobsFor, splitRange, threadsFor } from "./_split.ts";
@@ -7,6 +7,18 @@ import { jobsFor, splitRange, threadsFor } from "./_split.ts";
 // Fewer rows of C than this per thread are not split by rows (nor, with more columns than
 // rows, by columns: then at least 16 columns per thread).
 const MIN_ROWS_PER_THREAD = 8;
+
+// matmul's register tile, as the wasm module exports it (read once per module instance: a
+// global's value is a call into the engine).
+const tiles = new WeakMap<object, { rows: number; cols: number }>();
+function tileOf(k: Runtime["kernels"]): { rows: number; cols: number } {
+  let t = tiles.get(k);
+  if (!t) {
+    t = { rows: Number(k.MATMUL_TILE_ROWS.value), cols: Number(k.MATMUL_TILE_COLS.value) };
+    tiles.set(k, t);
+  }
+  return t;
+}
 
 /** Options of {@linkcode matmulInto}. */
 export interface MatmulOptions {
@@ -48,10 +60,8 @@ export function matmulInto(a: Tensor, b: Tensor, c: Tensor, opts: MatmulOptions 
   ];
   const threads = threadsFor(a.rt, m * n * k);
   const parts = jobsFor(threads);
-  // Whole micro-kernel tiles per thread: the kernel's own register tile, as the wasm
-  // module exports it.
-  const tileRows = a.rt.kernels.MATMUL_TILE_ROWS.value as number;
-  const tileCols = a.rt.kernels.MATMUL_TILE_COLS.value as number;
+  // Whole micro-kernel tiles per thread: the kernel's own register tile.
+  const { rows: tileRows, cols: tileCols } = tileOf(a.rt.kernels);
   const byColumns = () =>
     a.rt.parallel(
       "matmul",

@@ -8,17 +8,8 @@
  */
 import type { TransformerCore } from "./transformer_core.ts";
 import { IntBuffer, type Tensor } from "../runtime/runtime.ts";
-import {
-  attentionScale,
-  type AttentionStep,
-  decoderLayer,
-  finalNorm,
-  inProjection,
-  linear,
-  noBackward,
-  outProjection,
-  Pass,
-} from "./layers.ts";
+import { attentionScale, inProjection, linear, noBackward, outProjection, Pass } from "./layers.ts";
+import { type AttentionStep, decoderLayer, finalNorm } from "./encoder_decoder_layers.ts";
 import { attentionInto } from "../kernels/attention.ts";
 import { embeddingInto } from "../kernels/embedding.ts";
 import { topKInto } from "../kernels/top_k.ts";

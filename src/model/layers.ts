@@ -9,8 +9,6 @@ import type { IntBuffer, Runtime, Tensor } from "../runtime/runtime.ts";
 import type { ParamStore } from "./params.ts";
 import type {
   AttentionParams,
-  DecoderLayerParams,
-  EncoderLayerParams,
   FeedForwardParams,
   NormParams,
   TransformerConfig,
@@ -435,60 +433,4 @@ export function residual(
     addInto(dx, dr, dx);
     return dx;
   }];
-}
-
-/**
- * One attention sublayer's computation on its (normalized) input: over whole sequences
- * with its backward (training, scoring), or one cached step ({@linkcode noBackward}).
- */
-export type AttentionStep = (h: Tensor, a: AttentionParams) => [Tensor, Backward];
-
-/** One encoder layer: self-attention, then the feed-forward network, each residual. */
-export function encoderLayer(
-  pass: Pass,
-  layer: EncoderLayerParams,
-  x: Tensor,
-  selfAttention: AttentionStep,
-): [Tensor, Backward] {
-  const backs: Backward[] = [];
-  let back: Backward;
-  [x, back] = residual(pass, layer.norm1, x, (h) => selfAttention(h, layer.selfAttn));
-  backs.push(back);
-  const ff = layer.feedForward;
-  if (ff) {
-    [x, back] = residual(pass, layer.norm2, x, (h) => feedForward(pass, ff, h));
-    backs.push(back);
-  }
-  return [x, chain(backs)];
-}
-
-/**
- * One decoder layer: masked self-attention, encoder-decoder attention and the
- * feed-forward network, each residual. Training, decoding step by step and `--explain`
- * all run this; only the attention steps differ.
- */
-export function decoderLayer(
-  pass: Pass,
-  layer: DecoderLayerParams,
-  x: Tensor,
-  selfAttention: AttentionStep,
-  crossAttention: AttentionStep,
-): [Tensor, Backward] {
-  const backs: Backward[] = [];
-  let back: Backward;
-  [x, back] = residual(pass, layer.norm1, x, (h) => selfAttention(h, layer.selfAttn));
-  backs.push(back);
-  [x, back] = residual(pass, layer.norm2, x, (h) => crossAttention(h, layer.crossAttn));
-  backs.push(back);
-  const ff = layer.feedForward;
-  if (ff) {
-    [x, back] = residual(pass, layer.norm3, x, (h) => feedForward(pass, ff, h));
-    backs.push(back);
-  }
-  return [x, chain(backs)];
-}
-
-/** A stack's final norm, when the config has one (identity otherwise). */
-export function finalNorm(pass: Pass, n: NormParams | undefined, x: Tensor): [Tensor, Backward] {
-  return n ? norm(pass, n, x) : [x, noBackward];
 }

@@ -9,12 +9,8 @@ import { type ModelParams, modelParams, type TransformerConfig, validateConfig }
 import { ParamStore } from "./params.ts";
 import { seededRandom } from "./random.ts";
 import {
-  type AttentionStep,
   type Backward,
   chain,
-  decoderLayer,
-  encoderLayer,
-  finalNorm,
   linear,
   linearBackward,
   multiHeadAttention,
@@ -23,6 +19,12 @@ import {
   TRACE,
   traceName,
 } from "./layers.ts";
+import {
+  type AttentionStep,
+  decoderLayer,
+  encoderLayer,
+  finalNorm,
+} from "./encoder_decoder_layers.ts";
 import {
   embeddingBackwardInto,
   embeddingInto,

@@ -1,11 +1,13 @@
 // deno task bench:decoding — how decoding scales with work: N sentences of the shipped
 // en→es model's test split through the public API (model.translate), greedy and beam 4,
-// one sentence at a time and in batches of 64, at 1 and 2 threads; best of 2 passes; with the
-// model's vocabulary shortlist (as translations run) and over the whole vocabulary.
-// Also run by bench:compare.
+// one sentence at a time and in batches of 64, at 1 and 2 threads; best of 2 passes (this
+// host's runs move ±20%: --passes 5 steadies them); with the model's vocabulary shortlist (as
+// translations run) and over the whole vocabulary; and the ceiling on batch / one: what
+// batches would gain at most if their 8-bit products ran at the int8 peak and the rest of
+// decoding cost nothing. Also run by bench:compare.
 //
 //   deno task bench:decoding [--sentences 512] [--data ../shared/data/spa-eng/spa-eng.tsv]
-//                            [--vocabulary both|shortlist|whole]
+//                            [--vocabulary both|shortlist|whole] [--passes 2]
 import { parseArgs } from "node:util";
 import { defaultModelBytes, loadDefaultModel } from "../models/default.ts";
 import { loadCheckpoint } from "../src/checkpoint/checkpoint.ts";
@@ -103,11 +105,13 @@ export async function decodingTable(
       "one / batch | their GMAC/s (% of int8 peak per thread), one / batch |",
   );
   console.log("|---|---:|---:|---:|---:|---:|");
+  const ceilings: string[] = [];
   for (const threads of [1, 2]) {
     const model = await loadDefaultModel({ threads });
     try {
       for (const beam of [1, 4]) {
         const rate: number[] = [], roof: string[] = [], share: string[] = [];
+        let oneShare = 0, oneGmacs = 0;
         for (const batch of [1, 64]) {
           seconds(model, sentences.slice(0, 64), beam, batch, shortlist); // warm up
           let best = Infinity;
@@ -116,6 +120,7 @@ export async function decodingTable(
           }
           rate.push(n / best);
           const r = productsShare(model, sentences, beam, batch, shortlist);
+          if (batch === 1) [oneShare, oneGmacs] = [r.share, r.gmacs];
           share.push(`${(100 * r.share).toFixed(0)}%`);
           roof.push(`${r.gmacs.toFixed(1)} (${(100 * r.gmacs / peak.int8 / threads).toFixed(0)}%)`);
         }
@@ -126,11 +131,22 @@ export async function decodingTable(
             (rate[1] / rate[0]).toFixed(2)
           }× | ${share.join(" / ")} | ${roof.join(" / ")} |`,
         );
+        // How much faster batches could be at most: their 8-bit products at the int8 peak
+        // and everything else free, against one at a time as measured.
+        if (threads === 1) {
+          const ceiling = 1 / (oneShare * oneGmacs / peak.int8);
+          ceilings.push(`${beam === 1 ? "greedy" : `beam ${beam}`} ${ceiling.toFixed(2)}×`);
+        }
       }
     } finally {
       model.close();
     }
   }
+  console.log(
+    `\nceiling of batch / one on 1 thread (the products at the int8 peak, the rest free): ${
+      ceilings.join(", ")
+    }`,
+  );
 }
 
 if (import.meta.main) {

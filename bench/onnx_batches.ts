@@ -10,10 +10,9 @@
 //   deno task bench:onnx-batches [--sentences 512]
 import { parseArgs } from "node:util";
 import { loadDefaultModel } from "../models/default.ts";
-import { exportOnnx } from "../src/onnx/export.ts";
 import { testSentences } from "./decoding.ts";
 import { machine } from "./_timing.ts";
-import { runPeer } from "./_peer.ts";
+import { onnxPeer, runPeer, writeShippedOnnx } from "./_peer.ts";
 
 const { values: v } = parseArgs({
   options: { sentences: { type: "string", default: "512" } },
@@ -32,15 +31,7 @@ probe.close();
 
 const root = await Deno.makeTempDir({ prefix: "vamos-bench-batches-" });
 const dir = `${root}/vamos-en-es`;
-{
-  const exported = await loadDefaultModel({ threads: 1, int8: false });
-  const files = { ...exportOnnx(exported), ...exportOnnx(exported, { int8: true }) };
-  exported.close();
-  for (const [path, bytes] of Object.entries(files)) {
-    await Deno.mkdir(`${dir}/${path}`.replace(/\/[^/]*$/, ""), { recursive: true });
-    await Deno.writeFile(`${dir}/${path}`, bytes);
-  }
-}
+await writeShippedOnnx(dir);
 
 function bestMs(f: () => void, runs = 3): number {
   f();
@@ -84,20 +75,9 @@ for (const threads of [1, 2]) {
 }
 for (const suffix of ["_int8", ""]) {
   for (const threads of [1, 2]) {
-    const r = await peer("onnx_peer.ts", [
-      "--engine",
-      "node",
-      "--threads",
-      String(threads),
-      "--dir",
-      dir,
-      "--ids",
-      JSON.stringify(ids),
-      "--suffix",
-      suffix,
-      "--batches",
-      BATCHES.join(","),
-    ]);
+    const r = await onnxPeer({ engine: "node", threads, dir, ids, suffix, batches: BATCHES }) as
+      | Record<string, number>
+      | string;
     const name = `onnxruntime-node, ${suffix ? "int8" : "fp32"} graphs`;
     if (typeof r === "string") console.log(`| ${name} | ${threads} | ${r} | |`);
     else {

@@ -5,8 +5,7 @@
 import { bestSeconds } from "./_timing.ts";
 import { loadDefaultModel } from "../models/default.ts";
 import { SENTENCES } from "./_sentences.ts";
-import { exportOnnx } from "../src/onnx/export.ts";
-import { runPeer } from "./_peer.ts";
+import { onnxPeer, writeShippedOnnx } from "./_peer.ts";
 
 type Ours = Record<string, { one: number; batch: number; tokens: number[][] }>;
 
@@ -19,18 +18,9 @@ export async function compareOnnx(): Promise<void> {
   printOurs(ours, ids.length);
   for (const [engine, suffix] of [["node", ""], ["node", "_int8"], ["web", ""], ["web", "_int8"]]) {
     for (const threads of [1, 2]) {
-      const r = await runPeer(new URL("onnx_peer.ts", import.meta.url), [
-        "--engine",
-        engine,
-        "--threads",
-        String(threads),
-        "--dir",
-        dir,
-        "--ids",
-        JSON.stringify(ids),
-        "--suffix",
-        suffix,
-      ]) as { oneMs: number; batchMs: number; tokens: number[][] } | string;
+      const r = await onnxPeer({ engine, threads, dir, ids, suffix }) as
+        | { oneMs: number; batchMs: number; tokens: number[][] }
+        | string;
       if (typeof r === "string") {
         console.log(`| onnxruntime-${engine} | ${threads} | ${r} | | | | |`);
         continue;
@@ -53,15 +43,11 @@ export async function compareOnnx(): Promise<void> {
 // The shipped model exported to a temporary folder, in both weight widths, and the ids of
 // the sentences.
 async function exportShipped(): Promise<{ dir: string; ids: number[][] }> {
-  const exported = await loadDefaultModel({ threads: 1, int8: false });
   const dir = await Deno.makeTempDir({ prefix: "vamos-bench-onnx-" });
-  const files = { ...exportOnnx(exported), ...exportOnnx(exported, { int8: true }) };
-  for (const [path, bytes] of Object.entries(files)) {
-    await Deno.mkdir(`${dir}/${path}`.replace(/\/[^/]*$/, ""), { recursive: true });
-    await Deno.writeFile(`${dir}/${path}`, bytes);
-  }
-  const ids = SENTENCES.map((s) => exported.encodeSource(s));
-  exported.close();
+  await writeShippedOnnx(dir);
+  const model = await loadDefaultModel({ threads: 1 });
+  const ids = SENTENCES.map((s) => model.encodeSource(s));
+  model.close();
   return { dir, ids };
 }
 

@@ -24,6 +24,37 @@ export async function run(args: string[], stdin?: string) {
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
+/**
+ * Starts `deno <args>` in the repository and reads its stderr until `pattern` shows (a step
+ * of training under way); `act` then runs (Ctrl-C, a folder removed), and the rest of
+ * stderr is read until the tool exits. Returns its exit code and all of stderr.
+ */
+export async function runUntil(
+  args: string[],
+  pattern: RegExp,
+  act: (child: Deno.ChildProcess) => void | Promise<void>,
+): Promise<{ code: number; stderr: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: root,
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  const readWhile = async (more: () => boolean) => {
+    while (more()) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += value;
+    }
+  };
+  await readWhile(() => !pattern.test(seen));
+  await act(child);
+  await readWhile(() => true);
+  return { code: (await child.status).code, stderr: seen };
+}
+
 /** A test with a temporary directory of its own, removed afterwards whatever happens. */
 export function testInTempDir(name: string, fn: (dir: string) => Promise<void>): void {
   Deno.test(name, async () => {

@@ -4,7 +4,7 @@
 import { deepEqual, equal, match, notEqual, ok } from "node:assert/strict";
 import { loadCheckpoint } from "../src/checkpoint/checkpoint.ts";
 import { recordedRun, recordedSplit } from "../src/checkpoint/run_record.ts";
-import { CORPUS, numbersData, run, SMALL, testInTempDir, trainSmall } from "./_cli.ts";
+import { CORPUS, numbersData, run, runUntil, SMALL, testInTempDir, trainSmall } from "./_cli.ts";
 
 const lines = (s: string) => s.split("\n").filter(Boolean);
 
@@ -62,8 +62,8 @@ testInTempDir(
     const data = await numbersData(dir);
     const sub = `${dir}/out`;
     await Deno.mkdir(sub);
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
+    const { code, stderr: seen } = await runUntil(
+      [
         "run",
         "-A",
         "train.ts",
@@ -77,25 +77,11 @@ testInTempDir(
         "--out",
         `${sub}/m.safetensors`,
       ],
-      cwd: new URL("../", import.meta.url),
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-    let seen = "";
-    while (!/step \d+\/40/.test(seen)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += value;
-    }
-    await Deno.remove(sub, { recursive: true }); // the output folder disappears mid-run
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += value;
-    }
-    const status = await child.status;
-    equal(status.code, 1, seen);
+      /step \d+\/40/,
+      // The output folder disappears mid-run.
+      () => Deno.remove(sub, { recursive: true }),
+    );
+    equal(code, 1, seen);
     const rescued = /saved to (\S+) instead/.exec(seen)?.[1];
     if (!rescued) throw new Error(`no rescue path in: ${seen}`);
     try {

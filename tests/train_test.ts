@@ -4,7 +4,7 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { loadCheckpoint } from "../src/checkpoint/checkpoint.ts";
 import { recordedRun } from "../src/checkpoint/run_record.ts";
-import { numbersData, run, SMALL, testInTempDir, trainSmall } from "./_cli.ts";
+import { numbersData, run, runUntil, SMALL, testInTempDir, trainSmall } from "./_cli.ts";
 
 testInTempDir(
   "train.ts --preset statquest writes a checkpoint translate.ts --model reads",
@@ -149,29 +149,13 @@ testInTempDir(
     ];
     const straight = await run([...args, "--out", `${dir}/straight.safetensors`]);
     equal(straight.code, 0, straight.stderr);
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [...args, "--out", `${dir}/cut.safetensors`],
-      cwd: new URL("../", import.meta.url),
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
     // Interrupt once training is under way.
-    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-    let seen = "";
-    while (!/step \d+\/150/.test(seen)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += value;
-    }
-    child.kill("SIGINT");
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += value;
-    }
-    const status = await child.status;
-    await child.stdout.cancel();
-    equal(status.code, 130, seen);
+    const { code, stderr: seen } = await runUntil(
+      [...args, "--out", `${dir}/cut.safetensors`],
+      /step \d+\/150/,
+      (child) => child.kill("SIGINT"),
+    );
+    equal(code, 130, seen);
     // The message gives the whole command that continues the run; it needs no other flag
     // (the length, --epochs 400 --max-steps 150, is recorded in the checkpoint).
     const found = /continue with: deno run -A train\.ts (.*)\n/.exec(seen);

@@ -9,7 +9,7 @@
  * @module
  */
 import type { TransformerCore } from "./transformer_core.ts";
-import { decodingSteps, IncrementalDecoder } from "./incremental_decoder.ts";
+import { decodingSteps, IncrementalDecoder, sentenceRuns } from "./incremental_decoder.ts";
 import { checkOption, DECODING_BOUNDS, MAX_BEAM } from "../options.ts";
 import type { Shortlist } from "./shortlist.ts";
 
@@ -126,16 +126,6 @@ interface Candidate {
   score: number;
   row: number;
   v: number;
-}
-
-// Each sentence's run of adjacent rows [r0, r1).
-function* sentenceRuns(sentence: readonly number[]): Generator<[number, number, number]> {
-  for (let r0 = 0; r0 < sentence.length;) {
-    let r1 = r0;
-    while (r1 < sentence.length && sentence[r1] === sentence[r0]) r1++;
-    yield [sentence[r0], r0, r1];
-    r0 = r1;
-  }
 }
 
 // The `width` best continuations of rows [r0, r1), best first (the lower (row, token) on

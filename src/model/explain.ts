@@ -11,7 +11,7 @@
  */
 import type { Transformer } from "./model.ts";
 import { DIMS_SHOWN, type ExplainStep, type Explanation, percentages } from "./explain_types.ts";
-import { TRACE, traceName, type TracePoint } from "./layers.ts";
+import { embeddingScale, TRACE, traceName, type TracePoint } from "./layers.ts";
 import type { AttentionParams, NormParams } from "./config.ts";
 
 export * from "./explain_types.ts";
@@ -63,7 +63,7 @@ class Walk {
     this.d = c.dModel;
     this.dh = c.dModel / c.heads;
     this.post = c.norm === "post";
-    this.embedScale = c.scaleEmbedding ? Math.sqrt(c.dModel) : 1;
+    this.embedScale = embeddingScale(c);
   }
 
   /** A traced tensor by name. */

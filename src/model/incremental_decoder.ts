@@ -8,7 +8,15 @@
  */
 import type { TransformerCore } from "./transformer_core.ts";
 import { IntBuffer, type Tensor } from "../runtime/runtime.ts";
-import { attentionScale, inProjection, linear, noBackward, outProjection, Pass } from "./layers.ts";
+import {
+  attentionScale,
+  embeddingScale,
+  inProjection,
+  linear,
+  noBackward,
+  outProjection,
+  Pass,
+} from "./layers.ts";
 import { type AttentionStep, decoderLayer, finalNorm } from "./encoder_decoder_layers.ts";
 import { attentionInto } from "../kernels/attention.ts";
 import { embeddingInto } from "../kernels/embedding.ts";
@@ -189,7 +197,7 @@ export class IncrementalDecoder {
     const stack = core.handles.decoder;
     let x = pass.alloc(R, d);
     embeddingInto(params.get(stack.embedding), idsNow, x, {
-      scale: c.scaleEmbedding ? Math.sqrt(d) : 1,
+      scale: embeddingScale(c),
       pe: core.pe,
       seqLen: 1,
       posOffset: t,
@@ -211,10 +219,7 @@ export class IncrementalDecoder {
     const logits = pass.alloc(R, out.columns);
     if (!lists) linear(pass, x, out.weight!, out.bias!, logits);
     else {
-      for (let r0 = 0; r0 < R;) {
-        const b = this.#source[r0];
-        let r1 = r0 + 1;
-        while (r1 < R && this.#source[r1] === b) r1++;
+      for (const [b, r0, r1] of sentenceRuns(this.#source)) {
         const list = lists[b], n = list.tokens.length;
         const h = x.rowSlice(r0, r1);
         if (list.int8) {
@@ -237,7 +242,6 @@ export class IncrementalDecoder {
             f.fill(-Infinity, row + n, row + out.columns);
           }
         }
-        r0 = r1;
       }
     }
     return logits;
@@ -356,6 +360,19 @@ function copyBlocks(
       copy.set(f.subarray(from, from + n), i * n);
     });
     rows.forEach((r, i) => f.set(copy.subarray(i * n, (i + 1) * n), base + r * block));
+  }
+}
+
+/**
+ * Each sentence's run of adjacent rows: `[sentence, r0, r1)` for rows r0..r1-1 (a
+ * sentence's beams are adjacent).
+ */
+export function* sentenceRuns(sentence: readonly number[]): Generator<[number, number, number]> {
+  for (let r0 = 0; r0 < sentence.length;) {
+    let r1 = r0;
+    while (r1 < sentence.length && sentence[r1] === sentence[r0]) r1++;
+    yield [sentence[r0], r0, r1];
+    r0 = r1;
   }
 }
 

@@ -224,6 +224,11 @@ export function outProjection(pass: Pass, a: AttentionParams, ctx: Tensor): Tens
   return out;
 }
 
+/** The scale of the embeddings: √dModel when the config scales them (the paper), else 1. */
+export function embeddingScale(c: TransformerConfig): number {
+  return c.scaleEmbedding ? Math.sqrt(c.dModel) : 1;
+}
+
 /** The scale of attention scores: 1/√(head size) when the config scales them. */
 export function attentionScale(c: TransformerConfig): number {
   return c.scaleAttention ? 1 / Math.sqrt(c.dModel / c.heads) : 1;

@@ -11,6 +11,7 @@ import { seededRandom } from "./random.ts";
 import {
   type Backward,
   chain,
+  embeddingScale,
   linear,
   linearBackward,
   multiHeadAttention,
@@ -125,7 +126,7 @@ export class TransformerCore {
   /** A stack's input: its embedding of `x` (scaled, plus positions), with dropout. */
   embed(pass: Pass, stack: EitherStack, x: PaddedIds): [Tensor, Backward] {
     const c = this.config;
-    const scale = c.scaleEmbedding ? Math.sqrt(c.dModel) : 1;
+    const scale = embeddingScale(c);
     const out = pass.alloc(x.shape.batch * x.shape.len, c.dModel);
     const table = stack.embedding;
     embeddingInto(this.params.get(table), x.ids, out, { scale, pe: this.pe, seqLen: x.shape.len });

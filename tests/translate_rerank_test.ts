@@ -5,14 +5,14 @@ import { equal, match, notEqual } from "node:assert/strict";
 import { run } from "./_cli.ts";
 
 Deno.test("translate.ts: reranked by default, --no-rerank is beam search alone", async () => {
-  const line = "I don't like coffee, but I love tea.";
+  const line = "Does this bus go to the city center?";
   const reranked = await run(["run", "translate.ts", line]);
   const alone = await run(["run", "translate.ts", "--no-rerank", line]);
   equal(reranked.code, 0, reranked.stderr);
   equal(alone.code, 0, alone.stderr);
-  // Beam search's best drops "love"; the channel's choice keeps it.
-  equal(alone.stdout, "No me gusta el café, pero el té.\n");
-  equal(reranked.stdout, "No me gusta el café, pero amo el té.\n");
+  // Beam search's best drops "city"; the channel's choice keeps it.
+  equal(alone.stdout, "¿Este autobús va al centro?\n");
+  equal(reranked.stdout, "¿Este bus va al centro de la ciudad?\n");
   notEqual(reranked.stdout, alone.stdout);
   // Greedy decoding has nothing to rerank: the same with and without.
   const greedy = await run(["run", "translate.ts", "--beam", "1", line]);

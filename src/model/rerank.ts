@@ -33,7 +33,7 @@ export interface ChannelModel {
  * const esEn = await loadDefaultModel({ from: "es", to: "en" });
  * enEs.translate("I don't like coffee, but I love tea.", {
  *   rerank: { channel: esEn, weight: DEFAULT_CHANNEL_WEIGHT },
- * }); // "No me gusta el café, pero amo el té."
+ * }); // "No me gusta el café, pero me encanta el té."
  * ```
  */
 export interface RerankOptions {

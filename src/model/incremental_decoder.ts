@@ -81,21 +81,44 @@ export class IncrementalDecoder {
       this.#rows = B;
       this.#source = Array.from({ length: B }, (_, b) => b);
       this.#srcLen = S;
-      const [memory] = core.encoderForward(this.#pass, s);
       this.#srcLens = rt.ints(this.capacity);
       this.#srcLens.set(s.shape.lens.toArray());
-      for (const layer of core.handles.decoder.layers) {
-        const kv = this.#pass.alloc(this.capacity * S, 2 * d);
-        inProjection(this.#pass, layer.crossAttn, "kv", memory, kv.rowSlice(0, B * S));
-        this.#cross.push(kv);
+      for (let i = 0; i < core.handles.decoder.layers.length; i++) {
+        this.#cross.push(this.#pass.alloc(this.capacity * S, 2 * d));
         this.#cache.push(this.#pass.alloc(this.capacity * steps, 2 * d));
       }
+      for (const group of lengthGroups(src.map((ids) => ids.length))) this.#encode(src, group);
       this.#stepLens = rt.ints(this.capacity);
       this.#ids = rt.ints(this.capacity);
       this.#out = outputLayer(core, this.#pass, src, shortlist);
     } catch (e) {
       rt.release(this.#mark);
       throw e;
+    }
+  }
+
+  // Encodes the sources `group` (of similar lengths) on their own, padded to the longest of
+  // them rather than of the batch, and stores each one's cross-attention K|V at its row of
+  // the batch (keys past a source's length are never read). A source's rows are computed
+  // by the same operations whatever it is padded to, so its bits do not depend on the group.
+  #encode(src: readonly (readonly number[])[], group: readonly number[]): void {
+    const core = this.#core, rt = core.rt, pass = this.#pass, d2 = 2 * core.config.dModel;
+    const mark = rt.mark();
+    try {
+      const s = core.pad(group.map((b) => src[b]), core.config.srcVocab, "source");
+      const len = s.shape.len, S = this.#srcLen;
+      const [memory] = core.encoderForward(pass, s);
+      core.handles.decoder.layers.forEach((layer, i) => {
+        const kv = pass.alloc(group.length * len, d2);
+        inProjection(pass, layer.crossAttn, "kv", memory, kv);
+        const f = rt.f32, to = this.#cross[i].ptr >>> 2, from = kv.ptr >>> 2;
+        group.forEach((b, g) => {
+          const at = from + g * len * d2;
+          f.copyWithin(to + b * S * d2, at, at + src[b].length * d2);
+        });
+      });
+    } finally {
+      rt.release(mark);
     }
   }
 
@@ -338,6 +361,30 @@ function outputLayer(
     return { tokens, weight: w, bias: b };
   });
   return { columns: Math.max(...lists.map((l) => l.tokens.length)), lists };
+}
+
+/**
+ * The sources of lengths `lengths` in groups to encode together: in order of length, a
+ * group grows while padding its sources to its longest adds at most an eighth to their
+ * tokens, so a batch of mixed lengths costs the encoder little more than its tokens.
+ * (One group per length would pad nothing but multiply the kernel calls.)
+ */
+export function lengthGroups(lengths: readonly number[]): number[][] {
+  const order = lengths.map((_, i) => i).sort((a, b) => lengths[a] - lengths[b] || a - b);
+  const groups: number[][] = [];
+  let group: number[] = [], tokens = 0;
+  for (const i of order) {
+    const n = lengths[i];
+    if (group.length && (group.length + 1) * n * 8 > (tokens + n) * 9) {
+      groups.push(group);
+      group = [];
+      tokens = 0;
+    }
+    group.push(i);
+    tokens += n;
+  }
+  if (group.length) groups.push(group);
+  return groups;
 }
 
 // In each of `buffers` (a block of `block` floats per row), rows `rows` get the first `n`

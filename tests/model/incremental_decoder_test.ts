@@ -1,7 +1,7 @@
 import { Runtime } from "../../src/runtime/runtime.ts";
 import { TransformerCore } from "../../src/model/transformer_core.ts";
 import { configFromPreset, type TransformerConfig } from "../../src/model/config.ts";
-import { greedyDecode } from "../../src/model/incremental_decoder.ts";
+import { greedyDecode, lengthGroups } from "../../src/model/incremental_decoder.ts";
 import { assertClose } from "../_helpers.ts";
 import { deepEqual, equal } from "node:assert/strict";
 
@@ -87,6 +87,29 @@ for (const [name, o] of CONFIGS) {
           label: `logits of sentence ${b}, step ${t}`,
         });
       });
+      // Alone, the sentence is encoded and decoded with the same bits as in the batch.
+      const alone: Float32Array[] = [];
+      greedyDecode(m, [src], {
+        start: 0,
+        eos: 8,
+        maxTokens: steps,
+        onStep: (_t, logits) => alone.push(Float32Array.from(logits)),
+      });
+      deepEqual(alone, cachedLogits[b], `logits of sentence ${b} alone`);
     });
   });
 }
+
+Deno.test("lengthGroups: every source once, in groups padded by at most an eighth", () => {
+  const lengths = [9, 3, 3, 12, 4, 30, 3, 10, 11, 1, 29, 5, 5, 6, 7, 8];
+  const groups = lengthGroups(lengths);
+  deepEqual(groups.flat().sort((a, b) => a - b), lengths.map((_, i) => i));
+  for (const g of groups) {
+    const ls = g.map((i) => lengths[i]), tokens = ls.reduce((a, b) => a + b, 0);
+    if (g.length * Math.max(...ls) * 8 > tokens * 9) throw new Error(`group ${ls} pads too much`);
+  }
+  // Equal lengths share one group; lengths far apart do not.
+  deepEqual(lengthGroups([4, 4, 4, 4]), [[0, 1, 2, 3]]);
+  deepEqual(lengthGroups([2, 20]), [[0], [1]]);
+  deepEqual(lengthGroups([]), []);
+});

@@ -1,7 +1,7 @@
 // The wasm module's exports: every kernel takes byte offsets into the imported memory.
 export { heapBase, setWorkspace } from "./workspace";
 export { matmul, MATMUL_TILE_COLS, MATMUL_TILE_ROWS, MATMUL_WORKSPACE_BYTES } from "./matmul";
-export { int8WorkspaceBytes, matmulInt8, prepareInt8Weights } from "./matmul_int8";
+export { int8WorkspaceBytes, matmulInt8, matmulInt8List, prepareInt8Weights } from "./matmul_int8";
 export { softmaxBackward, softmaxForward } from "./softmax";
 export { attentionBackward, attentionForward } from "./attention_fused8";
 export { attentionBackwardBlocked, attentionForwardBlocked } from "./attention_blocked";

@@ -201,6 +201,23 @@ export function matmulInt8(
   }
 }
 
+// Fields of one product in a list for matmulInt8List: matmulInt8's arguments, as i32.
+const LIST_FIELDS: i32 = 11;
+
+// Products first..first+count-1 of the list at `table` (LIST_FIELDS i32 each, in
+// matmulInt8's order), one after the other: many small products (a batch's sentences,
+// each against its own shortlist) in one call, which threads can share by ranges.
+export function matmulInt8List(table: usize, first: i32, count: i32): void {
+  for (let i = first; i < first + count; i++) {
+    const r = table + (<usize> (i * LIST_FIELDS) << 2);
+    matmulInt8(
+      load<u32>(r), load<i32>(r, 4), load<u32>(r, 8), load<u32>(r, 12), load<u32>(r, 16),
+      load<u32>(r, 20), load<i32>(r, 24), load<i32>(r, 28), load<i32>(r, 32), load<i32>(r, 36),
+      load<i32>(r, 40),
+    );
+  }
+}
+
 // One quantized row x against four 8-bit weight rows, widened on the fly.
 @inline function qs8_gemm_1x4__wasmsimd_i8(
   x: usize, w0: usize, w1: usize, w2: usize, w3: usize, kp: i32, sa: f32, ws: v128, bv: v128,

@@ -69,7 +69,83 @@ export function matmulInt8Into(
   c: Tensor,
   opts: MatmulInt8Options = {},
 ): void {
-  const K = "matmulInt8";
+  const args = productArgs("matmulInt8", a, w, c, opts);
+  const rt = a.rt, m = a.rows, n = w.rows, k = a.cols;
+  const threads = threadsFor(rt, m * n * k);
+  const parts = threads > 1 && n >= 16 * threads
+    ? splitRange(n, threads, 8)
+    : [[0, n] as [number, number]];
+  rt.parallel(
+    "matmulInt8",
+    parts.map(([j0, j1]) => [
+      args[0],
+      args[1],
+      args[2] + j0 * w.stride,
+      args[3] + 4 * j0,
+      args[4] && args[4] + 4 * j0,
+      args[5] + 4 * j0,
+      args[6],
+      m,
+      j1 - j0,
+      k,
+      args[10],
+    ]),
+  );
+}
+
+/** One product of {@linkcode matmulInt8ListInto}: C = A·Wᵀ (+ bias) (+ C). */
+export interface Int8Product extends MatmulInt8Options {
+  a: Tensor;
+  w: Int8Weights;
+  c: Tensor;
+}
+
+// Fields of a product in the kernel's list (matmulInt8's arguments).
+const LIST_FIELDS = 11;
+
+/**
+ * Runs many independent 8-bit products in one kernel call, each exactly as
+ * {@linkcode matmulInt8Into} would (the same bits); threads share them by ranges of the
+ * list rather than each product by columns, so products too small to split (a batch's
+ * sentences, each against its own shortlist) still run on every thread.
+ */
+export function matmulInt8ListInto(products: readonly Int8Product[]): void {
+  if (products.length === 0) return;
+  const rt = products[0].a.rt;
+  const rows = products.map((p) => productArgs("matmulInt8List", p.a, p.w, p.c, p));
+  const work = products.map((p) => p.a.rows * p.w.rows * p.a.cols);
+  const mark = rt.mark();
+  try {
+    const table = rt.ints(rows.length * LIST_FIELDS).set(rows.flat());
+    const total = work.reduce((x, y) => x + y, 0);
+    const threads = threadsFor(rt, total);
+    const jobs: number[][] = [];
+    // Ranges of about equal work, two per thread: the threads take them from a queue.
+    const parts = threads === 1 ? 1 : Math.min(products.length, 2 * threads);
+    let first = 0, done = 0;
+    for (let j = 1; j <= parts; j++) {
+      let end = first;
+      while (end < products.length && (end === first || done + work[end] <= (total * j) / parts)) {
+        done += work[end++];
+      }
+      if (j === parts) end = products.length;
+      if (end > first) jobs.push([table.ptr, first, end - first]);
+      first = end;
+    }
+    rt.parallel("matmulInt8List", jobs);
+  } finally {
+    rt.release(mark);
+  }
+}
+
+// Checks one product and returns matmulInt8's arguments for the whole of it.
+function productArgs(
+  K: string,
+  a: Tensor,
+  w: Int8Weights,
+  c: Tensor,
+  opts: MatmulInt8Options,
+): number[] {
   if (a.cols !== w.cols) {
     throw new ShapeError(
       `${K}: inner dimensions differ: A is ${shapeOf(a)}, W is [${w.rows}, ${w.cols}]`,
@@ -85,29 +161,9 @@ export function matmulInt8Into(
   }
   checkSameRuntime(K, ts);
   if (w.rt !== a.rt) throw new ShapeError(`${K}: W belongs to another Runtime`);
-  const rt = a.rt;
-  if (rt.kernels.int8WorkspaceBytes(k) > rt.workspaceBytes) {
+  if (a.rt.kernels.int8WorkspaceBytes(k) > a.rt.workspaceBytes) {
     throw new ShapeError(`${K}: rows of ${k} values do not fit the kernel workspace`);
   }
   const bias = opts.bias?.ptr ?? 0, acc = opts.accumulate ? 1 : 0;
-  const threads = threadsFor(rt, m * n * k);
-  const parts = threads > 1 && n >= 16 * threads
-    ? splitRange(n, threads, 8)
-    : [[0, n] as [number, number]];
-  rt.parallel(
-    "matmulInt8",
-    parts.map(([j0, j1]) => [
-      a.ptr,
-      a.ld,
-      w.ptr + j0 * w.stride,
-      w.scales + 4 * j0,
-      bias && bias + 4 * j0,
-      c.ptr + 4 * j0,
-      c.ld,
-      m,
-      j1 - j0,
-      k,
-      acc,
-    ]),
-  );
+  return [a.ptr, a.ld, w.ptr, w.scales, bias, c.ptr, c.ld, m, n, k, acc];
 }

@@ -21,7 +21,7 @@ import { type AttentionStep, decoderLayer, finalNorm } from "./encoder_decoder_l
 import { attentionInto } from "../kernels/attention.ts";
 import { embeddingInto } from "../kernels/embedding.ts";
 import { topKInto } from "../kernels/top_k.ts";
-import { Int8Weights, matmulInt8Into } from "../kernels/matmul_int8.ts";
+import { type Int8Product, Int8Weights, matmulInt8ListInto } from "../kernels/matmul_int8.ts";
 import { VamosError } from "../errors.ts";
 import type { Shortlist } from "./shortlist.ts";
 import type { AttentionParams } from "./config.ts";
@@ -242,11 +242,14 @@ export class IncrementalDecoder {
     const logits = pass.alloc(R, out.columns);
     if (!lists) linear(pass, x, out.weight!, out.bias!, logits);
     else {
+      // The 8-bit products in one call, which the threads share by sentences.
+      const products: Int8Product[] = [];
       for (const [b, r0, r1] of sentenceRuns(this.#source)) {
         const list = lists[b], n = list.tokens.length;
         const h = x.rowSlice(r0, r1);
         if (list.int8) {
-          matmulInt8Into(h, list.int8, logits.rowSlice(r0, r1).colSlice(0, n), { bias: list.bias });
+          const c = logits.rowSlice(r0, r1).colSlice(0, n);
+          products.push({ a: h, w: list.int8, c, bias: list.bias });
         } else {
           // The f32 product's summation order may follow its output's layout: computed
           // dense, then copied, so that a sentence gets the same bits in any batch.
@@ -266,6 +269,7 @@ export class IncrementalDecoder {
           }
         }
       }
+      matmulInt8ListInto(products);
     }
     return logits;
   }

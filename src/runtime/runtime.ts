@@ -47,6 +47,7 @@ let warnedNoSharedMemory = false;
 export const PARALLEL_OPS = [
   "matmul",
   "matmulInt8",
+  "matmulInt8List",
   "attentionForward",
   "attentionBackward",
   "softmaxForward",

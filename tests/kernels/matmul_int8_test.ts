@@ -1,6 +1,6 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { Runtime } from "../../src/runtime/runtime.ts";
-import { Int8Weights, matmulInt8Into } from "../../src/kernels/matmul_int8.ts";
+import { Int8Weights, matmulInt8Into, matmulInt8ListInto } from "../../src/kernels/matmul_int8.ts";
 import { matmulInto } from "../../src/kernels/matmul.ts";
 import { ShapeError } from "../../src/errors.ts";
 import { assertThrows, randomArray } from "../_helpers.ts";
@@ -175,4 +175,64 @@ Deno.test("matmulInt8 checks shapes and row slices", () => {
   matmulInt8Into(a, Int8Weights.from(full.rowSlice(2, 6)), c2);
   deepEqual(c1.toArray(), c2.toArray());
   equal(w.rowSlice(2, 6).rows, 4);
+});
+
+Deno.test("matmulInt8List: each product equals the integer reference, on 1 and 2 threads", async () => {
+  // Products of awkward shapes side by side, as a batch's sentences against their own
+  // shortlists, with and without bias and accumulation.
+  const shapes: [number, number, number][] = [
+    [1, 224, 460],
+    [4, 224, 301],
+    [1, 17, 5],
+    [9, 33, 7],
+    [3, 1, 1],
+    [2, 224, 1],
+    [65, 40, 130],
+  ];
+  for (const threads of [1, 2]) {
+    const rt = new Runtime({ threads, poison: true });
+    await rt.ready();
+    const jobs = rt.workerJobs;
+    // Repeated so that on 2 threads the list is worth splitting.
+    const all = [...shapes, ...shapes, ...shapes];
+    const cases = all.map(([m, k, n], i) => {
+      const a = randomArray(m * k, 100 + i, 3), w = randomArray(n * k, 200 + i, 0.2);
+      const c0 = randomArray(m * n, 300 + i), bias = i % 2 ? randomArray(n, 400 + i) : undefined;
+      const accumulate = i % 3 === 0;
+      const c = rt.tensor(m, n + 3).colSlice(0, n).set(c0);
+      return {
+        m,
+        k,
+        n,
+        a,
+        w,
+        c0,
+        bias,
+        accumulate,
+        product: {
+          a: rt.tensor(m, k).set(a),
+          w: Int8Weights.from(rt.tensor(n, k).set(w)),
+          c,
+          bias: bias && rt.tensor(1, n).set(bias),
+          accumulate,
+        },
+      };
+    });
+    matmulInt8ListInto(cases.map((x) => x.product));
+    cases.forEach((x, i) => {
+      const expected = refMatmulInt8(x.a, x.w, x.m, x.k, x.n, {
+        bias: x.bias,
+        c: x.accumulate ? x.c0 : undefined,
+      });
+      deepEqual(x.product.c.toArray(), expected, `product ${i}, ${threads} thread(s)`);
+    });
+    if (threads === 2) ok(rt.workerJobs > jobs, "no product ran on the worker");
+    matmulInt8ListInto([]); // nothing to do
+    assertThrows(
+      () => matmulInt8ListInto([{ ...cases[0].product, c: rt.tensor(1, 3) }]),
+      ShapeError,
+      /matmulInt8List: C has/,
+    );
+    rt.close();
+  }
 });

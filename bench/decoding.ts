@@ -15,6 +15,7 @@ import { recordedSplit } from "../src/checkpoint/run_record.ts";
 import { groupBySource, parseTsv, readUtf8Text, splitBySource } from "../src/train/data.ts";
 import type { Transformer } from "../src/model/model.ts";
 import { Runtime } from "../src/runtime/runtime.ts";
+import { Int8Weights, matmulInt8Into } from "../src/kernels/matmul_int8.ts";
 import { bestSeconds, machine } from "./_timing.ts";
 
 /** The first `n` English sources of the shipped en→es model's test split. */
@@ -80,6 +81,39 @@ export function peaks(): { int8: number; f32: number } {
 }
 
 /**
+ * How much faster an 8-bit product of a batch's size runs on 2 threads than on 1, the
+ * runtimes taking turns: what a second thread can give on this machine at this moment. (On
+ * a virtual machine the two vCPUs may share one physical core for a while, and then they
+ * give about 1×.)
+ */
+export async function twoThreadGain(d: number): Promise<number> {
+  const rts = [new Runtime({ threads: 1 }), new Runtime({ threads: 2 })];
+  await rts[1].ready();
+  const best = [Infinity, Infinity];
+  try {
+    const products = rts.map((rt) => {
+      const a = rt.tensor(256, d).set(
+        Float32Array.from({ length: 256 * d }, (_, i) => Math.sin(i)),
+      );
+      const w = rt.tensor(3 * d, d).set(
+        Float32Array.from({ length: 3 * d * d }, (_, i) => Math.cos(i)),
+      );
+      return { a, w: Int8Weights.from(w), c: rt.tensor(256, 3 * d) };
+    });
+    for (let round = 0; round < 20; round++) {
+      products.forEach((p, i) => {
+        const t0 = performance.now();
+        for (let r = 0; r < 10; r++) matmulInt8Into(p.a, p.w, p.c);
+        best[i] = Math.min(best[i], performance.now() - t0);
+      });
+    }
+  } finally {
+    rts.forEach((rt) => rt.close());
+  }
+  return best[0] / best[1];
+}
+
+/**
  * Prints the table: sentences/s per thread count, decoding and batch size, with the
  * model's shortlist or over the whole vocabulary.
  */
@@ -99,6 +133,14 @@ export async function decodingTable(
     `peaks, 1 thread: int8 products ${peak.int8.toFixed(1)} GMAC/s, f32 multiply-add ${
       peak.f32.toFixed(1)
     } GMAC/s`,
+  );
+  const model0 = await loadDefaultModel({ threads: 1 });
+  const d = model0.core.config.dModel;
+  model0.close();
+  console.log(
+    `a product of a beam-4 batch (256 × ${d} · ${d} × ${3 * d}) on 2 threads: ${
+      (await twoThreadGain(d)).toFixed(2)
+    }× its speed on 1 (what a second thread can give in this run)`,
   );
   console.log(
     "| | one at a time | batches of 64 | batch / one | 8-bit products: share of time, " +

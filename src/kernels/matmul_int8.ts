@@ -111,6 +111,10 @@ const LIST_FIELDS = 11;
  */
 export function matmulInt8ListInto(products: readonly Int8Product[]): void {
   if (products.length === 0) return;
+  if (products.length === 1) {
+    const [p] = products;
+    return matmulInt8Into(p.a, p.w, p.c, p);
+  }
   const rt = products[0].a.rt;
   const rows = products.map((p) => productArgs("matmulInt8List", p.a, p.w, p.c, p));
   const work = products.map((p) => p.a.rows * p.w.rows * p.a.cols);

@@ -229,7 +229,7 @@ Deno.test("matmulInt8List: each product equals the integer reference, on 1 and 2
     if (threads === 2) ok(rt.workerJobs > jobs, "no product ran on the worker");
     matmulInt8ListInto([]); // nothing to do
     assertThrows(
-      () => matmulInt8ListInto([{ ...cases[0].product, c: rt.tensor(1, 3) }]),
+      () => matmulInt8ListInto([cases[1].product, { ...cases[0].product, c: rt.tensor(1, 3) }]),
       ShapeError,
       /matmulInt8List: C has/,
     );

@@ -13,7 +13,7 @@
  */
 import { STATQUEST_PAIRS } from "./models/statquest.ts";
 import { loadModel } from "./src/checkpoint/checkpoint.ts";
-import { knownWords } from "./src/text/verbatim.ts";
+import { verbatimKnownWords } from "./src/text/verbatim.ts";
 import { formatDuration } from "./src/cli/progress.ts";
 import { runCli } from "./src/cli/run.ts";
 import { readTrainFlags, TRAIN_HELP } from "./src/cli/train_flags.ts";
@@ -63,7 +63,9 @@ async function main(args: string[]): Promise<number> {
   if (run.verbatim) {
     // A model trained with placeholders carries spans through (saved in its metadata).
     model.verbatim = true;
-    model.verbatimKnown = new Set(knownWords(data.train.map((p) => p.source)));
+    model.verbatimKnown = new Set(
+      verbatimKnownWords(data.train, (w) => model.codec.tokenize(` ${w}`).length),
+    );
   }
   const { examples, devExamples } = trainingExamples(model, data, run.preset);
 

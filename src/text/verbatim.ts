@@ -76,6 +76,59 @@ export function knownWords(sources: Iterable<string>, minCount = 3): string[] {
 }
 
 /**
+ * Capitalized words inside source sentences (not the first word) that the target of the
+ * same pair writes the same way in at least half of the pairs that hold them, and that the
+ * sources never write in lowercase, as written:
+ * names a translation carries over unchanged (Madrid, Yokohama), unlike the capitalized
+ * words it translates (Thursday → jueves, Moscow → Moscú).
+ */
+export function copiedNames(pairs: Iterable<{ source: string; target: string }>): string[] {
+  const seen = new Map<string, number>(), copied = new Map<string, number>();
+  const lower = new Set<string>();
+  for (const { source, target } of pairs) {
+    const words = [...source.matchAll(/\p{L}[\p{L}\p{M}]*/gu)].map((m) => m[0]);
+    for (const w of words) if (/^\p{Ll}/u.test(w)) lower.add(w);
+    const inside = new Set(words.filter((w, i) => i > 0 && /^\p{Lu}\p{Ll}/u.test(w)));
+    if (inside.size === 0) continue;
+    const there = new Set([...target.matchAll(/\p{L}[\p{L}\p{M}]*/gu)].map((m) => m[0]));
+    for (const w of inside) {
+      seen.set(w, (seen.get(w) ?? 0) + 1);
+      if (there.has(w)) copied.set(w, (copied.get(w) ?? 0) + 1);
+    }
+  }
+  // A word also written in lowercase is a common word as well (Apple, apple): not a name.
+  return [...seen]
+    .filter(([w, n]) => 2 * (copied.get(w) ?? 0) >= n && !lower.has(w.toLowerCase()))
+    .map(([w]) => w).sort();
+}
+
+/**
+ * A copied name (see {@linkcode copiedNames}) that the vocabulary spells in this many pieces
+ * or more is carried through rather than translated: the model has no token for it and
+ * spells it piece by piece, and a name it saw a few times comes out misspelled or running
+ * on ("Madrid" → "Madrilil"). Names with a token of their own (Tom, Tokyo) it translates
+ * well. Measured on the shipped en→es model: test BLEU (beam 4) 51.6 → 51.7, the everyday
+ * set's (reranked) 63.2 → 63.4.
+ */
+export const CARRIED_NAME_PIECES = 3;
+
+/**
+ * The words (lowercase) a model trained on `pairs` is taken to know, for
+ * {@linkcode unknownNames}: {@linkcode knownWords} of the sources, less the copied names
+ * that `pieces` (the number of source tokens a word takes) spells in
+ * {@linkcode CARRIED_NAME_PIECES} or more.
+ */
+export function verbatimKnownWords(
+  pairs: readonly { source: string; target: string }[],
+  pieces: (word: string) => number,
+): string[] {
+  const carried = new Set(
+    copiedNames(pairs).filter((w) => pieces(w) >= CARRIED_NAME_PIECES).map((w) => w.toLowerCase()),
+  );
+  return knownWords(pairs.map((p) => p.source)).filter((w) => !carried.has(w));
+}
+
+/**
  * The name test of a model that knows the words `known` (lowercase): a capitalized word
  * it has not seen, as written or without a plural or possessive ending, is a name.
  */

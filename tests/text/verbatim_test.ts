@@ -1,11 +1,14 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import {
+  CARRIED_NAME_PIECES,
+  copiedNames,
   maskSharedSpans,
   maskSpans,
   MAX_SPANS,
   onlySpans,
   placeholder,
   unmaskSpans,
+  verbatimKnownWords,
 } from "../../src/text/verbatim.ts";
 import { addVerbatimSpans } from "../../src/train/data.ts";
 import { BpeCodec, createModel, loadModel, saveModel } from "../../mod.ts";
@@ -183,4 +186,47 @@ Deno.test("a model with verbatim on carries spans through; a text of spans comes
   equal((await loadModel(saveModel(model), { threads: 1 })).verbatim, false);
   model.close();
   loaded.close();
+});
+
+Deno.test("copiedNames: capitalized words the other side keeps as written, never lowercase", () => {
+  const pairs = [
+    { source: "I live in Madrid.", target: "Vivo en Madrid." },
+    { source: "Madrid is big.", target: "Madrid es grande." }, // first word: not counted
+    { source: "We met in Madrid.", target: "Nos vimos en Madrid." },
+    { source: "See you on Thursday.", target: "Nos vemos el jueves." },
+    { source: "He went to Moscow.", target: "Fue a Moscú." },
+    { source: "She likes Apple phones.", target: "Le gustan los teléfonos Apple." },
+    { source: "I ate an apple.", target: "Comí una manzana." }, // apple is a common word too
+    { source: "Tom met Yokohama fans.", target: "Tom conoció a fans de Yokohama." },
+    { source: "Tom saw Yokohama.", target: "Tom vio la ciudad." }, // one of two: still half
+  ];
+  deepEqual(copiedNames(pairs), ["Madrid", "Yokohama"]);
+  // Left out of the known words only when the vocabulary spells the name in pieces.
+  const sources = [...pairs, ...pairs, ...pairs];
+  const pieces = (w: string) => (w === "Madrid" ? 4 : 1);
+  const known = verbatimKnownWords(sources, pieces);
+  ok(!known.includes("madrid"), "Madrid, spelled in pieces, is carried through");
+  for (const w of ["yokohama", "thursday", "moscow", "apple", "tom"]) ok(known.includes(w), w);
+  ok(CARRIED_NAME_PIECES > 1);
+});
+
+Deno.test("the shipped en→es model carries a name it saw a few times; it translates the others", async () => {
+  const { loadDefaultModel } = await import("../../models/default.ts");
+  const model = await loadDefaultModel({ threads: 1 });
+  try {
+    ok(!model.verbatimKnown!.has("madrid") && model.verbatimKnown!.has("thursday"));
+    // Before, "Madrido" and "Madre"; the day and the country are still translated.
+    const out = model.translate(
+      [
+        "How much is a ticket to Madrid?",
+        "What is the weather like in Madrid?",
+        "See you on Thursday.",
+      ],
+      { beam: 4 },
+    );
+    ok(out[0].includes("Madrid") && out[1].includes("Madrid"), out.join(" | "));
+    ok(out[2].includes("jueves"), out[2]);
+  } finally {
+    model.close();
+  }
 });

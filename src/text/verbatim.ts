@@ -194,6 +194,12 @@ export function maskSpans(
       ? span.replace(SENTINELS_ALL, (ch) => rendered[ch.charCodeAt(0) - SENTINEL].spanish)
       : span;
   const wrap = (span: string) => OPEN + span + CLOSE;
+  // A name's possessive ending stays outside its span, for the model to translate
+  // ("Picasso's paintings" → "las pinturas de Picasso", not "Picasso's pinturas").
+  const wrapName = (name: string) => {
+    const own = /['’]s$/u.exec(name);
+    return own && own.index > 0 ? wrap(name.slice(0, own.index)) + own[0] : wrap(name);
+  };
   const marked = clean.replace(
     SPAN,
     (m, url, email, code, num, sym, names, word, other, at: number) => {
@@ -204,10 +210,10 @@ export function maskSpans(
         const words = (names as string).split(" ");
         const skip = start && !isName(words[0], true) ? 1 : 0;
         if (!words.slice(skip).some((w, i) => isName(w, start && i + skip === 0))) return m;
-        const name = wrap(words.slice(skip).join(" "));
+        const name = wrapName(words.slice(skip).join(" "));
         return skip ? `${words[0]} ${name}` : name;
       }
-      return word && isName(word, start) ? wrap(m) : m;
+      return word && isName(word, start) ? wrapName(m) : m;
     },
   ).replace(new RegExp(`${CLOSE}([ \t]*)${OPEN}`, "gu"), "$1");
   const spans: string[] = [], counts: number[] = [], overflow: string[] = [];

@@ -230,3 +230,10 @@ Deno.test("the shipped en→es model carries a name it saw a few times; it trans
     model.close();
   }
 });
+
+Deno.test("maskSpans leaves a name's possessive ending outside its span", () => {
+  const isName = (w: string) => /^(Zyxwv|Qoph|Barack|Obama)/.test(w);
+  const m = maskSpans("Is this Zyxwv's car? It is Barack Obama’s speech and Qoph's.", isName);
+  deepEqual(m.spans, ["Zyxwv", "Barack Obama", "Qoph"]);
+  equal(m.text, `Is this ${P(0)}'s car? It is ${P(1)}’s speech and ${P(2)}'s.`);
+});

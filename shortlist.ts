@@ -15,7 +15,7 @@ import { readFileForCli, runCli, UsageError } from "./src/cli/run.ts";
 import { numberFlag, parseFlags } from "./src/cli/flags.ts";
 import { checkTrainedOn, modelBytesForCli } from "./src/cli/models.ts";
 import { checkOutputPath, writeAtomic } from "./src/cli/output_files.ts";
-import { INT8_ROWWISE, loadCheckpoint, saveModel } from "./src/checkpoint/checkpoint.ts";
+import { loadCheckpoint, resaveModel } from "./src/checkpoint/checkpoint.ts";
 import { recordedSplit } from "./src/checkpoint/run_record.ts";
 import { MAX_SHORTLIST_PER_SOURCE } from "./src/model/shortlist.ts";
 import { learnModelShortlist, trainingIds } from "./src/cli/shortlist_run.ts";
@@ -77,12 +77,7 @@ async function main(args: string[]): Promise<number> {
     const ids = trainingIds(model, metadata, data, v.data);
     model.shortlist = learnModelShortlist(model, ids, { perSource, frequent });
     const s = model.shortlist;
-    const { quantization, optimizer: _saved, ...rest } = metadata;
-    const out = saveModel(model, {
-      dtype: quantization === INT8_ROWWISE ? "I8" : "F32",
-      optimizer: quantization === INT8_ROWWISE ? undefined : optimizer,
-      metadata: rest,
-    });
+    const out = resaveModel(model, metadata, optimizer);
     writeAtomic(v.out, out);
     const listed = s.counts.filter((c) => c > 0).length;
     console.error(

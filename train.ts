@@ -63,9 +63,7 @@ async function main(args: string[]): Promise<number> {
   if (run.verbatim) {
     // A model trained with placeholders carries spans through (saved in its metadata).
     model.verbatim = true;
-    model.verbatimKnown = new Set(
-      verbatimKnownWords(data.train, (w) => model.codec.tokenize(` ${w}`).length),
-    );
+    model.verbatimKnown = new Set(verbatimKnownWords(data.train, model.codec));
   }
   const { examples, devExamples } = trainingExamples(model, data, run.preset);
 

@@ -26,7 +26,8 @@ export async function testSentences(n: number, data: string): Promise<string[]> 
     .slice(0, n).map((g) => g.source);
 }
 
-function seconds(
+/** Seconds to translate `inputs` in batches of `batch` (through `model.translate`). */
+export function seconds(
   model: Transformer,
   inputs: string[],
   beam: number,

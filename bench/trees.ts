@@ -10,7 +10,7 @@
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { testSentences } from "./decoding.ts";
+import { seconds, testSentences } from "./decoding.ts";
 import { machine } from "./_timing.ts";
 
 const CASES = [1, 2].flatMap((threads) =>
@@ -31,15 +31,9 @@ async function measure(root: string, sentences: string[]): Promise<number[]> {
     await model.core.rt.ready();
     try {
       for (const c of CASES.filter((c) => c.threads === threads)) {
-        const pass = () => {
-          const t0 = performance.now();
-          for (let i = 0; i < sentences.length; i += c.batch) {
-            model.translate(sentences.slice(i, i + c.batch), { beam: c.beam });
-          }
-          return performance.now() - t0;
-        };
+        const pass = () => seconds(model, sentences, c.beam, c.batch, true);
         pass(); // warm up
-        rates.push(sentences.length / (Math.min(pass(), pass()) / 1000));
+        rates.push(sentences.length / Math.min(pass(), pass()));
       }
     } finally {
       model.close();

@@ -7,11 +7,11 @@
 //
 //   deno run -A tools/verbatim_known.ts models/default.int8.safetensors \
 //     ../shared/data/spa-eng/spa-eng.tsv models/default.int8.safetensors
-import { INT8_ROWWISE, loadCheckpoint, saveModel } from "../src/checkpoint/checkpoint.ts";
-import { recordedRun, recordedSplit } from "../src/checkpoint/run_record.ts";
+import { loadCheckpoint, resaveModel } from "../src/checkpoint/checkpoint.ts";
+import { recordedSplit } from "../src/checkpoint/run_record.ts";
 import { checkTrainedOn } from "../src/cli/models.ts";
 import { writeAtomic } from "../src/cli/output_files.ts";
-import { orientPairs, parseTsv, readUtf8Text, trainingPairs } from "../src/train/data.ts";
+import { recordedTrainingPairs } from "../src/cli/shortlist_run.ts";
 import { verbatimKnownWords } from "../src/text/verbatim.ts";
 
 const [modelPath, dataPath, outPath] = Deno.args;
@@ -22,33 +22,16 @@ if (!modelPath || !dataPath || !outPath) {
 const { model, metadata, optimizer } = loadCheckpoint(await Deno.readFile(modelPath), {
   threads: 1,
 });
-const split = recordedSplit(metadata);
-if (!split || !model.verbatim) {
+if (!recordedSplit(metadata) || !model.verbatim) {
   console.error(`${modelPath} does not record its split, or was not trained with placeholders`);
   Deno.exit(1);
 }
 const data = await Deno.readFile(dataPath);
 await checkTrainedOn(metadata, data, dataPath, modelPath);
-const run = recordedRun(metadata);
-const pairs = orientPairs(
-  parseTsv(readUtf8Text(data, dataPath), dataPath),
-  run.direction ?? "en-es",
-);
 const before = model.verbatimKnown ?? new Set<string>();
-const known = verbatimKnownWords(
-  trainingPairs(pairs, split, run.hold_out_reverse),
-  (w) => model.codec.tokenize(` ${w}`).length,
-);
+const known = verbatimKnownWords(recordedTrainingPairs(metadata, data, dataPath), model.codec);
 model.verbatimKnown = new Set(known);
-const { quantization, optimizer: _saved, ...rest } = metadata;
-writeAtomic(
-  outPath,
-  saveModel(model, {
-    dtype: quantization === INT8_ROWWISE ? "I8" : "F32",
-    optimizer: quantization === INT8_ROWWISE ? undefined : optimizer,
-    metadata: rest,
-  }),
-);
+writeAtomic(outPath, resaveModel(model, metadata, optimizer));
 const dropped = [...before].filter((w) => !model.verbatimKnown!.has(w));
 const added = known.filter((w) => !before.has(w));
 console.error(

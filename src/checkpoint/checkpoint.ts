@@ -114,6 +114,26 @@ function readShortlist(file: SafetensorsFile, config: TransformerConfig): Shortl
 }
 
 /**
+ * `model` saved as the checkpoint it was loaded from (`metadata`, `optimizer`): 8-bit if
+ * that was, with its optimizer state if it was 32-bit and had one, its other metadata kept.
+ * For tools that add to a checkpoint (a shortlist, known words) and leave the weights as
+ * they are.
+ */
+export function resaveModel(
+  model: Transformer,
+  metadata: Record<string, string>,
+  optimizer?: SaveOptions["optimizer"],
+): Uint8Array {
+  const { quantization, optimizer: _saved, ...rest } = metadata;
+  const int8 = quantization === INT8_ROWWISE;
+  return saveModel(model, {
+    dtype: int8 ? "I8" : "F32",
+    optimizer: int8 ? undefined : optimizer,
+    metadata: rest,
+  });
+}
+
+/**
  * Serializes a model (and optionally its optimizer) as safetensors bytes.
  *
  * @example

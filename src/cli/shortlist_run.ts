@@ -9,12 +9,29 @@ import type { Transformer } from "../model/model.ts";
 import type { Shortlist } from "../model/shortlist.ts";
 import { augmentPairs, orientPairs, parseTsv, readUtf8Text, trainingPairs } from "../train/data.ts";
 import { learnShortlist } from "../train/shortlist.ts";
-import { toExamples } from "../train/train.ts";
+import { type SentencePair, toExamples } from "../train/train.ts";
 
 /** A training pair in token ids, the target ending with EOS. */
 export interface IdPair {
   source: number[];
   target: number[];
+}
+
+/**
+ * The training split (before augmentation, in the model's direction) of the model whose
+ * checkpoint `metadata` records its split of `data`.
+ */
+export function recordedTrainingPairs(
+  metadata: Record<string, string>,
+  data: Uint8Array,
+  dataPath: string,
+): SentencePair[] {
+  const split = recordedSplit(metadata)!, run = recordedRun(metadata);
+  const pairs = orientPairs(
+    parseTsv(readUtf8Text(data, dataPath), dataPath),
+    run.direction ?? "en-es",
+  );
+  return trainingPairs(pairs, split, run.hold_out_reverse);
 }
 
 /** The training pairs of the model whose checkpoint `metadata` records its split of `data`. */
@@ -25,12 +42,8 @@ export function trainingIds(
   dataPath: string,
 ): IdPair[] {
   const split = recordedSplit(metadata)!, run = recordedRun(metadata);
-  const pairs = orientPairs(
-    parseTsv(readUtf8Text(data, dataPath), dataPath),
-    run.direction ?? "en-es",
-  );
   // The pairs as the model was trained on them: its split, augmented as its run was.
-  const train = augmentPairs(trainingPairs(pairs, split, run.hold_out_reverse), {
+  const train = augmentPairs(recordedTrainingPairs(metadata, data, dataPath), {
     ...run,
     seed: split.seed,
   });

@@ -60,6 +60,9 @@ const SPAN = new RegExp(
 /** Decides whether a word is a name the model cannot translate (carried through). */
 export type NameTest = (word: string, sentenceStart: boolean) => boolean;
 
+// Runs of letters (with their marks): the words knownWords counts and copiedNames compares.
+const LETTER_RUNS = /\p{L}[\p{L}\p{M}]*/gu;
+
 /**
  * The words (lowercase) a model saw at least `minCount` times in its training sources: the
  * ones it can be expected to translate. Saved with a model trained with placeholders.
@@ -67,7 +70,7 @@ export type NameTest = (word: string, sentenceStart: boolean) => boolean;
 export function knownWords(sources: Iterable<string>, minCount = 3): string[] {
   const counts = new Map<string, number>();
   for (const s of sources) {
-    for (const m of s.matchAll(/\p{L}[\p{L}\p{M}]*/gu)) {
+    for (const m of s.matchAll(LETTER_RUNS)) {
       const w = m[0].toLowerCase();
       counts.set(w, (counts.get(w) ?? 0) + 1);
     }
@@ -86,11 +89,11 @@ export function copiedNames(pairs: Iterable<{ source: string; target: string }>)
   const seen = new Map<string, number>(), copied = new Map<string, number>();
   const lower = new Set<string>();
   for (const { source, target } of pairs) {
-    const words = [...source.matchAll(/\p{L}[\p{L}\p{M}]*/gu)].map((m) => m[0]);
+    const words = [...source.matchAll(LETTER_RUNS)].map((m) => m[0]);
     for (const w of words) if (/^\p{Ll}/u.test(w)) lower.add(w);
     const inside = new Set(words.filter((w, i) => i > 0 && /^\p{Lu}\p{Ll}/u.test(w)));
     if (inside.size === 0) continue;
-    const there = new Set([...target.matchAll(/\p{L}[\p{L}\p{M}]*/gu)].map((m) => m[0]));
+    const there = new Set([...target.matchAll(LETTER_RUNS)].map((m) => m[0]));
     for (const w of inside) {
       seen.set(w, (seen.get(w) ?? 0) + 1);
       if (there.has(w)) copied.set(w, (copied.get(w) ?? 0) + 1);
@@ -115,13 +118,13 @@ export const CARRIED_NAME_PIECES = 3;
 /**
  * The words (lowercase) a model trained on `pairs` is taken to know, for
  * {@linkcode unknownNames}: {@linkcode knownWords} of the sources, less the copied names
- * that `pieces` (the number of source tokens a word takes) spells in
- * {@linkcode CARRIED_NAME_PIECES} or more.
+ * that the model's source `codec` spells in {@linkcode CARRIED_NAME_PIECES} tokens or more.
  */
 export function verbatimKnownWords(
   pairs: readonly { source: string; target: string }[],
-  pieces: (word: string) => number,
+  codec: { tokenize(text: string): string[] },
 ): string[] {
+  const pieces = (w: string) => codec.tokenize(` ${w}`).length;
   const carried = new Set(
     copiedNames(pairs).filter((w) => pieces(w) >= CARRIED_NAME_PIECES).map((w) => w.toLowerCase()),
   );

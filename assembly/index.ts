@@ -13,5 +13,5 @@ export {
 export { embeddingBackward, embeddingForward, positionalEncoding } from "./embedding";
 export { crossEntropy } from "./cross_entropy";
 export { adamStep } from "./adam";
-export { int8Peak, simdPeak } from "./peak";
+export { int8Peak, int8PeakMacs, simdPeak } from "./peak";
 export { topK } from "./top_k";

@@ -3,23 +3,34 @@
 //
 // The weights come prepared by prepareInt8Weights: per row, round(w / s) in -127..127
 // with s = max|w| / 127 (for an 8-bit checkpoint, exactly its stored values), rows padded
-// with zeros to a multiple of 16 bytes. Each row of A is quantized on the fly the same
-// way, into 16-bit lanes, and i32x4.dot_i16x8_s multiplies and pairs them. Integer sums
-// are exact, so the result does not depend on their order: the same bits in every build
-// and at any thread count. (The relaxed i8×i7 dot product would do 16 products in one
-// instruction but needs one operand in 7 bits; 7-bit weights cost 0.2 BLEU with beam 4
-// on the test split, and whole sentences decoded no faster here.)
+// with zeros to a multiple of 16 bytes, and the row's integer sum. Each row of A is
+// quantized on the fly to 7-bit unsigned codes u = round(a / s) + z in 0..127: s spans
+// [min(a, 0), max(a, 0)] in 127 steps and z is the code of 0 (0 for a row without
+// negatives, which then gets exactly the 127 steps of max|a| it had in 8 bits). Then
+// Σ a·w = s · (Σ u·w − z · Σ w). Codes under 128 are what the relaxed i8×i7 dot product
+// takes: 16 products in one instruction (one VNNI instruction where the CPU has it, a
+// pair that cannot saturate with these ranges where it has not). The SIMD128 build forms
+// the same integer sums with 16-bit dot products. Integer sums are exact, so the result
+// does not depend on their order: the same bits in both builds and at any thread count.
 import { workspaceBytes, workspacePtr } from "./workspace";
+
+// Whether rows of A are stored as bytes for the relaxed dot product (the relaxed build)
+// or as 16-bit lanes for i32x4.dot_i16x8_s (the SIMD128 build).
+const RELAXED_DOT: bool = ASC_FEATURE_RELAXED_SIMD;
 
 // Values per quantized row: k, padded to whole vectors.
 @inline function padded(k: i32): i32 {
   return (k + 15) & ~15;
 }
 
+// Bytes per stored value of a quantized row of A.
+const A_BYTES: i32 = RELAXED_DOT ? 1 : 2;
+
 // Quantizes rows of W (f32, k values each, row stride ldw) into dst: round(w / s) with
-// s = max|w| / 127 per row (into scales; 0 for a zero row), zero padding.
+// s = max|w| / 127 per row (into scales; 0 for a zero row), zero padding, and each row's
+// sum of its 8-bit values (into sums, i32).
 export function prepareInt8Weights(
-  w: usize, ldw: i32, rows: i32, k: i32, dst: usize, scales: usize,
+  w: usize, ldw: i32, rows: i32, k: i32, dst: usize, scales: usize, sums: usize,
 ): void {
   const kp = padded(k);
   for (let r = 0; r < rows; r++) {
@@ -29,45 +40,75 @@ export function prepareInt8Weights(
     for (let p = 0; p < k; p++) m = max(m, abs(load<f32>(src + (<usize> p << 2))));
     const s: f32 = m / 127;
     const inv: f32 = m > 0 ? <f32> 127 / m : 0;
+    let sum = 0;
     for (let p = 0; p < k; p++) {
-      const q = <i32> nearest(load<f32>(src + (<usize> p << 2)) * inv);
-      store<i8>(out + p, <i8> min(127, max(-127, q)));
+      const q = min(127, max(-127, <i32> nearest(load<f32>(src + (<usize> p << 2)) * inv)));
+      store<i8>(out + p, <i8> q);
+      sum += q;
     }
     for (let p = k; p < kp; p++) store<i8>(out + p, 0);
     store<f32>(scales + (<usize> r << 2), s);
+    store<i32>(sums + (<usize> r << 2), sum);
   }
 }
 
-// Quantizes row a (k floats) into dst as 16-bit round(a / s), s = max|a| / 127, zero
-// padding; returns s. A row holding NaN or ±∞ returns NaN.
-@inline function quantizeRow(a: usize, k: i32, dst: usize): f32 {
-  let mv = f32x4.splat(0);
+// Four lanes of codes: round(v · inv) + z, clamped to 0..127.
+@inline function codes4(v: v128, inv: v128, z: v128): v128 {
+  const q = i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v, inv))), z);
+  return i32x4.min_s(i32x4.max_s(q, i32x4.splat(0)), i32x4.splat(127));
+}
+
+// Quantizes row a (k floats) into dst as codes (see the top of the file), zero padding;
+// stores the zero code at zp and returns the scale. A row holding NaN or ±∞ returns NaN.
+@inline function quantizeRow(a: usize, k: i32, dst: usize, zp: usize): f32 {
+  let lov = f32x4.splat(0), hiv = f32x4.splat(0);
   let p = 0;
-  for (; p + 4 <= k; p += 4) mv = f32x4.max(mv, f32x4.abs(v128.load(a + (<usize> p << 2))));
-  let m = max(
-    max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)),
-    max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)),
+  for (; p + 4 <= k; p += 4) {
+    const v = v128.load(a + (<usize> p << 2));
+    lov = f32x4.min(lov, v);
+    hiv = f32x4.max(hiv, v);
+  }
+  let lo = min(
+    min(f32x4.extract_lane(lov, 0), f32x4.extract_lane(lov, 1)),
+    min(f32x4.extract_lane(lov, 2), f32x4.extract_lane(lov, 3)),
   );
-  for (; p < k; p++) m = max(m, abs(load<f32>(a + (<usize> p << 2))));
-  if (!isFinite(m)) return NaN;
-  const inv = f32x4.splat(m > 0 ? <f32> 127 / m : 0);
+  let hi = max(
+    max(f32x4.extract_lane(hiv, 0), f32x4.extract_lane(hiv, 1)),
+    max(f32x4.extract_lane(hiv, 2), f32x4.extract_lane(hiv, 3)),
+  );
+  for (; p < k; p++) {
+    const x = load<f32>(a + (<usize> p << 2));
+    lo = min(lo, x);
+    hi = max(hi, x);
+  }
+  store<i32>(zp, 0);
+  const range = hi - lo;
+  if (!isFinite(range)) return NaN;
+  const invS: f32 = range > 0 ? <f32> 127 / range : 0;
+  const z = <i32> nearest(-lo * invS);
+  store<i32>(zp, z);
+  const inv = f32x4.splat(invS), zv = i32x4.splat(z);
   p = 0;
   for (; p + 16 <= k; p += 16) {
     const s = a + (<usize> p << 2);
-    const q0 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(s), inv)));
-    const q1 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(s, 16), inv)));
-    const q2 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(s, 32), inv)));
-    const q3 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(s, 48), inv)));
-    v128.store(dst + (<usize> p << 1), i16x8.narrow_i32x4_s(q0, q1));
-    v128.store(dst + (<usize> p << 1), i16x8.narrow_i32x4_s(q2, q3), 16);
+    const q0 = codes4(v128.load(s), inv, zv), q1 = codes4(v128.load(s, 16), inv, zv);
+    const q2 = codes4(v128.load(s, 32), inv, zv), q3 = codes4(v128.load(s, 48), inv, zv);
+    const h0 = i16x8.narrow_i32x4_s(q0, q1), h1 = i16x8.narrow_i32x4_s(q2, q3);
+    if (RELAXED_DOT) {
+      v128.store(dst + <usize> p, i8x16.narrow_i16x8_u(h0, h1));
+    } else {
+      v128.store(dst + (<usize> p << 1), h0);
+      v128.store(dst + (<usize> p << 1), h1, 16);
+    }
   }
-  const invS = f32x4.extract_lane(inv, 0);
-  for (; p < k; p++) {
-    const q = <i32> nearest(load<f32>(a + (<usize> p << 2)) * invS);
-    store<i16>(dst + (<usize> p << 1), <i16> q);
+  for (; p < padded(k); p++) {
+    const q = p < k
+      ? min(127, max(0, <i32> nearest(load<f32>(a + (<usize> p << 2)) * invS) + z))
+      : 0;
+    if (RELAXED_DOT) store<u8>(dst + <usize> p, <u8> q);
+    else store<i16>(dst + (<usize> p << 1), <i16> q);
   }
-  for (; p < padded(k); p++) store<i16>(dst + (<usize> p << 1), 0);
-  return m / 127;
+  return range / 127;
 }
 
 // Values j.. j+cols-1 of a float array as four lanes, the first repeated past cols.
@@ -78,6 +119,16 @@ export function prepareInt8Weights(
   let v = f32x4.splat(v0);
   if (cols > 1) v = f32x4.replace_lane(v, 1, load<f32>(at, 4));
   if (cols > 2) v = f32x4.replace_lane(v, 2, load<f32>(at, 8));
+  return v;
+}
+
+// Values j.. j+cols-1 of an i32 array as four lanes, the first repeated past cols.
+@inline function ilanes4(p: usize, j: i32, cols: i32): v128 {
+  const at = p + (<usize> j << 2);
+  if (cols == 4) return v128.load(at);
+  let v = i32x4.splat(load<i32>(at));
+  if (cols > 1) v = i32x4.replace_lane(v, 1, load<i32>(at, 4));
+  if (cols > 2) v = i32x4.replace_lane(v, 2, load<i32>(at, 8));
   return v;
 }
 
@@ -98,12 +149,25 @@ export function prepareInt8Weights(
   );
 }
 
-// Scales row i's four integer totals d into C (+ C) (+ bias): the same float operations
-// for whole and partial groups of columns, so a column's bits do not depend on its group.
-@inline function store4(
-  d: v128, sa: f32, ws: v128, bv: v128, bias: usize, dst: usize, cols: i32, accumulate: i32,
-  tmp: usize,
-): void {
+// The columns a row's results are stored in: four weight rows' scales, biases and sums,
+// how many of the four are real, and the options; kept in the workspace (COLUMNS_BYTES).
+@unmanaged class Columns {
+  ws: v128 = f32x4.splat(0);
+  bv: v128 = f32x4.splat(0);
+  sums: v128 = i32x4.splat(0);
+  bias: usize = 0;
+  cols: i32 = 4;
+  accumulate: i32 = 0;
+  tmp: usize = 0;
+}
+
+// Scales row i's four integer totals u·w (codes of zero code z) into C (+ C) (+ bias):
+// the same float operations for whole and partial groups of columns, so a column's bits
+// do not depend on its group.
+@inline function store4(uw: v128, z: i32, sa: f32, o: Columns, dst: usize): void {
+  const d = i32x4.sub(uw, i32x4.mul(i32x4.splat(z), o.sums));
+  const ws = o.ws, bv = o.bv, bias = o.bias, cols = o.cols, accumulate = o.accumulate;
+  const tmp = o.tmp;
   let r = f32x4.mul(f32x4.convert_i32x4_s(d), f32x4.mul(f32x4.splat(sa), ws));
   if (cols == 4) {
     if (accumulate) r = f32x4.add(r, v128.load(dst));
@@ -140,31 +204,45 @@ export function prepareInt8Weights(
 }
 
 // Rows of A are quantized into the workspace in groups of up to this many; each group
-// widens a panel of four weight rows once and runs it against all of its rows.
+// runs every panel of four weight rows against all of its rows.
 const ROWS_PER_GROUP: i32 = 64;
+
+// Workspace bytes for the Columns record and the scratch lanes after it.
+const COLUMNS_BYTES: usize = 128;
 
 // Kernel names say the register tile (rows × columns), the ISA and what the weights are
 // read as: _i8 extends each weight vector as it goes (one row: nothing to reuse), _i16
-// runs against a panel widened once per group (a batch: the widening is shared).
+// runs against a panel widened once per group (a batch: the widening is shared), _dot
+// reads them as they are stored, for the relaxed dot product.
 export function matmulInt8(
-  a: usize, lda: i32, w: usize, wScales: usize, bias: usize, c: usize, ldc: i32,
-  m: i32, n: i32, k: i32, accumulate: i32,
+  a: usize, lda: i32, w: usize, wScales: usize, wSums: usize, bias: usize, c: usize,
+  ldc: i32, m: i32, n: i32, k: i32, accumulate: i32,
 ): void {
   const kp = padded(k);
   const stride = <usize> kp;
-  const panelBytes = 8 * stride; // four rows of kp 16-bit values
+  const rowBytes = <usize> A_BYTES * stride;
+  const panelBytes: usize = RELAXED_DOT ? 0 : 8 * stride; // four rows of kp 16-bit values
   const group = <i32> min(
-    <usize> ROWS_PER_GROUP, (workspaceBytes - 16 - panelBytes) / (4 + 2 * stride),
+    <usize> ROWS_PER_GROUP, (workspaceBytes - COLUMNS_BYTES - panelBytes) / (8 + rowBytes),
   );
-  const scales = workspacePtr;
-  const tmp = scales + (<usize> group << 2);
-  const panel = tmp + 16;
+  // The workspace is 16-byte aligned: the record, its scratch lanes, the panel, then
+  // the rows' codes, scales and zero codes.
+  const o = changetype<Columns>(workspacePtr);
+  const tmp = workspacePtr + COLUMNS_BYTES - 16;
+  const panel = workspacePtr + COLUMNS_BYTES;
   const rowsQ = panel + panelBytes;
+  const scales = rowsQ + <usize> group * rowBytes;
+  const zeros = scales + (<usize> group << 2);
+  o.bias = bias;
+  o.accumulate = accumulate;
+  o.tmp = tmp;
+  const ldcBytes = <usize> ldc << 2;
   for (let i0 = 0; i0 < m; i0 += group) {
     const mg = min(group, m - i0);
     for (let i = 0; i < mg; i++) {
       const s = quantizeRow(
-        a + (<usize> (i0 + i) * <usize> lda << 2), k, rowsQ + 2 * <usize> i * stride,
+        a + (<usize> (i0 + i) * <usize> lda << 2), k, rowsQ + <usize> i * rowBytes,
+        zeros + (<usize> i << 2),
       );
       store<f32>(scales + (<usize> i << 2), s);
     }
@@ -174,27 +252,45 @@ export function matmulInt8(
       const w1 = cols > 1 ? w0 + stride : w0;
       const w2 = cols > 2 ? w0 + 2 * stride : w0;
       const w3 = cols > 3 ? w0 + 3 * stride : w0;
-      // The four weight rows' scales and biases (a partial group repeats its first).
-      const ws = lanes4(wScales, j, cols);
-      const bv = bias ? lanes4(bias, j, cols) : f32x4.splat(0);
+      // The four weight rows' scales, biases and sums (a partial group repeats its first).
+      o.cols = cols;
+      o.ws = lanes4(wScales, j, cols);
+      o.bv = bias ? lanes4(bias, j, cols) : f32x4.splat(0);
+      o.sums = ilanes4(wSums, j, cols);
       const out = c + (<usize> i0 * <usize> ldc + <usize> j << 2);
-      const ldcBytes = <usize> ldc << 2;
+      if (RELAXED_DOT) {
+        let i = 0;
+        for (; i + 2 <= mg; i += 2) {
+          qs8_gemm_2x4__wasmrelaxedsimd_dot(
+            rowsQ + <usize> i * rowBytes, rowBytes, w0, w1, w2, w3, kp,
+            scales + (<usize> i << 2), zeros + (<usize> i << 2), o, out + <usize> i * ldcBytes,
+            ldcBytes,
+          );
+        }
+        if (i < mg) {
+          qs8_gemm_1x4__wasmrelaxedsimd_dot(
+            rowsQ + <usize> i * rowBytes, w0, w1, w2, w3, kp, load<f32>(scales + (<usize> i << 2)),
+            load<i32>(zeros + (<usize> i << 2)), o, out + <usize> i * ldcBytes,
+          );
+        }
+        continue;
+      }
       if (mg == 1) {
-        qs8_gemm_1x4__wasmsimd_i8(rowsQ, w0, w1, w2, w3, kp, load<f32>(scales), ws, bv, bias, out, cols, accumulate, tmp);
+        qs8_gemm_1x4__wasmsimd_i8(rowsQ, w0, w1, w2, w3, kp, load<f32>(scales), load<i32>(zeros), o, out);
         continue;
       }
       widenPanel(w0, w1, w2, w3, kp, panel);
       let i = 0;
       for (; i + 2 <= mg; i += 2) {
         qs8_gemm_2x4__wasmsimd_i16(
-          rowsQ + 2 * <usize> i * stride, 2 * stride, panel, kp, scales + (<usize> i << 2), ws, bv, bias,
-          out + <usize> i * ldcBytes, ldcBytes, cols, accumulate, tmp,
+          rowsQ + <usize> i * rowBytes, rowBytes, panel, kp, scales + (<usize> i << 2),
+          zeros + (<usize> i << 2), o, out + <usize> i * ldcBytes, ldcBytes,
         );
       }
       if (i < mg) {
         qs8_gemm_1x4__wasmsimd_i16(
-          rowsQ + 2 * <usize> i * stride, panel, kp, load<f32>(scales + (<usize> i << 2)), ws, bv,
-          bias, out + <usize> i * ldcBytes, cols, accumulate, tmp,
+          rowsQ + <usize> i * rowBytes, panel, kp, load<f32>(scales + (<usize> i << 2)),
+          load<i32>(zeros + (<usize> i << 2)), o, out + <usize> i * ldcBytes,
         );
       }
     }
@@ -202,7 +298,7 @@ export function matmulInt8(
 }
 
 // Fields of one product in a list for matmulInt8List: matmulInt8's arguments, as i32.
-const LIST_FIELDS: i32 = 11;
+const LIST_FIELDS: i32 = 12;
 
 // Products first..first+count-1 of the list at `table` (LIST_FIELDS i32 each, in
 // matmulInt8's order), one after the other: many small products (a batch's sentences,
@@ -212,16 +308,81 @@ export function matmulInt8List(table: usize, first: i32, count: i32): void {
     const r = table + (<usize> (i * LIST_FIELDS) << 2);
     matmulInt8(
       load<u32>(r), load<i32>(r, 4), load<u32>(r, 8), load<u32>(r, 12), load<u32>(r, 16),
-      load<u32>(r, 20), load<i32>(r, 24), load<i32>(r, 28), load<i32>(r, 32), load<i32>(r, 36),
-      load<i32>(r, 40),
+      load<u32>(r, 20), load<u32>(r, 24), load<i32>(r, 28), load<i32>(r, 32), load<i32>(r, 36),
+      load<i32>(r, 40), load<i32>(r, 44),
     );
   }
 }
 
-// One quantized row x against four 8-bit weight rows, widened on the fly.
+// The relaxed dot product of 16 weights (signed bytes) and 16 codes (0..127), added to acc.
+@inline function dot16(w: v128, x: v128, acc: v128): v128 {
+  return i32x4.relaxed_dot_i8x16_i7x16_add_s(w, x, acc);
+}
+
+// One row of codes x against four 8-bit weight rows, read as stored. Two accumulators
+// per weight row: with four, a lone row waits on the dot product's latency.
+@inline function qs8_gemm_1x4__wasmrelaxedsimd_dot(
+  x: usize, w0: usize, w1: usize, w2: usize, w3: usize, kp: i32, sa: f32, z: i32, o: Columns,
+  dst: usize,
+): void {
+  let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
+  let t0 = i32x4.splat(0), t1 = i32x4.splat(0), t2 = i32x4.splat(0), t3 = i32x4.splat(0);
+  let p = 0;
+  for (; p + 32 <= kp; p += 32) {
+    const xv = v128.load(x + p), yv = v128.load(x + p, 16);
+    s0 = dot16(v128.load(w0 + p), xv, s0);
+    t0 = dot16(v128.load(w0 + p, 16), yv, t0);
+    s1 = dot16(v128.load(w1 + p), xv, s1);
+    t1 = dot16(v128.load(w1 + p, 16), yv, t1);
+    s2 = dot16(v128.load(w2 + p), xv, s2);
+    t2 = dot16(v128.load(w2 + p, 16), yv, t2);
+    s3 = dot16(v128.load(w3 + p), xv, s3);
+    t3 = dot16(v128.load(w3 + p, 16), yv, t3);
+  }
+  if (p < kp) {
+    const xv = v128.load(x + p);
+    s0 = dot16(v128.load(w0 + p), xv, s0);
+    s1 = dot16(v128.load(w1 + p), xv, s1);
+    s2 = dot16(v128.load(w2 + p), xv, s2);
+    s3 = dot16(v128.load(w3 + p), xv, s3);
+  }
+  store4(
+    hsum4(i32x4.add(s0, t0), i32x4.add(s1, t1), i32x4.add(s2, t2), i32x4.add(s3, t3)), z, sa, o,
+    dst,
+  );
+}
+
+// Two rows of codes (xStride bytes apart) against four weight rows: each weight vector
+// loaded once for both rows, eight accumulators.
+@inline function qs8_gemm_2x4__wasmrelaxedsimd_dot(
+  x: usize, xStride: usize, w0: usize, w1: usize, w2: usize, w3: usize, kp: i32, sa: usize,
+  zs: usize, o: Columns, dst: usize, ldc: usize,
+): void {
+  let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
+  let b0 = i32x4.splat(0), b1 = i32x4.splat(0), b2 = i32x4.splat(0), b3 = i32x4.splat(0);
+  for (let p = 0; p < kp; p += 16) {
+    const xv = v128.load(x + p), yv = v128.load(x + xStride + p);
+    const v0 = v128.load(w0 + p);
+    a0 = dot16(v0, xv, a0);
+    b0 = dot16(v0, yv, b0);
+    const v1 = v128.load(w1 + p);
+    a1 = dot16(v1, xv, a1);
+    b1 = dot16(v1, yv, b1);
+    const v2 = v128.load(w2 + p);
+    a2 = dot16(v2, xv, a2);
+    b2 = dot16(v2, yv, b2);
+    const v3 = v128.load(w3 + p);
+    a3 = dot16(v3, xv, a3);
+    b3 = dot16(v3, yv, b3);
+  }
+  store4(hsum4(a0, a1, a2, a3), load<i32>(zs), load<f32>(sa), o, dst);
+  store4(hsum4(b0, b1, b2, b3), load<i32>(zs, 4), load<f32>(sa, 4), o, dst + ldc);
+}
+
+// One row of codes x (16-bit lanes) against four 8-bit weight rows, widened on the fly.
 @inline function qs8_gemm_1x4__wasmsimd_i8(
-  x: usize, w0: usize, w1: usize, w2: usize, w3: usize, kp: i32, sa: f32, ws: v128, bv: v128,
-  bias: usize, dst: usize, cols: i32, accumulate: i32, tmp: usize,
+  x: usize, w0: usize, w1: usize, w2: usize, w3: usize, kp: i32, sa: f32, z: i32, o: Columns,
+  dst: usize,
 ): void {
   let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
   for (let p = 0; p < kp; p += 16) {
@@ -231,13 +392,12 @@ export function matmulInt8List(table: usize, first: i32, count: i32): void {
     s2 = dotAdd(xl, xh, v128.load(w2 + p), s2);
     s3 = dotAdd(xl, xh, v128.load(w3 + p), s3);
   }
-  store4(hsum4(s0, s1, s2, s3), sa, ws, bv, bias, dst, cols, accumulate, tmp);
+  store4(hsum4(s0, s1, s2, s3), z, sa, o, dst);
 }
 
-// One quantized row x against a widened panel of four weight rows.
+// One row of codes x against a widened panel of four weight rows.
 @inline function qs8_gemm_1x4__wasmsimd_i16(
-  x: usize, panel: usize, kp: i32, sa: f32, ws: v128, bv: v128,
-  bias: usize, dst: usize, cols: i32, accumulate: i32, tmp: usize,
+  x: usize, panel: usize, kp: i32, sa: f32, z: i32, o: Columns, dst: usize,
 ): void {
   let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
   const end = x + (<usize> kp << 1);
@@ -249,14 +409,14 @@ export function matmulInt8List(table: usize, first: i32, count: i32): void {
     s2 = i32x4.add(s2, i32x4.dot_i16x8_s(xv, v128.load(w, 32)));
     s3 = i32x4.add(s3, i32x4.dot_i16x8_s(xv, v128.load(w, 48)));
   }
-  store4(hsum4(s0, s1, s2, s3), sa, ws, bv, bias, dst, cols, accumulate, tmp);
+  store4(hsum4(s0, s1, s2, s3), z, sa, o, dst);
 }
 
-// Two quantized rows (xStride bytes apart) against a widened panel: each weight vector
+// Two rows of codes (xStride bytes apart) against a widened panel: each weight vector
 // loaded once for both rows, eight accumulators.
 @inline function qs8_gemm_2x4__wasmsimd_i16(
-  x: usize, xStride: usize, panel: usize, kp: i32, sa: usize, ws: v128, bv: v128,
-  bias: usize, dst: usize, ldc: usize, cols: i32, accumulate: i32, tmp: usize,
+  x: usize, xStride: usize, panel: usize, kp: i32, sa: usize, zs: usize, o: Columns,
+  dst: usize, ldc: usize,
 ): void {
   let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
   let b0 = i32x4.splat(0), b1 = i32x4.splat(0), b2 = i32x4.splat(0), b3 = i32x4.splat(0);
@@ -277,11 +437,11 @@ export function matmulInt8List(table: usize, first: i32, count: i32): void {
     a3 = i32x4.add(a3, i32x4.dot_i16x8_s(xv, v3));
     b3 = i32x4.add(b3, i32x4.dot_i16x8_s(yv, v3));
   }
-  store4(hsum4(a0, a1, a2, a3), load<f32>(sa), ws, bv, bias, dst, cols, accumulate, tmp);
-  store4(hsum4(b0, b1, b2, b3), load<f32>(sa, 4), ws, bv, bias, dst + ldc, cols, accumulate, tmp);
+  store4(hsum4(a0, a1, a2, a3), load<i32>(zs), load<f32>(sa), o, dst);
+  store4(hsum4(b0, b1, b2, b3), load<i32>(zs, 4), load<f32>(sa, 4), o, dst + ldc);
 }
 
 // Workspace matmulInt8 needs for at least one row of k values.
 export function int8WorkspaceBytes(k: i32): i32 {
-  return 16 + 8 * padded(k) + 4 + 2 * padded(k);
+  return <i32> COLUMNS_BYTES + 8 * padded(k) + 8 + 2 * padded(k);
 }

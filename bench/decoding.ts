@@ -60,7 +60,7 @@ function productsShare(
     const t0 = performance.now();
     const out = original(op, jobs);
     ms += performance.now() - t0;
-    for (const j of jobs) macs += j[7] * j[8] * j[9];
+    for (const j of jobs) macs += j[8] * j[9] * j[10];
     return out;
   };
   try {
@@ -76,7 +76,7 @@ export function peaks(): { int8: number; f32: number } {
   const rt = new Runtime({ threads: 1 });
   const n = 2_000_000;
   return {
-    int8: 96 * n / bestSeconds(() => rt.kernels.int8Peak(n, 3)) / 1e9,
+    int8: rt.kernels.int8PeakMacs() * n / bestSeconds(() => rt.kernels.int8Peak(n, 3)) / 1e9,
     f32: 48 * n / bestSeconds(() => rt.kernels.simdPeak(n, 0.999)) / 1e9,
   };
 }

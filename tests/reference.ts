@@ -260,9 +260,11 @@ export function refDropoutMask(n: number, p: number, seed: number, offset = 0): 
 }
 
 /**
- * The 8-bit inference matmul, exactly: rows of W [n, k] and of A to 8 bits (scale
- * max|x|/127, values in -127..127), integer dot products, then the same f32 epilogue:
- * (dot · (sa · sw)) (+ C) (+ bias). Rounding is to nearest, ties to even, as wasm's.
+ * The 8-bit inference matmul, exactly: rows of W [n, k] to 8 bits (scale max|w|/127,
+ * values in -127..127), rows of A to 7-bit codes u = round(a / s) + z in 0..127 (s spans
+ * [min(a, 0), max(a, 0)] in 127 steps, z is the code of 0), integer dot products of
+ * (u − z) and w, then the same f32 epilogue: (dot · (sa · sw)) (+ C) (+ bias). Rounding
+ * is to nearest, ties to even, as wasm's.
  */
 export function refMatmulInt8(
   a: Float32Array,
@@ -287,10 +289,21 @@ export function refMatmulInt8(
       finite: Number.isFinite(mx),
     };
   };
+  const codes = (row: Float32Array) => {
+    let lo = 0, hi = 0;
+    for (const x of row) [lo, hi] = [Math.min(lo, x), Math.max(hi, x)];
+    const range = f(hi - lo), inv = range > 0 ? f(127 / range) : 0;
+    const z = nearestEven(f(-lo * inv));
+    return {
+      q: Array.from(row, (x) => Math.max(0, Math.min(127, nearestEven(f(x * inv)) + z)) - z),
+      s: f(range / 127),
+      finite: Number.isFinite(range),
+    };
+  };
   const wq = Array.from({ length: n }, (_, j) => quantize(w.subarray(j * k, (j + 1) * k), 127));
   const out = new Float32Array(m * n);
   for (let i = 0; i < m; i++) {
-    const aq = quantize(a.subarray(i * k, (i + 1) * k), 127);
+    const aq = codes(a.subarray(i * k, (i + 1) * k));
     for (let j = 0; j < n; j++) {
       let dot = 0;
       for (let p = 0; p < k; p++) dot += aq.q[p] * wq[j].q[p];

@@ -7,8 +7,9 @@ import { splitRange, threadsFor } from "./_split.ts";
 /**
  * A weight matrix W [rows, cols] (nn.Linear's [out, in]) prepared for
  * {@linkcode matmulInt8Into}: each row in 8 bits (-127..127) with one scale, max|w|/127,
- * rows padded with zeros to 16 bytes. For an 8-bit checkpoint these are the stored
- * values. Rows of it can be used on their own ({@linkcode Int8Weights.rowSlice}).
+ * and the sum of its 8-bit values, rows padded with zeros to 16 bytes. For an 8-bit
+ * checkpoint these are the stored values. Rows of it can be used on their own
+ * ({@linkcode Int8Weights.rowSlice}).
  */
 export class Int8Weights {
   /** Bytes per stored row (cols rounded up to 16). */
@@ -19,6 +20,8 @@ export class Int8Weights {
     readonly ptr: number,
     /** Byte offset of row 0's f32 scale. */
     readonly scales: number,
+    /** Byte offset of row 0's i32 sum of its 8-bit values. */
+    readonly sums: number,
     readonly rows: number,
     readonly cols: number,
   ) {
@@ -30,9 +33,9 @@ export class Int8Weights {
     checkInMemory("int8 weights", "W", w);
     const rt = w.rt, stride = Math.ceil(w.cols / 16) * 16;
     const ptr = rt.allocBytes(w.rows * stride, false);
-    const scales = rt.allocBytes(w.rows * 4, false);
-    rt.kernels.prepareInt8Weights(w.ptr, w.ld, w.rows, w.cols, ptr, scales);
-    return new Int8Weights(rt, ptr, scales, w.rows, w.cols);
+    const scales = rt.allocBytes(w.rows * 4, false), sums = rt.allocBytes(w.rows * 4, false);
+    rt.kernels.prepareInt8Weights(w.ptr, w.ld, w.rows, w.cols, ptr, scales, sums);
+    return new Int8Weights(rt, ptr, scales, sums, w.rows, w.cols);
   }
 
   /** Rows [r0, r1), as a view. */
@@ -44,6 +47,7 @@ export class Int8Weights {
       this.rt,
       this.ptr + r0 * this.stride,
       this.scales + 4 * r0,
+      this.sums + 4 * r0,
       r1 - r0,
       this.cols,
     );
@@ -60,8 +64,10 @@ export interface MatmulInt8Options {
 
 /**
  * C [M, N] = A [M, K] · Wᵀ (+ bias) (+ C) with W [N, K] in 8 bits: each row of A is
- * quantized to 8 bits on the fly, products are summed exactly in integers and scaled
- * back to f32. Results do not depend on the thread count or the SIMD build.
+ * quantized on the fly to 128 levels between its minimum and maximum (with zero among
+ * them; a row without negatives gets 128 levels of [0, max], as in 8 bits), products are
+ * summed exactly in integers and scaled back to f32. Results do not depend on the thread
+ * count or the SIMD build.
  */
 export function matmulInt8Into(
   a: Tensor,
@@ -82,13 +88,14 @@ export function matmulInt8Into(
       args[1],
       args[2] + j0 * w.stride,
       args[3] + 4 * j0,
-      args[4] && args[4] + 4 * j0,
-      args[5] + 4 * j0,
-      args[6],
+      args[4] + 4 * j0,
+      args[5] && args[5] + 4 * j0,
+      args[6] + 4 * j0,
+      args[7],
       m,
       j1 - j0,
       k,
-      args[10],
+      args[11],
     ]),
   );
 }
@@ -101,7 +108,7 @@ export interface Int8Product extends MatmulInt8Options {
 }
 
 // Fields of a product in the kernel's list (matmulInt8's arguments).
-const LIST_FIELDS = 11;
+const LIST_FIELDS = 12;
 
 /**
  * Runs many independent 8-bit products in one kernel call, each exactly as
@@ -169,5 +176,5 @@ function productArgs(
     throw new ShapeError(`${K}: rows of ${k} values do not fit the kernel workspace`);
   }
   const bias = opts.bias?.ptr ?? 0, acc = opts.accumulate ? 1 : 0;
-  return [a.ptr, a.ld, w.ptr, w.scales, bias, c.ptr, c.ld, m, n, k, acc];
+  return [a.ptr, a.ld, w.ptr, w.scales, w.sums, bias, c.ptr, c.ld, m, n, k, acc];
 }

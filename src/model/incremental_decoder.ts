@@ -347,16 +347,18 @@ function outputLayer(
     const b = pass.alloc(1, n);
     const ptr = q ? rt.allocBytes(n * q.stride, false) : 0;
     const scales = q ? rt.allocBytes(n * 4, false) : 0;
+    const sums = q ? rt.allocBytes(n * 4, false) : 0;
     const w = q ? undefined : pass.alloc(n, d);
     const f = rt.f32, u8 = rt.u8;
     for (let j = 0; j < n; j++) f[(b.ptr >>> 2) + j] = f[(bias.ptr >>> 2) + tokens[j]];
     if (q) {
       for (let j = 0; j < n; j++) {
-        const from = q.ptr + tokens[j] * q.stride, at = q.scales + 4 * tokens[j];
+        const from = q.ptr + tokens[j] * q.stride, t = 4 * tokens[j];
         u8.copyWithin(ptr + j * q.stride, from, from + q.stride);
-        u8.copyWithin(scales + 4 * j, at, at + 4);
+        u8.copyWithin(scales + 4 * j, q.scales + t, q.scales + t + 4);
+        u8.copyWithin(sums + 4 * j, q.sums + t, q.sums + t + 4);
       }
-      return { tokens, int8: new Int8Weights(rt, ptr, scales, n, d), bias: b };
+      return { tokens, int8: new Int8Weights(rt, ptr, scales, sums, n, d), bias: b };
     }
     for (let j = 0; j < n; j++) {
       const from = (weight.ptr >>> 2) + tokens[j] * weight.ld;

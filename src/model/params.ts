@@ -154,7 +154,7 @@ export class ParamStore {
     if (q.stale) {
       for (const [e, iw] of q.byEntry) {
         const v = this.get(e);
-        this.rt.kernels.prepareInt8Weights(v.ptr, v.ld, v.rows, v.cols, iw.ptr, iw.scales);
+        this.rt.kernels.prepareInt8Weights(v.ptr, v.ld, v.rows, v.cols, iw.ptr, iw.scales, iw.sums);
       }
       q.stale = false;
     }

@@ -24,8 +24,15 @@ import { recordedRun, recordedSplit } from "../../src/checkpoint/run_record.ts";
 import { OnnxModel, type Ort } from "../_onnx.ts";
 import { run, testInTempDir } from "../_cli.ts";
 
+// Every export's directory, removed when the module's tests end (they were left behind).
+const exportDirs: string[] = [];
+globalThis.addEventListener("unload", () => {
+  for (const dir of exportDirs) Deno.removeSync(dir, { recursive: true });
+});
+
 async function writeExport(model: Transformer, int8 = false): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "vamos-onnx-" });
+  exportDirs.push(dir);
   for (const [path, bytes] of Object.entries(exportOnnx(model, { int8 }))) {
     const full = `${dir}/${path}`;
     await Deno.mkdir(full.slice(0, full.lastIndexOf("/")), { recursive: true });

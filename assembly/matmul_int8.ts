@@ -81,9 +81,11 @@ export function prepareInt8Weights(
     lo = min(lo, x);
     hi = max(hi, x);
   }
-  store<i32>(zp, 0);
   const range = hi - lo;
-  if (!isFinite(range)) return NaN;
+  if (!isFinite(range)) {
+    store<i32>(zp, 0);
+    return NaN;
+  }
   const invS: f32 = range > 0 ? <f32> 127 / range : 0;
   const z = <i32> nearest(-lo * invS);
   store<i32>(zp, z);
@@ -111,19 +113,9 @@ export function prepareInt8Weights(
   return range / 127;
 }
 
-// Values j.. j+cols-1 of a float array as four lanes, the first repeated past cols.
+// Values j.. j+cols-1 of an array of 32-bit values (f32 or i32, moved as bits) as four
+// lanes, the first repeated past cols.
 @inline function lanes4(p: usize, j: i32, cols: i32): v128 {
-  const at = p + (<usize> j << 2);
-  if (cols == 4) return v128.load(at);
-  const v0 = load<f32>(at);
-  let v = f32x4.splat(v0);
-  if (cols > 1) v = f32x4.replace_lane(v, 1, load<f32>(at, 4));
-  if (cols > 2) v = f32x4.replace_lane(v, 2, load<f32>(at, 8));
-  return v;
-}
-
-// Values j.. j+cols-1 of an i32 array as four lanes, the first repeated past cols.
-@inline function ilanes4(p: usize, j: i32, cols: i32): v128 {
   const at = p + (<usize> j << 2);
   if (cols == 4) return v128.load(at);
   let v = i32x4.splat(load<i32>(at));
@@ -158,7 +150,6 @@ export function prepareInt8Weights(
   bias: usize = 0;
   cols: i32 = 4;
   accumulate: i32 = 0;
-  tmp: usize = 0;
 }
 
 // Scales row i's four integer totals u·w (codes of zero code z) into C (+ C) (+ bias):
@@ -167,7 +158,7 @@ export function prepareInt8Weights(
 @inline function store4(uw: v128, z: i32, sa: f32, o: Columns, dst: usize): void {
   const d = i32x4.sub(uw, i32x4.mul(i32x4.splat(z), o.sums));
   const ws = o.ws, bv = o.bv, bias = o.bias, cols = o.cols, accumulate = o.accumulate;
-  const tmp = o.tmp;
+  const tmp = changetype<usize>(o) + COLUMNS_BYTES - 16; // the record's scratch lanes
   let r = f32x4.mul(f32x4.convert_i32x4_s(d), f32x4.mul(f32x4.splat(sa), ws));
   if (cols == 4) {
     if (accumulate) r = f32x4.add(r, v128.load(dst));
@@ -228,14 +219,12 @@ export function matmulInt8(
   // The workspace is 16-byte aligned: the record, its scratch lanes, the panel, then
   // the rows' codes, scales and zero codes.
   const o = changetype<Columns>(workspacePtr);
-  const tmp = workspacePtr + COLUMNS_BYTES - 16;
   const panel = workspacePtr + COLUMNS_BYTES;
   const rowsQ = panel + panelBytes;
   const scales = rowsQ + <usize> group * rowBytes;
   const zeros = scales + (<usize> group << 2);
   o.bias = bias;
   o.accumulate = accumulate;
-  o.tmp = tmp;
   const ldcBytes = <usize> ldc << 2;
   for (let i0 = 0; i0 < m; i0 += group) {
     const mg = min(group, m - i0);
@@ -256,7 +245,7 @@ export function matmulInt8(
       o.cols = cols;
       o.ws = lanes4(wScales, j, cols);
       o.bv = bias ? lanes4(bias, j, cols) : f32x4.splat(0);
-      o.sums = ilanes4(wSums, j, cols);
+      o.sums = lanes4(wSums, j, cols);
       const out = c + (<usize> i0 * <usize> ldc + <usize> j << 2);
       if (RELAXED_DOT) {
         let i = 0;

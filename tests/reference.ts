@@ -292,7 +292,8 @@ export function refMatmulInt8(
   const codes = (row: Float32Array) => {
     let lo = 0, hi = 0;
     for (const x of row) [lo, hi] = [Math.min(lo, x), Math.max(hi, x)];
-    const range = f(hi - lo), inv = range > 0 ? f(127 / range) : 0;
+    const range = f(hi - lo), big = f(127 / range);
+    const inv = range > 0 && Number.isFinite(big) ? big : 0;
     const z = nearestEven(f(-lo * inv));
     return {
       q: Array.from(row, (x) => Math.max(0, Math.min(127, nearestEven(f(x * inv)) + z)) - z),

@@ -164,21 +164,31 @@ Deno.test("matmulInt8 gives the same bits on 1 and 2 threads and in both builds"
   two.close();
 });
 
-Deno.test("matmulInt8 rows holding NaN or infinity give NaN; zero rows give the bias", () => {
-  const rt = new Runtime();
-  const w = Int8Weights.from(rt.tensor(3, 20).set(randomArray(60, 5)));
-  const a = rt.tensor(3, 20);
-  a.set(randomArray(60, 6));
-  const f = rt.f32, at = a.ptr >>> 2;
-  f[at + 3] = NaN;
-  f[at + 20 + 7] = Infinity;
-  f.fill(0, at + 40, at + 60);
-  const c = rt.tensor(3, 3), bias = rt.tensor(1, 3).set([1, 2, 3]);
-  matmulInt8Into(a, w, c, { bias });
-  const out = Array.from(c.toArray());
-  ok(out.slice(0, 6).every(Number.isNaN), `rows 0 and 1: ${out}`);
-  deepEqual(out.slice(6), [1, 2, 3]);
-});
+for (const variant of ["simd128", "relaxed-simd"] as const) {
+  Deno.test(`matmulInt8 (${variant}): rows holding NaN or ±∞ anywhere give NaN; zero and vanishing rows give the bias`, () => {
+    // 23 values a row: a block of 16, a vector of 4 and 3 single values are read apart.
+    const k = 23, rt = new Runtime({ variant });
+    const wf = rt.tensor(3, k).set(randomArray(3 * k, 5)), w = Int8Weights.from(wf);
+    const rows = [[3, NaN], [7, Infinity], [18, -Infinity], [19, NaN], [21, NaN], [22, Infinity]];
+    const m = rows.length + 3, a = rt.tensor(m, k).set(randomArray(m * k, 6));
+    const f = rt.f32, at = a.ptr >>> 2;
+    rows.forEach(([p, x], i) => f[at + i * k + p] = x);
+    f.fill(0, at + rows.length * k, at + (rows.length + 1) * k);
+    // Ranges whose 127 / range overflows f32: all codes of zero.
+    for (let p = 0; p < k; p++) f[at + (rows.length + 1) * k + p] = (p % 3 - 1) * 1e-38;
+    for (let p = 0; p < k; p++) f[at + (rows.length + 2) * k + p] = p % 2 ? 1e-44 : 0;
+    const c = rt.tensor(m, 3), bias = rt.tensor(1, 3).set([1, 2, 3]);
+    matmulInt8Into(a, w, c, { bias });
+    const out = Array.from(c.toArray());
+    for (let i = 0; i < rows.length; i++) {
+      ok(out.slice(3 * i, 3 * i + 3).every(Number.isNaN), `row ${i} (${rows[i]}): ${out}`);
+    }
+    deepEqual(out.slice(3 * rows.length), [1, 2, 3, 1, 2, 3, 1, 2, 3]);
+    const tail = a.toArray().slice(rows.length * k);
+    const ref = refMatmulInt8(tail, wf.toArray(), 3, k, 3, { bias: bias.toArray() });
+    deepEqual(out.slice(3 * rows.length), Array.from(ref));
+  });
+}
 
 Deno.test("matmulInt8 checks shapes and row slices", () => {
   const rt = new Runtime();

@@ -5,6 +5,7 @@ export { int8WorkspaceBytes, matmulInt8, matmulInt8List, prepareInt8Weights } fr
 export { softmaxBackward, softmaxForward } from "./softmax";
 export { attentionBackward, attentionForward } from "./attention_fused8";
 export { attentionBackwardBlocked, attentionForwardBlocked } from "./attention_blocked";
+export { attentionDecode } from "./attention_decode";
 export { layerNormBackward, layerNormForward, layerNormParamGrads } from "./layernorm";
 export { geluBackward, geluForward, reluBackward, reluForward } from "./activations";
 export {

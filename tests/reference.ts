@@ -105,6 +105,49 @@ export function refAttention(
   return { out, probs };
 }
 
+/**
+ * One decoding step's attention (attentionDecodeInto): query row r against its keys, key j
+ * being row base[r] + table[r·stride + j] of kv (K in columns [0, d), V in [d, 2d)).
+ */
+export function refAttentionDecode(
+  q: ArrayLike<number>,
+  kv: ArrayLike<number>,
+  s: {
+    rows: number;
+    heads: number;
+    dHead: number;
+    scale: number;
+    base: ArrayLike<number>;
+    table: ArrayLike<number>;
+    stride: number;
+    keyLens: ArrayLike<number>;
+  },
+): Float64Array {
+  const d = s.heads * s.dHead, out = new Float64Array(s.rows * d);
+  for (let r = 0; r < s.rows; r++) {
+    const keyRows = Array.from(
+      { length: s.keyLens[r] },
+      (_, j) => s.base[r] + s.table[r * s.stride + j],
+    );
+    for (let h = 0; h < s.heads; h++) {
+      const scores = keyRows.map((kr) => {
+        let dot = 0;
+        for (let c = 0; c < s.dHead; c++) {
+          dot += q[r * d + h * s.dHead + c] * kv[kr * 2 * d + h * s.dHead + c];
+        }
+        return dot;
+      });
+      const p = refSoftmaxRow(scores, s.scale);
+      for (let c = 0; c < s.dHead; c++) {
+        let acc = 0;
+        keyRows.forEach((kr, j) => acc += p[j] * kv[kr * 2 * d + d + h * s.dHead + c]);
+        out[r * d + h * s.dHead + c] = acc;
+      }
+    }
+  }
+  return out;
+}
+
 export function refLayerNorm(
   x: ArrayLike<number>,
   rows: number,

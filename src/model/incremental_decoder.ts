@@ -18,7 +18,7 @@ import {
   Pass,
 } from "./layers.ts";
 import { type AttentionStep, decoderLayer, finalNorm } from "./encoder_decoder_layers.ts";
-import { attentionInto } from "../kernels/attention.ts";
+import { attentionDecodeInto, type DecodeKeys } from "../kernels/attention_decode.ts";
 import { embeddingInto } from "../kernels/embedding.ts";
 import { topKInto } from "../kernels/top_k.ts";
 import { type Int8Product, Int8Weights, matmulInt8ListInto } from "../kernels/matmul_int8.ts";
@@ -41,10 +41,17 @@ export class IncrementalDecoder {
   readonly #core: TransformerCore;
   readonly #mark: number;
   readonly #pass: Pass;
-  // Per decoder layer, per row: the cross-attention K|V of its source (srcLen rows of
-  // 2·dModel), and the self-attention cache (steps rows of 2·dModel).
+  // Per decoder layer: the cross-attention K|V of each source (srcLen rows of 2·dModel
+  // each), and the self-attention cache, a block of `steps` rows of 2·dModel per row, where
+  // row r writes its step t at row r·steps + t. Rows find their keys by index (see
+  // attentionDecodeInto): a row's history holds the cache row of each of its steps, and
+  // beam search reorders hypotheses by copying histories, never keys and values.
   readonly #cross: Tensor[] = [];
   readonly #cache: Tensor[] = [];
+  readonly #history: IntBuffer;
+  readonly #noBase: IntBuffer;
+  readonly #crossBase: IntBuffer;
+  readonly #crossKeys: IntBuffer;
   readonly #srcLens: IntBuffer;
   readonly #srcLen: number;
   readonly #stepLens: IntBuffer;
@@ -84,9 +91,13 @@ export class IncrementalDecoder {
       this.#srcLens = rt.ints(this.capacity);
       this.#srcLens.set(s.shape.lens.toArray());
       for (let i = 0; i < core.handles.decoder.layers.length; i++) {
-        this.#cross.push(this.#pass.alloc(this.capacity * S, 2 * d));
+        this.#cross.push(this.#pass.alloc(B * S, 2 * d));
         this.#cache.push(this.#pass.alloc(this.capacity * steps, 2 * d));
       }
+      this.#history = rt.ints(this.capacity * steps);
+      this.#noBase = rt.ints(this.capacity);
+      this.#crossBase = rt.ints(this.capacity).set(this.#source.map((b) => b * S));
+      this.#crossKeys = rt.ints(S).set(Array.from({ length: S }, (_, j) => j));
       for (const group of lengthGroups(src.map((ids) => ids.length))) this.#encode(src, group);
       this.#stepLens = rt.ints(this.capacity);
       this.#ids = rt.ints(this.capacity);
@@ -151,18 +162,23 @@ export class IncrementalDecoder {
     if (n > this.capacity || parents.some((p) => !Number.isInteger(p) || p < 0 || p >= R)) {
       throw new RangeError(`select: ${n} rows of parents in 0..${R - 1}, at most ${this.capacity}`);
     }
-    const rt = this.#core.rt, f = rt.f32, d2 = 2 * this.#core.config.dModel;
-    const source = parents.map((p) => this.#source[p]);
+    const i32 = this.#core.rt.i32, steps = this.steps;
+    // Every parent's history is read before any row's is written: a parent may be a row
+    // that gets another history.
     const moved = parents.map((p, r) => (p !== r ? r : -1)).filter((r) => r >= 0);
-    copyBlocks(f, this.#cache, moved, parents, this.steps * d2, (t + 1) * d2);
-    // The cross-attention K|V only differ between sources.
-    const newSource = source.map((b, r) => (r >= R || this.#source[r] !== b ? r : -1))
-      .filter((r) => r >= 0);
-    const S = this.#srcLen;
-    copyBlocks(f, this.#cross, newSource, parents, S * d2, S * d2);
-    const lens = this.#srcLens.toArray();
-    this.#srcLens.set(parents.map((p) => lens[p]));
-    this.#source = source;
+    const at = this.#history.ptr >>> 2, copies = new Int32Array(moved.length * (t + 1));
+    moved.forEach((r, i) => {
+      const from = at + parents[r] * steps;
+      copies.set(i32.subarray(from, from + t + 1), i * (t + 1));
+    });
+    moved.forEach((r, i) =>
+      i32.set(copies.subarray(i * (t + 1), (i + 1) * (t + 1)), at + r * steps)
+    );
+    for (const ints of [this.#crossBase, this.#srcLens]) {
+      const values = ints.toArray();
+      ints.set(parents.map((p) => values[p]));
+    }
+    this.#source = parents.map((p) => this.#source[p]);
     this.#rows = n;
   }
 
@@ -183,20 +199,15 @@ export class IncrementalDecoder {
     const idsNow = new IntBuffer(rt, this.#ids.ptr, R);
     const stepLens = new IntBuffer(rt, this.#stepLens.ptr, R);
     const srcLens = new IntBuffer(rt, this.#srcLens.ptr, R);
-    // One query per row against its cached keys and values, then the output projection.
-    const attend = (
-      a: AttentionParams,
-      q: Tensor,
-      kv: Tensor,
-      seqK: number,
-      keyLens: IntBuffer,
-    ) => {
-      const ctx = pass.alloc(R, d), probs = pass.alloc(R * c.heads, seqK);
-      const [k, v] = [kv.colSlice(0, d), kv.colSlice(d, 2 * d)];
-      const shape = { batch: R, heads: c.heads, seqQ: 1, seqK, keyLens, scale: attentionScale(c) };
-      attentionInto(q, k, v, ctx, probs, shape);
+    // One query per row against its keys and values, then the output projection.
+    const attend = (a: AttentionParams, q: Tensor, keys: DecodeKeys) => {
+      const ctx = pass.alloc(R, d);
+      attentionDecodeInto(q, keys, ctx, c.heads, attentionScale(c));
       return outProjection(pass, a, ctx);
     };
+    // This step's cache row of each row joins its history.
+    const history = this.#history.ptr >>> 2;
+    for (let r = 0; r < R; r++) rt.i32[history + r * steps + t] = r * steps + t;
     // Self-attention: this step's keys and values join the cache (row r·steps + t).
     const selfAttention = (i: number): AttentionStep => (h, a) => {
       const qkv = pass.alloc(R, 3 * d);
@@ -207,15 +218,27 @@ export class IncrementalDecoder {
         const dstAt = (cache.ptr >>> 2) + (r * steps + t) * 2 * d;
         f.copyWithin(dstAt, srcAt, srcAt + 2 * d);
       }
-      const kv = cache.rowSlice(0, R * steps);
-      return [attend(a, qkv.colSlice(0, d), kv, steps, stepLens), noBackward];
+      const keys = {
+        kv: cache,
+        base: this.#noBase,
+        table: this.#history,
+        stride: steps,
+        keyLens: stepLens,
+      };
+      return [attend(a, qkv.colSlice(0, d), keys), noBackward];
     };
     // Encoder-decoder attention: against the source's keys and values, computed once.
     const crossAttention = (i: number): AttentionStep => (h, a) => {
       const q = pass.alloc(R, d);
       inProjection(pass, a, "q", h, q);
-      const kv = this.#cross[i].rowSlice(0, R * this.#srcLen);
-      return [attend(a, q, kv, this.#srcLen, srcLens), noBackward];
+      const keys = {
+        kv: this.#cross[i],
+        base: this.#crossBase,
+        table: this.#crossKeys,
+        stride: 0,
+        keyLens: srcLens,
+      };
+      return [attend(a, q, keys), noBackward];
     };
     const stack = core.handles.decoder;
     let x = pass.alloc(R, d);
@@ -391,29 +414,6 @@ export function lengthGroups(lengths: readonly number[]): number[][] {
   }
   if (group.length) groups.push(group);
   return groups;
-}
-
-// In each of `buffers` (a block of `block` floats per row), rows `rows` get the first `n`
-// floats of their parents' blocks; every parent is read before any row is written, since
-// a parent may itself be overwritten.
-function copyBlocks(
-  f: Float32Array,
-  buffers: readonly Tensor[],
-  rows: readonly number[],
-  parents: readonly number[],
-  block: number,
-  n: number,
-): void {
-  if (rows.length === 0) return;
-  const copy = new Float32Array(rows.length * n);
-  for (const buffer of buffers) {
-    const base = buffer.ptr >>> 2;
-    rows.forEach((r, i) => {
-      const from = base + parents[r] * block;
-      copy.set(f.subarray(from, from + n), i * n);
-    });
-    rows.forEach((r, i) => f.set(copy.subarray(i * n, (i + 1) * n), base + r * block));
-  }
 }
 
 /**

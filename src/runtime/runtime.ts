@@ -67,6 +67,7 @@ export const PARALLEL_OPS = [
   "dropoutBackward",
   "embeddingBackward",
   "topK",
+  "attentionDecode",
 ] as const;
 /** A kernel the pool can run. */
 export type ParallelOp = typeof PARALLEL_OPS[number];

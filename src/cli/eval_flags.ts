@@ -26,7 +26,9 @@ Options:
                      (noisy channel; "es-en" for the shipped Spanish→English model)
   --channel-weight X λ, the weight of its score (default ${DEFAULT_CHANNEL_WEIGHT})
   --channel-margin X read only candidates within X of the best (default ${DEFAULT_CHANNEL_MARGIN})
-  --no-shortlist     decode over the whole vocabulary, not the model's shortlist
+  --shortlist        decode over the model's vocabulary shortlist, not the whole
+                     vocabulary (faster; reranking always uses the whole vocabulary)
+  --no-shortlist     decode over the whole vocabulary (the default)
   --out FILE         also write "source<TAB>translation<TAB>references" lines
   --threads N        threads for the kernels (default: every core)
   -h, --help         this help`;
@@ -61,6 +63,7 @@ export function readEvalFlags(args: string[]): EvalFlags | "help" {
     "channel-weight": { type: "string" },
     "channel-margin": { type: "string" },
     threads: { type: "string" },
+    shortlist: { type: "boolean", default: false },
     "no-shortlist": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   });
@@ -77,6 +80,9 @@ export function readEvalFlags(args: string[]): EvalFlags | "help" {
   if (v.split && v.split !== "test" && v.split !== "dev") {
     throw new UsageError(`--split must be test or dev, got "${v.split}"`);
   }
+  if (v.shortlist && v["no-shortlist"]) {
+    throw new UsageError("--shortlist and --no-shortlist contradict each other: give one");
+  }
   if (!v.model || !v.data) throw new UsageError("--model and --data are required");
   return {
     model: v.model,
@@ -89,7 +95,7 @@ export function readEvalFlags(args: string[]): EvalFlags | "help" {
     rerank: v.rerank,
     channelWeight,
     channelMargin,
-    shortlist: !v["no-shortlist"],
+    shortlist: v.shortlist,
     threads,
   };
 }

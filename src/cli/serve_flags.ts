@@ -30,8 +30,10 @@ Options:
   --body-timeout S  seconds a client may take to send its request body (default 10)
   --beam N          beam width; 1 is greedy decoding, faster (default: the model's, 4 for
                     the shipped model)
-  --no-shortlist    score every token at each step, not only the model's vocabulary
-                    shortlist (slower; the shipped models have one)
+  --shortlist       score only the model's vocabulary shortlist at each step, not every
+                    token (the shipped models have one): faster one text at a time, a
+                    little worse (en→es test BLEU 51.6 against 52.1)
+  --no-shortlist    score every token (the default)
   --threads N       threads for the kernels (default: every core)
   --quiet           no access log
   -h, --help        this help`;
@@ -62,6 +64,7 @@ export async function readServeFlags(args: string[]): Promise<ServeFlags | "help
     "api-keys": { type: "string" },
     "body-timeout": { type: "string" },
     beam: { type: "string" },
+    shortlist: { type: "boolean", default: false },
     "no-shortlist": { type: "boolean", default: false },
     threads: { type: "string" },
     quiet: { type: "boolean", default: false },
@@ -74,6 +77,9 @@ export async function readServeFlags(args: string[]): Promise<ServeFlags | "help
   const bodyTimeout = numberFlag(v, "body-timeout", { min: 0.1, max: 3600 }) ?? 10;
   const beam = numberFlag(v, "beam", { min: 1, max: MAX_BEAM, integer: true });
   const threads = threadsFlag(v, "serve");
+  if (v.shortlist && v["no-shortlist"]) {
+    throw new UsageError("--shortlist and --no-shortlist contradict each other: give one");
+  }
   const permission = await Deno.permissions.query({ name: "net", host: `${v.host}:${port}` });
   if (permission.state !== "granted") {
     throw new UsageError(
@@ -95,7 +101,7 @@ export async function readServeFlags(args: string[]): Promise<ServeFlags | "help
     apiKeys,
     bodyTimeoutMs: bodyTimeout * 1000,
     beam,
-    shortlist: !v["no-shortlist"],
+    shortlist: v.shortlist,
     threads,
     quiet: v.quiet,
   };

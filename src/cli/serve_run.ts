@@ -20,7 +20,7 @@ export async function servedPairs(
 ): Promise<{ pairs: LanguagePairs; described: string }> {
   const ready = (model: Transformer) => {
     if (f.beam !== undefined) model.beam = f.beam;
-    if (!f.shortlist) model.shortlist = undefined;
+    model.useShortlist = f.shortlist;
     return model;
   };
   const decoding = (b: number) => b > 1 ? `beam ${b}` : "greedy";

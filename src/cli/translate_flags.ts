@@ -39,12 +39,14 @@ Options:
   --no-rerank        English→Spanish with the shipped model: take beam search's best as
                      it is, instead of reranking its candidates with the Spanish→English
                      model (noisy channel: fewer dropped words, about 2× the time of
-                     beam search alone, which decodes over the vocabulary shortlist)
+                     beam search alone)
   --rerank NAME|FILE rerank with this model of the other direction instead (any model)
-  --no-shortlist     score every token at each step, not only the model's vocabulary
-                     shortlist (the tokens a line's words translate to and the frequent
-                     ones; the shipped models have one): slower, rarely other. Reranked
-                     translations always score every token
+  --shortlist        with --no-rerank or greedy: score only the model's vocabulary
+                     shortlist at each step (the tokens a line's words translate to and
+                     the frequent ones; the shipped models have one), not every token:
+                     faster one line at a time, a little worse (test BLEU 51.6 against
+                     52.1). Reranked translations always score every token
+  --no-shortlist     score every token (the default)
   --threads N        threads for the kernels (default: every core)
   -h, --help         this help
 
@@ -65,7 +67,7 @@ export interface TranslateFlags {
   detect: boolean;
   rerank?: string;
   noRerank: boolean;
-  noShortlist: boolean;
+  shortlist: boolean;
   explain: boolean;
   maxTokens?: number;
   beam?: number;
@@ -80,6 +82,7 @@ export function readTranslateFlags(args: string[]): TranslateFlags | "help" {
     from: { type: "string" },
     rerank: { type: "string" },
     "no-rerank": { type: "boolean", default: false },
+    shortlist: { type: "boolean", default: false },
     "no-shortlist": { type: "boolean", default: false },
     to: { type: "string" },
     explain: { type: "boolean", default: false },
@@ -103,6 +106,9 @@ export function readTranslateFlags(args: string[]): TranslateFlags | "help" {
     if (s.trim() === "") throw new UsageError("Nothing to translate: a sentence is empty");
   }
   const chooser = modelChooser(values.model, values.from, values.to);
+  if (values.shortlist && values["no-shortlist"]) {
+    throw new UsageError("--shortlist and --no-shortlist contradict each other: give one");
+  }
   if (values.rerank !== undefined && values["no-rerank"]) {
     throw new UsageError("--rerank and --no-rerank contradict each other: give one");
   }
@@ -112,7 +118,7 @@ export function readTranslateFlags(args: string[]): TranslateFlags | "help" {
     detect: values.from === "auto",
     rerank: values.rerank,
     noRerank: values["no-rerank"],
-    noShortlist: values["no-shortlist"],
+    shortlist: values.shortlist,
     explain: values.explain,
     maxTokens,
     beam,

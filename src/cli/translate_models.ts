@@ -30,7 +30,7 @@ export class CliModels {
     let m = this.#models.get(name);
     if (!m) {
       this.#models.set(name, m = await openModelForCli(name, this.flags.threads));
-      if (this.flags.noShortlist) m.shortlist = undefined;
+      m.useShortlist = this.flags.shortlist;
     }
     return m;
   }

@@ -2,7 +2,7 @@
 import type { IntBuffer, Tensor } from "../runtime/runtime.ts";
 import { ShapeError } from "../errors.ts";
 import { checkDim, checkFinite, checkInMemory, checkSameRuntime, checkShape } from "./_check.ts";
-import { splitRange, threadsFor } from "./_split.ts";
+import { jobsFor, splitRange, threadsFor } from "./_split.ts";
 
 /**
  * Where each query row of {@linkcode attentionDecodeInto} finds its keys and values: key j
@@ -59,7 +59,7 @@ export function attentionDecodeInto(
   const threads = Math.min(rows, threadsFor(rt, rows * 2 * d * maxKeys(keys, rows)));
   rt.parallel(
     "attentionDecode",
-    splitRange(rows, threads).map(([r0, r1]) => [
+    splitRange(rows, jobsFor(threads)).map(([r0, r1]) => [
       q.ptr + 4 * r0 * q.ld,
       q.ld,
       keys.kv.ptr,

@@ -2,7 +2,7 @@
 import type { Runtime, Tensor } from "../runtime/runtime.ts";
 import { ShapeError } from "../errors.ts";
 import { checkInMemory, checkSameRuntime, checkShape, shapeOf } from "./_check.ts";
-import { splitRange, threadsFor } from "./_split.ts";
+import { jobsFor, splitRange, threadsFor } from "./_split.ts";
 
 /**
  * A weight matrix W [rows, cols] (nn.Linear's [out, in]) prepared for
@@ -78,26 +78,30 @@ export function matmulInt8Into(
   const args = productArgs("matmulInt8", a, w, c, opts);
   const rt = a.rt, m = a.rows, n = w.rows, k = a.cols;
   const threads = threadsFor(rt, m * n * k);
-  const parts = threads > 1 && n >= 16 * threads
-    ? splitRange(n, threads, 8)
-    : [[0, n] as [number, number]];
-  rt.parallel(
-    "matmulInt8",
-    parts.map(([j0, j1]) => [
-      args[0],
-      args[1],
-      args[2] + j0 * w.stride,
-      args[3] + 4 * j0,
-      args[4] + 4 * j0,
-      args[5] && args[5] + 4 * j0,
-      args[6] + 4 * j0,
-      args[7],
-      m,
-      j1 - j0,
-      k,
-      args[11],
-    ]),
-  );
+  const job = (i0: number, i1: number, j0: number, j1: number) => [
+    args[0] + 4 * i0 * a.ld,
+    args[1],
+    args[2] + j0 * w.stride,
+    args[3] + 4 * j0,
+    args[4] + 4 * j0,
+    args[5] && args[5] + 4 * j0,
+    args[6] + 4 * (i0 * c.ld + j0),
+    args[7],
+    i1 - i0,
+    j1 - j0,
+    k,
+    args[11],
+  ];
+  // A batch's rows are split: each job quantizes only its own rows, and with two jobs per
+  // thread a worker that starts late takes fewer. A few rows split the columns instead
+  // (every job then quantizes the rows again).
+  let jobs: number[][];
+  if (threads > 1 && m >= 8 * threads) {
+    jobs = splitRange(m, jobsFor(threads), 2).map(([i0, i1]) => job(i0, i1, 0, n));
+  } else if (threads > 1 && n >= 16 * threads) {
+    jobs = splitRange(n, threads, 8).map(([j0, j1]) => job(0, m, j0, j1));
+  } else jobs = [job(0, m, 0, n)];
+  rt.parallel("matmulInt8", jobs);
 }
 
 /** One product of {@linkcode matmulInt8ListInto}: C = A·Wᵀ (+ bias) (+ C). */

@@ -44,9 +44,11 @@ export interface BatchOptions {
    */
   rerank?: RerankOptions;
   /**
-   * Decode over the model's vocabulary shortlist when it has one (default true): the output
-   * layer computes only the target tokens a sentence's words translate to and the most
-   * frequent ones. `false` decodes over the whole vocabulary, as reranking always does.
+   * Decode over the model's vocabulary shortlist when it has one (default: the model's
+   * `useShortlist`, false unless set): the output layer computes only the target tokens a
+   * sentence's words translate to and the most frequent ones. Faster one sentence at a
+   * time, but scores normalized over a sentence's list cost the shipped en→es model 0.5
+   * BLEU on its test split (beam 4). Reranking always decodes over the whole vocabulary.
    */
   shortlist?: boolean;
 }
@@ -117,9 +119,9 @@ export function decodeInBatches(
   return out;
 }
 
-// The shortlist a call decodes with: the model's, unless the call turns it off.
+// The shortlist a call decodes with: the model's, when the call (its defaults filled in) asks.
 function shortlistOf(model: Translatable, opts: BatchOptions): Shortlist | undefined {
-  return opts.shortlist === false ? undefined : model.shortlist;
+  return opts.shortlist === true ? model.shortlist : undefined;
 }
 
 /** The n-best hypotheses of beam search for each sequence, in bounded batches, in input order. */

@@ -121,11 +121,27 @@ export class Transformer {
   sourceLanguage: "en" | "es" = "en";
 
   /**
-   * The vocabulary shortlist translations decode with (unless a call passes
-   * `shortlist: false`): per source token, the target tokens it translates to, learned
-   * from the training corpus (`learnShortlist`); a checkpoint that holds one sets it.
+   * The vocabulary shortlist translations may decode with (see {@linkcode useShortlist}):
+   * per source token, the target tokens it translates to, learned from the training
+   * corpus (`learnShortlist`); a checkpoint that holds one sets it.
    */
   shortlist?: Shortlist;
+
+  /**
+   * Whether translations decode over {@linkcode shortlist} when a call does not say
+   * (`shortlist` in its options). Default false: the whole vocabulary, whose scores are
+   * exactly normalized (the shipped en→es model: test BLEU 52.1 against 51.6 over the
+   * shortlist, beam 4); the shortlist is faster one sentence at a time.
+   *
+   * @example Decode over the shortlist by default
+   * ```ts
+   * import { loadDefaultModel } from "@vamos/transformer/default-model";
+   * const model = await loadDefaultModel();
+   * model.useShortlist = true;
+   * console.log(model.translate("Where is the station?"));
+   * ```
+   */
+  useShortlist = false;
 
   /** Wraps a numeric model with its vocabularies and tokenizer. */
   constructor(
@@ -236,7 +252,12 @@ export class Transformer {
     if (opts.shortlist !== undefined && typeof opts.shortlist !== "boolean") {
       throw new VamosError(`shortlist must be true or false, got ${typeof opts.shortlist}`);
     }
-    return { ...opts, beam: opts.beam ?? this.beam, alpha: opts.alpha ?? this.alpha };
+    return {
+      ...opts,
+      beam: opts.beam ?? this.beam,
+      alpha: opts.alpha ?? this.alpha,
+      shortlist: opts.shortlist ?? this.useShortlist,
+    };
   }
 
   // The tokens of a text to translate (the codec's source-side variant where it has one).

@@ -15,6 +15,10 @@ Deno.test("flags read into settings; what is missing or contradicts is a usage e
   ]) as EvalFlags;
   equal(f.split, "dev");
   equal(f.shortlist, false);
+  const md = ["--model", "m", "--data", "d"];
+  equal((readEvalFlags(md) as EvalFlags).shortlist, false);
+  equal((readEvalFlags([...md, "--shortlist"]) as EvalFlags).shortlist, true);
+  throws(() => readEvalFlags([...md, "--shortlist", "--no-shortlist"]), /contradict/);
   throws(() => readEvalFlags(["--model", "m"]), /--model and --data are required/);
   throws(
     () => readEvalFlags(["--model", "m", "--data", "d", "--split", "train"]),

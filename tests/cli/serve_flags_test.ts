@@ -9,7 +9,10 @@ Deno.test("defaults and bounds", async () => {
   equal(f.host, "127.0.0.1");
   equal(f.charLimit, 5000);
   equal(f.bodyTimeoutMs, 10_000);
-  equal(f.shortlist, true);
+  equal(f.shortlist, false);
+  equal((await readServeFlags(["--shortlist"]) as ServeFlags).shortlist, true);
+  equal((await readServeFlags(["--no-shortlist"]) as ServeFlags).shortlist, false);
+  await rejects(readServeFlags(["--shortlist", "--no-shortlist"]), /contradict/);
   await rejects(readServeFlags(["--port", "70000"]), /--port must be/);
   await rejects(readServeFlags(["--body-timeout", "0"]), /--body-timeout must be/);
 });

@@ -14,7 +14,10 @@ Deno.test("flags read into settings", () => {
   equal(readTranslateFlags(["--help"]), "help");
   const f = read(["--beam", "2", "--no-shortlist", "to go"]);
   equal(f.beam, 2);
-  equal(f.noShortlist, true);
+  equal(f.shortlist, false);
+  equal(read(["to go"]).shortlist, false);
+  equal(read(["--shortlist", "to go"]).shortlist, true);
+  throws(() => read(["--shortlist", "--no-shortlist", "to go"]), /contradict/);
   equal(f.chooser("to go"), "default");
   equal(read(["--from", "es", "hola"]).chooser("hola"), "es-en");
   equal(read(["--model", "statquest", "to go"]).chooser("x"), "statquest");

@@ -259,12 +259,21 @@ Deno.test("the shipped models' shortlists: the same translations in a batch and 
   const one = await loadDefaultModel({ threads: 1 });
   const two = await loadDefaultModel({ threads: 2 });
   ok(one.shortlist, "the shipped model has a shortlist");
-  const batch = one.translate(sentences);
-  deepEqual(sentences.map((s) => one.translate(s)), batch);
-  deepEqual(two.translate(sentences), batch);
+  const on = { shortlist: true };
+  const batch = one.translate(sentences, on);
+  deepEqual(sentences.map((s) => one.translate(s, on)), batch);
+  deepEqual(two.translate(sentences, on), batch);
   equal(batch[0], "¿Dónde está el baño?");
-  // Off, it decodes over all 8,000 tokens: the shipped sentences come out the same.
-  equal(one.translate(sentences[0], { shortlist: false }), batch[0]);
+  // useShortlist is the default a call's options override.
+  two.useShortlist = true;
+  deepEqual(two.translate(sentences), batch);
+  // By default it decodes over all 8,000 tokens: the shipped sentences come out the same.
+  equal(one.translate(sentences[0]), batch[0]);
+  deepEqual(one.translate(sentences), one.translate(sentences, { shortlist: false }));
+  // A sentence the two decode differently: the default is the whole vocabulary's.
+  const differs = "Workers lost their jobs.";
+  equal(one.translate(differs), "Los trabajadores perdieron sus trabajos.");
+  equal(one.translate(differs, on), "Faltaron sus trabajos.");
   throws(
     () => one.translate("hi", { shortlist: "no" as unknown as boolean }),
     /shortlist must be true or false/,

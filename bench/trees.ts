@@ -3,7 +3,8 @@
 // (this host's rows move ±25% between minutes; only pairs of one run compare). Each round
 // runs each tree once in a fresh process: the test sentences through its public API
 // (loadDefaultModel, translate), greedy and beam 4, one at a time and in batches of 64, on 1
-// and 2 threads, best of 2 passes. Prints each round, then the medians and after / before.
+// and 2 threads, best of 2 passes, each tree decoding as it ships (over its default
+// vocabulary). Prints each round, then the medians and after / before.
 //
 //   deno task bench:trees --before ../before --after . [--rounds 3] [--sentences 384]
 //                         [--data ../shared/data/spa-eng/spa-eng.tsv]
@@ -31,7 +32,7 @@ async function measure(root: string, sentences: string[]): Promise<number[]> {
     await model.core.rt.ready();
     try {
       for (const c of CASES.filter((c) => c.threads === threads)) {
-        const pass = () => seconds(model, sentences, c.beam, c.batch, true);
+        const pass = () => seconds(model, sentences, c.beam, c.batch);
         pass(); // warm up
         rates.push(sentences.length / Math.min(pass(), pass()));
       }

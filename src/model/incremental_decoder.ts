@@ -206,8 +206,8 @@ export class IncrementalDecoder {
       return outProjection(pass, a, ctx);
     };
     // This step's cache row of each row joins its history.
-    const history = this.#history.ptr >>> 2;
-    for (let r = 0; r < R; r++) rt.i32[history + r * steps + t] = r * steps + t;
+    const history = this.#history.ptr >>> 2, i32 = rt.i32;
+    for (let r = 0; r < R; r++) i32[history + r * steps + t] = r * steps + t;
     // Self-attention: this step's keys and values join the cache (row r·steps + t).
     const selfAttention = (i: number): AttentionStep => (h, a) => {
       const qkv = pass.alloc(R, 3 * d);

@@ -13,9 +13,12 @@
 
 import { startWorker, type WorkerLike } from "../host/host.ts";
 
-// The command block: per worker an Int32 [state, op] at worker·64; after the workers' the
-// queue, Int32 [next job, job count], in 64 bytes; then jobCapacity job slots of Float64
-// (arguments, their count at 30, the result at 31), 256 bytes each.
+// The command block: per worker an Int32 [state, op, call, job count] at worker·64; after
+// the workers' the queue, Int32 [call·2¹⁶ + next job, jobs done, a job failed], in 64 bytes;
+// then jobCapacity job slots of Float64 (arguments, their count at 30, the result at 31),
+// 256 bytes each. A job is claimed by one compare-and-swap of the first word, which names
+// the call: a worker that wakes after its call is over finds another call's number there
+// and claims nothing, so the caller waits for jobs done, never for a worker to wake.
 const STATE_READY = 0, STATE_JOB = 1, STATE_EXITED = 2, STATE_SHUTDOWN = 3, STATE_CLAIMED = 4;
 const STATE_ERROR = 5, STATE_STARTING = -1;
 const JOB_BYTES = 256;
@@ -31,8 +34,14 @@ const MAX_ARGS = 30;
 export function commandBlockBytes(workers: number): number {
   return workers * 64 + 64 + jobCapacity(workers) * JOB_BYTES;
 }
-// Polls of the state word before sleeping on it (about 50 µs).
+// Polls of a word before the caller sleeps on it (about 50 µs).
 const SPIN = 20000;
+// How long an idle worker polls for the next call before it sleeps. A decoding step calls
+// a kernel worth splitting (the output layer) every 0.1–1 ms and the rest between is too
+// small to share; a sleeping worker wakes tens of µs late, after the caller has done the
+// jobs itself. Measured on one sentence at a time, 2 threads: see BENCHMARKS.md.
+const IDLE_SPIN_MS = 2;
+const CALL_SHIFT = 16, CALL_MASK = 0x7fff, JOB_MASK = 0xffff;
 /** How long {@linkcode WorkerPool.ready} waits for workers before going on without them. */
 export const WORKER_START_TIMEOUT_MS = 10_000;
 
@@ -43,36 +52,43 @@ self.onmessage = (e) => {
     e.data;
   const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
   ex.setWorkspace(workspace, workspaceBytes);
-  const c = new Int32Array(memory.buffer, ctrl, 2);
-  const q = new Int32Array(memory.buffer, queue, 2);
+  const c = new Int32Array(memory.buffer, ctrl, 4);
+  const q = new Int32Array(memory.buffer, queue, 3);
   const a = new Float64Array(memory.buffer, jobs, capacity * ${JOB_BYTES / 8});
   Atomics.store(c, 0, ${STATE_READY});
   Atomics.notify(c, 0);
   for (;;) {
     const s = Atomics.load(c, 0);
     if (s === ${STATE_JOB}) {
-      // Take jobs from the queue until it is empty: a thread that is slow (or woke up
-      // late) takes fewer, and the others more.
-      try {
-        const f = ex[names[c[1]]];
-        for (;;) {
-          const j = Atomics.add(q, 0, 1);
-          if (j >= q[1]) break;
+      // Take this call's jobs until none is left: a thread that is slow (or woke up late)
+      // takes fewer, and the others more.
+      const f = ex[names[c[1]]], call = c[2], count = c[3];
+      let failed = false;
+      for (;;) {
+        const v = Atomics.load(q, 0), j = v & ${JOB_MASK};
+        if (v >>> ${CALL_SHIFT} !== call || j >= count) break;
+        if (Atomics.compareExchange(q, 0, v, v + 1) !== v) continue;
+        try {
           const base = j * ${JOB_BYTES / 8};
           const r = f(...Array.prototype.slice.call(a, base, base + a[base + 30]));
           a[base + 31] = typeof r === "number" ? r : 0;
+        } catch (err) {
+          failed = true;
+          Atomics.store(q, 2, 1);
         }
-        Atomics.store(c, 0, ${STATE_READY});
-      } catch (err) {
-        Atomics.store(c, 0, ${STATE_ERROR});
+        if (Atomics.add(q, 1, 1) + 1 === count) Atomics.notify(q, 1);
       }
-      Atomics.notify(c, 0);
+      Atomics.compareExchange(c, 0, ${STATE_JOB}, failed ? ${STATE_ERROR} : ${STATE_READY});
     } else if (s === ${STATE_READY}) {
-      // Kernels come in bursts: spin a little before sleeping, since waking a sleeping
+      // Kernels come in bursts: poll a while before sleeping, since waking a sleeping
       // thread costs tens of microseconds.
-      let spins = 0;
-      while (Atomics.load(c, 0) === ${STATE_READY} && ++spins < ${SPIN});
-      if (spins < ${SPIN}) continue;
+      const until = performance.now() + ${IDLE_SPIN_MS};
+      // (CLAIMED: the caller is writing a job, a matter of nanoseconds.)
+      let spins = 0, now = s;
+      while ((now = Atomics.load(c, 0)) === ${STATE_READY} || now === ${STATE_CLAIMED}) {
+        if ((++spins & 1023) === 0 && performance.now() > until) break;
+      }
+      if (now !== ${STATE_READY} && now !== ${STATE_CLAIMED}) continue;
       if (Atomics.wait(c, 0, ${STATE_READY}, idleMs) === "timed-out" &&
           Atomics.compareExchange(c, 0, ${STATE_READY}, ${STATE_EXITED}) === ${STATE_READY}) break;
     } else if (s === ${STATE_CLAIMED}) {
@@ -105,6 +121,7 @@ export class WorkerPool {
   readonly #canBlock: boolean;
   #failed = false;
   #dispatched = 0;
+  #call = 0;
   readonly #waitedMs: number[];
 
   /**
@@ -148,11 +165,11 @@ export class WorkerPool {
   }
 
   #ctrl(i: number): Int32Array {
-    return new Int32Array(this.#host.memory.buffer, this.#host.commandBlock + i * 64, 2);
+    return new Int32Array(this.#host.memory.buffer, this.#host.commandBlock + i * 64, 4);
   }
 
   #queue(): Int32Array {
-    return new Int32Array(this.#host.memory.buffer, this.#queueOffset(), 2);
+    return new Int32Array(this.#host.memory.buffer, this.#queueOffset(), 3);
   }
 
   #queueOffset(): number {
@@ -167,11 +184,12 @@ export class WorkerPool {
     );
   }
 
-  #wait(c: Int32Array, value: number): void {
+  // Waits until word i of w is `value` (it only grows towards it).
+  #waitFor(w: Int32Array, i: number, value: number): void {
     // Spin first: a job is usually done within microseconds of our own share.
-    for (let spins = 0; spins < SPIN; spins++) if (Atomics.load(c, 0) !== value) return;
-    while (Atomics.load(c, 0) === value) {
-      if (this.#canBlock) Atomics.wait(c, 0, value, 100);
+    for (let spins = 0; spins < SPIN; spins++) if (Atomics.load(w, i) === value) return;
+    for (let now; (now = Atomics.load(w, i)) !== value;) {
+      if (this.#canBlock) Atomics.wait(w, i, now, 100);
     }
   }
 
@@ -266,11 +284,13 @@ export class WorkerPool {
       table[base + 30] = args.length;
     }
     const q = this.#queue();
-    Atomics.store(q, 1, jobs.length);
-    Atomics.store(q, 0, 0);
-    const sent: number[] = [];
+    const call = this.#call = (this.#call + 1) & CALL_MASK;
+    Atomics.store(q, 1, 0);
+    Atomics.store(q, 2, 0);
+    Atomics.store(q, 0, call << CALL_SHIFT);
+    let sent = 0;
     // One worker fewer than jobs: the caller takes at least one.
-    for (let i = 0; i < this.#workers.length && sent.length < jobs.length - 1; i++) {
+    for (let i = 0; i < this.#workers.length && sent < jobs.length - 1; i++) {
       const c = this.#ctrl(i);
       const prev = this.#failed
         ? STATE_SHUTDOWN
@@ -283,29 +303,35 @@ export class WorkerPool {
         continue;
       }
       c[1] = op;
+      c[2] = call;
+      c[3] = jobs.length;
       Atomics.store(c, 0, STATE_JOB);
       Atomics.notify(c, 0);
-      sent.push(i);
+      sent++;
     }
     const results = new Array<number>(jobs.length);
     const byCaller = new Uint8Array(jobs.length);
-    let mine = 0;
+    let mine = 0, callerError: unknown;
     for (;;) {
-      const j = Atomics.add(q, 0, 1);
+      const v = Atomics.load(q, 0), j = v & JOB_MASK;
       if (j >= jobs.length) break;
-      results[j] = callerRun(jobs[j]);
+      if (Atomics.compareExchange(q, 0, v, v + 1) !== v) continue;
+      try {
+        results[j] = callerRun(jobs[j]);
+      } catch (e) {
+        callerError ??= e;
+      }
       byCaller[j] = 1;
       mine++;
+      Atomics.add(q, 1, 1);
     }
-    let failed = false;
+    // Every job is claimed; wait until the workers' are done (never for a worker that
+    // has not woken: it will find this call over and claim nothing).
     const waitStart = performance.now();
-    for (const i of sent) {
-      const c = this.#ctrl(i);
-      this.#wait(c, STATE_JOB);
-      if (Atomics.load(c, 0) === STATE_ERROR) failed = true;
-    }
+    this.#waitFor(q, 1, jobs.length);
     this.#waitedMs[op] += performance.now() - waitStart;
-    if (failed) throw new Error(`a worker failed in kernel ${this.#names[op]}`);
+    if (callerError !== undefined) throw callerError;
+    if (Atomics.load(q, 2)) throw new Error(`a worker failed in kernel ${this.#names[op]}`);
     this.#dispatched += jobs.length - mine;
     for (let j = 0; j < jobs.length; j++) {
       if (!byCaller[j]) results[j] = table[j * JOB_BYTES / 8 + 31];

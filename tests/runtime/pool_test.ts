@@ -99,6 +99,44 @@ Deno.test("a worker that is not ready never blocks: its job runs on the calling 
   rt.close();
 });
 
+Deno.test("a job that fails on a worker is reported, and the pool works on after it", async () => {
+  const rt = new Runtime({ threads: 2 });
+  equal(await rt.ready(), 2);
+  const n = 1 << 20, h = n / 2;
+  const x = rt.tensor(1, n).set(new Float32Array(n).fill(1.5)), y = rt.tensor(1, n);
+  const good = [x.ptr, x.ptr, y.ptr, n];
+  const bad = () => [rt.memory.buffer.byteLength, x.ptr, y.ptr, 64]; // out of bounds: a trap
+  // The caller runs the long job first; the worker takes the bad one, unless it is slow to
+  // start, when the caller traps on it itself. Either way one error, never a hang.
+  let onWorker = false;
+  for (let i = 0; i < 50 && !onWorker; i++) {
+    try {
+      rt.parallel("add", [good, bad()]);
+      throw new Error("a job that traps did not fail");
+    } catch (e) {
+      const message = (e as Error).message;
+      onWorker = message === "a worker failed in kernel add";
+      if (!onWorker) match(message, /out of bounds/);
+    }
+    // The failed worker is started again, and takes jobs again.
+    equal(await rt.ready(), 2);
+    const before = rt.workerJobs;
+    for (let j = 0; j < 200 && rt.workerJobs === before; j++) {
+      y.set(new Float32Array(n));
+      rt.parallel("add", [[x.ptr, x.ptr, y.ptr, h], [
+        x.ptr + 4 * h,
+        x.ptr + 4 * h,
+        y.ptr + 4 * h,
+        h,
+      ]]);
+      equal(y.view().every((v) => v === 3), true);
+    }
+    if (rt.workerJobs === before) throw new Error("no job ran on a worker after a failure");
+  }
+  equal(onWorker, true, "in 50 tries the bad job never ran on the worker");
+  rt.close();
+});
+
 Deno.test("the time the caller waits for workers is kept by kernel", async () => {
   deepEqual(new Runtime({}).workerWaitMs, {});
   const rt = new Runtime({ threads: 2 });

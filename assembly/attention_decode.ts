@@ -35,35 +35,97 @@ import { softmaxRowWith } from "./softmax";
   return at(kv, (baseRow + load<i32>(at(table, j))) * ldkv + col);
 }
 
-// out[0..dHead) = Σⱼ p[j] · V[j][0..dHead): sixteen columns at a time in registers, then
-// four, then one; each pass walks the keys once.
+// The scores of four keys at once, each summed exactly as dot() sums it (the same bits):
+// four keys' chains side by side keep the multiply-adds busy where one key's two chains
+// wait on their latency.
+@inline function dot4(
+  q: usize, k0: usize, k1: usize, k2: usize, k3: usize, n: i32, dst: usize,
+): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), b0 = f32x4.splat(0), b1 = f32x4.splat(0);
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), d0 = f32x4.splat(0), d1 = f32x4.splat(0);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const x = v128.load(at(q, i)), y = v128.load(at(q, i), 16);
+    a0 = madd(x, v128.load(at(k0, i)), a0);
+    a1 = madd(y, v128.load(at(k0, i), 16), a1);
+    b0 = madd(x, v128.load(at(k1, i)), b0);
+    b1 = madd(y, v128.load(at(k1, i), 16), b1);
+    c0 = madd(x, v128.load(at(k2, i)), c0);
+    c1 = madd(y, v128.load(at(k2, i), 16), c1);
+    d0 = madd(x, v128.load(at(k3, i)), d0);
+    d1 = madd(y, v128.load(at(k3, i), 16), d1);
+  }
+  if (i + 4 <= n) {
+    const x = v128.load(at(q, i));
+    a0 = madd(x, v128.load(at(k0, i)), a0);
+    b0 = madd(x, v128.load(at(k1, i)), b0);
+    c0 = madd(x, v128.load(at(k2, i)), c0);
+    d0 = madd(x, v128.load(at(k3, i)), d0);
+    i += 4;
+  }
+  let sa = hsum(f32x4.add(a0, a1)), sb = hsum(f32x4.add(b0, b1));
+  let sc = hsum(f32x4.add(c0, c1)), sd = hsum(f32x4.add(d0, d1));
+  for (; i < n; i++) {
+    const x = load<f32>(at(q, i));
+    sa += x * load<f32>(at(k0, i));
+    sb += x * load<f32>(at(k1, i));
+    sc += x * load<f32>(at(k2, i));
+    sd += x * load<f32>(at(k3, i));
+  }
+  store<f32>(dst, sa);
+  store<f32>(dst, sb, 4);
+  store<f32>(dst, sc, 8);
+  store<f32>(dst, sd, 12);
+}
+
+// One pass over the keys for `lanes` (1…8) vectors of columns from col on: each column's
+// sum runs over the keys in order, whatever the pass, so the bits do not depend on how
+// the columns are cut. Several vectors per pass keep the multiply-adds busy; one waits on
+// its latency at every key.
+@inline function valuesPass(
+  p: usize, n: i32, kv: usize, ldkv: i32, baseRow: i32, table: usize, col: i32, lanes: i32,
+  out: usize,
+): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
+  for (let j = 0; j < n; j++) {
+    const w = v128.load32_splat(at(p, j)), v = valueRow(kv, ldkv, baseRow, table, j, col);
+    a0 = madd(w, v128.load(v), a0);
+    if (lanes > 1) a1 = madd(w, v128.load(v, 16), a1);
+    if (lanes > 2) a2 = madd(w, v128.load(v, 32), a2);
+    if (lanes > 3) a3 = madd(w, v128.load(v, 48), a3);
+    if (lanes > 4) a4 = madd(w, v128.load(v, 64), a4);
+    if (lanes > 5) a5 = madd(w, v128.load(v, 80), a5);
+    if (lanes > 6) a6 = madd(w, v128.load(v, 96), a6);
+    if (lanes > 7) a7 = madd(w, v128.load(v, 112), a7);
+  }
+  v128.store(out, a0);
+  if (lanes > 1) v128.store(out, a1, 16);
+  if (lanes > 2) v128.store(out, a2, 32);
+  if (lanes > 3) v128.store(out, a3, 48);
+  if (lanes > 4) v128.store(out, a4, 64);
+  if (lanes > 5) v128.store(out, a5, 80);
+  if (lanes > 6) v128.store(out, a6, 96);
+  if (lanes > 7) v128.store(out, a7, 112);
+}
+
+// out[0..dHead) = Σⱼ p[j] · V[j][0..dHead): up to 32 columns per pass over the keys (a
+// head of 56 in two passes), then the last dHead % 4 one at a time.
 @inline function weightedValues(
   p: usize, n: i32, kv: usize, ldkv: i32, baseRow: i32, table: usize, col: i32, dHead: i32,
   out: usize,
 ): void {
   let c = 0;
-  for (; c + 16 <= dHead; c += 16) {
-    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-    for (let j = 0; j < n; j++) {
-      const w = v128.load32_splat(at(p, j)), v = valueRow(kv, ldkv, baseRow, table, j, col + c);
-      a0 = madd(w, v128.load(v), a0);
-      a1 = madd(w, v128.load(v, 16), a1);
-      a2 = madd(w, v128.load(v, 32), a2);
-      a3 = madd(w, v128.load(v, 48), a3);
-    }
-    v128.store(at(out, c), a0);
-    v128.store(at(out, c), a1, 16);
-    v128.store(at(out, c), a2, 32);
-    v128.store(at(out, c), a3, 48);
-  }
-  for (; c + 4 <= dHead; c += 4) {
-    let a = f32x4.splat(0);
-    for (let j = 0; j < n; j++) {
-      const w = v128.load32_splat(at(p, j));
-      a = madd(w, v128.load(valueRow(kv, ldkv, baseRow, table, j, col + c)), a);
-    }
-    v128.store(at(out, c), a);
-  }
+  for (; c + 32 <= dHead; c += 32) valuesPass(p, n, kv, ldkv, baseRow, table, col + c, 8, at(out, c));
+  const left = (dHead - c) >> 2;
+  if (left == 7) valuesPass(p, n, kv, ldkv, baseRow, table, col + c, 7, at(out, c));
+  else if (left == 6) valuesPass(p, n, kv, ldkv, baseRow, table, col + c, 6, at(out, c));
+  else if (left == 5) valuesPass(p, n, kv, ldkv, baseRow, table, col + c, 5, at(out, c));
+  else if (left == 4) valuesPass(p, n, kv, ldkv, baseRow, table, col + c, 4, at(out, c));
+  else if (left == 3) valuesPass(p, n, kv, ldkv, baseRow, table, col + c, 3, at(out, c));
+  else if (left == 2) valuesPass(p, n, kv, ldkv, baseRow, table, col + c, 2, at(out, c));
+  else if (left == 1) valuesPass(p, n, kv, ldkv, baseRow, table, col + c, 1, at(out, c));
+  c += left << 2;
   for (; c < dHead; c++) {
     let a: f32 = 0;
     for (let j = 0; j < n; j++) {
@@ -88,7 +150,16 @@ export function attentionDecode(
     const keys = at(table, r * ldt);
     for (let h = 0; h < heads; h++) {
       const qh = at(q, r * ldq + h * dHead), col = h * dHead;
-      for (let j = 0; j < n; j++) {
+      let j = 0;
+      for (; j + 4 <= n; j += 4) {
+        dot4(
+          qh, valueRow(kv, ldkv, baseRow, keys, j, col),
+          valueRow(kv, ldkv, baseRow, keys, j + 1, col),
+          valueRow(kv, ldkv, baseRow, keys, j + 2, col),
+          valueRow(kv, ldkv, baseRow, keys, j + 3, col), dHead, at(scores, j),
+        );
+      }
+      for (; j < n; j++) {
         store<f32>(at(scores, j), dot(qh, valueRow(kv, ldkv, baseRow, keys, j, col), dHead));
       }
       softmaxRowWith(

@@ -21,6 +21,11 @@ export interface DecodeKeys {
 }
 
 const K = "attentionDecode";
+// Time per unit (a query's multiply-add with one key's key or value) in multiply-adds of
+// the 8-bit products, threadsFor's unit: measured 6–8 units/ns against the products'
+// 56 MAC/ns (a decoding step's shapes, Intel Xeon, 2026-12-08). Counted as one, a step's
+// attention of 50 µs ran on one thread.
+const UNIT_COST = 8;
 
 /**
  * out [R, d] = per row and head, softmax(scale · q·kⱼ) · V over the row's keys (see
@@ -56,7 +61,7 @@ export function attentionDecodeInto(
     throw new ShapeError(`${K}: stride must be a non-negative integer, got ${keys.stride}`);
   }
   checkIndices(keys, rows, rt.workspaceBytes >>> 2);
-  const threads = Math.min(rows, threadsFor(rt, rows * 2 * d * maxKeys(keys, rows)));
+  const threads = Math.min(rows, threadsFor(rt, UNIT_COST * rows * 2 * d * maxKeys(keys, rows)));
   rt.parallel(
     "attentionDecode",
     splitRange(rows, jobsFor(threads)).map(([r0, r1]) => [

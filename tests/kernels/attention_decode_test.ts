@@ -18,8 +18,9 @@ interface Case {
   scale: number;
 }
 
-// dHead around the kernel's 16-, 8- and 4-column steps; rows with no keys, one key and
-// many; lists shared (stride 0) or per row, with repeats and any order.
+// dHead around the kernel's passes (1 to 8 vectors of columns, then single columns) and
+// its scores four keys at a time; rows with no keys, one key and many; lists shared
+// (stride 0) or per row, with repeats and any order.
 const CASES: Case[] = [
   { rows: 1, heads: 1, dHead: 1, kvRows: 1, stride: 1, maxKeys: 1, scale: 1 },
   { rows: 2, heads: 1, dHead: 2, kvRows: 5, stride: 3, maxKeys: 3, scale: 1 },
@@ -31,6 +32,11 @@ const CASES: Case[] = [
   { rows: 9, heads: 4, dHead: 17, kvRows: 90, stride: 31, maxKeys: 31, scale: 0.24 },
   { rows: 6, heads: 4, dHead: 56, kvRows: 120, stride: 40, maxKeys: 40, scale: 0.13 },
   { rows: 2, heads: 1, dHead: 33, kvRows: 300, stride: 257, maxKeys: 257, scale: 0.17 },
+  { rows: 3, heads: 2, dHead: 20, kvRows: 30, stride: 11, maxKeys: 11, scale: 0.2 },
+  { rows: 2, heads: 3, dHead: 28, kvRows: 25, stride: 0, maxKeys: 7, scale: 0.19 },
+  { rows: 5, heads: 1, dHead: 32, kvRows: 50, stride: 13, maxKeys: 13, scale: 0.18 },
+  { rows: 2, heads: 2, dHead: 44, kvRows: 40, stride: 5, maxKeys: 5, scale: 0.15 },
+  { rows: 3, heads: 1, dHead: 65, kvRows: 70, stride: 8, maxKeys: 8, scale: 0.12 },
 ];
 
 function run(rt: Runtime, c: Case, seed: number) {

@@ -393,8 +393,28 @@ export function matmulInt8List(table: usize, first: i32, count: i32): void {
 ): void {
   let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
   let b0 = i32x4.splat(0), b1 = i32x4.splat(0), b2 = i32x4.splat(0), b3 = i32x4.splat(0);
-  for (let p = 0; p < kp; p += 16) {
-    const xv = v128.load(x + p), yv = v128.load(x + xStride + p);
+  const y = x + xStride;
+  let p = 0;
+  // 32 bytes per iteration: the second half's addresses are the first's plus an offset
+  // the load carries, so half the address arithmetic and loop control.
+  for (; p + 32 <= kp; p += 32) {
+    const x0 = v128.load(x + p), y0 = v128.load(y + p);
+    const x1 = v128.load(x + p, 16), y1 = v128.load(y + p, 16);
+    const v0 = v128.load(w0 + p), u0 = v128.load(w0 + p, 16);
+    a0 = dot16(u0, x1, dot16(v0, x0, a0));
+    b0 = dot16(u0, y1, dot16(v0, y0, b0));
+    const v1 = v128.load(w1 + p), u1 = v128.load(w1 + p, 16);
+    a1 = dot16(u1, x1, dot16(v1, x0, a1));
+    b1 = dot16(u1, y1, dot16(v1, y0, b1));
+    const v2 = v128.load(w2 + p), u2 = v128.load(w2 + p, 16);
+    a2 = dot16(u2, x1, dot16(v2, x0, a2));
+    b2 = dot16(u2, y1, dot16(v2, y0, b2));
+    const v3 = v128.load(w3 + p), u3 = v128.load(w3 + p, 16);
+    a3 = dot16(u3, x1, dot16(v3, x0, a3));
+    b3 = dot16(u3, y1, dot16(v3, y0, b3));
+  }
+  if (p < kp) {
+    const xv = v128.load(x + p), yv = v128.load(y + p);
     const v0 = v128.load(w0 + p);
     a0 = dot16(v0, xv, a0);
     b0 = dot16(v0, yv, b0);

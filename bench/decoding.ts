@@ -1,10 +1,10 @@
 // deno task bench:decoding — how decoding scales with work: N sentences of the shipped
 // en→es model's test split through the public API (model.translate), greedy and beam 4,
 // one sentence at a time and in batches of 64, at 1 and 2 threads; best of 2 passes (this
-// host's runs move ±20%: --passes 5 steadies them); with the model's vocabulary shortlist (as
-// translations run) and over the whole vocabulary; and the ceiling on batch / one: what
-// batches would gain at most if their 8-bit products ran at the int8 peak and the rest of
-// decoding cost nothing. Also run by bench:compare.
+// host's runs move ±20%: --passes 5 steadies them); over the whole vocabulary (as
+// translations run by default) and over the model's vocabulary shortlist; and the ceiling on
+// batch / one: what batches would gain at most if their 8-bit products ran at the int8 peak
+// and the rest of decoding cost nothing. Also run by bench:compare.
 //
 //   deno task bench:decoding [--sentences 512] [--data ../shared/data/spa-eng/spa-eng.tsv]
 //                            [--vocabulary both|shortlist|whole] [--passes 2]
@@ -129,7 +129,7 @@ export async function decodingTable(
   const n = sentences.length;
   console.log(
     `\n## Decoding, the shipped en→es model, ${n} test sentences, best of ${passes}, ${
-      shortlist ? "with its vocabulary shortlist" : "over the whole vocabulary (--no-shortlist)"
+      shortlist ? "over its vocabulary shortlist (--shortlist)" : "over the whole vocabulary"
     }`,
   );
   const peak = peaks();

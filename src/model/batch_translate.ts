@@ -224,7 +224,13 @@ export function translateTexts(
 // over-long sentence), and a piece with its spans masked and its source ids.
 function pieceMaker(model: Translatable) {
   const budget = pieceBudget(model.core.config.maxLen);
-  const mask = (piece: string) => model.maskSpans?.(piece);
+  // A piece is masked once: asking whether it fits and making it both need its mask.
+  const masks = new Map<string, MaskedText | undefined>();
+  const mask = (piece: string) => {
+    if (!model.maskSpans) return undefined;
+    if (!masks.has(piece)) masks.set(piece, model.maskSpans(piece));
+    return masks.get(piece);
+  };
   const under = (limit: number) => (piece: string) => {
     const m = mask(piece);
     return !m?.overflow && model.codec.tokenize(m?.text ?? piece).length <= limit;

@@ -45,7 +45,13 @@ export class ParamStore {
   readonly entries: ParamEntry[];
   readonly #byName = new Map<string, ParamEntry>();
   /** 8-bit copies of the matrices for inference, and whether the weights moved since. */
-  #int8?: { byEntry: Map<ParamEntry, Int8Weights>; stale: boolean };
+  // The 8-bit copies, and by a view's first float the answers int8For gave (a decoding
+  // step asks for the same few dozen views every time).
+  #int8?: {
+    byEntry: Map<ParamEntry, Int8Weights>;
+    stale: boolean;
+    found: Map<number, { rows: number; cols: number; ld: number; iw?: Int8Weights }>;
+  };
 
   /** Lays out `specs` in a fresh region of `rt`. */
   constructor(readonly rt: Runtime, specs: ParamSpec[]) {
@@ -131,7 +137,7 @@ export class ParamStore {
     for (const e of this.entries) {
       if (e.shape.length === 2) byEntry.set(e, Int8Weights.from(this.get(e)));
     }
-    this.#int8 = { byEntry, stale: false };
+    this.#int8 = { byEntry, stale: false, found: new Map() };
   }
 
   /** Whether inference uses 8-bit copies of the matrices. */
@@ -158,8 +164,22 @@ export class ParamStore {
       }
       q.stale = false;
     }
+    // Not a view of the parameters (an activation, gathered shortlist rows): no copy, and
+    // nothing remembered, so that the arena's addresses do not pile up here.
     const at = (w.ptr - this.values.ptr) / 4;
-    for (const [e, iw] of q.byEntry) {
+    if (!(at >= 0 && at < this.values.cols)) return undefined;
+    const known = q.found.get(w.ptr);
+    if (known && known.rows === w.rows && known.cols === w.cols && known.ld === w.ld) {
+      return known.iw;
+    }
+    const iw = this.#int8Of(q.byEntry, w);
+    q.found.set(w.ptr, { rows: w.rows, cols: w.cols, ld: w.ld, iw });
+    return iw;
+  }
+
+  #int8Of(byEntry: Map<ParamEntry, Int8Weights>, w: Tensor): Int8Weights | undefined {
+    const at = (w.ptr - this.values.ptr) / 4;
+    for (const [e, iw] of byEntry) {
       const cols = e.shape[1];
       if (at < e.offset || at >= e.offset + e.size) continue;
       const r0 = (at - e.offset) / cols;

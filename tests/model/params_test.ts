@@ -47,3 +47,23 @@ Deno.test("8-bit copies are redone after the weights change", () => {
   ok(before.some((v, i) => v !== after[i]), "requantized");
   equal(p.int8For(w.rowSlice(1, 3))!.rows, 2);
 });
+
+Deno.test("int8For answers by the view: its rows, their slices, and nothing for other tensors", () => {
+  const rt = new Runtime({ threads: 1 });
+  const p = new ParamStore(rt, specs);
+  p.initialize(() => 0.5);
+  p.useInt8(true);
+  const w = p.get("w"), whole = p.int8For(w)!;
+  for (let i = 0; i < 3; i++) equal(p.int8For(w), whole); // asked again: the same copy
+  const rows = p.int8For(w.rowSlice(1, 3))!;
+  equal(rows.rows, 2);
+  equal(rows.ptr, whole.ptr + whole.stride);
+  // A view at the same first float but fewer rows, or with other columns, is not the answer
+  // remembered for the whole matrix.
+  equal(p.int8For(w.rowSlice(0, 1))!.rows, 1);
+  equal(p.int8For(w.colSlice(0, 2)), undefined);
+  equal(p.int8For(w), whole);
+  equal(p.int8For(rt.tensor(w.rows, w.cols)), undefined); // not a parameter
+  p.useInt8(false);
+  equal(p.int8For(w), undefined);
+});

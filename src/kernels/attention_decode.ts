@@ -30,7 +30,9 @@ const UNIT_COST = 8;
 /**
  * out [R, d] = per row and head, softmax(scale · q·kⱼ) · V over the row's keys (see
  * {@linkcode DecodeKeys}); a row without keys gets zeros. Rows are computed on their own:
- * the same bits in any batch and at any thread count.
+ * the same bits in any batch and at any thread count. Every index is checked first, unless
+ * `checked` is what {@linkcode checkDecodeKeys} returned for these same keys and rows
+ * (layers that share the indices check them once).
  */
 export function attentionDecodeInto(
   q: Tensor,
@@ -38,6 +40,7 @@ export function attentionDecodeInto(
   out: Tensor,
   heads: number,
   scale: number,
+  checked?: CheckedKeys,
 ): void {
   const rows = q.rows, d = q.cols, rt = q.rt;
   checkDim(K, "heads", heads);
@@ -52,16 +55,10 @@ export function attentionDecodeInto(
     throw new ShapeError(`${K}: kv has ${keys.kv.cols} columns, expected ${2 * d} (K then V)`);
   }
   checkSameRuntime(K, [q, out, keys.kv]);
-  const ints = [keys.base, keys.table, keys.keyLens];
-  if (ints.some((b) => b.rt !== rt)) throw new ShapeError(`${K}: an index buffer is elsewhere`);
-  if (keys.base.length < rows || keys.keyLens.length < rows) {
-    throw new ShapeError(`${K}: base and keyLens need ${rows} entries`);
-  }
-  if (!Number.isInteger(keys.stride) || keys.stride < 0) {
-    throw new ShapeError(`${K}: stride must be a non-negative integer, got ${keys.stride}`);
-  }
-  checkIndices(keys, rows, rt.workspaceBytes >>> 2);
-  const threads = Math.min(rows, threadsFor(rt, UNIT_COST * rows * 2 * d * maxKeys(keys, rows)));
+  const most = checked?.keys === keys && checked.rows === rows
+    ? checked.maxKeys
+    : checkDecodeKeys(keys, rows).maxKeys;
+  const threads = Math.min(rows, threadsFor(rt, UNIT_COST * rows * 2 * d * most));
   rt.parallel(
     "attentionDecode",
     splitRange(rows, jobsFor(threads)).map(([r0, r1]) => [
@@ -84,17 +81,37 @@ export function attentionDecodeInto(
   );
 }
 
-function maxKeys(keys: DecodeKeys, rows: number): number {
-  const i32 = keys.keyLens.rt.i32, at = keys.keyLens.ptr >>> 2;
-  let n = 0;
-  for (let r = 0; r < rows; r++) n = Math.max(n, i32[at + r]);
-  return n;
+/**
+ * What {@linkcode checkDecodeKeys} found: that `keys` hold only indices inside their kv for
+ * their first `rows` rows, and the most keys a row has.
+ */
+export interface CheckedKeys {
+  keys: DecodeKeys;
+  rows: number;
+  maxKeys: number;
 }
 
-// Every key a row reads lies in kv, and its scores fit the workspace.
-function checkIndices(keys: DecodeKeys, rows: number, workspaceFloats: number): void {
-  const i32 = keys.kv.rt.i32, kvRows = keys.kv.rows;
+/**
+ * Checks that every key the first `rows` rows of `keys` read lies in kv and that their
+ * scores fit the workspace (throws a ShapeError naming the first that does not). Layers
+ * that attend through the same indices check them once and pass the result to
+ * {@linkcode attentionDecodeInto}; the indices must not change in between.
+ */
+export function checkDecodeKeys(keys: DecodeKeys, rows: number): CheckedKeys {
+  const rt = keys.kv.rt;
+  if ([keys.base, keys.table, keys.keyLens].some((b) => b.rt !== rt)) {
+    throw new ShapeError(`${K}: an index buffer is elsewhere`);
+  }
+  if (keys.base.length < rows || keys.keyLens.length < rows) {
+    throw new ShapeError(`${K}: base and keyLens need ${rows} entries`);
+  }
+  if (!Number.isInteger(keys.stride) || keys.stride < 0) {
+    throw new ShapeError(`${K}: stride must be a non-negative integer, got ${keys.stride}`);
+  }
+  const workspaceFloats = rt.workspaceBytes >>> 2;
+  const i32 = rt.i32, kvRows = keys.kv.rows;
   const lens = keys.keyLens.ptr >>> 2, base = keys.base.ptr >>> 2, table = keys.table.ptr >>> 2;
+  let maxKeys = 0;
   for (let r = 0; r < rows; r++) {
     const n = i32[lens + r], b = i32[base + r], from = table + r * keys.stride;
     if (!(n >= 0 && n <= workspaceFloats && r * keys.stride + n <= keys.table.length)) {
@@ -108,5 +125,7 @@ function checkIndices(keys: DecodeKeys, rows: number, workspaceFloats: number): 
         );
       }
     }
+    maxKeys = Math.max(maxKeys, n);
   }
+  return { keys, rows, maxKeys };
 }

@@ -18,7 +18,11 @@ import {
   Pass,
 } from "./layers.ts";
 import { type AttentionStep, decoderLayer, finalNorm } from "./encoder_decoder_layers.ts";
-import { attentionDecodeInto, type DecodeKeys } from "../kernels/attention_decode.ts";
+import {
+  attentionDecodeInto,
+  checkDecodeKeys,
+  type CheckedKeys,
+} from "../kernels/attention_decode.ts";
 import { embeddingInto } from "../kernels/embedding.ts";
 import { topKInto } from "../kernels/top_k.ts";
 import { type Int8Product, Int8Weights, matmulInt8ListInto } from "../kernels/matmul_int8.ts";
@@ -200,14 +204,35 @@ export class IncrementalDecoder {
     const stepLens = new IntBuffer(rt, this.#stepLens.ptr, R);
     const srcLens = new IntBuffer(rt, this.#srcLens.ptr, R);
     // One query per row against its keys and values, then the output projection.
-    const attend = (a: AttentionParams, q: Tensor, keys: DecodeKeys) => {
+    const attend = (a: AttentionParams, q: Tensor, keys: CheckedKeys) => {
       const ctx = pass.alloc(R, d);
-      attentionDecodeInto(q, keys, ctx, c.heads, attentionScale(c));
+      attentionDecodeInto(q, keys.keys, ctx, c.heads, attentionScale(c), keys);
       return outProjection(pass, a, ctx);
     };
     // This step's cache row of each row joins its history.
     const history = this.#history.ptr >>> 2, i32 = rt.i32;
     for (let r = 0; r < R; r++) i32[history + r * steps + t] = r * steps + t;
+    // Every layer reads its cache through the same indices, and its source's keys through
+    // the same block: checked once for all layers. (Each layer's cache and cross K|V have
+    // the same rows, so the check of the first layer's holds for all.)
+    const selfKeys = checkDecodeKeys({
+      kv: this.#cache[0],
+      base: this.#noBase,
+      table: this.#history,
+      stride: steps,
+      keyLens: stepLens,
+    }, R);
+    const crossKeys = checkDecodeKeys({
+      kv: this.#cross[0],
+      base: this.#crossBase,
+      table: this.#crossKeys,
+      stride: 0,
+      keyLens: srcLens,
+    }, R);
+    const onLayer = (checked: CheckedKeys, kv: Tensor): CheckedKeys => ({
+      ...checked,
+      keys: { ...checked.keys, kv },
+    });
     // Self-attention: this step's keys and values join the cache (row r·steps + t).
     const selfAttention = (i: number): AttentionStep => (h, a) => {
       const qkv = pass.alloc(R, 3 * d);
@@ -218,27 +243,13 @@ export class IncrementalDecoder {
         const dstAt = (cache.ptr >>> 2) + (r * steps + t) * 2 * d;
         f.copyWithin(dstAt, srcAt, srcAt + 2 * d);
       }
-      const keys = {
-        kv: cache,
-        base: this.#noBase,
-        table: this.#history,
-        stride: steps,
-        keyLens: stepLens,
-      };
-      return [attend(a, qkv.colSlice(0, d), keys), noBackward];
+      return [attend(a, qkv.colSlice(0, d), onLayer(selfKeys, cache)), noBackward];
     };
     // Encoder-decoder attention: against the source's keys and values, computed once.
     const crossAttention = (i: number): AttentionStep => (h, a) => {
       const q = pass.alloc(R, d);
       inProjection(pass, a, "q", h, q);
-      const keys = {
-        kv: this.#cross[i],
-        base: this.#crossBase,
-        table: this.#crossKeys,
-        stride: 0,
-        keyLens: srcLens,
-      };
-      return [attend(a, q, keys), noBackward];
+      return [attend(a, q, onLayer(crossKeys, this.#cross[i])), noBackward];
     };
     const stack = core.handles.decoder;
     let x = pass.alloc(R, d);

@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { Runtime } from "../../src/runtime/runtime.ts";
-import { attentionDecodeInto } from "../../src/kernels/attention_decode.ts";
+import { attentionDecodeInto, checkDecodeKeys } from "../../src/kernels/attention_decode.ts";
 import { ShapeError } from "../../src/errors.ts";
 import { assertClose, assertThrows, randomArray, rng } from "../_helpers.ts";
 import { refAttentionDecode } from "../reference.ts";
@@ -97,7 +97,14 @@ Deno.test("attentionDecode: a row's bits do not depend on the other rows or the 
     };
     const a = run(one, c, 5), b = run(two, c, 5);
     assertEquals(a.out, b.out);
-    ok(two.workerJobs > 0, "no job ran on the worker");
+    // Whether the worker takes a job depends on timing (the caller does them all when it
+    // wakes late): call again, checking the bits each time, until it has taken part.
+    const again = two.tensor(c.rows, c.heads * c.dHead);
+    for (let i = 0; i < 50 && two.workerJobs === 0; i++) {
+      attentionDecodeInto(b.tq, b.keys, again, c.heads, c.scale);
+      assertEquals(again.toArray(), a.out);
+    }
+    ok(two.workerJobs > 0, "no job ran on the worker in 51 calls");
     // Row 7 alone: the same bits as in the batch.
     const d = c.heads * c.dHead, rt = one, r = 7;
     const keys = a.keys, i32 = rt.i32;
@@ -171,5 +178,23 @@ Deno.test("attentionDecode refuses keys outside kv, bad counts and shapes", () =
     () => attentionDecodeInto(q, keys([0, 0, 0, 0, 0, 0], [1, 1]), out, 2, NaN),
     ShapeError,
     /scale/,
+  );
+  // Indices checked once for several calls: checkDecodeKeys refuses what the call would, and
+  // its result vouches only for the keys and rows it checked.
+  assertThrows(() => checkDecodeKeys(keys([0, 1, 5, 0, 0, 0], [3, 1]), 2), ShapeError, /kv row 5/);
+  const good = keys([0, 1, 2, 4, 3, 0], [3, 3]), checked = checkDecodeKeys(good, 2);
+  assertEquals(checked.maxKeys, 3);
+  attentionDecodeInto(q, good, out, 2, 0.5, checked);
+  assertThrows(
+    () => attentionDecodeInto(q, keys([0, 1, 5, 0, 0, 0], [3, 1]), out, 2, 1, checked),
+    ShapeError,
+    /kv row 5/,
+  );
+  // Checked for fewer rows than the call has: the call checks the rest.
+  const second = keys([0, 1, 2, 0, 1, 5], [3, 3]);
+  assertThrows(
+    () => attentionDecodeInto(q, second, out, 2, 1, checkDecodeKeys(second, 1)),
+    ShapeError,
+    /kv row 5/,
   );
 });

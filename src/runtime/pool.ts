@@ -14,8 +14,8 @@
 import { startWorker, type WorkerLike } from "../host/host.ts";
 
 // The command block: per worker an Int32 [state, op, call, job count] at worker·64; after
-// the workers' the queue, Int32 [call·2¹⁶ + next job, jobs done, a job failed], in 64 bytes;
-// then jobCapacity job slots of Float64 (arguments, their count at 30, the result at 31),
+// the workers' the queue, Int32 [call·2ᵇ + next job (b: jobBits), jobs done, a job failed],
+// in 64 bytes; then jobCapacity job slots of Float64 (arguments, their count at 30, the result at 31),
 // 256 bytes each. A job is claimed by one compare-and-swap of the first word, which names
 // the call: a worker that wakes after its call is over finds another call's number there
 // and claims nothing, so the caller waits for jobs done, never for a worker to wake.
@@ -41,15 +41,23 @@ const SPIN = 20000;
 // small to share; a sleeping worker wakes tens of µs late, after the caller has done the
 // jobs itself. Measured on one sentence at a time, 2 threads: see BENCHMARKS.md.
 const IDLE_SPIN_MS = 2;
-const CALL_SHIFT = 16, CALL_MASK = 0x7fff, JOB_MASK = 0xffff;
+// Bits of the claim word for the job index: as few as the pool's jobs need, so that the
+// call's number has the rest (28 bits with one worker) and a worker held up between
+// reading the word and claiming from it would have to sleep through that many calls to
+// mistake a later call for its own.
+function jobBits(workers: number): number {
+  return Math.ceil(Math.log2(jobCapacity(workers) + 1));
+}
 /** How long {@linkcode WorkerPool.ready} waits for workers before going on without them. */
 export const WORKER_START_TIMEOUT_MS = 10_000;
 
 // The worker, as plain JavaScript (loaded from a blob: or data: URL, so no file is read).
 const WORKER_SOURCE = `
 self.onmessage = (e) => {
-  const { module, memory, ctrl, queue, jobs, capacity, workspace, workspaceBytes, names, idleMs } =
-    e.data;
+  const {
+    module, memory, ctrl, queue, jobs, capacity, workspace, workspaceBytes, names, idleMs, bits,
+  } = e.data;
+  const jobMask = (1 << bits) - 1;
   const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
   ex.setWorkspace(workspace, workspaceBytes);
   const c = new Int32Array(memory.buffer, ctrl, 4);
@@ -65,8 +73,8 @@ self.onmessage = (e) => {
       const f = ex[names[c[1]]], call = c[2], count = c[3];
       let failed = false;
       for (;;) {
-        const v = Atomics.load(q, 0), j = v & ${JOB_MASK};
-        if (v >>> ${CALL_SHIFT} !== call || j >= count) break;
+        const v = Atomics.load(q, 0), j = v & jobMask;
+        if (v >>> bits !== call || j >= count) break;
         if (Atomics.compareExchange(q, 0, v, v + 1) !== v) continue;
         try {
           const base = j * ${JOB_BYTES / 8};
@@ -233,6 +241,7 @@ export class WorkerPool {
       workspaceBytes: h.workspaceBytes,
       names: this.#names,
       idleMs: this.#idleMs,
+      bits: jobBits(this.#workers.length),
     });
     this.#workers[i] = w;
   }
@@ -284,10 +293,11 @@ export class WorkerPool {
       table[base + 30] = args.length;
     }
     const q = this.#queue();
-    const call = this.#call = (this.#call + 1) & CALL_MASK;
+    const bits = jobBits(this.#workers.length), jobMask = (1 << bits) - 1;
+    const call = this.#call = (this.#call + 1) & ((1 << (31 - bits)) - 1);
     Atomics.store(q, 1, 0);
     Atomics.store(q, 2, 0);
-    Atomics.store(q, 0, call << CALL_SHIFT);
+    Atomics.store(q, 0, call << bits);
     let sent = 0;
     // One worker fewer than jobs: the caller takes at least one.
     for (let i = 0; i < this.#workers.length && sent < jobs.length - 1; i++) {
@@ -313,7 +323,7 @@ export class WorkerPool {
     const byCaller = new Uint8Array(jobs.length);
     let mine = 0, callerError: unknown;
     for (;;) {
-      const v = Atomics.load(q, 0), j = v & JOB_MASK;
+      const v = Atomics.load(q, 0), j = v & jobMask;
       if (j >= jobs.length) break;
       if (Atomics.compareExchange(q, 0, v, v + 1) !== v) continue;
       try {

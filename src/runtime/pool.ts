@@ -15,8 +15,8 @@ import { startWorker, type WorkerLike } from "../host/host.ts";
 
 // The command block: per worker an Int32 [state, op, call, job count] at worker·64; after
 // the workers' the queue, Int32 [call·2ᵇ + next job (b: jobBits), jobs done, a job failed],
-// in 64 bytes; then jobCapacity job slots of Float64 (arguments, their count at 30, the result at 31),
-// 256 bytes each. A job is claimed by one compare-and-swap of the first word, which names
+// in 64 bytes; then jobCapacity job slots of Float64 (arguments, their count at 30, the
+// result at 31), 256 bytes each. A job is claimed by one compare-and-swap of the first word, which names
 // the call: a worker that wakes after its call is over finds another call's number there
 // and claims nothing, so the caller waits for jobs done, never for a worker to wake.
 const STATE_READY = 0, STATE_JOB = 1, STATE_EXITED = 2, STATE_SHUTDOWN = 3, STATE_CLAIMED = 4;

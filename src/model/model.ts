@@ -37,6 +37,9 @@ import { englishExpressions } from "../text/expressions.ts";
 import { checkRerank } from "./rerank.ts";
 import type { Shortlist } from "./shortlist.ts";
 
+// Most words whose spelling in bytes a model remembers (then it starts again).
+const IN_BYTES_WORDS = 50_000;
+
 /** Options of {@linkcode createModel}. */
 export interface CreateModelOptions {
   /** Source-language vocabulary. */
@@ -143,6 +146,10 @@ export class Transformer {
    */
   useShortlist = false;
 
+  // Per word, whether the source tokenizer spells it in bytes: asked of every word of every
+  // text, and words repeat (tokenizing each one took a third of masking a sentence).
+  readonly #inBytes = new Map<string, boolean>();
+
   /** Wraps a numeric model with its vocabularies and tokenizer. */
   constructor(
     core: TransformerCore,
@@ -230,8 +237,15 @@ export class Transformer {
    */
   maskSpans(text: string): MaskedText | undefined {
     if (!this.verbatim) return undefined;
-    const bytes = (w: string) =>
-      this.codec.tokenize(` ${w}`).some((x) => /^<0x[0-9A-F]{2}>$/.test(x));
+    const bytes = (w: string) => {
+      let spelled = this.#inBytes.get(w);
+      if (spelled === undefined) {
+        spelled = this.codec.tokenize(` ${w}`).some((x) => /^<0x[0-9A-F]{2}>$/.test(x));
+        if (this.#inBytes.size >= IN_BYTES_WORDS) this.#inBytes.clear();
+        this.#inBytes.set(w, spelled);
+      }
+      return spelled;
+    };
     // A word the vocabulary can only spell byte by byte cannot be translated; nor can a
     // capitalized word the training data did not hold (a name the model cannot know).
     const names = this.verbatimKnown ? unknownNames(this.verbatimKnown) : () => false;

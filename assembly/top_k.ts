@@ -35,9 +35,9 @@ import { at, EXP_TABLE, expV, hsum, rowMax } from "./simd_math";
   for (let q = count; q < k; q++) store<i32>(at(idx, q), -1);
 }
 
-// log Σ exp(x[0..n)) as exp(x - max) summed in four lanes, in one fixed order.
-@inline function logSumExp(x: usize, n: i32): f32 {
-  const m = rowMax(x, n);
+// log Σ exp(x[0..n)) as exp(x - m) summed in four lanes, in one fixed order, m the row's
+// largest value (-inf for an empty row; a NaN in the row makes the sum NaN whatever m is).
+@inline function logSumExp(x: usize, n: i32, m: f32): f32 {
   if (!(m > -Infinity) || m == Infinity) return m; // empty, all -inf, NaN or +inf
   const minX = v128.load32_splat(EXP_TABLE), log2e = v128.load32_splat(EXP_TABLE, 4);
   const magic = v128.load32_splat(EXP_TABLE, 8), hi = v128.load32_splat(EXP_TABLE, 12);
@@ -73,7 +73,13 @@ export function topK(
 ): void {
   for (let r = 0; r < rows; r++) {
     const row = x + (<usize> r * <usize> ldx << 2);
-    topRow(row, cols, k, idx + (<usize> r * <usize> k << 2));
-    if (lse) store<f32>(at(lse, r), logSumExp(row, cols));
+    const best = idx + (<usize> r * <usize> k << 2);
+    topRow(row, cols, k, best);
+    if (!lse) continue;
+    // The best entry topRow found is the row's largest (NaN skipped); with none (an empty
+    // row or only NaN) the maximum is taken over the row.
+    const first = load<i32>(best);
+    const m = first >= 0 ? load<f32>(at(row, first)) : rowMax(row, cols);
+    store<f32>(at(lse, r), logSumExp(row, cols, m));
   }
 }

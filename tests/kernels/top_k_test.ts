@@ -51,6 +51,17 @@ Deno.test("topK: ties go to the lower index; -inf and NaN rows; large values", (
   ok(Number.isNaN(got.lse[0]));
   // All -inf: indices in order, lse -inf.
   check(rt, new Float32Array(9).fill(-Infinity), 1, 9, 2);
+  // All NaN: nothing chosen, lse NaN. A +inf: chosen first, lse +inf.
+  const allNaN = run(rt, new Float32Array(6).fill(NaN), 1, 6, 2);
+  deepEqual(allNaN.idx, [-1, -1]);
+  ok(Number.isNaN(allNaN.lse[0]));
+  const inf = run(rt, Float32Array.from([1, Infinity, 3, 2, 0]), 1, 5, 2);
+  deepEqual(inf.idx, [1, 2]);
+  equal(inf.lse[0], Infinity);
+  // -0 and +0 as the largest: the same lse whichever comes first.
+  const zeros = run(rt, Float32Array.from([-0, -1, 0, -2]), 1, 4, 1).lse[0];
+  equal(run(rt, Float32Array.from([0, -1, -0, -2]), 1, 4, 1).lse[0], zeros);
+  ok(Math.abs(zeros - Math.log(2 + Math.exp(-1) + Math.exp(-2))) < 1e-6);
   // Values far from 0 do not overflow the sum.
   check(rt, Float32Array.from({ length: 50 }, (_, i) => 80 + i * 0.5), 1, 50, 4);
   check(rt, Float32Array.from({ length: 50 }, (_, i) => -300 - i), 1, 50, 4);

@@ -44,9 +44,9 @@ export class ParamStore {
   #v?: Tensor;
   readonly entries: ParamEntry[];
   readonly #byName = new Map<string, ParamEntry>();
-  /** 8-bit copies of the matrices for inference, and whether the weights moved since. */
-  // The 8-bit copies, and by a view's first float the answers int8For gave (a decoding
-  // step asks for the same few dozen views every time).
+  // 8-bit copies of the matrices for inference, whether the weights moved since, and by a
+  // view's first float the answers int8For gave (a decoding step asks for the same few
+  // dozen views every time).
   #int8?: {
     byEntry: Map<ParamEntry, Int8Weights>;
     stale: boolean;
@@ -172,13 +172,13 @@ export class ParamStore {
     if (known && known.rows === w.rows && known.cols === w.cols && known.ld === w.ld) {
       return known.iw;
     }
-    const iw = this.#int8Of(q.byEntry, w);
+    const iw = this.#int8Of(q.byEntry, w, at);
     q.found.set(w.ptr, { rows: w.rows, cols: w.cols, ld: w.ld, iw });
     return iw;
   }
 
-  #int8Of(byEntry: Map<ParamEntry, Int8Weights>, w: Tensor): Int8Weights | undefined {
-    const at = (w.ptr - this.values.ptr) / 4;
+  // The copy of view w, whose first float is parameter float `at`.
+  #int8Of(byEntry: Map<ParamEntry, Int8Weights>, w: Tensor, at: number): Int8Weights | undefined {
     for (const [e, iw] of byEntry) {
       const cols = e.shape[1];
       if (at < e.offset || at >= e.offset + e.size) continue;

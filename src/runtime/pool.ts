@@ -16,9 +16,10 @@ import { startWorker, type WorkerLike } from "../host/host.ts";
 // The command block: per worker an Int32 [state, op, call, job count] at worker·64; after
 // the workers' the queue, Int32 [call·2ᵇ + next job (b: jobBits), jobs done, a job failed],
 // in 64 bytes; then jobCapacity job slots of Float64 (arguments, their count at 30, the
-// result at 31), 256 bytes each. A job is claimed by one compare-and-swap of the first word, which names
-// the call: a worker that wakes after its call is over finds another call's number there
-// and claims nothing, so the caller waits for jobs done, never for a worker to wake.
+// result at 31), 256 bytes each. A job is claimed by one compare-and-swap of the first
+// word, which names the call: a worker that wakes after its call is over finds another
+// call's number there and claims nothing, so the caller waits for jobs done, never for a
+// worker to wake.
 const STATE_READY = 0, STATE_JOB = 1, STATE_EXITED = 2, STATE_SHUTDOWN = 3, STATE_CLAIMED = 4;
 const STATE_ERROR = 5, STATE_STARTING = -1;
 const JOB_BYTES = 256;
@@ -130,6 +131,7 @@ export class WorkerPool {
   #failed = false;
   #dispatched = 0;
   #call = 0;
+  readonly #bits: number;
   readonly #waitedMs: number[];
 
   /**
@@ -142,6 +144,7 @@ export class WorkerPool {
     this.#workers = new Array(size).fill(undefined);
     this.#idleMs = idleMs;
     this.#waitedMs = names.map(() => 0);
+    this.#bits = jobBits(size);
     // A browser's main thread may not block; there we spin instead (only ever on a
     // worker that is already running a job).
     let canBlock = true;
@@ -241,7 +244,7 @@ export class WorkerPool {
       workspaceBytes: h.workspaceBytes,
       names: this.#names,
       idleMs: this.#idleMs,
-      bits: jobBits(this.#workers.length),
+      bits: this.#bits,
     });
     this.#workers[i] = w;
   }
@@ -293,7 +296,7 @@ export class WorkerPool {
       table[base + 30] = args.length;
     }
     const q = this.#queue();
-    const bits = jobBits(this.#workers.length), jobMask = (1 << bits) - 1;
+    const bits = this.#bits, jobMask = (1 << bits) - 1;
     const call = this.#call = (this.#call + 1) & ((1 << (31 - bits)) - 1);
     Atomics.store(q, 1, 0);
     Atomics.store(q, 2, 0);
